@@ -1,0 +1,1 @@
+"""vnhealth-etl: Prefect flows, the CLI, settings and warehouse I/O."""

@@ -1,0 +1,95 @@
+"""The `vnhealth` command: generate, run, report.
+
+Exit status of `run`: 0 when the run completed (quarantined rows and rejected files are
+data, not failure), 1 when the run failed (nothing was published), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vnhealth", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="write a realistic landing zone with planted defects")
+    g.add_argument("--out", type=Path, required=True)
+    g.add_argument("--date", type=_date, required=True)
+    g.add_argument("--scale", type=float, default=1.0)
+    g.add_argument("--seed", type=int, default=0)
+
+    r = sub.add_parser("run", help="run the nightly pipeline for a date")
+    r.add_argument("--landing", type=Path, required=True)
+    r.add_argument("--date", type=_date, required=True)
+    r.add_argument("--warehouse", type=Path)
+    r.add_argument("--restricted", type=Path)
+    r.add_argument("--source", action="append", dest="sources", metavar="S")
+    r.add_argument("--dataset", action="append", dest="datasets", metavar="X")
+
+    rep = sub.add_parser("report", help="write the progress report")
+    rep.add_argument("--warehouse", type=Path)
+    rep.add_argument("--out", type=Path, required=True)
+    rep.add_argument("--date", type=_date, help="run date (default: the latest)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Without a Prefect server, Prefect starts a temporary one; on a cold machine its first
+    # start (database migrations) can take longer than Prefect's default 20 s.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if args.command == "generate":
+        from transforms.generate.night import NightSpec, generate
+        from transforms.reference import load
+
+        counts = generate(args.out, NightSpec(run_date=args.date, scale=args.scale, seed=args.seed),
+                          load())
+        print(f"landing zone: {args.out / args.date.isoformat()}  ({counts['files']} files, "
+              f"{counts['rows']} rows, {counts['defects']} planted defects)")
+        print(f"ground truth: {args.out / '_truth' / args.date.isoformat()}")
+        return 0
+    if args.command == "run":
+        from flows.nightly import nightly
+
+        try:
+            summary = nightly(
+                run_date=args.date, landing=str(args.landing),
+                warehouse=str(args.warehouse) if args.warehouse else None,
+                restricted=str(args.restricted) if args.restricted else None,
+                sources=args.sources, datasets=args.datasets,
+            )
+        except Exception as exc:  # the run failed: nothing was published
+            print(f"run failed: {exc}", file=sys.stderr)
+            return 1
+        print(json.dumps(summary, default=str, indent=2, ensure_ascii=False))
+        return 0
+    if args.command == "report":
+        from flows.settings import Settings
+        from transforms.report import write_report
+
+        s = Settings(**({"warehouse": args.warehouse} if args.warehouse else {}))
+        written = write_report(s.warehouse, args.out, args.date)
+        for path in written:
+            print(path)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

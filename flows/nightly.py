@@ -1,0 +1,263 @@
+"""The nightly Prefect flow: discover the night's files, stage and validate each, finish
+each dataset in dependency order, build the progress tables, and publish atomically."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import duckdb
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows import warehouse as wh_io
+from flows.settings import Settings
+from transforms import ingest, landing, loading, progress, reference
+from transforms.landing import LandingFile
+from transforms.messages import Reason
+from transforms.reading import FileRejected
+from validations.model import Context
+from validations.registry import DATASETS, known_dataset_ids, load_order
+
+
+@dataclass
+class FileRecord:
+    """One row of `meta.files`."""
+
+    source_file: str
+    source: str
+    source_current: str | None
+    province_code: str | None
+    dataset: str | None
+    part: str | None
+    format: str | None
+    bytes: int
+    modified_at: datetime
+    late: bool
+    sha256: str | None = None
+    status: str = "loaded"
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+    error_code: str | None = None
+    duplicate_of: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def reject(self, reason: Reason) -> None:
+        self.status, self.error, self.error_code = "rejected", str(reason), reason.code
+        self.rows_in = self.rows_loaded = self.rows_quarantined = 0
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    run_date: date
+    status: str
+    files: int
+    files_loaded: int
+    files_rejected: int
+    files_duplicate: int
+    rows_in: int
+    rows_loaded: int
+    rows_quarantined: int
+    warehouse: str
+    restricted: str
+
+
+def make_context(run_date: date, delivered_by: str, ref: reference.Reference, s: Settings) -> Context:
+    end_of_night = datetime.combine(run_date + timedelta(days=1), time.min)
+    window = s.freshness_days_province if delivered_by == "province" else s.freshness_days_moh
+    return Context(
+        run_date=run_date,
+        as_of=end_of_night + timedelta(days=s.future_tolerance_days),
+        fresh_after=end_of_night - timedelta(days=window),
+        province_codes=frozenset(ref.provinces),
+        old_province_codes=frozenset(ref.crosswalk),
+        commune_province=ref.commune_province,
+    )
+
+
+def _record(lf: LandingFile, run_date: date, cutoff_hour: int) -> FileRecord:
+    cutoff = datetime.combine(run_date + timedelta(days=1), time(hour=cutoff_hour))
+    rec = FileRecord(
+        source_file=lf.source_file, source=lf.source, source_current=lf.source_current,
+        province_code=lf.province_code, dataset=lf.dataset, part=lf.part, format=lf.ext,
+        bytes=lf.size, modified_at=lf.modified_at, late=lf.modified_at > cutoff,
+    )
+    if lf.remapped:
+        rec.notes.append(f"mã tỉnh cũ {lf.source} → {lf.source_current} | pre-2025 province "
+                         f"code {lf.source} mapped to {lf.source_current}")
+    return rec
+
+
+@task(cache_policy=NO_CACHE)
+def discover_files(s: Settings, run_date: date, ref: reference.Reference,
+                   sources: list[str] | None, datasets: list[str] | None) -> list[LandingFile]:
+    known = {ds: progress.delivered_by_of(ds) for ds in known_dataset_ids()}
+    files = landing.discover(s.landing, run_date, ref, known,
+                             sources=set(sources or ()), only_datasets=set(datasets or ()))
+    get_run_logger().info("%d files in %s for %s", len(files), s.landing, run_date)
+    return files
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def checksum(path: Path) -> str:
+    """Content hash of a landing file (I/O: retried)."""
+    return landing.sha256(path)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="stage {lf.source_file}")
+def stage_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, rec: FileRecord, file_id: int,
+               ctx: Context, ref: reference.Reference, s: Settings) -> FileRecord:
+    """Read, map, parse and row-check one file into the scratch tables, or reject it."""
+    ds = DATASETS[lf.dataset]
+    earlier = con.execute(
+        "SELECT source_file, run_id FROM wh.meta.files WHERE sha256 = ? AND status = 'loaded' "
+        "ORDER BY processed_at LIMIT 1", [rec.sha256]).fetchone()
+    if earlier:
+        rec.status, rec.duplicate_of = "duplicate", earlier[0]
+        reason = Reason.duplicate(earlier[1])
+        rec.error, rec.error_code = str(reason), reason.code
+        return rec
+    try:
+        staged = ingest.stage_file(con, lf, ds, ctx, ref, file_id,
+                                   batch_rows=s.batch_rows, max_bytes=s.max_file_bytes)
+    except FileRejected as exc:
+        rec.reject(exc.reason)
+        get_run_logger().warning("rejected %s: %s", lf.source_file, exc.reason.en)
+        return rec
+    con.execute("INSERT INTO stg_files VALUES (?, ?, ?, ?, ?, ?)",
+                [file_id, lf.source_file, lf.source_current, lf.province_code, ds.id, rec.sha256])
+    rec.rows_in = staged.rows_in
+    rec.notes += staged.notes
+    return rec
+
+
+@task(cache_policy=NO_CACHE, task_run_name="finish {dataset_id}")
+def finish_dataset(con: duckdb.DuckDBPyConnection, dataset_id: str, run_id: str, run_date: date,
+                   loaded_at: datetime) -> list[loading.FileOutcome]:
+    return loading.finish_dataset(con, DATASETS[dataset_id], run_id=run_id, run_date=run_date,
+                                  loaded_at=loaded_at)
+
+
+@task(cache_policy=NO_CACHE)
+def record_files(con: duckdb.DuckDBPyConnection, records: list[FileRecord], run_id: str,
+                 run_date: date, processed_at: datetime) -> None:
+    import pandas as pd
+
+    rows = [
+        {**asdict(r), "notes": "; ".join(r.notes) or None, "run_id": run_id,
+         "run_date": run_date, "processed_at": processed_at}
+        for r in records
+    ]
+    if not rows:
+        return
+    frame = pd.DataFrame(rows)
+    con.register("records", frame)
+    try:
+        con.execute("INSERT INTO wh.meta.files BY NAME SELECT * FROM records")
+    finally:
+        con.unregister("records")
+
+
+@task(cache_policy=NO_CACHE)
+def build_progress(con: duckdb.DuckDBPyConnection, run_id: str, run_date: date, s: Settings):
+    scoring = progress.Scoring(
+        w_accurate=s.weight_accurate, w_sufficient=s.weight_sufficient,
+        w_clean=s.weight_clean, w_up_to_date=s.weight_up_to_date,
+        green=s.rating_green, amber=s.rating_amber)
+    progress.build_progress(con, run_id, run_date, scoring)
+
+
+def resolve_key(s: Settings) -> bytes:
+    """The pseudonymisation key: environment or key file, else a Prefect Secret block."""
+    key = s.pseudonym_key_bytes()
+    if key is None and s.pseudonym_key_block:
+        from prefect.blocks.system import Secret
+
+        key = Secret.load(s.pseudonym_key_block).get().encode()
+    if not key:
+        raise RuntimeError(
+            "No pseudonymisation key: set VNHEALTH_PSEUDONYM_KEY, VNHEALTH_PSEUDONYM_KEY_FILE "
+            "or VNHEALTH_PSEUDONYM_KEY_BLOCK (a Prefect Secret block)")
+    return key
+
+
+@flow(name="vnhealth-nightly", flow_run_name="night {run_date}")
+def nightly(
+    run_date: date,
+    landing: str | None = None,
+    warehouse: str | None = None,
+    restricted: str | None = None,
+    sources: list[str] | None = None,
+    datasets: list[str] | None = None,
+) -> dict:
+    """Run the night `run_date`: every file of the landing zone for that date (or only the
+    given sources and datasets), published atomically to the warehouse."""
+    overrides = {"landing": landing, "warehouse": warehouse, "restricted": restricted}
+    s = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    logger = get_run_logger()
+    key = resolve_key(s)
+    ref = reference.load(s.reference_dir)
+    run_id = f"{run_date:%Y%m%d}-{datetime.now():%H%M%S}-{uuid.uuid4().hex[:6]}"
+    started_at = datetime.now()
+    with wh_io.lock(s.warehouse), wh_io.build(
+        s.warehouse, s.restricted_path, run_id,
+        memory_limit=s.duckdb_memory_limit, threads=s.duckdb_threads,
+    ) as b:
+        con = b.con
+        wh_io.install_key(con, key)
+        progress.load_facts(con, ref)
+        for ds in DATASETS.values():
+            loading.ensure_core_table(con, ds)
+            ingest.ensure_stage_table(con, ds)
+        files = discover_files(s, run_date, ref, sources, datasets)
+        records: list[FileRecord] = []
+        by_dataset: dict[str, list[tuple[int, FileRecord]]] = {}
+        for file_id, lf in enumerate(files, start=1):
+            rec = _record(lf, run_date, s.delivery_cutoff_hour)
+            records.append(rec)
+            if lf.rejection:
+                rec.reject(lf.rejection)
+                continue
+            rec.sha256 = checksum(lf.path)
+            if lf.dataset not in DATASETS:
+                rec.reject(Reason.not_registered(lf.dataset))
+                continue
+            by_dataset.setdefault(lf.dataset, []).append((file_id, rec))
+        for ds_id in load_order(by_dataset):
+            ds = DATASETS[ds_id]
+            ctx = make_context(run_date, ds.delivered_by, ref, s)
+            for file_id, rec in by_dataset[ds_id]:
+                stage_file(con, files[file_id - 1], rec, file_id, ctx, ref, s)
+            outcomes = {o.file_id: o for o in finish_dataset(con, ds_id, run_id, run_date,
+                                                              started_at)}
+            for file_id, rec in by_dataset[ds_id]:
+                if rec.status == "loaded":
+                    o = outcomes.get(file_id)
+                    rec.rows_loaded = o.rows_loaded if o else 0
+                    rec.rows_quarantined = o.rows_quarantined if o else 0
+                    assert rec.rows_in == rec.rows_loaded + rec.rows_quarantined, rec
+        record_files(con, records, run_id, run_date, datetime.now())
+        build_progress(con, run_id, run_date, s)
+        summary = RunSummary(
+            run_id=run_id, run_date=run_date, status="succeeded", files=len(records),
+            files_loaded=sum(r.status == "loaded" for r in records),
+            files_rejected=sum(r.status == "rejected" for r in records),
+            files_duplicate=sum(r.status == "duplicate" for r in records),
+            rows_in=sum(r.rows_in for r in records),
+            rows_loaded=sum(r.rows_loaded for r in records),
+            rows_quarantined=sum(r.rows_quarantined for r in records),
+            warehouse=str(s.warehouse), restricted=str(s.restricted_path),
+        )
+        con.execute(
+            "INSERT INTO wh.meta.runs VALUES (?, ?, ?, ?, 'succeeded', NULL, ?, ?, ?, ?, ?, ?)",
+            [run_id, run_date, started_at, datetime.now(), sources, datasets, summary.files,
+             summary.rows_in, summary.rows_loaded, summary.rows_quarantined])
+        wh_io.publish(b)
+    logger.info("published %s: %d files, %d rows in, %d loaded, %d quarantined", run_id,
+                summary.files, summary.rows_in, summary.rows_loaded, summary.rows_quarantined)
+    return asdict(summary)

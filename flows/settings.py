@@ -1,0 +1,57 @@
+"""Settings in one place: built at the entry point (CLI or flow), passed down as values.
+
+Every field can be set from the environment with the `VNHEALTH_` prefix, e.g.
+`VNHEALTH_PSEUDONYM_KEY_FILE=data/.pseudonym_key`. Secrets have no default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from transforms.reference import DEFAULT_DIR
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VNHEALTH_", extra="ignore")
+
+    landing: Path = Path("data/landing")
+    warehouse: Path = Path("data/warehouse.duckdb")
+    restricted: Path | None = None  # default: restricted.duckdb next to the warehouse
+    reference_dir: Path = DEFAULT_DIR
+
+    # The pseudonymisation key: one of these (environment, file, or a Prefect Secret block).
+    pseudonym_key: SecretStr | None = None
+    pseudonym_key_file: Path | None = None
+    pseudonym_key_block: str | None = None
+
+    batch_rows: int = Field(200_000, gt=0)
+    max_file_bytes: int = Field(2 * 1024**3, gt=0)
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int = Field(2, gt=0)
+
+    freshness_days_province: int = 2
+    freshness_days_moh: int = 31
+    future_tolerance_days: int = 1  # a stamp after the run date plus this is "in the future"
+    delivery_cutoff_hour: int = 6  # a file written after this hour of the next day is late
+
+    weight_accurate: float = 1.0
+    weight_sufficient: float = 1.0
+    weight_clean: float = 1.0
+    weight_up_to_date: float = 1.0
+    rating_green: float = 90.0
+    rating_amber: float = 75.0
+
+    @property
+    def restricted_path(self) -> Path:
+        return self.restricted or self.warehouse.with_name("restricted.duckdb")
+
+    def pseudonym_key_bytes(self) -> bytes | None:
+        """The key from the environment or a key file, or None (the flow may try Prefect)."""
+        if self.pseudonym_key is not None:
+            return self.pseudonym_key.get_secret_value().encode()
+        if self.pseudonym_key_file is not None:
+            return self.pseudonym_key_file.read_text(encoding="utf-8").strip().encode()
+        return None

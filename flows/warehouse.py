@@ -1,0 +1,139 @@
+"""Warehouse I/O: build a night aside and publish it in one atomic step.
+
+The published files are never opened for writing. A run copies them into a private build
+folder next to them, does all its work there through one DuckDB connection (a scratch
+database with the two copies attached as `wh` and `rs`), checkpoints, and then renames
+each copy over its published file. A rename is atomic, so an analyst opening the
+warehouse read-only sees the previous night or the new one, never half of one; a crash
+before the rename leaves the published files as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from transforms import sqlfiles
+
+log = logging.getLogger(__name__)
+
+
+class WarehouseBusy(RuntimeError):
+    """Another run holds the warehouse lock."""
+
+
+@dataclass
+class Build:
+    con: duckdb.DuckDBPyConnection
+    folder: Path
+    warehouse: Path
+    restricted: Path
+
+    @property
+    def warehouse_copy(self) -> Path:
+        return self.folder / "warehouse.duckdb"
+
+    @property
+    def restricted_copy(self) -> Path:
+        return self.folder / "restricted.duckdb"
+
+
+@contextlib.contextmanager
+def lock(warehouse: Path) -> Iterator[None]:
+    """One writer at a time for a warehouse (released by the OS if the process dies)."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    path = warehouse.with_name(f".{warehouse.name}.lock")
+    with path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise WarehouseBusy(f"another run is writing {warehouse}") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def build(
+    warehouse: Path,
+    restricted: Path,
+    run_id: str,
+    *,
+    memory_limit: str,
+    threads: int,
+) -> Iterator[Build]:
+    """A private copy of both files, attached to a scratch connection. Call `publish` to
+    make the copies the published files; leaving the block without it discards them."""
+    folder = warehouse.with_name(f".build-{run_id}")
+    folder.mkdir(parents=True)
+    try:
+        for published, copy in ((warehouse, folder / "warehouse.duckdb"),
+                                (restricted, folder / "restricted.duckdb")):
+            if published.exists():
+                shutil.copyfile(published, copy)
+        con = duckdb.connect(str(folder / "scratch.duckdb"),
+                             config={"memory_limit": memory_limit, "threads": threads})
+        try:
+            con.execute("SET temp_directory = ?", [str(folder / "spill")])
+            con.execute(f"ATTACH '{_sql_path(folder / 'warehouse.duckdb')}' AS wh")
+            con.execute(f"ATTACH '{_sql_path(folder / 'restricted.duckdb')}' AS rs")
+            sqlfiles.run(con, "ddl_warehouse")
+            sqlfiles.run(con, "ddl_restricted")
+            sqlfiles.run(con, "stg_scratch")
+            yield Build(con, folder, warehouse, restricted)
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def publish(b: Build) -> None:
+    """Checkpoint both copies and rename them over the published files."""
+    b.con.execute("CHECKPOINT wh")
+    b.con.execute("CHECKPOINT rs")
+    b.con.execute("DETACH wh")
+    b.con.execute("DETACH rs")
+    b.con.close()
+    for wal in (b.warehouse_copy, b.restricted_copy):
+        if wal.with_name(wal.name + ".wal").exists():
+            raise RuntimeError(f"{wal} still has a write-ahead log after checkpoint")
+    # Restricted first: if we stop between the two, the analysts' file is still the old
+    # night, and a re-run of the night replaces what restricted got (keyed by source file).
+    os.replace(b.restricted_copy, b.restricted)
+    os.replace(b.warehouse_copy, b.warehouse)
+    _fsync_dir(b.warehouse.parent)
+
+
+def install_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Put the HMAC pads of the pseudonymisation key in the scratch table `stg_key`."""
+    block = 64
+    if len(key) > block:
+        key = hashlib.sha256(key).digest()  # as HMAC does with long keys
+    key = key.ljust(block, b"\0")
+    ipad = bytes(b ^ 0x36 for b in key)
+    opad = bytes(b ^ 0x5C for b in key)
+    con.execute("DELETE FROM stg_key")
+    con.execute("INSERT INTO stg_key VALUES (?, ?)", [ipad, opad])
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,1 @@
+"""Plain functions that read, normalise, map and build tables. No Prefect here."""

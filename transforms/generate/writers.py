@@ -1,0 +1,62 @@
+"""Write generated rows the way real offices do: various encodings, separators, header
+languages, number and date layouts, and decomposed Unicode."""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one office writes its CSV files."""
+
+    encoding: str = "utf-8"  # utf-8, utf-8-sig, utf-16, cp1258
+    delimiter: str = ","
+    vietnamese_headers: bool = False
+    decomposed: bool = False  # NFD text
+    local_numbers: bool = False  # 1.234.567,5
+    local_dates: bool = False  # DD/MM/YYYY [HH:MM]
+
+
+def to_cp1258_text(text: str) -> str:
+    """Windows-1258 has the vowels with their hats but tones as combining marks: keep the
+    hats composed and put each tone after its letter, which cp1258 can encode."""
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        parts = unicodedata.normalize("NFD", ch)
+        tones = "".join(c for c in parts if c in TONE_MARKS)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
+        out.append(base + tones)
+    return "".join(out)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], layout: Layout) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=layout.delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    if layout.decomposed:
+        text = unicodedata.normalize("NFD", text)
+    if layout.encoding == "cp1258":
+        data = to_cp1258_text(text).encode("cp1258")
+    else:
+        data = text.encode(layout.encoding)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def money(value: float | None, layout: Layout) -> str:
+    if value is None:
+        return ""
+    if not layout.local_numbers:
+        return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
+    whole = f"{int(value):,}".replace(",", ".")
+    cents = round((value - int(value)) * 100)
+    return whole + (f",{cents:02d}" if cents else "")

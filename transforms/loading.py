@@ -1,0 +1,91 @@
+"""Finish a dataset for the night in SQL: set rules (unique key, references), the split
+into quarantine and core, the upsert by key, and what each file contributed."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+
+from transforms import sqlfiles
+from transforms.warehouse_schema import (
+    core_table_sql,
+    key_join,
+    key_list,
+    key_present,
+    key_text,
+    select_core_columns,
+)
+from validations.model import Dataset
+from validations.registry import DATASETS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    file_id: int
+    rows_in: int
+    rows_loaded: int
+    rows_quarantined: int
+
+
+def ensure_core_table(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
+    for statement in core_table_sql(ds):
+        con.execute(statement)
+
+
+def apply_set_rules(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
+    """Rules over many rows or datasets, evaluated in SQL against the staged night."""
+    for rule in ds.rules:
+        params = {"dataset": ds.id, "rule_id": rule.id}
+        if rule.kind == "unique":
+            sqlfiles.run(con, "int_unique_key", params, dataset=ds.id, key=key_list(ds),
+                         key_present=key_present(ds))
+        elif rule.kind == "reference" and rule.references:
+            ref_ds, ref_col = rule.references
+            if ref_ds not in DATASETS:
+                continue
+            sqlfiles.run(
+                con, "int_reference_exists", params, dataset=ds.id,
+                column=sqlfiles.ident(rule.columns[0], ds.column_names),
+                ref_dataset=sqlfiles.ident(ref_ds, DATASETS),
+                ref_column=sqlfiles.ident(ref_col, DATASETS[ref_ds].column_names),
+            )
+
+
+def finish_dataset(
+    con: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    *,
+    run_id: str,
+    run_date: date,
+    loaded_at: datetime,
+) -> list[FileOutcome]:
+    """Apply the set rules, quarantine rows with errors, upsert the rest into core, and
+    record per file what it contributed. Returns the row accounting of every staged file."""
+    apply_set_rules(con, ds)
+    params = {"dataset": ds.id, "run_id": run_id, "run_date": run_date, "loaded_at": loaded_at}
+    sqlfiles.run(con, "int_row_outcome", params)
+    sqlfiles.run(
+        con, "int_upsert_core", params, dataset=ds.id, key=key_list(ds),
+        key_join=key_join(ds), columns=key_list_all(ds), select_columns=select_core_columns(ds),
+    )
+    sqlfiles.run(con, "int_quarantine", params, dataset=ds.id, key_text=key_text(ds))
+    sqlfiles.run(con, "int_file_stats", params, dataset=ds.id,
+                 required_count=str(len(ds.required_columns)))
+    rows = con.execute(
+        f"""
+        SELECT s._file_id, count(*), count(*) FILTER (WHERE NOT coalesce(o.has_error, false))
+        FROM stg_{sqlfiles.ident(ds.id, DATASETS)} AS s
+        LEFT JOIN int_outcome AS o USING (_file_id, _row)
+        GROUP BY s._file_id
+        """
+    ).fetchall()
+    return [FileOutcome(fid, n, ok, n - ok) for fid, n, ok in rows]
+
+
+def key_list_all(ds: Dataset) -> str:
+    return ", ".join(sqlfiles.ident(c, ds.column_names) for c in ds.column_names)

@@ -1,0 +1,30 @@
+"""Unicode normalisation and header folding: Vietnamese text is data."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+
+def fold(name: str) -> str:
+    """A header's matching key: no diacritics, lower case, words joined by `_`.
+
+    `Mã cơ sở`, `MA  CO SO` and `ma_co_so` all fold to `ma_co_so`.
+    """
+    decomposed = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9+]+", "_", bare.lower()).strip("_")
+
+
+def clean_text(s: pd.Series) -> pd.Series:
+    """NFC, trimmed, with empty strings as missing; keeps every diacritic."""
+    s = s.astype("str")
+    s = s.str.normalize("NFC").str.strip()
+    return s.mask(s == "")
+
+
+def fold_values(s: pd.Series) -> pd.Series:
+    """Lower-case NFC values for matching code-list spellings (`Nữ`, `NỮ`, `nữ`)."""
+    return s.str.lower().str.normalize("NFC")

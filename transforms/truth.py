@@ -1,0 +1,92 @@
+"""Score a run against the ground truth that `vnhealth generate` wrote (CONTRACT.md §2).
+
+Reads the truth CSVs and both DuckDB files (read-only) and reports recall of planted
+errors under their criterion, planted warnings loaded and flagged, clean rows untouched,
+file statuses, and row accounting per file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from validations.registry import DATASETS
+
+
+@dataclass
+class TruthScore:
+    planted_errors: int = 0
+    errors_caught: int = 0  # quarantined with a failure under the planted criterion
+    planted_warnings: int = 0
+    warnings_flagged: int = 0  # loaded, with a warning under the planted criterion
+    clean_rows_touched: int = 0  # unplanted rows quarantined or flagged
+    files_expected: int = 0
+    files_as_expected: int = 0
+    accounting_broken: list[str] = field(default_factory=list)
+    misses: list[tuple] = field(default_factory=list)
+    false_alarms: list[tuple] = field(default_factory=list)
+
+    @property
+    def error_recall(self) -> float:
+        return self.errors_caught / self.planted_errors if self.planted_errors else 1.0
+
+    @property
+    def warning_recall(self) -> float:
+        return self.warnings_flagged / self.planted_warnings if self.planted_warnings else 1.0
+
+
+def score(landing: Path, run_date: date, warehouse: Path, restricted: Path) -> TruthScore:
+    truth = landing / "_truth" / run_date.isoformat()
+    out = TruthScore()
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+    con.execute(f"ATTACH '{restricted}' AS rs (READ_ONLY)")
+    con.execute(f"CREATE TEMP TABLE defects AS SELECT * FROM read_csv('{truth / 'defects.csv'}', all_varchar=true)")
+    con.execute(f"CREATE TEMP TABLE files AS SELECT * FROM read_csv('{truth / 'files.csv'}', all_varchar=true)")
+    con.execute("""CREATE TEMP TABLE q AS SELECT source_file, row_number::VARCHAR AS row_number,
+                   list(DISTINCT criterion) AS criteria FROM rs.quarantine.rows GROUP BY ALL""")
+    core = " UNION ALL ".join(
+        f"SELECT _source_file AS source_file, _source_row::VARCHAR AS row_number, _warnings "
+        f"FROM wh.core.{ds}" for ds in DATASETS)
+    con.execute(f"""CREATE TEMP TABLE w AS
+        SELECT c.source_file, c.row_number, list(DISTINCT r.criterion) AS criteria
+        FROM ({core}) AS c, unnest(c._warnings) AS u(rule_id) JOIN wh.dq.rules r USING (rule_id)
+        GROUP BY ALL""")
+    errors = con.execute("""
+        SELECT d.source_file, d.row_number, d.kind, d.criterion,
+               coalesce(list_contains(q.criteria, d.criterion), false)
+        FROM defects d LEFT JOIN q USING (source_file, row_number)
+        WHERE d.severity = 'error'""").fetchall()
+    out.planted_errors = len(errors)
+    out.errors_caught = sum(1 for *_, ok in errors if ok)
+    out.misses += [e[:4] for e in errors if not e[4]]
+    warnings = con.execute("""
+        SELECT d.source_file, d.row_number, d.kind, d.criterion,
+               coalesce(list_contains(w.criteria, d.criterion), false) AND q.source_file IS NULL
+        FROM defects d LEFT JOIN w USING (source_file, row_number)
+        LEFT JOIN q USING (source_file, row_number)
+        WHERE d.severity = 'warning'""").fetchall()
+    out.planted_warnings = len(warnings)
+    out.warnings_flagged = sum(1 for *_, ok in warnings if ok)
+    out.misses += [w[:4] for w in warnings if not w[4]]
+    touched = con.execute("""
+        SELECT source_file, row_number, criteria FROM (
+            SELECT * FROM q UNION ALL SELECT * FROM w) AS t
+        ANTI JOIN defects USING (source_file, row_number)""").fetchall()
+    out.clean_rows_touched = len({(f, r) for f, r, _ in touched})
+    out.false_alarms = touched[:50]
+    files = con.execute("""
+        SELECT f.source_file, f.expected_status, m.status
+        FROM files f LEFT JOIN (
+            SELECT * FROM wh.meta.files WHERE run_date = $d
+            QUALIFY row_number() OVER (PARTITION BY source_file ORDER BY processed_at) = 1
+        ) m USING (source_file)""", {"d": run_date}).fetchall()
+    out.files_expected = len(files)
+    out.files_as_expected = sum(1 for _, exp, got in files if exp == got)
+    out.accounting_broken = [r[0] for r in con.execute(
+        "SELECT source_file FROM wh.meta.files WHERE rows_in <> rows_loaded + rows_quarantined"
+    ).fetchall()]
+    return out

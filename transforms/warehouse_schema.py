@@ -1,0 +1,105 @@
+"""DuckDB shapes of a dataset: its scratch stage table, its core table (with the column
+descriptions as COMMENT ON), and the expressions that pseudonymise personal columns.
+Every identifier comes from the registry and passes `ident`."""
+
+from __future__ import annotations
+
+from transforms.sqlfiles import ident
+from validations.model import Column, Dataset
+
+STAGE_TYPES = {
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "money": "DOUBLE",
+    "int": "BIGINT",
+    "bool": "BOOLEAN",
+}
+CORE_TYPES = {**STAGE_TYPES, "money": "DECIMAL(18, 2)"}
+META_COLUMNS = (
+    ("_source_file", "VARCHAR", "Landing file the row came from, relative to the landing root"),
+    ("_source_row", "BIGINT", "Row of the landing file (1 = first data row)"),
+    ("_run_id", "VARCHAR", "Run that loaded this version of the record"),
+    ("_loaded_at", "TIMESTAMP", "When that run loaded it"),
+    ("_warnings", "VARCHAR[]", "Rule ids that warned on the row (empty if none)"),
+)
+
+
+def _name(ds: Dataset, column: str) -> str:
+    return ident(column, ds.column_names)
+
+
+def _table(ds: Dataset) -> str:
+    return ident(ds.id, [ds.id])
+
+
+def stage_table_sql(ds: Dataset) -> str:
+    cols = ", ".join(
+        f"{_name(ds, c.name)} {STAGE_TYPES.get(c.type, 'VARCHAR')}" for c in ds.columns
+    )
+    return (
+        f"CREATE TABLE IF NOT EXISTS stg_{_table(ds)} (_file_id INTEGER NOT NULL, "
+        f"_row BIGINT NOT NULL, {cols}, _required_filled INTEGER NOT NULL, _raw JSON NOT NULL)"
+    )
+
+
+def core_table_sql(ds: Dataset) -> list[str]:
+    """Create the core table if needed, add columns a newer description has, and comment."""
+    table = f"wh.core.{_table(ds)}"
+    cols = [(c.name, CORE_TYPES.get(c.type, "VARCHAR"), _comment(c)) for c in ds.columns]
+    all_cols = [*cols, *META_COLUMNS]
+    out = [
+        f"CREATE TABLE IF NOT EXISTS {table} ("
+        + ", ".join(f"{name} {typ}" for name, typ, _ in all_cols)
+        + ")"
+    ]
+    out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {n} {t}" for n, t, _ in all_cols]
+    out.append(f"COMMENT ON TABLE {table} IS {_quote(ds.description_en + ' / ' + ds.description_vi)}")
+    out += [f"COMMENT ON COLUMN {table}.{n} IS {_quote(text)}" for n, _, text in all_cols]
+    return out
+
+
+def _comment(col: Column) -> str:
+    return col.description + (f" ({', '.join(col.vi)})" if col.vi else "")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def pseudonym_sql(expr: str) -> str:
+    """HMAC-SHA256 of a value, hex, keyed by the run's key in `stg_key` (aliased `k`)."""
+    return f"sha256(k.opad || unhex(sha256(k.ipad || encode({expr}))))"
+
+
+def select_core_columns(ds: Dataset, alias: str = "t") -> str:
+    """Stage-to-core expressions: personal ids pseudonymised, withheld columns NULL."""
+    out = []
+    for col in ds.columns:
+        ref = f"{alias}.{_name(ds, col.name)}"
+        if col.pii == "pseudonymise":
+            out.append(f"CASE WHEN {ref} IS NULL THEN NULL ELSE {pseudonym_sql(ref)} END")
+        elif col.pii == "withhold":
+            out.append("NULL")
+        else:
+            out.append(f"{ref}::{CORE_TYPES.get(col.type, 'VARCHAR')}")
+    return ", ".join(out)
+
+
+def key_list(ds: Dataset, alias: str | None = None) -> str:
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + _name(ds, k) for k in ds.key)
+
+
+def key_join(ds: Dataset, left: str = "c", right: str = "t") -> str:
+    """Match a core row to a stage row by key. Personal-id keys would need the pseudonym."""
+    if any(ds.column(k).pii for k in ds.key):
+        raise ValueError(f"{ds.id}: a key column is personal data; key on a pseudonym instead")
+    return " AND ".join(f"{left}.{_name(ds, k)} = {right}.{_name(ds, k)}" for k in ds.key)
+
+
+def key_present(ds: Dataset) -> str:
+    return " AND ".join(f"{_name(ds, k)} IS NOT NULL" for k in ds.key)
+
+
+def key_text(ds: Dataset, alias: str = "s") -> str:
+    return "concat_ws('|', " + ", ".join(f"{alias}.{_name(ds, k)}::VARCHAR" for k in ds.key) + ")"

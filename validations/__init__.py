@@ -1,0 +1,1 @@
+"""The data-quality rules: dataset descriptions, pandera schemas, the rule registry."""

@@ -1,0 +1,149 @@
+"""Vectorised building blocks for rule checks.
+
+Every function takes Series and returns a boolean Series that is True where the value
+passes. Missing inputs pass: presence is checked by the `required` rules alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+ICD10 = r"[A-Z]\d{2}(?:\.\d{1,2})?"
+INSURANCE_CARD = r"[A-Z]{2}[1-5]\d{12}"
+
+# Placeholders that data-entry staff type when they do not know a name.
+PLACEHOLDER_NAMES = frozenset(
+    {
+        "test",
+        "testing",
+        "thử",
+        "thu",
+        "không rõ",
+        "khong ro",
+        "chưa rõ",
+        "chua ro",
+        "không tên",
+        "khong ten",
+        "unknown",
+        "n/a",
+        "na",
+        "x",
+        "xx",
+        "xxx",
+        "abc",
+        "noname",
+        "no name",
+        "-",
+        ".",
+        "?",
+    }
+)
+JUNK_IDS = frozenset({"123456789012", "012345678901", "123456789", "987654321098"})
+
+
+def passes(mask: pd.Series) -> pd.Series:
+    """A boolean Series with missing results counted as passing."""
+    return mask.fillna(True).astype(bool)
+
+
+def matches(s: pd.Series, pattern: str) -> pd.Series:
+    """Full match of a regular expression (missing values pass)."""
+    return passes(s.str.fullmatch(pattern)) | s.isna()
+
+
+def each_matches(s: pd.Series, pattern: str, sep: str = ";", most: int | None = None) -> pd.Series:
+    """Every `sep`-separated item matches `pattern` (and there are at most `most` of them)."""
+    item = f"(?:{pattern})"
+    count = "*" if most is None else "{0," + str(most - 1) + "}"
+    return matches(s, f"{item}(?:{re.escape(sep)}{item}){count}")
+
+
+def is_in(s: pd.Series, allowed) -> pd.Series:
+    return s.isin(list(allowed)) | s.isna()
+
+
+def _cccd_prefixes(province_codes, old_province_codes) -> list[str]:
+    return sorted({"0" + c for c in set(province_codes) | set(old_province_codes)})
+
+
+def person_id_valid(s: pd.Series, province_codes, old_province_codes) -> pd.Series:
+    """A 12-digit CCCD with a known province prefix and century digit, a 9-digit legacy id,
+    or a passport number (one capital letter and 7 digits)."""
+    prefixes = "|".join(_cccd_prefixes(province_codes, old_province_codes))
+    return matches(s, rf"(?:(?:{prefixes})[0-5]\d{{8}})|\d{{9}}|[A-Z]\d{{7}}")
+
+
+def person_id_not_junk(s: pd.Series) -> pd.Series:
+    """Not a placeholder id: one digit repeated, a counting run, an all-zero id."""
+    repeated = s.str.fullmatch(r"(\d)\1+")
+    listed = s.isin(list(JUNK_IDS))
+    return passes(~(repeated | listed))
+
+
+def _cccd_parts(ids: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Century-and-sex digit and two-digit birth year of 12-digit ids (NA for others)."""
+    is_cccd = ids.str.fullmatch(r"\d{12}").fillna(False).astype(bool)
+    digit = pd.to_numeric(ids.where(is_cccd).str.slice(3, 4), errors="coerce")
+    yy = pd.to_numeric(ids.where(is_cccd).str.slice(4, 6), errors="coerce")
+    return digit, yy
+
+
+def cccd_agrees_with_sex(ids: pd.Series, sex: pd.Series) -> pd.Series:
+    """Digit 4 of a CCCD is even for men, odd for women; `U` (unknown) is not judged."""
+    digit, _ = _cccd_parts(ids)
+    expected = pd.Series(pd.NA, index=ids.index, dtype="object")
+    expected = expected.mask(digit % 2 == 0, "M").mask(digit % 2 == 1, "F")
+    judged = expected.notna() & sex.isin(["M", "F"])
+    return passes(~judged | (expected == sex))
+
+
+def cccd_agrees_with_birth_year(ids: pd.Series, birth: pd.Series) -> pd.Series:
+    """Digits 4–6 of a CCCD give the century and the last two digits of the birth year."""
+    digit, yy = _cccd_parts(ids)
+    year = 1900 + (digit // 2) * 100 + yy
+    born = pd.to_datetime(birth).dt.year
+    judged = year.notna() & born.notna()
+    return passes(~judged | (year == born))
+
+
+def not_placeholder_name(s: pd.Series) -> pd.Series:
+    return passes(~s.str.lower().str.strip().isin(list(PLACEHOLDER_NAMES)))
+
+
+def either_missing(*series: pd.Series) -> pd.Series:
+    """True where any input is missing (comparisons with NaN are False, not NA)."""
+    out = series[0].isna()
+    for s in series[1:]:
+        out = out | s.isna()
+    return out
+
+
+def not_after(s: pd.Series, limit) -> pd.Series:
+    return passes(s <= pd.Timestamp(limit)) | s.isna()
+
+
+def not_before(s: pd.Series, limit) -> pd.Series:
+    return passes(s >= pd.Timestamp(limit)) | s.isna()
+
+
+def in_range(s: pd.Series, low=None, high=None) -> pd.Series:
+    ok = pd.Series(True, index=s.index)
+    if low is not None:
+        ok &= passes(s >= low)
+    if high is not None:
+        ok &= passes(s <= high)
+    return ok | s.isna()
+
+
+def province_prefix(s: pd.Series, province_codes, old_province_codes, digits: int = 2):
+    """The first `digits` characters are a province code, current or pre-2025."""
+    known = set(province_codes) | set(old_province_codes)
+    return passes(s.str.slice(0, digits).isin(list(known)) | s.isna())
+
+
+def commune_in_province(communes: pd.Series, provinces: pd.Series, commune_province: dict):
+    """The commune exists and lies in the row's province."""
+    owner = communes.map(commune_province)
+    return passes((owner == provinces) | communes.isna())

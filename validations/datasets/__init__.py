@@ -1,0 +1,52 @@
+"""One module per dataset: its columns, key and the rules particular to it."""
+
+from __future__ import annotations
+
+from validations.model import Column, Dataset, Rule
+from validations.standard import standard_rules
+
+# Spellings shared by every dataset that records sex.
+SEX = dict(
+    type="enum",
+    values=("M", "F", "U"),
+    synonyms={
+        "1": "M", "2": "F", "3": "U", "nam": "M", "nữ": "F", "nu": "F", "male": "M",
+        "female": "F", "m": "M", "f": "F", "u": "U", "không rõ": "U", "khong ro": "U",
+    },
+)
+
+
+def define(
+    *,
+    id: str,
+    database_id: str,
+    delivered_by: str,
+    key: tuple[str, ...],
+    columns: tuple[Column, ...],
+    rules: tuple[Rule, ...] = (),
+    description_vi: str,
+    description_en: str,
+) -> Dataset:
+    """A dataset with the standard rules of its columns followed by its own rules."""
+    bare = Dataset(
+        id=id,
+        database_id=database_id,
+        delivered_by=delivered_by,  # type: ignore[arg-type]
+        key=key,
+        columns=columns,
+        rules=(),
+        description_vi=description_vi,
+        description_en=description_en,
+    )
+    all_rules = standard_rules(bare) + rules
+    ids = [r.id for r in all_rules]
+    duplicated = {i for i in ids if ids.count(i) > 1}
+    if duplicated:
+        raise ValueError(f"{id}: rule ids defined twice: {sorted(duplicated)}")
+    for rule in all_rules:
+        unknown = set(rule.columns) - set(bare.column_names) - {
+            c + "__raw" for c in bare.column_names
+        }
+        if unknown:
+            raise ValueError(f"{rule.id} names unknown columns {sorted(unknown)}")
+    return Dataset(**{**bare.__dict__, "rules": all_rules})

@@ -1,0 +1,149 @@
+"""kcb: `visits`, one medical visit per row, shaped after the XML1 claims table
+(QĐ 130/QĐ-BYT as amended by QĐ 4750/QĐ-BYT). Key: facility_code + visit_id."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from validations import checks
+from validations.datasets import SEX, define
+from validations.model import Column, Rule
+
+MONEY = ("total_cost", "insurance_paid", "patient_paid", "other_paid")
+
+
+def _costs_add_up(df: pd.DataFrame, ctx) -> pd.Series:
+    paid = df["insurance_paid"] + df["patient_paid"] + df["other_paid"].fillna(0)
+    ok = (paid - df["total_cost"]).abs() <= 1
+    return checks.passes(ok) | checks.either_missing(paid, df["total_cost"])
+
+
+def _non_negative(df: pd.DataFrame, ctx) -> pd.Series:
+    ok = pd.Series(True, index=df.index)
+    for col in MONEY:
+        ok &= checks.in_range(df[col], low=0)
+    return ok
+
+
+def _long_stay(df: pd.DataFrame, ctx) -> pd.Series:
+    stay = df["discharged_at"] - df["admitted_at"]
+    return checks.passes(stay <= pd.Timedelta(days=365)) | stay.isna()
+
+
+DATASET = define(
+    id="visits",
+    database_id="kcb",
+    delivered_by="province",
+    key=("facility_code", "visit_id"),
+    description_vi="Lượt khám bệnh, chữa bệnh (bảng XML1)",
+    description_en="Medical visits (claims XML1 summary table)",
+    columns=(
+        Column("visit_id", "code", "Visit id within the facility (MA_LK)", vi=("MA_LK",),
+               required=True),
+        Column("facility_code", "code", "Facility where the visit took place (MA_CSKCB)",
+               vi=("MA_CSKCB",), required=True, width=5),
+        Column("patient_id", "person_id", "Patient's person id, pseudonymised in the warehouse "
+               "(keyed hash of the CCCD, stable across nights)", vi=("SO_CCCD",), required=True,
+               pii="pseudonymise"),
+        Column("patient_name", "text", "Patient's name; withheld from the analysts' warehouse",
+               vi=("HO_TEN",), required=True, pii="withhold"),
+        Column("birth_date", "date", "Patient's date of birth", vi=("NGAY_SINH",), required=True),
+        Column("sex", description="Patient's sex: M, F or U", vi=("GIOI_TINH",), required=True,
+               **SEX),
+        Column("insurance_card", "code", "Health-insurance card number(s), `;`-joined; "
+               "pseudonymised in the warehouse", vi=("MA_THE_BHYT",), pii="pseudonymise"),
+        Column("visit_type", "enum", "Kind of visit (MA_LOAI_KCB, 01–09)", vi=("MA_LOAI_KCB",),
+               required=True, width=2, values=tuple(f"{i:02d}" for i in range(1, 10))),
+        Column("admitted_at", "datetime", "Admission time (NGAY_VAO), local time",
+               vi=("NGAY_VAO",), required=True),
+        Column("discharged_at", "datetime", "Discharge time (NGAY_RA), local time",
+               vi=("NGAY_RA",), required=True),
+        Column("icd10_main", "code", "Main diagnosis, ICD-10 (MA_BENH_CHINH)",
+               vi=("MA_BENH_CHINH",), required=True),
+        Column("icd10_secondary", "code", "Other diagnoses, ICD-10, `;`-joined (MA_BENH_KT)",
+               vi=("MA_BENH_KT",)),
+        Column("total_cost", "money", "Total cost, VND (T_TONGCHI_BV)",
+               vi=("T_TONGCHI_BV", "T_TONGCHI"), required=True),
+        Column("insurance_paid", "money", "Paid by health insurance, VND (T_BHTT)",
+               vi=("T_BHTT",), required=True),
+        Column("patient_paid", "money", "Paid by the patient, VND (T_BNCCT + T_BNTT)",
+               vi=("tiền người bệnh trả",), required=True, sum_of=("T_BNCCT", "T_BNTT")),
+        Column("other_paid", "money", "Paid from other sources, VND (T_NGUONKHAC)",
+               vi=("T_NGUONKHAC",)),
+        Column("province_code", "province", "Province of the patient's residence (MATINH_CU_TRU)",
+               vi=("MATINH_CU_TRU",), required=True, width=2),
+        Column("commune_code", "commune", "Commune of the patient's residence (MAXA_CU_TRU)",
+               vi=("MAXA_CU_TRU",), width=5),
+        Column("updated_at", "datetime", "When the source system last changed the record",
+               vi=("NGAY_CAP_NHAT", "ngày cập nhật", "thời điểm cập nhật"), required=True),
+    ),
+    rules=(
+        Rule("visits.visit_id.length", "accurate", "error",
+             "MA_LK dài quá 100 ký tự", "visit_id is longer than 100 characters",
+             ("visit_id",), check=lambda df, ctx: checks.passes(df["visit_id"].str.len() <= 100)),
+        Rule("visits.facility_code.format", "accurate", "error",
+             "Mã cơ sở (MA_CSKCB) phải gồm 5 chữ số", "facility_code must be 5 digits",
+             ("facility_code",), check=lambda df, ctx: checks.matches(df["facility_code"], r"\d{5}")),
+        Rule("visits.facility_code.province_prefix", "accurate", "error",
+             "Hai chữ số đầu của mã cơ sở không phải mã tỉnh (cũ hoặc mới)",
+             "The first two digits of facility_code are not a province code, old or new",
+             ("facility_code",),
+             check=lambda df, ctx: checks.province_prefix(
+                 df["facility_code"], ctx.province_codes, ctx.old_province_codes)),
+        Rule("visits.facility_code.exists", "accurate", "error",
+             "Mã cơ sở không có trong danh mục cơ sở khám chữa bệnh",
+             "facility_code is not in the facilities register",
+             ("facility_code",), kind="reference", references=("facilities", "facility_code")),
+        Rule("visits.birth_date.range", "accurate", "error",
+             "Ngày sinh ở tương lai hoặc trước năm 1900",
+             "birth_date is in the future or before 1900",
+             ("birth_date",),
+             check=lambda df, ctx: checks.not_after(df["birth_date"], ctx.as_of)
+             & checks.not_before(df["birth_date"], "1900-01-01")),
+        Rule("visits.birth_date.matches_id", "accurate", "error",
+             "Năm sinh không khớp với chữ số 4–6 của số CCCD",
+             "birth_date does not agree with digits 4–6 of the CCCD",
+             ("patient_id", "birth_date"),
+             check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
+                 df["patient_id"], df["birth_date"])),
+        Rule("visits.sex.matches_id", "accurate", "error",
+             "Giới tính không khớp với chữ số thứ 4 của số CCCD",
+             "sex does not agree with digit 4 of the CCCD",
+             ("patient_id", "sex"),
+             check=lambda df, ctx: checks.cccd_agrees_with_sex(df["patient_id"], df["sex"])),
+        Rule("visits.insurance_card.format", "accurate", "error",
+             "Mã thẻ BHYT không đúng định dạng (2 chữ, 1 số 1–5, 12 số)",
+             "insurance_card is not 2 letters, a digit 1–5 and 12 digits (each, `;`-joined)",
+             ("insurance_card",),
+             check=lambda df, ctx: checks.each_matches(df["insurance_card"], checks.INSURANCE_CARD)),
+        Rule("visits.admitted_at.not_future", "accurate", "error",
+             "Ngày vào viện ở tương lai", "admitted_at is in the future",
+             ("admitted_at",), check=lambda df, ctx: checks.not_after(df["admitted_at"], ctx.as_of)),
+        Rule("visits.discharged_at.after_admission", "accurate", "error",
+             "Ngày ra viện trước ngày vào viện", "discharged_at is before admitted_at",
+             ("admitted_at", "discharged_at"),
+             check=lambda df, ctx: checks.passes(df["discharged_at"] >= df["admitted_at"])
+             | checks.either_missing(df["discharged_at"], df["admitted_at"])),
+        Rule("visits.stay.long", "accurate", "warning",
+             "Thời gian điều trị dài hơn 365 ngày", "Stay longer than 365 days",
+             ("admitted_at", "discharged_at"), check=_long_stay),
+        Rule("visits.icd10_main.format", "accurate", "error",
+             "Mã bệnh chính không đúng định dạng ICD-10", "icd10_main is not an ICD-10 code",
+             ("icd10_main",), check=lambda df, ctx: checks.matches(df["icd10_main"], checks.ICD10)),
+        Rule("visits.icd10_secondary.format", "accurate", "error",
+             "Mã bệnh kèm theo không đúng ICD-10 hoặc nhiều hơn 12 mã",
+             "icd10_secondary has an invalid ICD-10 code or more than 12 codes",
+             ("icd10_secondary",),
+             check=lambda df, ctx: checks.each_matches(df["icd10_secondary"], checks.ICD10, most=12)),
+        Rule("visits.costs.non_negative", "accurate", "error",
+             "Số tiền không được âm", "Amounts must not be negative", MONEY, check=_non_negative),
+        Rule("visits.costs.add_up", "accurate", "error",
+             "T_BHTT + tiền người bệnh trả + T_NGUONKHAC khác T_TONGCHI_BV (lệch quá 1 đồng)",
+             "insurance_paid + patient_paid + other_paid differs from total_cost by more than 1 VND",
+             MONEY, check=_costs_add_up),
+        Rule("visits.patient_name.placeholder", "clean", "warning",
+             "Họ tên người bệnh là giá trị giữ chỗ (test, không rõ...)",
+             "patient_name is a placeholder (test, unknown...)",
+             ("patient_name",), check=lambda df, ctx: checks.not_placeholder_name(df["patient_name"])),
+    ),
+)

@@ -1,0 +1,134 @@
+"""The declarative vocabulary of a dataset: columns, rules and their metadata.
+
+A dataset is described once (columns with types and Vietnamese aliases, its key and its
+rules); the generic engine reads, normalises, validates, loads and scores any dataset from
+that description alone. Nothing here does any work on data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+import pandas as pd
+
+Criterion = Literal["accurate", "sufficient", "clean", "up_to_date"]
+Severity = Literal["error", "warning"]
+CRITERIA: tuple[Criterion, ...] = ("accurate", "sufficient", "clean", "up_to_date")
+
+# Column types. Each has one parser in transforms.parsing and one DuckDB type.
+ColumnType = Literal[
+    "text",  # free text, NFC, trimmed
+    "code",  # identifier kept as text (leading zeros kept); `width` zero-pads digit codes
+    "province",  # province code: old codes are mapped to the current 34 through the crosswalk
+    "commune",  # commune code (5 digits) of the current list
+    "person_id",  # CCCD (12 digits), legacy 9-digit id or passport: upper-cased, spaces removed
+    "enum",  # one of `values`; `synonyms` map delivered spellings to them
+    "date",
+    "datetime",  # local time, Asia/Ho_Chi_Minh, stored naive
+    "money",  # VND, up to 2 decimals
+    "int",
+    "bool",
+]
+PARSED_TYPES: frozenset[str] = frozenset({"date", "datetime", "money", "int", "bool"})
+Pii = Literal["pseudonymise", "withhold"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column of a dataset: the data dictionary entry analysts read."""
+
+    name: str
+    type: ColumnType
+    description: str
+    vi: tuple[str, ...] = ()  # Vietnamese header aliases (matched without diacritics or case)
+    required: bool = False
+    width: int | None = None  # zero-pad all-digit values to this width (Excel drops zeros)
+    values: tuple[str, ...] = ()  # allowed values of an enum
+    synonyms: dict[str, str] = field(default_factory=dict)  # delivered spelling -> value
+    pii: Pii | None = None  # pseudonymised or withheld in the analysts' warehouse
+    sum_of: tuple[str, ...] = ()  # headers whose amounts add up to this column (claims)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may know besides the row: the night and the reference code lists."""
+
+    run_date: date
+    as_of: datetime  # later than this is "in the future"
+    fresh_after: datetime  # updated_at before this is stale
+    province_codes: frozenset[str]  # the 34 current codes
+    old_province_codes: frozenset[str]  # the 63 pre-July-2025 codes
+    commune_province: dict[str, str]  # commune code -> current province code
+
+
+# A row check takes the rows (only the columns it declares) and the context and returns
+# True where the row passes. It must pass rows whose inputs are missing: being present is
+# the job of the `required` rules.
+RowCheck = Callable[[pd.DataFrame, Context], pd.Series]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A data-quality rule with the criterion it serves and what failing it means.
+
+    `kind` says who evaluates it: `row` rules are pandera checks run on every batch;
+    `unique` (the key, within a file and across the files of a night) and `reference`
+    (a value exists in another dataset) are set rules evaluated in SQL in the warehouse.
+    """
+
+    id: str
+    criterion: Criterion
+    severity: Severity
+    vi: str
+    en: str
+    columns: tuple[str, ...]
+    kind: Literal["row", "unique", "reference"] = "row"
+    check: RowCheck | None = None
+    references: tuple[str, str] | None = None  # (dataset, column) for `reference` rules
+
+    @property
+    def message(self) -> str:
+        """The bilingual message a province's data officer reads."""
+        return f"{self.vi} | {self.en}"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A landing-zone export: its columns, key, rules and where it comes from."""
+
+    id: str
+    database_id: str
+    delivered_by: Literal["moh", "province"]
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    rules: tuple[Rule, ...]
+    description_vi: str
+    description_en: str
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.id} has no column {name!r}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+@dataclass(frozen=True)
+class Database:
+    """One of the 12 specialised databases (or the procedures tracker)."""
+
+    id: str
+    name_vi: str
+    name_en: str
+    datasets: tuple[str, ...]
+    counts_in_scorecard: bool = True

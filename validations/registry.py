@@ -1,0 +1,59 @@
+"""The registry: the 12 specialised databases, the procedures tracker, and the datasets
+that feed them. This is the one place to change the mapping; the engine reads it."""
+
+from __future__ import annotations
+
+from graphlib import TopologicalSorter
+
+from validations.datasets import facilities, visits
+from validations.model import Database, Dataset, Rule
+
+DATABASES: tuple[Database, ...] = (
+    Database("kcb", "Khám bệnh, chữa bệnh", "Medical examination and treatment", ("visits",)),
+    Database("co_so_hanh_nghe", "Cơ sở KCB và người hành nghề",
+             "Facilities and practitioners", ("facilities", "practitioners")),
+    Database("duoc", "Dược", "Pharmaceuticals", ("drugs", "prescriptions")),
+    Database("y_duoc_co_truyen", "Y dược cổ truyền", "Traditional medicine", ("herbal_products",)),
+    Database("trang_thiet_bi", "Trang thiết bị y tế", "Medical devices", ("medical_devices",)),
+    Database("an_toan_thuc_pham", "An toàn thực phẩm", "Food safety", ("food_establishments",)),
+    Database("tiem_chung", "Tiêm chủng", "Immunisation", ("immunizations",)),
+    Database("chung_sinh", "Giấy chứng sinh", "Births", ("births",)),
+    Database("bao_tu", "Giấy báo tử", "Deaths", ("deaths",)),
+    Database("bao_tro_xa_hoi", "Bảo trợ xã hội", "Social protection", ("social_protection",)),
+    Database("so_suc_khoe", "Sổ sức khỏe điện tử, khám sức khỏe",
+             "E-health book, health checks", ("health_checks",)),
+    Database("nhan_luc", "Nhân lực y tế", "Health workforce", ("workforce",)),
+    Database("tthc", "Thủ tục hành chính", "Administrative procedures",
+             ("procedures", "procedure_status"), counts_in_scorecard=False),
+)
+
+# Datasets that are registered (described and checked). The databases above name every
+# export of DATASETS.md; those not registered yet score 0 as "nothing received".
+DATASETS: dict[str, Dataset] = {ds.id: ds for ds in (facilities.DATASET, visits.DATASET)}
+
+DATASET_DATABASE: dict[str, str] = {
+    name: db.id for db in DATABASES for name in db.datasets
+}
+
+
+def known_dataset_ids() -> frozenset[str]:
+    """Every dataset id named by a database, registered or not."""
+    return frozenset(DATASET_DATABASE)
+
+
+def all_rules() -> list[Rule]:
+    return [rule for ds in DATASETS.values() for rule in ds.rules]
+
+
+def load_order(dataset_ids) -> list[str]:
+    """Datasets in an order where every referenced dataset loads before its referrers."""
+    wanted = set(dataset_ids)
+    graph = {
+        ds_id: {
+            rule.references[0]
+            for rule in DATASETS[ds_id].rules
+            if rule.references and rule.references[0] in DATASETS
+        }
+        for ds_id in DATASETS
+    }
+    return [ds for ds in TopologicalSorter(graph).static_order() if ds in wanted]

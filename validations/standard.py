@@ -1,0 +1,184 @@
+"""Rules every dataset gets from its description alone.
+
+Required columns, readable values of parsed types, allowed values of enums, valid province
+and commune codes, person ids, the unique key, and the freshness of `updated_at` are the
+same rule for every dataset; they are derived here so a dataset module lists only what is
+particular to it.
+"""
+
+from __future__ import annotations
+
+from validations import checks
+from validations.model import PARSED_TYPES, Column, Dataset, Rule
+
+RAW_SUFFIX = "__raw"  # the delivered text of a parsed column, kept beside it for checking
+
+_TYPE_WORDS = {
+    "date": ("ngày", "a date"),
+    "datetime": ("ngày giờ", "a date and time"),
+    "money": ("số tiền", "an amount of money"),
+    "int": ("số nguyên", "a whole number"),
+    "bool": ("đúng/sai (có/không)", "a yes/no value"),
+}
+
+
+def _required(ds: Dataset, col: Column) -> Rule:
+    # A parsed column is given when anything was delivered, readable or not: an unreadable
+    # value fails `format` (accurate), not `required` (sufficient).
+    if col.type in PARSED_TYPES:
+        raw = col.name + RAW_SUFFIX
+        columns: tuple[str, ...] = (col.name, raw)
+        check = lambda df, ctx, c=col.name, r=raw: df[c].notna() | df[r].notna()  # noqa: E731
+    else:
+        columns = (col.name,)
+        check = lambda df, ctx, c=col.name: df[c].notna()  # noqa: E731
+    return Rule(
+        id=f"{ds.id}.{col.name}.required",
+        criterion="sufficient",
+        severity="error",
+        vi=f"Thiếu trường bắt buộc {col.name} ({_vi_name(col)})",
+        en=f"Required field {col.name} is empty",
+        columns=columns,
+        check=check,
+    )
+
+
+def _parsed(ds: Dataset, col: Column) -> Rule:
+    vi_word, en_word = _TYPE_WORDS[col.type]
+    raw = col.name + RAW_SUFFIX
+    return Rule(
+        id=f"{ds.id}.{col.name}.format",
+        criterion="accurate",
+        severity="error",
+        vi=f"Giá trị {col.name} không đọc được thành {vi_word}",
+        en=f"{col.name} cannot be read as {en_word}",
+        columns=(col.name, raw),
+        check=lambda df, ctx, c=col.name, r=raw: df[c].notna() | df[r].isna(),
+    )
+
+
+def _allowed(ds: Dataset, col: Column) -> Rule:
+    shown = ", ".join(col.values)
+    return Rule(
+        id=f"{ds.id}.{col.name}.allowed",
+        criterion="accurate",
+        severity="error",
+        vi=f"{col.name} không thuộc danh mục cho phép ({shown})",
+        en=f"{col.name} is not one of the allowed values ({shown})",
+        columns=(col.name,),
+        check=lambda df, ctx, c=col: checks.is_in(df[c.name], c.values),
+    )
+
+
+def _province(ds: Dataset, col: Column) -> Rule:
+    return Rule(
+        id=f"{ds.id}.{col.name}.valid",
+        criterion="accurate",
+        severity="error",
+        vi=f"Mã tỉnh {col.name} không có trong danh mục 34 tỉnh, thành phố",
+        en=f"{col.name} is not one of the 34 province codes (or a mapped pre-2025 code)",
+        columns=(col.name,),
+        check=lambda df, ctx, c=col.name: checks.is_in(df[c], ctx.province_codes),
+    )
+
+
+def _commune(ds: Dataset, col: Column, province_col: str) -> Rule:
+    return Rule(
+        id=f"{ds.id}.{col.name}.in_province",
+        criterion="accurate",
+        severity="error",
+        vi=f"Mã xã {col.name} không tồn tại hoặc không thuộc tỉnh {province_col}",
+        en=f"{col.name} is not a commune of the row's province ({province_col})",
+        columns=(col.name, province_col),
+        check=lambda df, ctx, c=col.name, p=province_col: checks.commune_in_province(
+            df[c], df[p], ctx.commune_province
+        ),
+    )
+
+
+def _person_id(ds: Dataset, col: Column) -> tuple[Rule, Rule]:
+    valid = Rule(
+        id=f"{ds.id}.{col.name}.structure",
+        criterion="accurate",
+        severity="error",
+        vi=f"{col.name} không đúng cấu trúc số định danh (12 số CCCD, 9 số CMND hoặc hộ chiếu)",
+        en=f"{col.name} is not a valid personal id (12-digit CCCD, 9-digit id or passport)",
+        columns=(col.name,),
+        check=lambda df, ctx, c=col.name: checks.person_id_valid(
+            df[c], ctx.province_codes, ctx.old_province_codes
+        ),
+    )
+    junk = Rule(
+        id=f"{ds.id}.{col.name}.not_junk",
+        criterion="clean",
+        severity="error",
+        vi=f"{col.name} là số giả (lặp một chữ số, dãy số liên tiếp)",
+        en=f"{col.name} is a placeholder id (one digit repeated, a counting run)",
+        columns=(col.name,),
+        check=lambda df, ctx, c=col.name: checks.person_id_not_junk(df[c]),
+    )
+    return valid, junk
+
+
+def _updated_at(ds: Dataset) -> tuple[Rule, Rule]:
+    window = "2 ngày" if ds.delivered_by == "province" else "31 ngày"
+    window_en = "2 days" if ds.delivered_by == "province" else "31 days"
+    fresh = Rule(
+        id=f"{ds.id}.updated_at.fresh",
+        criterion="up_to_date",
+        severity="warning",
+        vi=f"Bản ghi không được cập nhật trong thời hạn ({window} trước ngày chạy)",
+        en=f"Record not updated within the freshness window ({window_en} before the run date)",
+        columns=("updated_at",),
+        check=lambda df, ctx: checks.not_before(df["updated_at"], ctx.fresh_after),
+    )
+    future = Rule(
+        id=f"{ds.id}.updated_at.not_future",
+        criterion="accurate",
+        severity="error",
+        vi="Thời điểm cập nhật ở tương lai",
+        en="updated_at is in the future",
+        columns=("updated_at",),
+        check=lambda df, ctx: checks.not_after(df["updated_at"], ctx.as_of),
+    )
+    return fresh, future
+
+
+def _unique_key(ds: Dataset) -> Rule:
+    shown = " + ".join(ds.key)
+    return Rule(
+        id=f"{ds.id}.key.unique",
+        criterion="clean",
+        severity="error",
+        vi=f"Trùng khóa {shown} trong cùng tệp hoặc giữa các tệp của đêm",
+        en=f"Duplicate key {shown} within the file or across the night's files",
+        columns=ds.key,
+        kind="unique",
+    )
+
+
+def standard_rules(ds: Dataset) -> tuple[Rule, ...]:
+    """The rules a dataset gets from its columns and key, in column order."""
+    rules: list[Rule] = []
+    province_col = next((c.name for c in ds.columns if c.type == "province"), None)
+    for col in ds.columns:
+        if col.required:
+            rules.append(_required(ds, col))
+        if col.type in PARSED_TYPES:
+            rules.append(_parsed(ds, col))
+        if col.type == "enum":
+            rules.append(_allowed(ds, col))
+        if col.type == "province":
+            rules.append(_province(ds, col))
+        if col.type == "commune" and province_col:
+            rules.append(_commune(ds, col, province_col))
+        if col.type == "person_id":
+            rules.extend(_person_id(ds, col))
+    if "updated_at" in ds.column_names:
+        rules.extend(_updated_at(ds))
+    rules.append(_unique_key(ds))
+    return tuple(rules)
+
+
+def _vi_name(col: Column) -> str:
+    return col.vi[0] if col.vi else col.name
