@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import warehouse as wh_io
 from flows.settings import Settings
 from transforms import ingest, landing, loading, progress, reference
+from transforms.context import make_context
 from transforms.landing import LandingFile
 from transforms.messages import Reason
 from transforms.reading import FileRejected
@@ -65,19 +66,6 @@ class RunSummary:
     rows_quarantined: int
     warehouse: str
     restricted: str
-
-
-def make_context(run_date: date, delivered_by: str, ref: reference.Reference, s: Settings) -> Context:
-    end_of_night = datetime.combine(run_date + timedelta(days=1), time.min)
-    window = s.freshness_days_province if delivered_by == "province" else s.freshness_days_moh
-    return Context(
-        run_date=run_date,
-        as_of=end_of_night + timedelta(days=s.future_tolerance_days),
-        fresh_after=end_of_night - timedelta(days=window),
-        province_codes=frozenset(ref.provinces),
-        old_province_codes=frozenset(ref.crosswalk),
-        commune_province=ref.commune_province,
-    )
 
 
 def _record(lf: LandingFile, run_date: date, cutoff_hour: int) -> FileRecord:
@@ -230,7 +218,11 @@ def nightly(
             by_dataset.setdefault(lf.dataset, []).append((file_id, rec))
         for ds_id in load_order(by_dataset):
             ds = DATASETS[ds_id]
-            ctx = make_context(run_date, ds.delivered_by, ref, s)
+            ctx = make_context(
+                run_date, ds.delivered_by, ref,
+                freshness_days_province=s.freshness_days_province,
+                freshness_days_moh=s.freshness_days_moh,
+                future_tolerance_days=s.future_tolerance_days)
             for file_id, rec in by_dataset[ds_id]:
                 stage_file(con, files[file_id - 1], rec, file_id, ctx, ref, s)
             outcomes = {o.file_id: o for o in finish_dataset(con, ds_id, run_id, run_date,

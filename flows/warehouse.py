@@ -74,7 +74,11 @@ def build(
 ) -> Iterator[Build]:
     """A private copy of both files, attached to a scratch connection. Call `publish` to
     make the copies the published files; leaving the block without it discards them."""
-    folder = warehouse.with_name(f".build-{run_id}")
+    # A run killed outright leaves its build folder; we hold the lock, so none is in use.
+    for stale in warehouse.parent.glob(f".build-*-{warehouse.stem}"):
+        log.warning("removing the build folder of an interrupted run: %s", stale)
+        shutil.rmtree(stale, ignore_errors=True)
+    folder = warehouse.with_name(f".build-{run_id}-{warehouse.stem}")
     folder.mkdir(parents=True)
     try:
         for published, copy in ((warehouse, folder / "warehouse.duckdb"),

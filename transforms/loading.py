@@ -37,7 +37,7 @@ def ensure_core_table(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
         con.execute(statement)
 
 
-def apply_set_rules(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
+def apply_set_rules(con: duckdb.DuckDBPyConnection, ds: Dataset, run_date: date) -> None:
     """Rules over many rows or datasets, evaluated in SQL against the staged night."""
     for rule in ds.rules:
         params = {"dataset": ds.id, "rule_id": rule.id}
@@ -54,6 +54,10 @@ def apply_set_rules(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
                 ref_dataset=sqlfiles.ident(ref_ds, DATASETS),
                 ref_column=sqlfiles.ident(ref_col, DATASETS[ref_ds].column_names),
             )
+        elif rule.kind == "sql" and rule.sql:
+            # The file inserts (dataset, _file_id, _row, rule_id) into stg_failures; it may
+            # use $dataset, $rule_id and $run_date, stg_<dataset> and wh.core.*.
+            sqlfiles.run(con, rule.sql, {**params, "run_date": run_date})
 
 
 def finish_dataset(
@@ -66,7 +70,7 @@ def finish_dataset(
 ) -> list[FileOutcome]:
     """Apply the set rules, quarantine rows with errors, upsert the rest into core, and
     record per file what it contributed. Returns the row accounting of every staged file."""
-    apply_set_rules(con, ds)
+    apply_set_rules(con, ds, run_date)
     params = {"dataset": ds.id, "run_id": run_id, "run_date": run_date, "loaded_at": loaded_at}
     sqlfiles.run(con, "int_row_outcome", params)
     sqlfiles.run(

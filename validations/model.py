@@ -75,8 +75,10 @@ class Rule:
     """A data-quality rule with the criterion it serves and what failing it means.
 
     `kind` says who evaluates it: `row` rules are pandera checks run on every batch;
-    `unique` (the key, within a file and across the files of a night) and `reference`
-    (a value exists in another dataset) are set rules evaluated in SQL in the warehouse.
+    `unique` (the key, within a file and across the files of a night), `reference` (a value
+    exists in another dataset) and `sql` (any rule over many rows or datasets, written as
+    `transforms/sql/<sql>.sql`) are set rules evaluated in SQL against the staged night and
+    the warehouse. `needs` names datasets that must load before this rule is evaluated.
     """
 
     id: str
@@ -85,9 +87,15 @@ class Rule:
     vi: str
     en: str
     columns: tuple[str, ...]
-    kind: Literal["row", "unique", "reference"] = "row"
+    kind: Literal["row", "unique", "reference", "sql"] = "row"
     check: RowCheck | None = None
     references: tuple[str, str] | None = None  # (dataset, column) for `reference` rules
+    sql: str | None = None  # name of the SQL file of a `sql` rule
+    needs: tuple[str, ...] = ()  # datasets loaded before the rule runs
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        return self.needs + ((self.references[0],) if self.references else ())
 
     @property
     def message(self) -> str:

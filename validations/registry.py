@@ -3,9 +3,11 @@ that feed them. This is the one place to change the mapping; the engine reads it
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from graphlib import TopologicalSorter
 
-from validations.datasets import facilities, visits
+from validations import datasets as _datasets_pkg
 from validations.model import Database, Dataset, Rule
 
 DATABASES: tuple[Database, ...] = (
@@ -27,9 +29,25 @@ DATABASES: tuple[Database, ...] = (
              ("procedures", "procedure_status"), counts_in_scorecard=False),
 )
 
+
+
+def _discover() -> dict[str, Dataset]:
+    """Every `validations/datasets/<id>.py` module that defines `DATASET`: adding a dataset
+    is adding its module."""
+    found: dict[str, Dataset] = {}
+    for info in sorted(pkgutil.iter_modules(_datasets_pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{_datasets_pkg.__name__}.{info.name}")
+        ds = getattr(module, "DATASET", None)
+        if isinstance(ds, Dataset):
+            if ds.id != info.name:
+                raise ValueError(f"module {info.name} describes dataset {ds.id}")
+            found[ds.id] = ds
+    return found
+
+
 # Datasets that are registered (described and checked). The databases above name every
 # export of DATASETS.md; those not registered yet score 0 as "nothing received".
-DATASETS: dict[str, Dataset] = {ds.id: ds for ds in (facilities.DATASET, visits.DATASET)}
+DATASETS: dict[str, Dataset] = _discover()
 
 DATASET_DATABASE: dict[str, str] = {
     name: db.id for db in DATABASES for name in db.datasets
@@ -50,9 +68,10 @@ def load_order(dataset_ids) -> list[str]:
     wanted = set(dataset_ids)
     graph = {
         ds_id: {
-            rule.references[0]
+            needed
             for rule in DATASETS[ds_id].rules
-            if rule.references and rule.references[0] in DATASETS
+            for needed in rule.depends_on
+            if needed in DATASETS and needed != ds_id
         }
         for ds_id in DATASETS
     }

@@ -22,6 +22,22 @@ class Layout:
     decomposed: bool = False  # NFD text
     local_numbers: bool = False  # 1.234.567,5
     local_dates: bool = False  # DD/MM/YYYY [HH:MM]
+    claims_dates: bool = False  # yyyymmddHHMM, as the claims tables write times
+
+
+def province_layout(index: int) -> Layout:
+    """Deterministic variety: one office in so many writes its files each way."""
+    vietnamese = index % 3 == 0
+    return Layout(
+        encoding=("cp1258" if index % 7 == 3 else "utf-16" if index % 9 == 5
+                  else "utf-8-sig" if index % 4 == 1 else "utf-8"),
+        delimiter=";" if index % 5 == 2 else "\t" if index % 11 == 7 else ",",
+        vietnamese_headers=vietnamese,
+        decomposed=index % 6 == 4,
+        local_numbers=vietnamese or index % 8 == 6,
+        local_dates=index % 2 == 1,
+        claims_dates=vietnamese,
+    )
 
 
 def to_cp1258_text(text: str) -> str:

@@ -1,0 +1,52 @@
+"""The registry is the data dictionary: every rule and column is described, in both
+languages where a data officer reads it."""
+
+from __future__ import annotations
+
+import pytest
+
+from validations.model import CRITERIA
+from validations.registry import DATABASES, DATASET_DATABASE, DATASETS, all_rules, load_order
+
+RULES = all_rules()
+
+
+def test_there_are_twelve_scored_databases_and_the_procedures():
+    assert sum(db.counts_in_scorecard for db in DATABASES) == 12
+    assert len(DATASET_DATABASE) == 16
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_every_rule_is_complete(rule):
+    assert rule.criterion in CRITERIA
+    assert rule.severity in {"error", "warning"}
+    assert rule.vi.strip() and rule.en.strip() and rule.vi != rule.en
+    assert rule.id.split(".")[0] in DATASETS
+    if rule.kind == "row":
+        assert rule.check is not None
+    if rule.kind == "sql":
+        assert rule.sql
+
+
+def test_rule_ids_are_unique():
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("ds", DATASETS.values(), ids=list(DATASETS))
+def test_every_dataset_is_described(ds):
+    assert ds.database_id in {db.id for db in DATABASES}
+    assert DATASET_DATABASE[ds.id] == ds.database_id
+    assert set(ds.key) <= set(ds.column_names)
+    assert "updated_at" in ds.column_names
+    for col in ds.columns:
+        assert col.description.strip(), f"{ds.id}.{col.name} has no description"
+    assert any(r.kind == "unique" for r in ds.rules)
+
+
+def test_referenced_datasets_load_first():
+    order = load_order(DATASETS)
+    for ds in DATASETS.values():
+        for needed in (n for r in ds.rules for n in r.depends_on if n in DATASETS):
+            if needed != ds.id:
+                assert order.index(needed) < order.index(ds.id)

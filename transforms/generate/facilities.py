@@ -1,0 +1,90 @@
+"""`facilities` (moh): the register of health facilities. Publishes `facility_codes`
+(province -> codes that load cleanly) for the generators that reference facilities."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from transforms.generate import people
+from transforms.generate.base import Defect, Output, World, plant
+
+DATASET = "facilities"
+HEADER = ["facility_code", "facility_name", "facility_type", "ownership", "province_code",
+          "commune_code", "license_no", "status", "beds", "updated_at"]
+HOSPITAL_WORDS = ["Bệnh viện Đa khoa", "Bệnh viện Nhi", "Bệnh viện Sản Nhi",
+                  "Bệnh viện Y học cổ truyền"]
+KINDS = ["hospital", "medical_center", "polyclinic", "clinic", "commune_health_station"]
+
+
+def defects(w: World) -> list[Defect]:
+    d = w.run_date
+
+    def missing_name(row, rng, ctx):
+        row["facility_name"] = ""
+
+    def bad_type(row, rng, ctx):
+        row["facility_type"] = "spa"
+
+    def bad_commune(row, rng, ctx):
+        row["commune_code"] = w.foreign_commune(row["province_code"])
+
+    def duplicate(row, rng, ctx):
+        row.update(ctx["previous"])
+
+    def zero_beds(row, rng, ctx):
+        row["facility_type"], row["beds"] = "hospital", 0
+
+    def stale(row, rng, ctx):
+        row["updated_at"] = datetime.combine(d - timedelta(days=90), time(9))
+
+    return [
+        Defect(DATASET, "missing_facility_name", "sufficient", "error", missing_name),
+        Defect(DATASET, "unknown_facility_type", "accurate", "error", bad_type),
+        Defect(DATASET, "commune_not_in_province", "accurate", "error", bad_commune),
+        Defect(DATASET, "duplicate_facility_code", "clean", "error", duplicate),
+        Defect(DATASET, "hospital_without_beds", "accurate", "warning", zero_beds),
+        Defect(DATASET, "stale_registry_record", "up_to_date", "warning", stale),
+    ]
+
+
+def generate(w: World) -> list[Output]:
+    rng = w.rng
+    rows = []
+    per_province = max(3, round(w.spec.registry_rows_per_province * w.spec.scale ** 0.5))
+    for prov, prov_name in w.ref.provinces.items():
+        for i, n in enumerate(rng.sample(range(1, 900), per_province)):
+            kind = KINDS[i % len(KINDS)]
+            commune = rng.choice(w.communes_by_province[prov])
+            commune_name = w.ref.communes[commune][0]
+            name = {
+                "hospital": f"{rng.choice(HOSPITAL_WORDS)} {prov_name.replace('Thành phố ', '')}",
+                "medical_center": f"Trung tâm Y tế {commune_name}",
+                "polyclinic": f"Phòng khám Đa khoa {people.rng_word(rng)}",
+                "clinic": f"Phòng khám {people.rng_word(rng)}",
+                "commune_health_station": f"Trạm Y tế {commune_name}",
+            }[kind]
+            beds = (rng.randint(50, 1500) if kind == "hospital"
+                    else rng.randint(0, 10) if kind == "commune_health_station"
+                    else rng.randint(0, 60))
+            rows.append({
+                "facility_code": f"{prov}{n:03d}",  # `999` is never used: it is the unknown code
+                "facility_name": name,
+                "facility_type": kind,
+                "ownership": "private" if kind in {"polyclinic", "clinic"} else "public",
+                "province_code": prov,
+                "commune_code": commune,
+                "license_no": f"{rng.randrange(1, 99999):05d}/BYT-GPHĐ",
+                "status": "active",
+                "beds": beds,
+                "updated_at": w.fresh_stamp(days=20),
+            })
+    planted = plant(rows, defects(w), w.spec, rng, [0, 0], {})
+    broken = {rows[i]["facility_code"] for i, d in planted if d.severity == "error"}
+    usable: dict[str, list[str]] = {}
+    for row in rows:
+        if row["facility_code"] not in broken:
+            usable.setdefault(row["province_code"], []).append(row["facility_code"])
+    w.facts["facility_codes"] = usable
+    return [Output(rel=w.night_path("moh", "facilities.csv"), expected_status="loaded",
+                   kind="facilities_register", header=HEADER, rows=rows, planted=planted,
+                   stamps=frozenset({"updated_at"}))]

@@ -1,0 +1,172 @@
+"""`visits` (every province): medical visits shaped after the claims XML1 table."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from transforms.generate import people
+from transforms.generate.base import Defect, Output, World, plant
+from transforms.generate.writers import province_layout
+
+DATASET = "visits"
+AFTER = ("facilities",)  # uses the facility codes it publishes
+ICD10 = ["J18.9", "I10", "E11.9", "K29.7", "A09", "J06.9", "M54.5", "N39.0", "I20.9", "K35.8",
+         "O80", "S52.5", "B34.9", "R50.9", "J45.9", "E78.5", "I63.9", "C34.9", "K80.2", "L03.1"]
+HEADER = ["visit_id", "facility_code", "patient_id", "patient_name", "birth_date", "sex",
+          "insurance_card", "visit_type", "admitted_at", "discharged_at", "icd10_main",
+          "icd10_secondary", "total_cost", "insurance_paid", "patient_paid", "other_paid",
+          "province_code", "commune_code", "updated_at"]
+# The claims tags; the patient's share comes in two parts (T_BNCCT + T_BNTT).
+HEADER_VI = ["MA_LK", "MA_CSKCB", "SO_CCCD", "HO_TEN", "NGAY_SINH", "GIOI_TINH", "MA_THE_BHYT",
+             "MA_LOAI_KCB", "NGAY_VAO", "NGAY_RA", "MA_BENH_CHINH", "MA_BENH_KT", "T_TONGCHI_BV",
+             "T_BHTT", "T_BNCCT", "T_BNTT", "T_NGUONKHAC", "MATINH_CU_TRU", "MAXA_CU_TRU",
+             "NGAY_CAP_NHAT"]
+TO_VI = dict(zip([c for c in HEADER if c != "patient_paid"],
+                 [c for c in HEADER_VI if c not in {"T_BNCCT", "T_BNTT"}], strict=True))
+DATES = frozenset({"birth_date", "NGAY_SINH"})
+STAMPS = frozenset({"admitted_at", "discharged_at", "updated_at", "NGAY_VAO", "NGAY_RA",
+                    "NGAY_CAP_NHAT"})
+AMOUNTS = frozenset({"total_cost", "insurance_paid", "patient_paid", "other_paid",
+                     "T_TONGCHI_BV", "T_BHTT", "T_BNCCT", "T_BNTT", "T_NGUONKHAC"})
+
+
+def defects(w: World) -> list[Defect]:
+    d = w.run_date
+
+    def set_(col, value):
+        def apply(row, rng, ctx):
+            row[col] = value(row, rng) if callable(value) else value
+        return apply
+
+    def discharge_first(row, rng, ctx):
+        row["discharged_at"] = row["admitted_at"] - timedelta(days=2)
+
+    def costs(row, rng, ctx):
+        row["insurance_paid"] += 50000.0
+
+    def future(row, rng, ctx):
+        row["admitted_at"] = datetime.combine(d + timedelta(days=40), time(9))
+        row["discharged_at"] = row["admitted_at"] + timedelta(days=1)
+
+    def duplicate(row, rng, ctx):
+        row.update(ctx["previous"])
+
+    def long_stay(row, rng, ctx):
+        row["admitted_at"] = datetime.combine(d - timedelta(days=420), time(8))
+        row["discharged_at"] = datetime.combine(d - timedelta(days=2), time(10))
+
+    flip = {"M": "F", "F": "M"}
+    return [
+        Defect(DATASET, "missing_patient_id", "sufficient", "error", set_("patient_id", "")),
+        Defect(DATASET, "missing_admission_time", "sufficient", "error", set_("admitted_at", None)),
+        Defect(DATASET, "invalid_icd10", "accurate", "error",
+               set_("icd10_main", lambda r, rng: rng.choice(["J189X", "18.9", "Viêm phổi"]))),
+        Defect(DATASET, "discharge_before_admission", "accurate", "error", discharge_first),
+        Defect(DATASET, "costs_do_not_add_up", "accurate", "error", costs),
+        Defect(DATASET, "cccd_sex_mismatch", "accurate", "error",
+               set_("sex", lambda r, rng: flip[r["sex"]])),
+        Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error",
+               set_("birth_date", lambda r, rng: r["birth_date"].replace(
+                   year=r["birth_date"].year - 3, day=1))),
+        Defect(DATASET, "junk_patient_id", "clean", "error",
+               set_("patient_id", lambda r, rng: rng.choice(
+                   ["000000000000", "111111111111", "123456789012"]))),
+        Defect(DATASET, "duplicate_visit_key", "clean", "error", duplicate),
+        Defect(DATASET, "unknown_facility", "accurate", "error",
+               set_("facility_code", lambda r, rng: r["province_code"] + "999")),
+        Defect(DATASET, "unreadable_date", "accurate", "error",
+               set_("admitted_at", "32/13/2025 25:00")),
+        Defect(DATASET, "admission_in_future", "accurate", "error", future),
+        Defect(DATASET, "invalid_insurance_card", "accurate", "error",
+               set_("insurance_card", "DN47912345")),
+        Defect(DATASET, "commune_not_in_province", "accurate", "error",
+               set_("commune_code", lambda r, rng: w.foreign_commune(r["province_code"]))),
+        Defect(DATASET, "stale_record", "up_to_date", "warning",
+               set_("updated_at", lambda r, rng: datetime.combine(
+                   d - timedelta(days=rng.randint(5, 60)), time(10)))),
+        Defect(DATASET, "stay_over_365_days", "accurate", "warning", long_stay),
+        Defect(DATASET, "placeholder_patient_name", "clean", "warning",
+               set_("patient_name", lambda r, rng: rng.choice(["Không rõ", "test", "KHONG RO"]))),
+    ]
+
+
+def _row(w: World, prov: str, seq: int) -> dict:
+    rng, d = w.rng, w.run_date
+    sex = rng.choice("MF")
+    born = people.birth_date(rng, d, 0, 90)
+    registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.7 else prov
+    admitted = datetime.combine(d - timedelta(days=rng.randint(0, 30)),
+                                time(rng.randint(6, 20), rng.choice([0, 15, 30, 45])))
+    discharged = min(admitted + timedelta(days=rng.choice([0, 0, 0, 1, 2, 3, 5, 7]),
+                                          hours=rng.randint(1, 6)),
+                     datetime.combine(d, time(23, 0)))
+    total = float(rng.randrange(100, 20000) * 1000)
+    insured = rng.random() < 0.9
+    insurance = float(round(total * rng.choice([0.8, 0.95, 1.0]))) if insured else 0.0
+    other = 0.0 if rng.random() < 0.9 else float(min(50000, total - insurance))
+    card = (f"{rng.choice(['DN', 'HC', 'GD', 'TE', 'HN', 'CN'])}{rng.randint(1, 5)}{prov}"
+            f"{rng.randrange(10**10):010d}") if insured else ""
+    return {
+        "visit_id": f"{d:%y%m%d}{prov}{seq:07d}",
+        "facility_code": rng.choice(w.facts["facility_codes"][prov]),
+        "patient_id": people.cccd(rng, registration, sex, born),
+        "patient_name": people.full_name(rng, sex),
+        "birth_date": born,
+        "sex": sex,
+        "insurance_card": card,
+        "visit_type": f"{rng.choice([1, 1, 1, 2, 3, 7, 9]):02d}",
+        "admitted_at": admitted,
+        "discharged_at": discharged,
+        "icd10_main": rng.choice(ICD10),
+        "icd10_secondary": ";".join(rng.sample(ICD10, rng.choice([0, 0, 1, 2, 3]))),
+        "total_cost": total,
+        "insurance_paid": insurance,
+        "patient_paid": total - insurance - other,
+        "other_paid": other,
+        "province_code": prov,
+        "commune_code": rng.choice(w.communes_by_province[prov]),
+        "updated_at": w.fresh_stamp(),
+    }
+
+
+def _as_claims(w: World, row: dict, prov: str) -> dict:
+    """The claims spelling: sex 1/2, the patient's share in two parts, and sometimes the
+    pre-2025 province code (mapped by the pipeline, not a defect)."""
+    row = dict(row)
+    paid = row.pop("patient_paid")
+    first = float(round(paid * 0.6)) if isinstance(paid, float) else 0.0
+    row["T_BNCCT"], row["T_BNTT"] = first, paid - first
+    row["sex"] = {"M": "1", "F": "2"}.get(row["sex"], row["sex"])
+    older = [c for c in w.old_by_new[prov] if c != prov]
+    if older and w.rng.random() < 0.3 and row["province_code"] == prov:
+        row["province_code"] = older[0]
+    out = {TO_VI[k]: v for k, v in row.items() if k in TO_VI}
+    out["T_BNCCT"], out["T_BNTT"] = row["T_BNCCT"], row["T_BNTT"]
+    return out
+
+
+def generate(w: World) -> list[Output]:
+    outputs: list[Output] = []
+    per_province = max(5, round(w.spec.rows_per_province * w.spec.scale))
+    counter = [0, 0]
+    catalogue = defects(w)
+    for index, prov in enumerate(w.provinces):
+        layout = province_layout(index)
+        rows = [_row(w, prov, seq) for seq in range(per_province)]
+        planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
+        header = HEADER_VI if layout.vietnamese_headers else HEADER
+        if layout.vietnamese_headers:
+            rows = [_as_claims(w, r, prov) for r in rows]
+        older = [c for c in w.old_by_new[prov] if c != prov]
+        source = f"p{older[0]}" if index % 10 == 4 and older else f"p{prov}"  # pre-2025 code
+        parts = [("visits", 0, len(rows))]
+        if index % 12 == 6:  # one province splits the export over two files
+            half = len(rows) // 2
+            parts = [("visits__hospital_a", 0, half), ("visits__hospital_b", half, len(rows))]
+        for name, lo, hi in parts:
+            outputs.append(Output(
+                rel=w.night_path(source, f"{name}.csv"), expected_status="loaded",
+                kind="visits_export", header=header, rows=rows[lo:hi], layout=layout,
+                planted=[(i - lo, d) for i, d in planted if lo <= i < hi],
+                dates=DATES, stamps=STAMPS, amounts=AMOUNTS))
+    return outputs
