@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--source", action="append", dest="sources", metavar="S")
     r.add_argument("--dataset", action="append", dest="datasets", metavar="X")
 
+    sc = sub.add_parser("score", help="score a run against the generator's ground truth")
+    sc.add_argument("--landing", type=Path, required=True)
+    sc.add_argument("--date", type=_date, required=True)
+    sc.add_argument("--warehouse", type=Path)
+    sc.add_argument("--restricted", type=Path)
+
     rep = sub.add_parser("report", help="write the progress report")
     rep.add_argument("--warehouse", type=Path)
     rep.add_argument("--out", type=Path, required=True)
@@ -78,6 +84,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"run failed: {exc}", file=sys.stderr)
             return 1
         print(json.dumps(summary, default=str, indent=2, ensure_ascii=False))
+        return 0
+    if args.command == "score":
+        from flows.settings import Settings
+        from transforms.truth import score
+
+        overrides = {k: v for k, v in (("warehouse", args.warehouse),
+                                       ("restricted", args.restricted)) if v}
+        s = Settings(**overrides)
+        r = score(args.landing, args.date, s.warehouse, s.restricted_path)
+        print(f"planted errors quarantined under their criterion: {r.errors_caught}/"
+              f"{r.planted_errors} ({100 * r.error_recall:.2f}%)")
+        print(f"planted warnings loaded and flagged: {r.warnings_flagged}/{r.planted_warnings} "
+              f"({100 * r.warning_recall:.2f}%)")
+        print(f"clean rows quarantined or flagged: {r.clean_rows_touched}")
+        print(f"files with the expected status: {r.files_as_expected}/{r.files_expected}")
+        print(f"files whose rows do not add up: {len(r.accounting_broken)}")
+        for miss in r.misses[:20]:
+            print("  missed:", *miss)
+        for alarm in r.false_alarms[:20]:
+            print("  false alarm:", *alarm)
         return 0
     if args.command == "report":
         from flows.settings import Settings

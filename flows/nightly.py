@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from flows import warehouse as wh_io
 from flows.settings import Settings
@@ -19,8 +20,21 @@ from transforms.context import make_context
 from transforms.landing import LandingFile
 from transforms.messages import Reason
 from transforms.reading import FileRejected
-from validations.model import Context
 from validations.registry import DATASETS, known_dataset_ids, load_order
+from validations.schema import RowValidator
+
+
+@dataclass
+class Night:
+    """What every task of a night shares. Tasks receive it wrapped in `quote(...)`: Prefect
+    would otherwise walk the reference lists and the connection on every task call."""
+
+    con: duckdb.DuckDBPyConnection
+    settings: Settings
+    ref: reference.Reference
+    run_id: str
+    run_date: date
+    started_at: datetime
 
 
 @dataclass
@@ -82,8 +96,9 @@ def _record(lf: LandingFile, run_date: date, cutoff_hour: int) -> FileRecord:
 
 
 @task(cache_policy=NO_CACHE)
-def discover_files(s: Settings, run_date: date, ref: reference.Reference,
-                   sources: list[str] | None, datasets: list[str] | None) -> list[LandingFile]:
+def discover_files(night: Night, sources: list[str] | None,
+                   datasets: list[str] | None) -> list[LandingFile]:
+    s, ref, run_date = night.settings, night.ref, night.run_date
     known = {ds: progress.delivered_by_of(ds) for ds in known_dataset_ids()}
     files = landing.discover(s.landing, run_date, ref, known,
                              sources=set(sources or ()), only_datasets=set(datasets or ()))
@@ -98,9 +113,10 @@ def checksum(path: Path) -> str:
 
 
 @task(cache_policy=NO_CACHE, task_run_name="stage {lf.source_file}")
-def stage_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, rec: FileRecord, file_id: int,
-               ctx: Context, ref: reference.Reference, s: Settings) -> FileRecord:
+def stage_file(night: Night, lf: LandingFile, rec: FileRecord, file_id: int,
+               validator: RowValidator) -> FileRecord:
     """Read, map, parse and row-check one file into the scratch tables, or reject it."""
+    con, s = night.con, night.settings
     ds = DATASETS[lf.dataset]
     earlier = con.execute(
         "SELECT source_file, run_id FROM wh.meta.files WHERE sha256 = ? AND status = 'loaded' "
@@ -111,8 +127,10 @@ def stage_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, rec: FileRecord,
         rec.error, rec.error_code = str(reason), reason.code
         return rec
     try:
-        staged = ingest.stage_file(con, lf, ds, ctx, ref, file_id,
-                                   batch_rows=s.batch_rows, max_bytes=s.max_file_bytes)
+        staged = ingest.stage_file(con, lf, ds, validator, night.ref, file_id,
+                                   batch_rows=s.batch_rows, max_bytes=s.max_file_bytes,
+                                   max_expanded_bytes=s.max_xlsx_expanded_bytes,
+                                   max_compression_ratio=s.max_xlsx_compression_ratio)
     except FileRejected as exc:
         rec.reject(exc.reason)
         get_run_logger().warning("rejected %s: %s", lf.source_file, exc.reason.en)
@@ -125,20 +143,19 @@ def stage_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, rec: FileRecord,
 
 
 @task(cache_policy=NO_CACHE, task_run_name="finish {dataset_id}")
-def finish_dataset(con: duckdb.DuckDBPyConnection, dataset_id: str, run_id: str, run_date: date,
-                   loaded_at: datetime) -> list[loading.FileOutcome]:
-    return loading.finish_dataset(con, DATASETS[dataset_id], run_id=run_id, run_date=run_date,
-                                  loaded_at=loaded_at)
+def finish_dataset(night: Night, dataset_id: str) -> list[loading.FileOutcome]:
+    return loading.finish_dataset(night.con, DATASETS[dataset_id], run_id=night.run_id,
+                                  run_date=night.run_date, loaded_at=night.started_at)
 
 
 @task(cache_policy=NO_CACHE)
-def record_files(con: duckdb.DuckDBPyConnection, records: list[FileRecord], run_id: str,
-                 run_date: date, processed_at: datetime) -> None:
+def record_files(night: Night, records: list[FileRecord]) -> None:
     import pandas as pd
 
+    con, processed_at = night.con, datetime.now()
     rows = [
-        {**asdict(r), "notes": "; ".join(r.notes) or None, "run_id": run_id,
-         "run_date": run_date, "processed_at": processed_at}
+        {**asdict(r), "notes": "; ".join(r.notes) or None, "run_id": night.run_id,
+         "run_date": night.run_date, "processed_at": processed_at}
         for r in records
     ]
     if not rows:
@@ -152,12 +169,13 @@ def record_files(con: duckdb.DuckDBPyConnection, records: list[FileRecord], run_
 
 
 @task(cache_policy=NO_CACHE)
-def build_progress(con: duckdb.DuckDBPyConnection, run_id: str, run_date: date, s: Settings):
+def build_progress(night: Night) -> None:
+    s = night.settings
     scoring = progress.Scoring(
         w_accurate=s.weight_accurate, w_sufficient=s.weight_sufficient,
         w_clean=s.weight_clean, w_up_to_date=s.weight_up_to_date,
         green=s.rating_green, amber=s.rating_amber)
-    progress.build_progress(con, run_id, run_date, scoring)
+    progress.build_progress(night.con, night.run_id, night.run_date, scoring)
 
 
 def resolve_key(s: Settings) -> bytes:
@@ -174,9 +192,16 @@ def resolve_key(s: Settings) -> bytes:
     return key
 
 
-@flow(name="vnhealth-nightly", flow_run_name="night {run_date}")
+def last_night() -> date:
+    """The night a 02:00 run is for: yesterday, in Vietnam."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date() - timedelta(days=1)
+
+
+@flow(name="vnhealth-nightly")
 def nightly(
-    run_date: date,
+    run_date: date | None = None,
     landing: str | None = None,
     warehouse: str | None = None,
     restricted: str | None = None,
@@ -184,7 +209,9 @@ def nightly(
     datasets: list[str] | None = None,
 ) -> dict:
     """Run the night `run_date`: every file of the landing zone for that date (or only the
-    given sources and datasets), published atomically to the warehouse."""
+    given sources and datasets), published atomically to the warehouse. Without a date:
+    last night."""
+    run_date = run_date or last_night()
     overrides = {"landing": landing, "warehouse": warehouse, "restricted": restricted}
     s = Settings(**{k: v for k, v in overrides.items() if v is not None})
     logger = get_run_logger()
@@ -202,7 +229,8 @@ def nightly(
         for ds in DATASETS.values():
             loading.ensure_core_table(con, ds)
             ingest.ensure_stage_table(con, ds)
-        files = discover_files(s, run_date, ref, sources, datasets)
+        night = quote(Night(con, s, ref, run_id, run_date, started_at))
+        files = discover_files(night, sources, datasets)
         records: list[FileRecord] = []
         by_dataset: dict[str, list[tuple[int, FileRecord]]] = {}
         for file_id, lf in enumerate(files, start=1):
@@ -223,18 +251,18 @@ def nightly(
                 freshness_days_province=s.freshness_days_province,
                 freshness_days_moh=s.freshness_days_moh,
                 future_tolerance_days=s.future_tolerance_days)
+            validator = quote(RowValidator(ds, ctx))
             for file_id, rec in by_dataset[ds_id]:
-                stage_file(con, files[file_id - 1], rec, file_id, ctx, ref, s)
-            outcomes = {o.file_id: o for o in finish_dataset(con, ds_id, run_id, run_date,
-                                                              started_at)}
+                stage_file(night, files[file_id - 1], rec, file_id, validator)
+            outcomes = {o.file_id: o for o in finish_dataset(night, ds_id)}
             for file_id, rec in by_dataset[ds_id]:
                 if rec.status == "loaded":
                     o = outcomes.get(file_id)
                     rec.rows_loaded = o.rows_loaded if o else 0
                     rec.rows_quarantined = o.rows_quarantined if o else 0
                     assert rec.rows_in == rec.rows_loaded + rec.rows_quarantined, rec
-        record_files(con, records, run_id, run_date, datetime.now())
-        build_progress(con, run_id, run_date, s)
+        record_files(night, records)
+        build_progress(night)
         summary = RunSummary(
             run_id=run_id, run_date=run_date, status="succeeded", files=len(records),
             files_loaded=sum(r.status == "loaded" for r in records),
