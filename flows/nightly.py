@@ -114,9 +114,10 @@ def checksum(path: Path) -> str:
 
 @task(cache_policy=NO_CACHE, task_run_name="stage {lf.source_file}")
 def stage_file(night: Night, lf: LandingFile, rec: FileRecord, file_id: int,
-               validator: RowValidator) -> FileRecord:
-    """Read, map, parse and row-check one file into the scratch tables, or reject it."""
-    con, s = night.con, night.settings
+               stager: ingest.DatasetStager) -> FileRecord:
+    """Read, map and parse one file into the scratch tables (rows are checked in batches
+    across files), or reject it. A file whose content was loaded before is a duplicate."""
+    con = night.con
     ds = DATASETS[lf.dataset]
     earlier = con.execute(
         "SELECT source_file, run_id FROM wh.meta.files WHERE sha256 = ? AND status = 'loaded' "
@@ -127,10 +128,7 @@ def stage_file(night: Night, lf: LandingFile, rec: FileRecord, file_id: int,
         rec.error, rec.error_code = str(reason), reason.code
         return rec
     try:
-        staged = ingest.stage_file(con, lf, ds, validator, night.ref, file_id,
-                                   batch_rows=s.batch_rows, max_bytes=s.max_file_bytes,
-                                   max_expanded_bytes=s.max_xlsx_expanded_bytes,
-                                   max_compression_ratio=s.max_xlsx_compression_ratio)
+        staged = stager.add_file(lf, file_id)
     except FileRejected as exc:
         rec.reject(exc.reason)
         get_run_logger().warning("rejected %s: %s", lf.source_file, exc.reason.en)
@@ -143,7 +141,10 @@ def stage_file(night: Night, lf: LandingFile, rec: FileRecord, file_id: int,
 
 
 @task(cache_policy=NO_CACHE, task_run_name="finish {dataset_id}")
-def finish_dataset(night: Night, dataset_id: str) -> list[loading.FileOutcome]:
+def finish_dataset(night: Night, dataset_id: str,
+                   stager: ingest.DatasetStager) -> list[loading.FileOutcome]:
+    """Check the last rows waiting, apply the set rules, quarantine and load."""
+    stager.close()
     return loading.finish_dataset(night.con, DATASETS[dataset_id], run_id=night.run_id,
                                   run_date=night.run_date, loaded_at=night.started_at)
 
@@ -251,10 +252,13 @@ def nightly(
                 freshness_days_province=s.freshness_days_province,
                 freshness_days_moh=s.freshness_days_moh,
                 future_tolerance_days=s.future_tolerance_days)
-            validator = quote(RowValidator(ds, ctx))
+            stager = ingest.DatasetStager(con, ds, RowValidator(ds, ctx), ref, ingest.ReadLimits(
+                batch_rows=s.batch_rows, max_bytes=s.max_file_bytes,
+                max_expanded_bytes=s.max_xlsx_expanded_bytes,
+                max_compression_ratio=s.max_xlsx_compression_ratio))
             for file_id, rec in by_dataset[ds_id]:
-                stage_file(night, files[file_id - 1], rec, file_id, validator)
-            outcomes = {o.file_id: o for o in finish_dataset(night, ds_id)}
+                stage_file(night, files[file_id - 1], rec, file_id, quote(stager))
+            outcomes = {o.file_id: o for o in finish_dataset(night, ds_id, quote(stager))}
             for file_id, rec in by_dataset[ds_id]:
                 if rec.status == "loaded":
                     o = outcomes.get(file_id)

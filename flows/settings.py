@@ -29,6 +29,9 @@ class Settings(BaseSettings):
 
     batch_rows: int = Field(200_000, gt=0)
     max_file_bytes: int = Field(2 * 1024**3, gt=0)
+    # An xlsx is a ZIP: refuse one that would expand beyond this (a zip bomb) before opening.
+    max_xlsx_expanded_bytes: int = Field(4 * 1024**3, gt=0)
+    max_xlsx_compression_ratio: float = Field(200.0, gt=1)
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = Field(2, gt=0)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from transforms.headers import map_headers
-from transforms.parsing import parse_frame
+from transforms.parsing import canonical_text, parse_frame
 from transforms.reference import Reference
 from validations.model import Context
 from validations.registry import DATASETS
@@ -59,7 +59,7 @@ def failures(dataset: str, rows: list[dict], ctx: Context, ref: Reference) -> li
     ds = DATASETS[dataset]
     raw = pd.DataFrame(rows, dtype="str")
     headers = map_headers(list(raw.columns), ds)
-    typed = parse_frame(raw, ds, headers, ref)
+    typed = parse_frame(canonical_text(raw, ds, headers), ds, ref)
     found = find_failures(typed, ds, ctx)
     out: list[set[str]] = [set() for _ in rows]
     for row, rule_id in zip(found["row"], found["rule_id"], strict=True):

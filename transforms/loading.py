@@ -78,8 +78,11 @@ def finish_dataset(
         key_join=key_join(ds), columns=key_list_all(ds), select_columns=select_core_columns(ds),
     )
     sqlfiles.run(con, "int_quarantine", params, dataset=ds.id, key_text=key_text(ds))
+    province = next((c.name for c in ds.columns if c.type == "province"), None)
     sqlfiles.run(con, "int_file_stats", params, dataset=ds.id,
-                 required_count=str(len(ds.required_columns)))
+                 required_count=str(len(ds.required_columns)),
+                 row_province=f"s.{sqlfiles.ident(province, ds.column_names)}" if province
+                 else "NULL")
     rows = con.execute(
         f"""
         SELECT s._file_id, count(*), count(*) FILTER (WHERE NOT coalesce(o.has_error, false))

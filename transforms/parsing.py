@@ -25,6 +25,7 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _DATETIME_FORMATS: tuple[tuple[str, str], ...] = (
     (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
     (r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}", "ISO8601"),
+    (r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}\.\d{1,9}", "ISO8601"),  # database exports
     (r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}", "ISO8601"),
     (r"\d{1,2}/\d{1,2}/\d{4}", "%d/%m/%Y"),
     (r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}", "%d/%m/%Y %H:%M:%S"),
@@ -35,6 +36,8 @@ _DATETIME_FORMATS: tuple[tuple[str, str], ...] = (
     (r"\d{14}", "%Y%m%d%H%M%S"),
 )
 _EXCEL_SERIAL = r"\d{1,5}(?:\.\d+)?"
+# A bare year is not a date: 1800-2199 read as serials would land in 1904-1906 unnoticed.
+_BARE_YEAR = r"(?:1[89]|2[01])\d{2}"
 _ISO_WITH_OFFSET = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})"
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
@@ -45,23 +48,37 @@ _FALSE = {"false", "0", "khong", "no", "n", "sai"}
 def parse_datetime(s: pd.Series) -> pd.Series:
     """Local naive timestamps from every accepted layout; NaT where unreadable."""
     out = pd.Series(pd.NaT, index=s.index, dtype=TIMESTAMP)
-    todo = s.notna()
+    rest = s[s.notna()]
+    # A column usually holds one layout: match only what is still unread, and stop early.
     for pattern, fmt in _DATETIME_FORMATS:
-        hit = todo & s.str.fullmatch(pattern).fillna(False).astype(bool)
+        if rest.empty:
+            return out
+        hit = _fullmatch(rest, pattern)
         if hit.any():
-            out[hit] = pd.to_datetime(s[hit], format=fmt, errors="coerce").astype(TIMESTAMP)
-            todo &= ~hit
-    hit = todo & s.str.fullmatch(_ISO_WITH_OFFSET).fillna(False).astype(bool)
+            out[hit.index[hit]] = pd.to_datetime(rest[hit], format=fmt,
+                                                 errors="coerce").astype(TIMESTAMP)
+            rest = rest[~hit]
+    if rest.empty:
+        return out
+    hit = _fullmatch(rest, _ISO_WITH_OFFSET)
     if hit.any():
-        aware = pd.to_datetime(s[hit], errors="coerce", utc=True)
-        out[hit] = aware.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).astype(TIMESTAMP)
-        todo &= ~hit
-    hit = todo & s.str.fullmatch(_EXCEL_SERIAL).fillna(False).astype(bool)
+        aware = pd.to_datetime(rest[hit], errors="coerce", utc=True)
+        out[hit.index[hit]] = aware.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).astype(TIMESTAMP)
+        rest = rest[~hit]
+    hit = _fullmatch(rest, _EXCEL_SERIAL) & ~_fullmatch(rest, _BARE_YEAR)
     if hit.any():
-        days = pd.to_numeric(s[hit], errors="coerce")
-        days = days.where((days >= 1) & (days < 2958466))
-        out[hit] = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s").astype(TIMESTAMP)
+        days = pd.to_numeric(rest[hit], errors="coerce")
+        # Excel counts a 29 February 1900 that never was: serial 60 is no date, and serials
+        # before it are one day later than the 1899-12-30 epoch says.
+        days = days.where((days >= 1) & (days < 2958466) & ((days < 60) | (days >= 61)))
+        days = days.where(days >= 61, days + 1)
+        out[hit.index[hit]] = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+                               ).dt.round("s").astype(TIMESTAMP)
     return out
+
+
+def _fullmatch(s: pd.Series, pattern: str) -> pd.Series:
+    return s.str.fullmatch(pattern).fillna(False).astype(bool)
 
 
 def parse_date(s: pd.Series) -> pd.Series:
@@ -72,9 +89,11 @@ def parse_date(s: pd.Series) -> pd.Series:
 _NUMBER_LAYOUTS: tuple[tuple[str, str, str], ...] = (
     # (pattern, thousands separator, decimal separator)
     (r"-?\d+", "", ""),
-    (r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?", ".", ","),  # 1.234.567,50 (Vietnamese)
-    (r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", ",", "."),  # 1,234,567.50
+    # A thousands group never starts with 0: `0.500` and `0,500` are a half, not 500.
+    (r"-?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?", ".", ","),  # 1.234.567,50 (Vietnamese)
+    (r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", ",", "."),  # 1,234,567.50
     (r"-?\d+,\d{1,2}", "", ","),  # 12,5
+    (r"-?0,\d+", "", ","),  # 0,500
     (r"-?\d+\.\d+", "", "."),  # 1234.5
     (r"-?\d+\.\d+[eE][+-]?\d+", "", "."),  # 1.2E+06 (spreadsheets)
 )
@@ -85,19 +104,21 @@ def parse_number(s: pd.Series) -> pd.Series:
 
     `1.234` and `1,234` are thousands: an amount in VND has at most two decimals.
     """
-    t = s.str.replace(r"[\s\u00a0]|₫|đ$|VND$|vnđ$", "", regex=True)
+    t = s.str.replace(r"(?i)[\s\u00a0]|₫|đ$|VND$|vnđ$", "", regex=True)  # 100.000 VNĐ
     out = pd.Series(np.nan, index=s.index, dtype="float64")
-    todo = t.notna()
+    rest = t[t.notna()]
     for pattern, thousands, decimal in _NUMBER_LAYOUTS:
-        hit = todo & t.str.fullmatch(pattern).fillna(False).astype(bool)
+        if rest.empty:
+            break
+        hit = _fullmatch(rest, pattern)
         if hit.any():
-            v = t[hit]
+            v = rest[hit]
             if thousands:
                 v = v.str.replace(thousands, "", regex=False)
             if decimal == ",":
                 v = v.str.replace(",", ".", regex=False)
-            out[hit] = pd.to_numeric(v, errors="coerce")
-            todo &= ~hit
+            out[hit.index[hit]] = pd.to_numeric(v, errors="coerce")
+            rest = rest[~hit]
     return out
 
 
@@ -157,32 +178,55 @@ def _typed(s: pd.Series, col: Column, ref: Reference) -> pd.Series:
             return s
 
 
-def parse_frame(raw: pd.DataFrame, ds: Dataset, headers: HeaderMap, ref: Reference) -> pd.DataFrame:
-    """The canonical, typed frame of a batch: every column of the dataset (missing where not
-    delivered), with `<column>__raw` beside each parsed column."""
-    out: dict[str, pd.Series] = {}
+PART = "__part"  # `<column>__part<i>`: one part of a column delivered as a sum
+
+
+def canonical_text(raw: pd.DataFrame, ds: Dataset, headers: HeaderMap) -> pd.DataFrame:
+    """A file's delivered text under the dataset's column names: every column (missing where
+    not delivered) and, for a column delivered in parts (`T_BNCCT + T_BNTT`), the parts as
+    `<column>__part<i>`. Nothing is cleaned or parsed yet: that is done once per batch
+    gathered across files, where the cost of each vectorised step is shared."""
     by_column = {column: header for header, column in headers.rename.items()}
+    out: dict[str, pd.Series] = {}
     for col in ds.columns:
-        if col.name in headers.sums:
-            parts = [clean_text(raw[h]) for h in headers.sums[col.name]]
-            numbers = [parse_money(p) for p in parts]
-            total = numbers[0]
-            for n in numbers[1:]:
-                total = total.add(n, fill_value=0)
-            text = parts[0].str.cat(parts[1:], sep=" + ", na_rep="")
-            any_given = pd.concat([p.notna() for p in parts], axis=1).any(axis=1)
-            unreadable = pd.concat(
-                [p.notna() & n.isna() for p, n in zip(parts, numbers, strict=True)], axis=1
-            ).any(axis=1)
-            out[col.name] = total.mask(unreadable)
-            out[col.name + RAW_SUFFIX] = text.where(any_given)
-            continue
         header = by_column.get(col.name)
-        text = clean_text(raw[header]) if header is not None else _missing(raw.index)
-        out[col.name] = _typed(text, col, ref)
-        if col.type in PARSED_TYPES:
-            out[col.name + RAW_SUFFIX] = text
+        out[col.name] = raw[header].astype("str") if header is not None else _missing(raw.index)
+        for i, part in enumerate(headers.sums.get(col.name, ())):
+            out[f"{col.name}{PART}{i}"] = raw[part].astype("str")
     return pd.DataFrame(out, index=raw.index)
+
+
+def parse_frame(text: pd.DataFrame, ds: Dataset, ref: Reference) -> pd.DataFrame:
+    """The canonical, typed frame of a batch of `canonical_text` rows: every column of the
+    dataset, with `<column>__raw` (the cleaned delivered text) beside each parsed column."""
+    out: dict[str, pd.Series] = {}
+    for col in ds.columns:
+        given = clean_text(text[col.name])
+        typed = _typed(given, col, ref)
+        parts = [c for c in text.columns if c.startswith(col.name + PART)]
+        if parts:
+            total, summed_text, from_parts = _sum_parts([clean_text(text[c]) for c in parts])
+            use_parts = given.isna() & from_parts
+            typed = typed.mask(use_parts, total)
+            given = given.mask(use_parts, summed_text)
+        out[col.name] = typed
+        if col.type in PARSED_TYPES:
+            out[col.name + RAW_SUFFIX] = given
+    return pd.DataFrame(out, index=text.index)
+
+
+def _sum_parts(parts: list[pd.Series]) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The sum of amounts delivered in parts (missing if any given part is unreadable),
+    the parts' text joined by ` + `, and where any part was given."""
+    numbers = [parse_money(p) for p in parts]
+    total = numbers[0]
+    for n in numbers[1:]:
+        total = total.add(n, fill_value=0)
+    unreadable = pd.concat([p.notna() & n.isna() for p, n in zip(parts, numbers, strict=True)],
+                           axis=1).any(axis=1)
+    any_given = pd.concat([p.notna() for p in parts], axis=1).any(axis=1)
+    text = parts[0].str.cat(parts[1:], sep=" + ", na_rep="")
+    return total.mask(unreadable), text.where(any_given), any_given
 
 
 def _missing(index: pd.Index) -> pd.Series:

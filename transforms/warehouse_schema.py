@@ -38,7 +38,7 @@ def stage_table_sql(ds: Dataset) -> str:
     )
     return (
         f"CREATE TABLE IF NOT EXISTS stg_{_table(ds)} (_file_id INTEGER NOT NULL, "
-        f"_row BIGINT NOT NULL, {cols}, _required_filled INTEGER NOT NULL, _raw JSON NOT NULL)"
+        f"_row BIGINT NOT NULL, {cols}, _required_filled INTEGER NOT NULL)"
     )
 
 

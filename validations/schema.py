@@ -80,10 +80,21 @@ def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"row": pd.Series(dtype="int64"), "rule_id": pd.Series(dtype="str")})
 
 
+class RowValidator:
+    """A dataset's row rules, built into pandera schemas once and applied to every batch."""
+
+    def __init__(self, ds: Dataset, ctx: Context):
+        self.columns = list(ds.column_names)
+        self.column_schema, self.frame_schema, self.frame_columns = build_schemas(ds, ctx)
+
+    def failures(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Every (row index, rule id) where a row rule fails on the typed frame of a batch."""
+        found = [_failures(self.column_schema, frame[self.columns])]
+        if self.frame_columns:
+            found.append(_failures(self.frame_schema, frame[self.frame_columns]))
+        return pd.concat(found, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
 def find_failures(frame: pd.DataFrame, ds: Dataset, ctx: Context) -> pd.DataFrame:
     """Every (row index, rule id) where a row rule fails on the typed frame of a batch."""
-    column_schema, frame_schema, frame_columns = build_schemas(ds, ctx)
-    found = [_failures(column_schema, frame[list(ds.column_names)])]
-    if frame_columns:
-        found.append(_failures(frame_schema, frame[frame_columns]))
-    return pd.concat(found, ignore_index=True).drop_duplicates(ignore_index=True)
+    return RowValidator(ds, ctx).failures(frame)

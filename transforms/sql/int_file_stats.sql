@@ -1,12 +1,13 @@
 -- What each of tonight's files of a dataset contributed, per province the rows count for:
 -- provincial files count for their source province, ministry rows for the row's province.
--- Identifiers: {dataset}, {required_count} (number of required columns).
+-- Identifiers: {dataset}, {required_count} (number of required columns), {row_province}
+-- (the row's province column, or NULL for a dataset without one).
 INSERT INTO wh.dq.file_stats
 WITH rows_out AS (
     SELECT s._file_id
          , coalesce(f.province_code,
-                    CASE WHEN s.province_code IN (SELECT code FROM stg_provinces)
-                         THEN s.province_code END) AS province_code
+                    CASE WHEN {row_province} IN (SELECT code FROM stg_provinces)
+                         THEN {row_province} END) AS province_code
          , coalesce(o.has_error, false) AS quarantined
          , coalesce(o.failed_accurate, false) AS failed_accurate
          , coalesce(o.failed_sufficient, false) AS failed_sufficient

@@ -5,8 +5,9 @@ WHERE source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset
 
 INSERT INTO rs.quarantine.rows
 WITH rejected AS (
-    SELECT s._file_id, s._row, s._raw, {key_text} AS record_key
+    SELECT s._file_id, s._row, w._raw, {key_text} AS record_key
     FROM stg_{dataset} AS s
+    JOIN stg_raw AS w USING (_file_id, _row)
     JOIN int_outcome AS o USING (_file_id, _row)
     WHERE o.has_error
 ),
@@ -28,6 +29,7 @@ DELETE FROM rs.raw.rows
 WHERE source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset);
 
 INSERT INTO rs.raw.rows
-SELECT $run_id, $dataset, f.source_file, s._row, s._raw
-FROM stg_{dataset} AS s
-JOIN stg_files AS f USING (_file_id);
+SELECT $run_id, $dataset, f.source_file, w._row, w._raw
+FROM stg_raw AS w
+JOIN stg_files AS f USING (_file_id)
+WHERE f.dataset = $dataset;

@@ -1,0 +1,99 @@
+"""What every reader shares: the rejection exception, the reading options and the
+turning of rows of cell values into batches of text."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pandas as pd
+
+from transforms.messages import Reason
+
+# Defaults of the settings `max_xlsx_expanded_bytes` and `max_xlsx_compression_ratio`.
+DEFAULT_MAX_EXPANDED_BYTES = 4 * 1024**3
+DEFAULT_MAX_COMPRESSION_RATIO = 200.0
+
+
+class FileRejected(Exception):
+    """The whole file is rejected, for one reason."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How a reader reads: batch size, the dataset's folded header keys (to find the header
+    row under a title block) and the limits of an archive format."""
+
+    batch_rows: int
+    header_keys: frozenset[str] = field(default_factory=frozenset)
+    max_expanded_bytes: int = DEFAULT_MAX_EXPANDED_BYTES
+    max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO
+
+
+def cell_text(value: object) -> str | None:
+    """A typed cell (spreadsheet or JSON scalar) as the text the parsers read.
+
+    Whole numbers lose the `.0` a spreadsheet adds (`123`, not `123.0`); date-times become
+    ISO `YYYY-MM-DD HH:MM:SS` (rounded to the second: Excel stores them as fractions of a
+    day); text is returned untouched, so codes keep their leading zeros.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        rounded = (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+        return rounded.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S")
+    return str(value)
+
+
+def unique_headers(names: Sequence[str | None]) -> list[str]:
+    """Header names as pandas would make them: blanks become `Unnamed: <i>` and a repeated
+    name gets `.1`, `.2`..., so that every column can be looked up by its name."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        base = str(name).strip() if name is not None and str(name).strip() else f"Unnamed: {i}"
+        label = base
+        while label in seen:
+            seen[base] += 1
+            label = f"{base}.{seen[base]}"
+        seen.setdefault(label, 0)
+        out.append(label)
+    return out
+
+
+def frames(columns: list[str], rows: Iterable[Sequence[str | None]],
+           batch_rows: int) -> Iterator[pd.DataFrame]:
+    """Batches of at most `batch_rows` rows as `str` columns (missing = NA)."""
+    batch: list[Sequence[str | None]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= batch_rows:
+            yield _frame(columns, batch)
+            batch = []
+    if batch:
+        yield _frame(columns, batch)
+
+
+def _frame(columns: list[str], rows: list[Sequence[str | None]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns, dtype="str")
