@@ -16,6 +16,7 @@ def make_context(
     freshness_days_province: int = 2,
     freshness_days_moh: int = 31,
     future_tolerance_days: int = 1,
+    elderly_age: int = 75,
 ) -> Context:
     """Times are local (Asia/Ho_Chi_Minh), naive. "Future" is after the end of the night
     plus a tolerance; "fresh" is updated within the window before the end of the night."""
@@ -28,4 +29,5 @@ def make_context(
         province_codes=frozenset(ref.provinces),
         old_province_codes=frozenset(ref.crosswalk),
         commune_province=ref.commune_province,
+        elderly_age=elderly_age,
     )

@@ -82,11 +82,16 @@ def delivered_by_of(dataset: str) -> str:
     return "moh" if dataset in MOH_EXPORTS else "province"
 
 
-def build_progress(con: duckdb.DuckDBPyConnection, run_id: str, run_date: date, scoring: Scoring):
-    """Rule results of the run and the night's progress tables (replacing the night's rows)."""
-    params = {"run_id": run_id, "run_date": run_date, **scoring.__dict__}
+def build_progress(con: duckdb.DuckDBPyConnection, run_id: str, run_date: date, scoring: Scoring,
+                   cost_target: tuple[float, float] = (30.0, 36.5)):
+    """Rule results of the run and the night's progress tables (replacing the night's rows).
+    `cost_target` is the band (low, high) of the compliance-cost reduction, in percent."""
+    params = {"run_id": run_id, "run_date": run_date, **scoring.__dict__,
+              "cost_target_low": float(cost_target[0]), "cost_target_high": float(cost_target[1])}
     sqlfiles.run(con, "progress_night_files", params)
     sqlfiles.run(con, "progress_rule_results", params)
     sqlfiles.run(con, "progress_database_scorecard", params)
     sqlfiles.run(con, "progress_province_scorecard", params)
     sqlfiles.run(con, "progress_submissions", params)
+    sqlfiles.run(con, "progress_procedures_summary", params)
+    sqlfiles.run(con, "progress_procedures_by_province", params)

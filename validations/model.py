@@ -62,6 +62,7 @@ class Context:
     province_codes: frozenset[str]  # the 34 current codes
     old_province_codes: frozenset[str]  # the 63 pre-July-2025 codes
     commune_province: dict[str, str]  # commune code -> current province code
+    elderly_age: int = 75  # social protection: the `elderly` category needs this age
 
 
 # A row check takes the rows (only the columns it declares) and the context and returns

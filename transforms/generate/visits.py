@@ -9,7 +9,7 @@ from transforms.generate.base import Defect, Output, World, plant
 from transforms.generate.writers import province_layout
 
 DATASET = "visits"
-AFTER = ("facilities",)  # uses the facility codes it publishes
+AFTER = ("facilities", "deaths")  # uses the facility codes and the dead people they publish
 ICD10 = ["J18.9", "I10", "E11.9", "K29.7", "A09", "J06.9", "M54.5", "N39.0", "I20.9", "K35.8",
          "O80", "S52.5", "B34.9", "R50.9", "J45.9", "E78.5", "I63.9", "C34.9", "K80.2", "L03.1"]
 HEADER = ["visit_id", "facility_code", "patient_id", "patient_name", "birth_date", "sex",
@@ -55,7 +55,17 @@ def defects(w: World) -> list[Defect]:
         row["admitted_at"] = datetime.combine(d - timedelta(days=420), time(8))
         row["discharged_at"] = datetime.combine(d - timedelta(days=2), time(10))
 
+    def after_death(row, rng, ctx):
+        # A clean death notice's person, admitted the day after dying (a warning, not an error).
+        who = rng.choice(w.facts["dead_people"])
+        row["patient_id"], row["birth_date"] = who["person_id"], who["birth_date"]
+        row["sex"] = "F" if int(who["person_id"][3]) % 2 else "M"
+        row["admitted_at"] = datetime.combine(who["died_at"].date() + timedelta(days=1), time(9))
+        row["discharged_at"] = row["admitted_at"] + timedelta(days=1)
+
     flip = {"M": "F", "F": "M"}
+    after_death_defects = ([Defect(DATASET, "admitted_after_death", "up_to_date", "warning",
+                                   after_death)] if w.facts.get("dead_people") else [])
     return [
         Defect(DATASET, "missing_patient_id", "sufficient", "error", set_("patient_id", "")),
         Defect(DATASET, "missing_admission_time", "sufficient", "error", set_("admitted_at", None)),
@@ -87,7 +97,15 @@ def defects(w: World) -> list[Defect]:
         Defect(DATASET, "stay_over_365_days", "accurate", "warning", long_stay),
         Defect(DATASET, "placeholder_patient_name", "clean", "warning",
                set_("patient_name", lambda r, rng: rng.choice(["Không rõ", "test", "KHONG RO"]))),
-    ]
+    ] + after_death_defects
+
+
+def _patient_id(w: World, registration: str, sex: str, born) -> str:
+    """A CCCD that is on no death notice (clean visits must not follow a recorded death)."""
+    pid = people.cccd(w.rng, registration, sex, born)
+    while pid in w.facts.get("dead_ids", ()):
+        pid = people.cccd(w.rng, registration, sex, born)
+    return pid
 
 
 def _row(w: World, prov: str, seq: int) -> dict:
@@ -109,7 +127,7 @@ def _row(w: World, prov: str, seq: int) -> dict:
     return {
         "visit_id": f"{d:%y%m%d}{prov}{seq:07d}",
         "facility_code": rng.choice(w.facts["facility_codes"][prov]),
-        "patient_id": people.cccd(rng, registration, sex, born),
+        "patient_id": _patient_id(w, registration, sex, born),
         "patient_name": people.full_name(rng, sex),
         "birth_date": born,
         "sex": sex,

@@ -134,3 +134,44 @@ CREATE TABLE IF NOT EXISTS wh.progress.submissions (
     files INTEGER NOT NULL,
     rows BIGINT NOT NULL
 );
+
+-- Procedures progress (QUALITY.md), one row per run date, from the current catalogue
+-- (core.procedures); the cost target band comes from the caller's configuration.
+CREATE TABLE IF NOT EXISTS wh.progress.procedures_summary (
+    run_date DATE NOT NULL,
+    total BIGINT NOT NULL,
+    central BIGINT NOT NULL,
+    province_level BIGINT NOT NULL,
+    commune_level BIGINT NOT NULL,
+    decentralized BIGINT NOT NULL,
+    portal_eligible BIGINT NOT NULL,
+    portal_integrated BIGINT NOT NULL,
+    integration_rate_pct DOUBLE,      -- integrated among eligible; NULL when none eligible
+    full_online BIGINT NOT NULL,
+    partial_online BIGINT NOT NULL,
+    not_online BIGINT NOT NULL,
+    standardized BIGINT NOT NULL,     -- decentralised procedures with a common guideline
+    standardized_pct DOUBLE,          -- among decentralised procedures
+    baseline_cost DECIMAL(18, 2),
+    current_cost DECIMAL(18, 2),
+    cost_reduction_pct DOUBLE,        -- 100 × (1 − Σ current_cost / Σ baseline_cost)
+    cost_target_low_pct DOUBLE,
+    cost_target_high_pct DOUBLE,
+    cost_target_status VARCHAR        -- below, within, above the target band; NULL without costs
+);
+
+-- Per run date × province: the decentralised procedures and what the province reports.
+CREATE TABLE IF NOT EXISTS wh.progress.procedures_by_province (
+    run_date DATE NOT NULL,
+    province_code VARCHAR NOT NULL,
+    province_name VARCHAR,
+    decentralized BIGINT NOT NULL,    -- decentralised procedures of the catalogue
+    reported BIGINT NOT NULL,         -- of those, reported on by the province
+    implemented BIGINT NOT NULL,
+    implemented_pct DOUBLE,           -- implemented among the decentralised procedures
+    full_online BIGINT NOT NULL,
+    partial_online BIGINT NOT NULL,
+    portal_connected BIGINT NOT NULL,
+    files_received BIGINT NOT NULL,
+    files_online BIGINT NOT NULL
+);

@@ -145,5 +145,10 @@ DATASET = define(
              "Họ tên người bệnh là giá trị giữ chỗ (test, không rõ...)",
              "patient_name is a placeholder (test, unknown...)",
              ("patient_name",), check=lambda df, ctx: checks.not_placeholder_name(df["patient_name"])),
+        Rule("visits.admitted_at.after_death", "up_to_date", "warning",
+             "Ngày vào viện sau thời điểm tử vong đã ghi nhận của người bệnh (giấy báo tử)",
+             "The visit was admitted after the patient's recorded death",
+             ("patient_id", "admitted_at"), kind="sql", sql="rule_visits_after_death",
+             needs=("deaths",)),
     ),
 )

@@ -1,0 +1,76 @@
+"""bao_tu: `deaths`, one death notice (giấy báo tử) per row (every province; key:
+notice_no). Visits and social protection check their people against it."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from validations import checks
+from validations.checks_population import at_least, required_when
+from validations.datasets import define
+from validations.datasets.births import PLACES
+from validations.model import Column, Rule
+
+
+def _facility_given(df: pd.DataFrame, ctx) -> pd.Series:
+    return required_when(df["facility_code"], df["place"] == "facility")
+
+
+DATASET = define(
+    id="deaths",
+    database_id="bao_tu",
+    delivered_by="province",
+    key=("notice_no",),
+    description_vi="Giấy báo tử",
+    description_en="Death notices",
+    columns=(
+        Column("notice_no", "code", "Death notice number", vi=("số giấy báo tử",),
+               required=True),
+        Column("person_id", "person_id", "The deceased's person id; pseudonymised in the "
+               "warehouse", vi=("số định danh", "số CCCD"), required=True, pii="pseudonymise"),
+        Column("birth_date", "date", "The deceased's date of birth", vi=("ngày sinh",),
+               required=True),
+        Column("died_at", "datetime", "Date and time of death, local time",
+               vi=("thời điểm tử vong", "ngày giờ chết", "ngày mất"), required=True),
+        Column("cause_icd10", "code", "Underlying cause of death, ICD-10",
+               vi=("nguyên nhân tử vong (ICD-10)", "mã ICD nguyên nhân")),
+        Column("place", description="Where the death happened", vi=("nơi chết", "nơi tử vong"),
+               required=True, **PLACES),
+        Column("facility_code", "code", "Facility of death (MA_CSKCB), when died in one",
+               vi=("mã cơ sở",), width=5),
+        Column("province_code", "province", "Current province code of the death registration",
+               vi=("mã tỉnh",), required=True, width=2),
+        Column("commune_code", "commune", "Commune code of the death registration",
+               vi=("mã xã",), required=True, width=5),
+        Column("updated_at", "datetime", "When the source system last changed the record",
+               vi=("ngày cập nhật", "thời điểm cập nhật"), required=True),
+    ),
+    rules=(
+        Rule("deaths.died_at.after_birth", "accurate", "error",
+             "Thời điểm tử vong trước ngày sinh", "died_at is before birth_date",
+             ("died_at", "birth_date"),
+             check=lambda df, ctx: at_least(df["died_at"], df["birth_date"])),
+        Rule("deaths.died_at.not_future", "accurate", "error",
+             "Thời điểm tử vong ở tương lai", "died_at is in the future",
+             ("died_at",), check=lambda df, ctx: checks.not_after(df["died_at"], ctx.as_of)),
+        Rule("deaths.birth_date.matches_id", "accurate", "error",
+             "Năm sinh không khớp với chữ số 4–6 của số CCCD",
+             "birth_date does not agree with digits 4–6 of the CCCD",
+             ("person_id", "birth_date"),
+             check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
+                 df["person_id"], df["birth_date"])),
+        Rule("deaths.cause_icd10.format", "accurate", "error",
+             "Nguyên nhân tử vong không đúng định dạng ICD-10",
+             "cause_icd10 is not an ICD-10 code",
+             ("cause_icd10",),
+             check=lambda df, ctx: checks.matches(df["cause_icd10"], checks.ICD10)),
+        Rule("deaths.facility_code.required_at_facility", "sufficient", "error",
+             "Tử vong tại cơ sở y tế nhưng thiếu mã cơ sở",
+             "facility_code is required when the place of death is a facility",
+             ("facility_code", "place"), check=_facility_given),
+        Rule("deaths.facility_code.exists", "accurate", "error",
+             "Mã cơ sở nơi tử vong không có trong danh mục cơ sở khám chữa bệnh",
+             "facility_code is not in the facilities register",
+             ("facility_code",), kind="reference", references=("facilities", "facility_code")),
+    ),
+)
