@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run the nightly pipeline for a date")
     r.add_argument("--landing", type=Path, required=True)
-    r.add_argument("--date", type=_date, required=True)
+    r.add_argument("--date", type=_date, required=True, help="the night (first night with --until)")
+    r.add_argument("--until", type=_date, help="backfill every night up to this date, oldest first")
     r.add_argument("--warehouse", type=Path)
     r.add_argument("--restricted", type=Path)
     r.add_argument("--source", action="append", dest="sources", metavar="S")
@@ -71,15 +72,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ground truth: {args.out / '_truth' / args.date.isoformat()}")
         return 0
     if args.command == "run":
-        from flows.nightly import nightly
+        from flows.nightly import backfill, nightly
 
+        params = dict(
+            landing=str(args.landing),
+            warehouse=str(args.warehouse) if args.warehouse else None,
+            restricted=str(args.restricted) if args.restricted else None,
+            sources=args.sources, datasets=args.datasets,
+        )
+        if args.until and args.until < args.date:
+            print("--until is before --date", file=sys.stderr)
+            return 2
         try:
-            summary = nightly(
-                run_date=args.date, landing=str(args.landing),
-                warehouse=str(args.warehouse) if args.warehouse else None,
-                restricted=str(args.restricted) if args.restricted else None,
-                sources=args.sources, datasets=args.datasets,
-            )
+            if args.until:
+                summary = backfill(start_date=args.date, end_date=args.until, **params)
+            else:
+                summary = nightly(run_date=args.date, **params)
         except Exception as exc:  # the run failed: nothing was published
             print(f"run failed: {exc}", file=sys.stderr)
             return 1

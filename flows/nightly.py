@@ -176,7 +176,8 @@ def build_progress(night: Night) -> None:
         w_accurate=s.weight_accurate, w_sufficient=s.weight_sufficient,
         w_clean=s.weight_clean, w_up_to_date=s.weight_up_to_date,
         green=s.rating_green, amber=s.rating_amber)
-    progress.build_progress(night.con, night.run_id, night.run_date, scoring)
+    progress.build_progress(night.con, night.run_id, night.run_date, scoring,
+                            cost_target=(s.cost_target_low_pct, s.cost_target_high_pct))
 
 
 def resolve_key(s: Settings) -> bytes:
@@ -200,7 +201,19 @@ def last_night() -> date:
     return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date() - timedelta(days=1)
 
 
-@flow(name="vnhealth-nightly")
+def _on_failure(flow, flow_run, state) -> None:
+    """One line an on-call engineer can act on."""
+    from prefect.logging.loggers import flow_run_logger
+
+    params = flow_run.parameters or {}
+    flow_run_logger(flow_run, flow).error(
+        "NIGHT FAILED %s (flow run %s): %s | published warehouse unchanged; fix, then re-run: "
+        "vnhealth run --landing %s --date %s", params.get("run_date") or "last night",
+        flow_run.name, state.message, params.get("landing") or "<landing>",
+        params.get("run_date") or "<date>")
+
+
+@flow(name="vnhealth-nightly", on_failure=[_on_failure])
 def nightly(
     run_date: date | None = None,
     landing: str | None = None,
@@ -211,77 +224,116 @@ def nightly(
 ) -> dict:
     """Run the night `run_date`: every file of the landing zone for that date (or only the
     given sources and datasets), published atomically to the warehouse. Without a date:
-    last night."""
+    last night. A failed night publishes nothing but its `failed` line in `meta.runs`."""
     run_date = run_date or last_night()
     overrides = {"landing": landing, "warehouse": warehouse, "restricted": restricted}
     s = Settings(**{k: v for k, v in overrides.items() if v is not None})
     logger = get_run_logger()
-    key = resolve_key(s)
-    ref = reference.load(s.reference_dir)
     run_id = f"{run_date:%Y%m%d}-{datetime.now():%H%M%S}-{uuid.uuid4().hex[:6]}"
     started_at = datetime.now()
-    with wh_io.lock(s.warehouse), wh_io.build(
-        s.warehouse, s.restricted_path, run_id,
-        memory_limit=s.duckdb_memory_limit, threads=s.duckdb_threads,
-    ) as b:
-        con = b.con
-        wh_io.install_key(con, key)
-        progress.load_facts(con, ref)
-        for ds in DATASETS.values():
-            loading.ensure_core_table(con, ds)
-            ingest.ensure_stage_table(con, ds)
-        night = quote(Night(con, s, ref, run_id, run_date, started_at))
-        files = discover_files(night, sources, datasets)
-        records: list[FileRecord] = []
-        by_dataset: dict[str, list[tuple[int, FileRecord]]] = {}
-        for file_id, lf in enumerate(files, start=1):
-            rec = _record(lf, run_date, s.delivery_cutoff_hour)
-            records.append(rec)
-            if lf.rejection:
-                rec.reject(lf.rejection)
-                continue
-            rec.sha256 = checksum(lf.path)
-            if lf.dataset not in DATASETS:
-                rec.reject(Reason.not_registered(lf.dataset))
-                continue
-            by_dataset.setdefault(lf.dataset, []).append((file_id, rec))
-        for ds_id in load_order(by_dataset):
-            ds = DATASETS[ds_id]
-            ctx = make_context(
-                run_date, ds.delivered_by, ref,
-                freshness_days_province=s.freshness_days_province,
-                freshness_days_moh=s.freshness_days_moh,
-                future_tolerance_days=s.future_tolerance_days)
-            stager = ingest.DatasetStager(con, ds, RowValidator(ds, ctx), ref, ingest.ReadLimits(
-                batch_rows=s.batch_rows, max_bytes=s.max_file_bytes,
-                max_expanded_bytes=s.max_xlsx_expanded_bytes,
-                max_compression_ratio=s.max_xlsx_compression_ratio))
-            for file_id, rec in by_dataset[ds_id]:
-                stage_file(night, files[file_id - 1], rec, file_id, quote(stager))
-            outcomes = {o.file_id: o for o in finish_dataset(night, ds_id, quote(stager))}
-            for file_id, rec in by_dataset[ds_id]:
-                if rec.status == "loaded":
-                    o = outcomes.get(file_id)
-                    rec.rows_loaded = o.rows_loaded if o else 0
-                    rec.rows_quarantined = o.rows_quarantined if o else 0
-                    assert rec.rows_in == rec.rows_loaded + rec.rows_quarantined, rec
-        record_files(night, records)
-        build_progress(night)
-        summary = RunSummary(
-            run_id=run_id, run_date=run_date, status="succeeded", files=len(records),
-            files_loaded=sum(r.status == "loaded" for r in records),
-            files_rejected=sum(r.status == "rejected" for r in records),
-            files_duplicate=sum(r.status == "duplicate" for r in records),
-            rows_in=sum(r.rows_in for r in records),
-            rows_loaded=sum(r.rows_loaded for r in records),
-            rows_quarantined=sum(r.rows_quarantined for r in records),
-            warehouse=str(s.warehouse), restricted=str(s.restricted_path),
-        )
-        con.execute(
-            "INSERT INTO wh.meta.runs VALUES (?, ?, ?, ?, 'succeeded', NULL, ?, ?, ?, ?, ?, ?)",
-            [run_id, run_date, started_at, datetime.now(), sources, datasets, summary.files,
-             summary.rows_in, summary.rows_loaded, summary.rows_quarantined])
-        wh_io.publish(b)
+    with wh_io.lock(s.warehouse):
+        try:
+            key = resolve_key(s)
+            with wh_io.build(s.warehouse, s.restricted_path, run_id,
+                             memory_limit=s.duckdb_memory_limit, threads=s.duckdb_threads) as b:
+                summary = _build_night(b, s, key, run_id, run_date, started_at, sources, datasets)
+                wh_io.publish(b)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            logger.error("night %s failed, nothing published: %s", run_date, reason)
+            wh_io.record_failed_run(s.warehouse, s.restricted_path, run_id=run_id,
+                                    run_date=run_date, started_at=started_at, error=reason,
+                                    sources=sources, datasets=datasets)
+            raise
     logger.info("published %s: %d files, %d rows in, %d loaded, %d quarantined", run_id,
                 summary.files, summary.rows_in, summary.rows_loaded, summary.rows_quarantined)
     return asdict(summary)
+
+
+def _build_night(b: wh_io.Build, s: Settings, key: bytes, run_id: str, run_date: date,
+                 started_at: datetime, sources: list[str] | None,
+                 datasets: list[str] | None) -> RunSummary:
+    """Everything a night does inside its build folder, up to (not including) publishing."""
+    ref = reference.load(s.reference_dir)
+    con = b.con
+    wh_io.install_key(con, key)
+    progress.load_facts(con, ref)
+    for ds in DATASETS.values():
+        loading.ensure_core_table(con, ds)
+        ingest.ensure_stage_table(con, ds)
+    night = quote(Night(con, s, ref, run_id, run_date, started_at))
+    files = discover_files(night, sources, datasets)
+    records: list[FileRecord] = []
+    by_dataset: dict[str, list[tuple[int, FileRecord]]] = {}
+    for file_id, lf in enumerate(files, start=1):
+        rec = _record(lf, run_date, s.delivery_cutoff_hour)
+        records.append(rec)
+        if lf.rejection:
+            rec.reject(lf.rejection)
+            continue
+        rec.sha256 = checksum(lf.path)
+        if lf.dataset not in DATASETS:
+            rec.reject(Reason.not_registered(lf.dataset))
+            continue
+        by_dataset.setdefault(lf.dataset, []).append((file_id, rec))
+    for ds_id in load_order(by_dataset):
+        ds = DATASETS[ds_id]
+        ctx = make_context(
+            run_date, ds.delivered_by, ref,
+            freshness_days_province=s.freshness_days_province,
+            freshness_days_moh=s.freshness_days_moh,
+            future_tolerance_days=s.future_tolerance_days,
+            elderly_age=s.elderly_age)
+        stager = ingest.DatasetStager(con, ds, RowValidator(ds, ctx), ref, ingest.ReadLimits(
+            batch_rows=s.batch_rows, max_bytes=s.max_file_bytes,
+            max_expanded_bytes=s.max_xlsx_expanded_bytes,
+            max_compression_ratio=s.max_xlsx_compression_ratio))
+        for file_id, rec in by_dataset[ds_id]:
+            stage_file(night, files[file_id - 1], rec, file_id, quote(stager))
+        outcomes = {o.file_id: o for o in finish_dataset(night, ds_id, quote(stager))}
+        for file_id, rec in by_dataset[ds_id]:
+            if rec.status == "loaded":
+                o = outcomes.get(file_id)
+                rec.rows_loaded = o.rows_loaded if o else 0
+                rec.rows_quarantined = o.rows_quarantined if o else 0
+                assert rec.rows_in == rec.rows_loaded + rec.rows_quarantined, rec
+    record_files(night, records)
+    build_progress(night)
+    summary = RunSummary(
+        run_id=run_id, run_date=run_date, status="succeeded", files=len(records),
+        files_loaded=sum(r.status == "loaded" for r in records),
+        files_rejected=sum(r.status == "rejected" for r in records),
+        files_duplicate=sum(r.status == "duplicate" for r in records),
+        rows_in=sum(r.rows_in for r in records),
+        rows_loaded=sum(r.rows_loaded for r in records),
+        rows_quarantined=sum(r.rows_quarantined for r in records),
+        warehouse=str(s.warehouse), restricted=str(s.restricted_path),
+    )
+    con.execute(
+        "INSERT INTO wh.meta.runs VALUES (?, ?, ?, ?, 'succeeded', NULL, ?, ?, ?, ?, ?, ?)",
+        [run_id, run_date, started_at, datetime.now(), sources, datasets, summary.files,
+         summary.rows_in, summary.rows_loaded, summary.rows_quarantined])
+    return summary
+
+
+@flow(name="vnhealth-backfill")
+def backfill(
+    start_date: date,
+    end_date: date,
+    landing: str | None = None,
+    warehouse: str | None = None,
+    restricted: str | None = None,
+    sources: list[str] | None = None,
+    datasets: list[str] | None = None,
+) -> list[dict]:
+    """Run every night from `start_date` to `end_date` (inclusive), oldest first, each as
+    its own `vnhealth-nightly` run published on its own. Stops at the first failed night."""
+    if end_date < start_date:
+        raise ValueError(f"end_date {end_date} is before start_date {start_date}")
+    summaries = []
+    day = start_date
+    while day <= end_date:
+        summaries.append(nightly(run_date=day, landing=landing, warehouse=warehouse,
+                                 restricted=restricted, sources=sources, datasets=datasets))
+        day += timedelta(days=1)
+    return summaries

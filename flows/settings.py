@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     future_tolerance_days: int = 1  # a stamp after the run date plus this is "in the future"
     delivery_cutoff_hour: int = 6  # a file written after this hour of the next day is late
 
+    elderly_age: int = 75  # social protection: the `elderly` category from this age
+    cost_target_low_pct: float = 30.0  # procedures: compliance-cost reduction target band
+    cost_target_high_pct: float = 36.5
+
     weight_accurate: float = 1.0
     weight_sufficient: float = 1.0
     weight_clean: float = 1.0

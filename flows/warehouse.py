@@ -119,6 +119,23 @@ def publish(b: Build) -> None:
     _fsync_dir(b.warehouse.parent)
 
 
+def record_failed_run(warehouse: Path, restricted: Path, *, run_id: str, run_date, started_at,
+                      error: str, sources, datasets) -> None:
+    """Publish one `failed` line in `meta.runs` and nothing else, so the failure shows where
+    analysts and on-call look. Never raises: the run's own error is what matters."""
+    from datetime import datetime
+
+    try:
+        with build(warehouse, restricted, f"{run_id}-failed", memory_limit="1GB", threads=1) as b:
+            b.con.execute(
+                "INSERT INTO wh.meta.runs (run_id, run_date, started_at, finished_at, status, "
+                "error, sources, datasets) VALUES (?, ?, ?, ?, 'failed', ?, ?, ?)",
+                [run_id, run_date, started_at, datetime.now(), error, sources, datasets])
+            publish(b)
+    except Exception:  # noqa: BLE001 - recording is best effort
+        log.exception("could not record the failed run %s in %s", run_id, warehouse)
+
+
 def install_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     """Put the HMAC pads of the pseudonymisation key in the scratch table `stg_key`."""
     block = 64

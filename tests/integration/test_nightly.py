@@ -252,9 +252,10 @@ def test_a_run_killed_midway_leaves_the_published_warehouse_intact(tmp_path, pub
     assert not list(warehouse.parent.glob(".build-*"))
 
 
-def test_a_failed_run_exits_1_and_publishes_nothing(landing, published):
+def test_a_failed_run_exits_1_and_publishes_only_its_failure(landing, published):
     _, warehouse, restricted = published
-    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    before = _snapshot(warehouse)
+    before_restricted = hashlib.sha256(restricted.read_bytes()).hexdigest()
     env = _api_env()
     env.pop("VNHEALTH_PSEUDONYM_KEY")
     proc = _cli("run", "--landing", str(landing), "--date", RUN_DATE.isoformat(),
@@ -262,7 +263,12 @@ def test_a_failed_run_exits_1_and_publishes_nothing(landing, published):
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 1, (out, err)
     assert "pseudonymisation key" in err
-    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+    assert _snapshot(warehouse) == before  # every core, dq and progress table as it was
+    assert hashlib.sha256(restricted.read_bytes()).hexdigest() == before_restricted
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        status, error = con.execute(
+            "SELECT status, error FROM meta.runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    assert status == "failed" and "pseudonymisation key" in error
 
 
 def test_usage_errors_exit_2(tmp_path):

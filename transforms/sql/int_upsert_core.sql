@@ -19,6 +19,11 @@ final AS (
 
 SELECT * FROM final;
 
+-- A file delivered again (same landing path, new content: a corrected re-delivery, or a
+-- re-run of that night) replaces exactly what its earlier version contributed.
+DELETE FROM wh.core.{dataset}
+WHERE _source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset);
+
 DELETE FROM wh.core.{dataset} AS c
 USING int_tonight AS t
 WHERE {key_join} AND c.updated_at <= t.updated_at;
