@@ -1,0 +1,136 @@
+"""Each prescriptions row rule: a valid row passes, and a row made to break it fails it; and
+the set rules against the practitioners and drugs registers, run in SQL on a small
+in-memory warehouse."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from tests.factories import failures
+from tests.factories_registry import prescription_row
+from transforms import loading, sqlfiles
+from transforms.warehouse_schema import core_table_sql, stage_table_sql
+from validations.registry import DATASETS
+
+BROKEN = [
+    ("prescriptions.prescription_code.required", {"prescription_code": ""}),
+    ("prescriptions.prescription_code.format", {"prescription_code": "01001AB12CD3-N"}),
+    ("prescriptions.prescription_code.format", {"prescription_code": "01001ab12cd3-X"}),
+    ("prescriptions.prescription_code.format", {"prescription_code": "01001ab12cd3N"}),
+    ("prescriptions.prescription_code.facility_prefix", {"prescription_code": "01002ab12cd3-N"}),
+    ("prescriptions.facility_code.required", {"facility_code": ""}),
+    ("prescriptions.patient_id.required", {"patient_id": ""}),
+    ("prescriptions.patient_id.structure", {"patient_id": "A123"}),
+    ("prescriptions.patient_id.not_junk", {"patient_id": "123456789012"}),
+    ("prescriptions.prescriber_license_no.required", {"prescriber_license_no": ""}),
+    ("prescriptions.issued_at.required", {"issued_at": ""}),
+    ("prescriptions.issued_at.format", {"issued_at": "23/11/26 9h"}),
+    ("prescriptions.drug_registration_no.required", {"drug_registration_no": ""}),
+    ("prescriptions.quantity.required", {"quantity": ""}),
+    ("prescriptions.quantity.format", {"quantity": "hai mươi"}),
+    ("prescriptions.quantity.positive", {"quantity": "0"}),
+    ("prescriptions.quantity.positive", {"quantity": "-5"}),
+    ("prescriptions.days_supply.format", {"days_supply": "7.5"}),
+    ("prescriptions.days_supply.range", {"days_supply": "0"}),
+    ("prescriptions.days_supply.range", {"days_supply": "91"}),
+    ("prescriptions.province_code.required", {"province_code": ""}),
+    ("prescriptions.province_code.valid", {"province_code": "99"}),
+    ("prescriptions.updated_at.required", {"updated_at": ""}),
+    ("prescriptions.updated_at.format", {"updated_at": "24-11-2026 9:00"}),
+    ("prescriptions.updated_at.fresh", {"updated_at": "2026-11-10 09:00"}),
+    ("prescriptions.updated_at.not_future", {"updated_at": "2026-12-24 09:00"}),
+]
+
+
+def test_a_valid_prescription_passes(ctx_for, ref):
+    assert failures("prescriptions", [prescription_row()], ctx_for("province"), ref) == [set()]
+
+
+@pytest.mark.parametrize(("rule_id", "overrides"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_a_broken_prescription_fails_its_rule(rule_id, overrides, ctx_for, ref):
+    [found] = failures("prescriptions", [prescription_row(**overrides)], ctx_for("province"), ref)
+    assert rule_id in found
+
+
+def test_every_row_rule_of_prescriptions_is_exercised():
+    row_rules = {r.id for r in DATASETS["prescriptions"].rules if r.kind == "row"}
+    assert row_rules - {rule_id for rule_id, _ in BROKEN} == set()
+
+
+@pytest.mark.parametrize("kind", ["N", "H", "C", "T"])
+def test_every_kind_of_prescription_passes(kind, ctx_for, ref):
+    row = prescription_row(prescription_code=f"01001ab12cd3-{kind}")
+    assert failures("prescriptions", [row], ctx_for("province"), ref) == [set()]
+
+
+def test_days_supply_is_optional_and_90_is_allowed(ctx_for, ref):
+    rows = [prescription_row(days_supply=""), prescription_row(days_supply="90")]
+    assert failures("prescriptions", rows, ctx_for("province"), ref) == [set(), set()]
+
+
+# --- set rules, in SQL ---------------------------------------------------------------------
+
+LICENCES = [("001234/BYT-CCHN", "active"), ("002222/HNO-CCHN", "suspended"),
+            ("003333/HCM-GPHN", "revoked")]
+REGISTRATIONS = [("VD-12345-19", date(2028, 12, 31)), ("893110123423", date(2026, 11, 22))]
+FACILITIES = ["01001"]
+
+
+def _set_rule_failures(staged: list[dict]) -> list[set[str]]:
+    """Stage `staged` prescriptions against a tiny warehouse and run the set rules."""
+    con = duckdb.connect()
+    con.execute("ATTACH ':memory:' AS wh")
+    con.execute("CREATE SCHEMA wh.core")
+    sqlfiles.run(con, "stg_scratch")
+    for name in ("facilities", "practitioners", "drugs", "prescriptions"):
+        for statement in core_table_sql(DATASETS[name]):
+            con.execute(statement)
+    con.execute(stage_table_sql(DATASETS["prescriptions"]))
+    con.executemany("INSERT INTO wh.core.facilities (facility_code) VALUES (?)",
+                    [[f] for f in FACILITIES])
+    con.executemany("INSERT INTO wh.core.practitioners (license_no, status) VALUES (?, ?)",
+                    [list(x) for x in LICENCES])
+    con.executemany("INSERT INTO wh.core.drugs (registration_no, valid_until) VALUES (?, ?)",
+                    [list(x) for x in REGISTRATIONS])
+    for i, row in enumerate(staged, start=1):
+        con.execute(
+            "INSERT INTO stg_prescriptions (_file_id, _row, prescription_code, facility_code, "
+            "prescriber_license_no, issued_at, drug_registration_no, _required_filled) "
+            "VALUES (1, ?, ?, ?, ?, ?, ?, 0)",
+            [i, f"01001ab12cd{i}-N", row.get("facility_code", "01001"),
+             row.get("prescriber_license_no", "001234/BYT-CCHN"),
+             row.get("issued_at", "2026-11-20 09:00:00"),
+             row.get("drug_registration_no", "VD-12345-19")])
+    loading.apply_set_rules(con, DATASETS["prescriptions"], date(2026, 11, 24))
+    out: list[set[str]] = [set() for _ in staged]
+    for row, rule_id in con.execute("SELECT _row, rule_id FROM stg_failures").fetchall():
+        out[row - 1].add(rule_id)
+    return out
+
+
+SET_CASES = [
+    ({}, set()),
+    ({"facility_code": "01999"}, {"prescriptions.facility_code.exists"}),
+    ({"prescriber_license_no": "009999/HNO-CCHN"}, {"prescriptions.prescriber_license_no.exists"}),
+    ({"prescriber_license_no": "002222/HNO-CCHN"}, {"prescriptions.prescriber_license_no.active"}),
+    ({"prescriber_license_no": "003333/HCM-GPHN"}, {"prescriptions.prescriber_license_no.active"}),
+    ({"drug_registration_no": "VD-99999-19"}, {"prescriptions.drug_registration_no.exists"}),
+    ({"drug_registration_no": "893110123423", "issued_at": "2026-11-22 23:30:00"}, set()),
+    ({"drug_registration_no": "893110123423", "issued_at": "2026-11-23 00:10:00"},
+     {"prescriptions.drug_registration_no.valid_on_issue"}),
+    ({"drug_registration_no": "893110123423", "issued_at": None}, set()),
+]
+
+
+def test_set_rules_against_the_registers():
+    found = _set_rule_failures([row for row, _ in SET_CASES])
+    assert found == [expected for _, expected in SET_CASES]
+
+
+def test_an_expired_registration_only_warns():
+    rule = next(r for r in DATASETS["prescriptions"].rules
+                if r.id == "prescriptions.drug_registration_no.valid_on_issue")
+    assert (rule.criterion, rule.severity, rule.kind) == ("up_to_date", "warning", "sql")

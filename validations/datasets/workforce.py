@@ -1,0 +1,90 @@
+"""nhan_luc: `workforce`, the health workers employed by facilities, delivered by every
+province. Key: staff_id."""
+
+from __future__ import annotations
+
+from validations import checks, checks_registry
+from validations.datasets import SEX, define
+from validations.model import Column, Rule
+
+DATASET = define(
+    id="workforce",
+    database_id="nhan_luc",
+    delivered_by="province",
+    key=("staff_id",),
+    description_vi="Nhân lực y tế tại các cơ sở",
+    description_en="Health workforce employed by facilities",
+    columns=(
+        Column("staff_id", "code", "Staff identifier, unique across provinces",
+               vi=("mã nhân viên", "mã cán bộ", "MA_NHAN_VIEN"), required=True),
+        Column("person_id", "person_id", "Staff member's person id, pseudonymised in the "
+               "warehouse (keyed hash of the CCCD)", vi=("số CCCD", "số định danh", "SO_CCCD"),
+               required=True, pii="pseudonymise"),
+        Column("full_name", "text", "Staff member's name; withheld from the analysts' warehouse",
+               vi=("họ tên", "họ và tên", "HO_TEN"), required=True, pii="withhold"),
+        Column("birth_date", "date", "Staff member's date of birth", vi=("ngày sinh", "NGAY_SINH"),
+               required=True),
+        Column("sex", description="Staff member's sex: M, F or U", vi=("giới tính", "GIOI_TINH"),
+               required=True, **SEX),
+        Column("position", "text", "Position held (chức vụ, vị trí việc làm)",
+               vi=("chức vụ", "vị trí việc làm", "vị trí"), required=True),
+        Column("qualification", "enum", "Highest qualification", vi=("trình độ chuyên môn",
+               "trình độ", "bằng cấp"), required=True,
+               values=("doctorate", "master", "specialist", "bachelor", "college", "secondary",
+                       "other"),
+               synonyms={"tiến sĩ": "doctorate", "thạc sĩ": "master",
+                         "chuyên khoa": "specialist", "bác sĩ chuyên khoa": "specialist",
+                         "chuyên khoa i": "specialist", "chuyên khoa ii": "specialist",
+                         "đại học": "bachelor", "cao đẳng": "college",
+                         "trung cấp": "secondary", "khác": "other"}),
+        Column("facility_code", "code", "Employing facility (MA_CSKCB)",
+               vi=("MA_CSKCB", "mã cơ sở", "nơi công tác"), required=True, width=5),
+        Column("practitioner_license_no", "code", "Practising certificate or licence number, "
+               "for staff who practise", vi=("số CCHN", "số chứng chỉ hành nghề", "số GPHN")),
+        Column("start_date", "date", "First day of employment at the facility",
+               vi=("ngày bắt đầu", "ngày vào làm", "ngày tuyển dụng"), required=True),
+        Column("end_date", "date", "Last day of employment, if it has ended",
+               vi=("ngày kết thúc", "ngày nghỉ việc")),
+        Column("province_code", "province", "Province of the employing facility",
+               vi=("mã tỉnh", "MA_TINH"), required=True, width=2),
+        Column("updated_at", "datetime", "When the source system last changed the record",
+               vi=("ngày cập nhật", "thời điểm cập nhật", "NGAY_CAP_NHAT"), required=True),
+    ),
+    rules=(
+        Rule("workforce.facility_code.exists", "accurate", "error",
+             "Mã cơ sở không có trong danh mục cơ sở khám chữa bệnh",
+             "facility_code is not in the facilities register",
+             ("facility_code",), kind="reference", references=("facilities", "facility_code")),
+        Rule("workforce.practitioner_license_no.exists", "accurate", "error",
+             "Số CCHN không có trong danh sách người hành nghề",
+             "practitioner_license_no is not in the practitioners register",
+             ("practitioner_license_no",), kind="reference",
+             references=("practitioners", "license_no")),
+        Rule("workforce.birth_date.matches_id", "accurate", "error",
+             "Năm sinh không khớp với chữ số 4–6 của số CCCD",
+             "birth_date does not agree with digits 4–6 of the CCCD",
+             ("person_id", "birth_date"),
+             check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
+                 df["person_id"], df["birth_date"])),
+        Rule("workforce.sex.matches_id", "accurate", "error",
+             "Giới tính không khớp với chữ số thứ 4 của số CCCD",
+             "sex does not agree with digit 4 of the CCCD",
+             ("person_id", "sex"),
+             check=lambda df, ctx: checks.cccd_agrees_with_sex(df["person_id"], df["sex"])),
+        Rule("workforce.start_date.working_age", "accurate", "error",
+             "Tuổi khi bắt đầu làm việc không trong khoảng 18–75",
+             "Age on start_date is not between 18 and 75",
+             ("birth_date", "start_date"),
+             check=lambda df, ctx: checks_registry.age_between(
+                 df["birth_date"], df["start_date"], low=18, high=75)),
+        Rule("workforce.end_date.after_start", "accurate", "error",
+             "Ngày kết thúc trước ngày bắt đầu làm việc",
+             "end_date is before start_date",
+             ("start_date", "end_date"),
+             check=lambda df, ctx: checks_registry.not_earlier(df["end_date"], df["start_date"])),
+        Rule("workforce.full_name.placeholder", "clean", "warning",
+             "Họ tên nhân viên là giá trị giữ chỗ (test, không rõ...)",
+             "full_name is a placeholder (test, unknown...)",
+             ("full_name",), check=lambda df, ctx: checks.not_placeholder_name(df["full_name"])),
+    ),
+)
