@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="write the progress report")
     rep.add_argument("--warehouse", type=Path)
+    rep.add_argument("--restricted", type=Path,
+                     help="the quarantine, for the feedback files (default: next to the warehouse)")
     rep.add_argument("--out", type=Path, required=True)
     rep.add_argument("--date", type=_date, help="run date (default: the latest)")
     return p
@@ -114,11 +116,19 @@ def main(argv: list[str] | None = None) -> int:
             print("  false alarm:", *alarm)
         return 0
     if args.command == "report":
+        import duckdb
+
         from flows.settings import Settings
         from transforms.report import write_report
 
-        s = Settings(**({"warehouse": args.warehouse} if args.warehouse else {}))
-        written = write_report(s.warehouse, args.out, args.date)
+        overrides = {k: v for k, v in (("warehouse", args.warehouse),
+                                       ("restricted", args.restricted)) if v}
+        s = Settings(**overrides)
+        try:
+            written = write_report(s.warehouse, args.out, args.date, s.restricted_path)
+        except (RuntimeError, duckdb.Error) as exc:
+            print(f"report failed: {exc}", file=sys.stderr)
+            return 1
         for path in written:
             print(path)
         return 0

@@ -14,8 +14,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from flows import warehouse as wh_io
+from flows.artifacts import publish_artifacts
 from flows.settings import Settings
-from transforms import ingest, landing, loading, progress, reference
+from transforms import ingest, landing, loading, progress, reference, trends
 from transforms.context import make_context
 from transforms.landing import LandingFile
 from transforms.messages import Reason
@@ -178,6 +179,7 @@ def build_progress(night: Night) -> None:
         green=s.rating_green, amber=s.rating_amber)
     progress.build_progress(night.con, night.run_id, night.run_date, scoring,
                             cost_target=(s.cost_target_low_pct, s.cost_target_high_pct))
+    trends.build_trends(night.con, night.run_date, run_id=night.run_id)
 
 
 def resolve_key(s: Settings) -> bytes:
@@ -237,6 +239,7 @@ def nightly(
             with wh_io.build(s.warehouse, s.restricted_path, run_id,
                              memory_limit=s.duckdb_memory_limit, threads=s.duckdb_threads) as b:
                 summary = _build_night(b, s, key, run_id, run_date, started_at, sources, datasets)
+                publish_artifacts(b.con, run_date, night=asdict(summary))
                 wh_io.publish(b)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"

@@ -3,7 +3,7 @@
 DELETE FROM rs.quarantine.rows
 WHERE source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset);
 
-INSERT INTO rs.quarantine.rows
+INSERT INTO rs.quarantine.rows BY NAME
 WITH rejected AS (
     SELECT s._file_id, s._row, w._raw, {key_text} AS record_key
     FROM stg_{dataset} AS s

@@ -1,7 +1,7 @@
 -- One row per database every night; a database with nothing received scores 0.
 DELETE FROM wh.progress.database_scorecard WHERE run_date = $run_date;
 
-INSERT INTO wh.progress.database_scorecard
+INSERT INTO wh.progress.database_scorecard BY NAME
 WITH stats AS (
     SELECT d.database_id, s.*
     FROM int_night_stats AS s
@@ -51,8 +51,8 @@ scored AS (
 ),
 
 final AS (
-    SELECT $run_date AS run_date, database_id, name_vi, name_en
-         , rows_received, rows_accepted, rows_quarantined
+    SELECT $run_date AS run_date, database_id, name_vi AS database_name_vi
+         , name_en AS database_name_en, rows_received, rows_accepted, rows_quarantined
          , accurate_pct, sufficient_pct, clean_pct, up_to_date_pct
          , ($w_accurate * accurate_pct + $w_sufficient * sufficient_pct
             + $w_clean * clean_pct + $w_up_to_date * up_to_date_pct)

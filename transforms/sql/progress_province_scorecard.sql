@@ -2,7 +2,7 @@
 -- province; ministry registries count for the province each row lies in.
 DELETE FROM wh.progress.province_scorecard WHERE run_date = $run_date;
 
-INSERT INTO wh.progress.province_scorecard
+INSERT INTO wh.progress.province_scorecard BY NAME
 WITH stats AS (
     SELECT d.database_id, s.*
     FROM int_night_stats AS s

@@ -1,0 +1,79 @@
+"""What the report shows, read once from the analysts' warehouse for one run date.
+
+Tables that a given warehouse does not have yet (an older file, a night without the trends
+step) come back as empty frames, so the report degrades to the sections it can draw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+# Progress tables in the order of the workbook's sheets.
+PROGRESS_TABLES = ("database_scorecard", "province_scorecard", "submissions",
+                   "procedures_summary", "procedures_by_province", "target_status",
+                   "open_quarantine", "targets")
+HISTORY_NIGHTS = 30
+
+
+@dataclass
+class ReportData:
+    run_date: date
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # progress.<t> of run_date
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # database overall_pct by night
+    quarantine_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # open rows by night
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.tables.get(name, pd.DataFrame())
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = $s AND table_name = $t "
+        "AND database_name = current_database()", {"s": schema, "t": table}).fetchone()[0])
+
+
+def latest_run_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    if not table_exists(con, "progress", "database_scorecard"):
+        return None
+    return con.execute("SELECT max(run_date) FROM progress.database_scorecard").fetchone()[0]
+
+
+_ORDER = {
+    "database_scorecard": "database_id",
+    "province_scorecard": "province_code, database_id",
+    "submissions": "source, dataset",
+    "procedures_by_province": "province_code",
+    "target_status": "metric, subject",
+    "open_quarantine": "open_rows DESC, province_code, database_id",
+    "targets": "metric, subject",
+}
+
+
+def load(con: duckdb.DuckDBPyConnection, run_date: date) -> ReportData:
+    """Every progress table's rows of `run_date` (the targets: those in force), and the
+    last `HISTORY_NIGHTS` nights of database scores and open quarantine."""
+    data = ReportData(run_date)
+    for name in PROGRESS_TABLES:
+        if not table_exists(con, "progress", name):
+            continue
+        where = "" if name == "targets" else "WHERE run_date = $d"
+        order = f"ORDER BY {_ORDER[name]}" if name in _ORDER else ""
+        data.tables[name] = con.execute(
+            f"SELECT * FROM progress.{name} {where} {order}",
+            {"d": run_date} if where else None).df()
+    if table_exists(con, "progress", "database_scorecard"):
+        data.history = con.execute(
+            "SELECT run_date, database_id, database_name_vi, database_name_en, overall_pct "
+            "FROM progress.database_scorecard WHERE run_date <= $d "
+            "AND run_date > $d - $n ORDER BY run_date, database_id",
+            {"d": run_date, "n": HISTORY_NIGHTS}).df()
+    if table_exists(con, "progress", "open_quarantine"):
+        data.quarantine_history = con.execute(
+            "SELECT run_date, sum(open_rows) AS open_rows FROM progress.open_quarantine "
+            "WHERE run_date <= $d AND run_date > $d - $n GROUP BY ALL ORDER BY run_date",
+            {"d": run_date, "n": HISTORY_NIGHTS}).df()
+    return data

@@ -1,0 +1,157 @@
+"""One feedback workbook per source (each province, and moh) that its data officer can act
+on: per dataset what arrived and what was kept, counts per rule, and every rejected row
+with its reason in Vietnamese and English. Person ids are masked (last 3 characters kept)
+and names reduced to initials; no cell is ever a formula."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from transforms.headers import map_headers
+from transforms.report.workbook import set_value, write_frame
+from validations.registry import DATASETS
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+SUMMARY_SHEET = "Tổng hợp - Summary"
+ROWS_SHEET = "Dòng bị từ chối - Rejected"
+ROW_COLUMNS = ["dataset", "source_file", "row_number", "record_key", "rule_id", "criterion",
+               "severity", "reason_vi", "reason_en", "raw"]
+
+
+def mask_id(value: str) -> str:
+    """A person id or card number with all but its last 3 characters hidden; several
+    joined by `;` are masked one by one."""
+    parts = []
+    for part in str(value).split(";"):
+        p = part.strip()
+        parts.append("*" * max(3, len(p) - 3) + p[-3:] if len(p) > 3 else "***")
+    return ";".join(parts)
+
+
+def mask_name(value: str) -> str:
+    """A name reduced to its initials: `Nguyễn Văn An` → `N. V. A.`"""
+    return " ".join(f"{w[0]}." for w in str(value).split() if w) or "***"
+
+
+@cache
+def _pii_headers(dataset: str, headers: tuple[str, ...]) -> dict[str, str]:
+    """Delivered header -> `pseudonymise` / `withhold` for the dataset's personal columns."""
+    ds = DATASETS.get(dataset)
+    if ds is None:
+        return {}
+    rename = map_headers(list(headers), ds).rename
+    return {h: ds.column(c).pii for h, c in rename.items() if ds.column(c).pii}
+
+
+def mask_raw(dataset: str, raw: str | dict | None) -> str:
+    """The delivered row as `header=value; ...` with its personal fields masked."""
+    if raw is None:
+        return ""
+    row = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(row, dict):
+        return str(row)
+    pii = _pii_headers(dataset, tuple(row))
+    out = []
+    for header, value in row.items():
+        if value is None or value == "":
+            shown = ""
+        elif pii.get(header) == "withhold":
+            shown = mask_name(value)
+        elif pii.get(header):
+            shown = mask_id(value)
+        else:
+            shown = str(value)
+        out.append(f"{header}={shown}")
+    return "; ".join(out)
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _split_message(message: str) -> tuple[str, str]:
+    vi, sep, en = str(message).partition(" | ")
+    return (vi, en) if sep else (message, message)
+
+
+def quarantined_rows(restricted: Path, run_date: date) -> pd.DataFrame:
+    """The night's quarantined rows × rules, masked, ready for the feedback files."""
+    if not restricted.exists():
+        log.warning("no restricted file at %s: feedback without rejected rows", restricted)
+        return pd.DataFrame(columns=["source", *ROW_COLUMNS])
+    with duckdb.connect(str(restricted), read_only=True) as con:
+        frame = con.execute(
+            "SELECT source, dataset, source_file, row_number, record_key, rule_id, criterion, "
+            "severity, message, raw::VARCHAR AS raw FROM quarantine.rows "
+            "WHERE run_date = $d ORDER BY source, dataset, source_file, row_number, rule_id",
+            {"d": run_date}).df()
+    messages = frame.pop("message").map(_split_message)
+    frame.insert(7, "reason_vi", [m[0] for m in messages])
+    frame.insert(8, "reason_en", [m[1] for m in messages])
+    frame["raw"] = [mask_raw(ds, raw) for ds, raw in zip(frame.dataset, frame.raw, strict=True)]
+    return frame[["source", *ROW_COLUMNS]]
+
+
+def write_feedback(warehouse_con: duckdb.DuckDBPyConnection, restricted: Path, run_date: date,
+                   out: Path, province_names: dict[str, str] | None = None) -> list[Path]:
+    """Write `out/phan_hoi_<source>_<run_date>.xlsx` for every source expected or heard
+    from that night; return the paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    params = {"run_date": run_date}
+    deliveries = warehouse_con.execute(_sql("feedback_deliveries"), params).df()
+    rules = warehouse_con.execute(_sql("feedback_rules"), params).df()
+    submissions = warehouse_con.execute(
+        "SELECT source, dataset, expected, status FROM progress.submissions "
+        "WHERE run_date = $d", {"d": run_date}).df()
+    rows = quarantined_rows(restricted, run_date)
+    sources = sorted(set(submissions.source) | set(deliveries.source) | set(rows.source),
+                     key=lambda s: (s != "moh", s))
+    names = province_names or {}
+    written = []
+    for source in sources:
+        summary = submissions[submissions.source == source].merge(
+            deliveries[deliveries.source == source], on=["source", "dataset"], how="outer")
+        summary = summary.drop(columns=["source"]).sort_values("dataset")
+        path = out / f"phan_hoi_{source}_{run_date}.xlsx"
+        _write_one(path, source, names.get(source[1:], "Bộ Y tế" if source == "moh" else ""),
+                   run_date, summary, rules[rules.source == source].drop(columns=["source"]),
+                   rows[rows.source == source].drop(columns=["source"]))
+        written.append(path)
+    return written
+
+
+def _write_one(path: Path, source: str, name: str, run_date: date, summary: pd.DataFrame,
+               rules: pd.DataFrame, rows: pd.DataFrame) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SUMMARY_SHEET
+    title = f"Phản hồi chất lượng dữ liệu / Data quality feedback — {source} {name} — {run_date}"
+    set_value(ws, 1, 1, title).font = Font(bold=True, size=14)
+    set_value(ws, 2, 1, "Dòng bị từ chối (cách ly) chưa được nạp vào CSDL: sửa và gửi lại trong "
+                        "lần gửi sau. Số định danh chỉ hiện 3 ký tự cuối. / Rejected (quarantined) "
+                        "rows are not in the database: correct and re-send them with the next "
+                        "delivery. Person ids show their last 3 characters only.")
+    ws.cell(row=2, column=1).alignment = Alignment(wrap_text=False)
+    set_value(ws, 4, 1, "Theo bộ dữ liệu / per dataset").font = Font(bold=True)
+    write_frame(ws, summary, start_row=5)
+    start = 5 + len(summary) + 3
+    set_value(ws, start - 1, 1, "Theo quy tắc / per rule (lỗi = cách ly, cảnh báo = nạp kèm "
+                                "cảnh báo / error = quarantined, warning = loaded with a "
+                                "flag)").font = Font(bold=True)
+    write_frame(ws, rules, start_row=start)
+    ws.freeze_panes = "A6"
+    ws.auto_filter.ref = None
+    ws2 = wb.create_sheet(ROWS_SHEET)
+    write_frame(ws2, rows)
+    wb.save(path)
