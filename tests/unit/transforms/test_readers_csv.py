@@ -95,15 +95,17 @@ def test_batches_are_bounded(tmp_path):
 
 
 # pandas keeps `str` columns in Arrow buffers, which tracemalloc does not see: measure the
-# peak resident memory of a fresh interpreter instead.
+# peak resident memory of a fresh interpreter instead. VmHWM, not ru_maxrss: Linux carries
+# ru_maxrss across exec, so a child of a large pytest process would report the parent's peak.
 _PEAK_SCRIPT = """
-import resource, sys
+import re, sys
 from pathlib import Path
 from transforms.reading import read_batches
 rows = 0
 for batch in read_batches(Path(sys.argv[1]), "csv", batch_rows=int(sys.argv[2]), max_bytes=10**10):
     rows += len(batch)
-print(rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+status = Path("/proc/self/status").read_text()
+print(rows, re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
 """
 
 
