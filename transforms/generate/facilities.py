@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from transforms.generate import people
@@ -31,6 +32,11 @@ def defects(w: World) -> list[Defect]:
     def duplicate(row, rng, ctx):
         row.update(ctx["previous"])
 
+    def set_(col, value):
+        def apply(row, rng, ctx):
+            row[col] = value
+        return apply
+
     def zero_beds(row, rng, ctx):
         row["facility_type"], row["beds"] = "hospital", 0
 
@@ -42,7 +48,29 @@ def defects(w: World) -> list[Defect]:
         Defect(DATASET, "unknown_facility_type", "accurate", "error", bad_type),
         Defect(DATASET, "commune_not_in_province", "accurate", "error", bad_commune),
         Defect(DATASET, "duplicate_facility_code", "clean", "error", duplicate),
+        Defect(DATASET, "missing_facility_code", "sufficient", "error", set_("facility_code", "")),
+        Defect(DATASET, "facility_code_not_digits", "accurate", "error",
+               set_("facility_code", "01A0B")),
+        Defect(DATASET, "facility_code_not_a_province", "accurate", "error",
+               set_("facility_code", "99123")),
+        Defect(DATASET, "missing_facility_type", "sufficient", "error", set_("facility_type", "")),
+        Defect(DATASET, "missing_ownership", "sufficient", "error", set_("ownership", "")),
+        Defect(DATASET, "unknown_ownership", "accurate", "error", set_("ownership", "nhà nước")),
+        Defect(DATASET, "missing_province_code", "sufficient", "error", set_("province_code", "")),
+        Defect(DATASET, "unknown_province_code", "accurate", "error", set_("province_code", "99")),
+        Defect(DATASET, "missing_commune_code", "sufficient", "error", set_("commune_code", "")),
+        Defect(DATASET, "missing_status", "sufficient", "error", set_("status", "")),
+        Defect(DATASET, "unknown_status", "accurate", "error", set_("status", "open")),
+        Defect(DATASET, "unreadable_beds", "accurate", "error", set_("beds", "nhiều")),
+        Defect(DATASET, "negative_beds", "accurate", "error", set_("beds", -5)),
+        Defect(DATASET, "missing_updated_at", "sufficient", "error", set_("updated_at", None)),
+        Defect(DATASET, "unreadable_updated_at", "accurate", "error",
+               set_("updated_at", "hôm qua")),
+        Defect(DATASET, "updated_in_future", "accurate", "error",
+               set_("updated_at", datetime.combine(d + timedelta(days=30), time(9)))),
         Defect(DATASET, "hospital_without_beds", "accurate", "warning", zero_beds),
+        Defect(DATASET, "placeholder_facility_name", "clean", "warning",
+               set_("facility_name", "Không rõ")),
         Defect(DATASET, "stale_registry_record", "up_to_date", "warning", stale),
     ]
 
@@ -78,7 +106,10 @@ def generate(w: World) -> list[Output]:
                 "beds": beds,
                 "updated_at": w.fresh_stamp(days=20),
             })
-    planted = plant(rows, defects(w), w.spec, rng, [0, 0], {})
+    # One register file has fewer rows than the provinces' exports: plant a larger share so
+    # that every kind of defect appears at the default size.
+    spec = replace(w.spec, error_rate=0.12, warning_rate=0.04)
+    planted = plant(rows, defects(w), spec, rng, [0, 0], {})
     broken = {rows[i]["facility_code"] for i, d in planted if d.severity == "error"}
     usable: dict[str, list[str]] = {}
     for row in rows:
