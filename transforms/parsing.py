@@ -41,6 +41,11 @@ _BARE_YEAR = r"(?:1[89]|2[01])\d{2}"
 _ISO_WITH_OFFSET = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})"
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
+# Python's `\s` (every character for which str.isspace() holds), spelled out so that pandas
+# runs the regular expression in pyarrow (RE2): with `\s` or a `\u` escape in the pattern it
+# falls back to Python's `re`, one call per value. Non-raw string: the characters themselves.
+_SPACES = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
 _TRUE = {"true", "1", "co", "yes", "y", "x", "dung"}
 _FALSE = {"false", "0", "khong", "no", "n", "sai"}
 
@@ -104,7 +109,7 @@ def parse_number(s: pd.Series) -> pd.Series:
 
     `1.234` and `1,234` are thousands: an amount in VND has at most two decimals.
     """
-    t = s.str.replace(r"(?i)[\s\u00a0]|₫|đ$|VND$|vnđ$", "", regex=True)  # 100.000 VNĐ
+    t = s.str.replace(f"(?i)[{_SPACES}]|₫|đ$|VND$|vnđ$", "", regex=True)  # 100.000 VNĐ
     out = pd.Series(np.nan, index=s.index, dtype="float64")
     rest = t[t.notna()]
     for pattern, thousands, decimal in _NUMBER_LAYOUTS:
@@ -131,8 +136,13 @@ def parse_int(s: pd.Series) -> pd.Series:
     return n.where(n == n.round()).astype("Int64")
 
 
+def _per_value(s: pd.Series, func) -> pd.Series:
+    """`func` applied once per distinct value (a column holds few), not once per row."""
+    return s.map({v: func(v) for v in s.dropna().unique()})
+
+
 def parse_bool(s: pd.Series) -> pd.Series:
-    key = s.map(fold, na_action="ignore")
+    key = _per_value(s, fold)
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[key.isin(list(_TRUE))] = True
     out[key.isin(list(_FALSE))] = False
@@ -171,9 +181,9 @@ def _typed(s: pd.Series, col: Column, ref: Reference) -> pd.Series:
         case "enum":
             return parse_enum(s, col)
         case "province":
-            return s.map(lambda v: ref.current_province(v) or v, na_action="ignore").astype("str")
+            return _per_value(s, lambda v: ref.current_province(v) or v).astype("str")
         case "person_id":
-            return s.str.upper().str.replace(r"[\s.\-]", "", regex=True)
+            return s.str.upper().str.replace(f"[{_SPACES}.\\-]", "", regex=True)
         case _:
             return s
 

@@ -1,0 +1,373 @@
+"""Benchmark the full night against a bare DuckDB load of the same files (issue 7).
+
+    .venv/bin/python scripts/benchmark.py [--visits-rows 2000000] [--landing DIR]
+        [--repeats 3] [--growth] [--growth-rows 250000] [--history 3] [--work DIR]
+
+What it does, in one invocation (see docs/benchmark.md):
+
+1. generates a landing zone (`vnhealth generate`) of `--visits-rows` visit rows, the other
+   datasets in proportion (scale = rows / (150 x 34)), unless `--landing` names one to reuse;
+2. starts ONE Prefect server (`prefect server start`, 127.0.0.1, a free port, a temporary
+   PREFECT_HOME) so that server start-up is not counted in the night;
+3. alternately times (a) the full night (`vnhealth run`, a fresh warehouse each time) and
+   (b) a bare DuckDB load (`read_csv(..., union_by_name=true)` of all files of a dataset into
+   a plain table, no checks, a fresh database file each time), `--repeats` times each;
+4. with `--growth`, times the night at N and 4N visit rows (`--growth-rows`);
+5. with `--history K` (K > 0), times a night into a warehouse that already holds K earlier
+   nights against the same night into an empty one (the cost of the build-folder copy).
+
+Each measured child runs inside a fresh wrapper interpreter that prints the wall time and
+its own `RUSAGE_CHILDREN` peak RSS: `ru_maxrss` of RUSAGE_CHILDREN is the maximum over all
+children so far, so measuring two children from one process would report the larger one.
+
+This is a developer tool, not part of the pipeline and not run by CI; it prints its own
+report and therefore uses `print`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PER_SCALE = 150 * 34  # visit rows per unit of `--scale` (150 per province, 34 provinces)
+
+# Runs `argv` and prints {"seconds", "max_rss_kb", "returncode"} of that one child; a fresh
+# interpreter per measurement, so RUSAGE_CHILDREN covers exactly one child.
+WRAPPER = r"""
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+with open(sys.argv[1], "ab") as log:
+    rc = subprocess.run(sys.argv[2:], stdout=log, stderr=log).returncode
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": seconds, "max_rss_kb": peak, "returncode": rc}))
+"""
+
+
+def measure(argv: list[str], log: Path, env: dict[str, str]) -> dict:
+    out = subprocess.run([sys.executable, "-c", WRAPPER, str(log), *argv], env=env,
+                         capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if result["returncode"] != 0:
+        raise SystemExit(f"{argv[0]} failed (exit {result['returncode']}); see {log}")
+    return result
+
+
+# --- the bare load --------------------------------------------------------------------
+
+
+def _encoding(path: Path) -> str:
+    """What DuckDB needs to be told: utf-16 by its BOM, utf-8 if the head decodes, otherwise
+    latin-1 (a single-byte code page such as cp1258 loads byte for byte; no checks)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return "latin-1"
+    return "utf-8"
+
+
+def landing_files(landing: Path, run_date: str) -> dict[str, list[Path]]:
+    """The files the night loads, by dataset: the generator's truth (`expected_status`
+    loaded), so both sides read exactly the same files."""
+    by_dataset: dict[str, list[Path]] = collections.defaultdict(list)
+    with (landing / "_truth" / run_date / "files.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["expected_status"] == "loaded":
+                name = row["source_file"].rsplit("/", 1)[-1]
+                by_dataset[name.split(".")[0].split("__")[0]].append(landing / row["source_file"])
+    return dict(by_dataset)
+
+
+def bare_load(landing: Path, run_date: str, db: Path, threads: int, memory_limit: str) -> None:
+    """One plain table per dataset from all its files, one `read_csv` per encoding."""
+    import duckdb
+
+    con = duckdb.connect(str(db), config={"threads": threads, "memory_limit": memory_limit})
+    for dataset, files in sorted(landing_files(landing, run_date).items()):
+        groups: dict[str, list[str]] = collections.defaultdict(list)
+        for f in files:
+            groups[_encoding(f)].append(str(f))
+        selects = [f"SELECT * FROM read_csv({paths!r}, union_by_name = true, "
+                   f"encoding = '{enc}')" for enc, paths in sorted(groups.items())]
+        con.execute(f'CREATE TABLE "{dataset}" AS ' + " UNION ALL BY NAME ".join(selects))
+    con.execute("CHECKPOINT")
+    con.close()
+
+
+# --- Prefect server -------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrefectServer:
+    """`prefect server start` on 127.0.0.1 with a temporary PREFECT_HOME, for the night runs."""
+
+    def __init__(self, home: Path, log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED":
+               "false", "PREFECT_UI_ENABLED": "false"}
+        env.pop("PREFECT_API_URL", None)
+        self._log = log.open("ab")
+        self.proc = subprocess.Popen(
+            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port",
+             str(self.port)], env=env, stdout=self._log, stderr=self._log,
+            start_new_session=True)
+
+    def wait(self, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"prefect server exited ({self.proc.returncode})")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(1)
+        raise SystemExit("prefect server did not become healthy in time")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # our own session: the server and its workers
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+
+
+# --- the benchmark --------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, work: Path, server_url: str, threads: int, memory_limit: str) -> None:
+        self.work, self.threads, self.memory_limit = work, threads, memory_limit
+        self.log = work / "children.log"
+        self.env = {**os.environ, "PREFECT_API_URL": server_url}
+        self.env.setdefault("VNHEALTH_PSEUDONYM_KEY", "benchmark-key-not-a-secret")
+        self.env.setdefault("VNHEALTH_DUCKDB_THREADS", str(threads))
+        self.env.setdefault("VNHEALTH_DUCKDB_MEMORY_LIMIT", memory_limit)
+        self._n = 0
+
+    def _fresh(self, name: str) -> Path:
+        self._n += 1
+        folder = self.work / f"{name}-{self._n}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return folder
+
+    def generate(self, landing: Path, run_date: str, visits_rows: int, seed: int = 0) -> dict:
+        scale = visits_rows / PER_SCALE
+        return measure([str(BIN / "vnhealth"), "generate", "--out", str(landing), "--date",
+                        run_date, "--scale", f"{scale:.6f}", "--seed", str(seed)],
+                       self.log, self.env)
+
+    def night(self, landing: Path, run_date: str, warehouse_dir: Path | None = None) -> dict:
+        folder = warehouse_dir or self._fresh("night")
+        result = measure([str(BIN / "vnhealth"), "run", "--landing", str(landing), "--date",
+                          run_date, "--warehouse", str(folder / "warehouse.duckdb")],
+                         self.log, self.env)
+        if warehouse_dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+        return result
+
+    def bare(self, landing: Path, run_date: str) -> dict:
+        folder = self._fresh("bare")
+        result = measure([sys.executable, __file__, "bare-load", "--landing", str(landing),
+                          "--date", run_date, "--db", str(folder / "bare.duckdb"),
+                          "--threads", str(self.threads), "--memory-limit", self.memory_limit],
+                         self.log, self.env)
+        shutil.rmtree(folder, ignore_errors=True)
+        return result
+
+
+def _rows(landing: Path, run_date: str) -> int:
+    """Data rows in the files the night loads (both sides read these)."""
+    total = 0
+    for files in landing_files(landing, run_date).values():
+        for f in files:
+            with f.open("rb") as fh:
+                # Lines minus the header; the generator writes no line breaks inside fields.
+                total += max(0, sum(chunk.count(b"\n") for chunk in iter(
+                    lambda fh=fh: fh.read(1 << 20), b"")) - 1)
+    return total
+
+
+def _median(results: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in results)
+
+
+def _mib(kb: float) -> str:
+    return f"{kb / 1024:,.0f} MiB"
+
+
+def _line(label: str, results: list[dict], rows: int | None = None) -> str:
+    secs = [r["seconds"] for r in results]
+    text = (f"{label:<34} median {statistics.median(secs):8.1f} s  "
+            f"(runs: {', '.join(f'{s:.1f}' for s in secs)})  "
+            f"peak RSS median {_mib(_median(results, 'max_rss_kb'))}, "
+            f"max {_mib(max(r['max_rss_kb'] for r in results))}")
+    if rows:
+        text += f"  {rows / statistics.median(secs):,.0f} rows/s"
+    return text
+
+
+def run(args: argparse.Namespace) -> None:
+    work = Path(args.work or tempfile.mkdtemp(prefix="vnhealth-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    run_date = args.date
+    # A background job ignores SIGINT; on SIGTERM, unwind so the Prefect server is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    report: dict = {"args": {k: str(v) for k, v in vars(args).items()}}
+    server = PrefectServer(work / "prefect-home", work / "prefect-server.log")
+    try:
+        bench = Bench(work, server.url, args.threads, args.memory_limit)
+        landing = args.landing
+        if landing is None:
+            landing = work / "landing"
+            g = bench.generate(landing, run_date, args.visits_rows, args.seed)
+            report["generate"] = g
+            print(f"generated {args.visits_rows:,} visit rows (+ the other datasets) in "
+                  f"{g['seconds']:.1f} s, peak RSS {_mib(g['max_rss_kb'])}: {landing}")
+        rows = _rows(landing, run_date)
+        print(f"landing zone {landing}: {rows:,} data rows in the files the night loads")
+        server.wait()
+        print(f"prefect server: {server.url}")
+
+        nights, bares = [], []
+        for i in range(args.repeats if args.compare else 0):
+            nights.append(bench.night(landing, run_date))
+            bares.append(bench.bare(landing, run_date))
+            print(f"  round {i + 1}: night {nights[-1]['seconds']:.1f} s, "
+                  f"bare {bares[-1]['seconds']:.1f} s", flush=True)
+        if args.compare:
+            ratio = _median(nights, "seconds") / _median(bares, "seconds")
+            print(_line("(a) full night", nights, rows))
+            print(_line("(b) bare DuckDB load", bares, rows))
+            rounds = ", ".join(f"{n['seconds'] / b['seconds']:.2f}"
+                               for n, b in zip(nights, bares, strict=True))
+            print(f"median ratio (a)/(b): {ratio:.2f}  (per round: {rounds})")
+            report.update(rows=rows, nights=nights, bares=bares, ratio=ratio)
+
+        if args.growth:
+            small = args.growth_rows
+            timings = {}
+            for factor in (1, 4):
+                grown = work / f"landing-growth-{factor}"
+                if not (grown / run_date).exists():
+                    g = bench.generate(grown, run_date, small * factor, args.seed)
+                    print(f"generated {small * factor:,} visit rows in {g['seconds']:.1f} s")
+            for _ in range(args.repeats):  # alternate N and 4N
+                for factor in (1, 4):
+                    timings.setdefault(factor, []).append(
+                        bench.night(work / f"landing-growth-{factor}", run_date))
+            for factor in (1, 4):
+                print(_line(f"night at {small * factor:,} visit rows", timings[factor],
+                            _rows(work / f"landing-growth-{factor}", run_date)))
+            growth = _median(timings[4], "seconds") / _median(timings[1], "seconds")
+            print(f"growth: 4N / N median time = {growth:.2f}  (target at most 4.4)")
+            report.update(growth_rows=small, growth=timings, growth_ratio=growth)
+
+        if args.history:
+            hist_rows = args.history_rows
+            hist = work / "landing-history"
+            day = date.fromisoformat(run_date)
+            dates = [(day - timedelta(days=k)).isoformat() for k in range(args.history, 0, -1)]
+            for d in [*dates, run_date]:
+                if not (hist / d).exists():
+                    bench.generate(hist, d, hist_rows, args.seed)
+            empty, full = [], []
+            sizes = []
+            for _ in range(args.repeats):
+                empty.append(bench.night(hist, run_date))
+                folder = bench._fresh("history")
+                for d in dates:
+                    bench.night(hist, d, folder)
+                size = sum(p.stat().st_size for p in folder.glob("*.duckdb"))
+                sizes.append(size)
+                full.append(bench.night(hist, run_date, folder))
+                shutil.rmtree(folder, ignore_errors=True)
+            print(_line("night into an empty warehouse", empty))
+            print(_line(f"night after {args.history} earlier nights", full))
+            before_mib = statistics.median(sizes) / 2**20
+            growth = _median(full, "seconds") / _median(empty, "seconds")
+            extra = _median(full, "seconds") - _median(empty, "seconds")
+            print(f"warehouse + restricted before that night: {before_mib:,.0f} MiB; "
+                  f"publish growth: {growth:.2f}x ({extra:+.1f} s)")
+            report.update(history=args.history, history_rows=hist_rows, history_empty=empty,
+                          history_full=full, history_bytes=sizes)
+    finally:
+        server.stop()
+        (work / "report.json").write_text(json.dumps(report, indent=2, default=str))
+        print(f"raw figures: {work / 'report.json'}")
+        if not args.keep:
+            for child in work.iterdir():
+                if child.name not in {"report.json", "children.log", "prefect-server.log"}:
+                    shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command")
+    b = sub.add_parser("bare-load", help="(internal) the bare DuckDB load, run as a child")
+    b.add_argument("--landing", type=Path, required=True)
+    b.add_argument("--date", required=True)
+    b.add_argument("--db", type=Path, required=True)
+    b.add_argument("--threads", type=int, default=2)
+    b.add_argument("--memory-limit", default="4GB")
+
+    p.add_argument("--visits-rows", type=int, default=2_000_000)
+    p.add_argument("--landing", type=Path, help="reuse a generated landing zone (skip generate)")
+    p.add_argument("--date", default="2026-11-20")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--no-compare", dest="compare", action="store_false",
+                   help="skip the night-vs-bare comparison (only --growth / --history)")
+    p.add_argument("--growth", action="store_true", help="also time the night at N and 4N")
+    p.add_argument("--growth-rows", type=int, default=250_000, help="N visit rows for --growth")
+    p.add_argument("--history", type=int, default=0, metavar="K",
+                   help="also time a night into a warehouse holding K earlier nights")
+    p.add_argument("--history-rows", type=int, default=100_000,
+                   help="visit rows per night for --history")
+    p.add_argument("--threads", type=int, default=2, help="DuckDB threads, both sides")
+    p.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit, both sides")
+    p.add_argument("--work", type=Path, help="scratch folder (default: a new temp folder)")
+    p.add_argument("--keep", action="store_true", help="keep generated landing zones")
+    args = p.parse_args(argv)
+    if args.command == "bare-load":
+        bare_load(args.landing, args.date, args.db, args.threads, args.memory_limit)
+        return 0
+    run(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
