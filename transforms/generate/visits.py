@@ -97,7 +97,52 @@ def defects(w: World) -> list[Defect]:
         Defect(DATASET, "stay_over_365_days", "accurate", "warning", long_stay),
         Defect(DATASET, "placeholder_patient_name", "clean", "warning",
                set_("patient_name", lambda r, rng: rng.choice(["Không rõ", "test", "KHONG RO"]))),
-    ] + after_death_defects
+    ] + _every_other_rule(d, set_) + after_death_defects
+
+
+def _every_other_rule(d, set_) -> list[Defect]:
+    """One defect for each remaining rule of visits, so every rule fires at the default size."""
+
+    def negative_other(row, rng, ctx):  # the total still adds up: only the sign is wrong
+        row["other_paid"] = -1000.0
+        row["insurance_paid"] += 1000.0
+
+    def error(kind, criterion, col, value):
+        return Defect(DATASET, kind, criterion, "error", set_(col, value))
+
+    return [
+        error("missing_visit_id", "sufficient", "visit_id", ""),
+        error("visit_id_too_long", "accurate", "visit_id", lambda r, rng: r["visit_id"] * 8),
+        error("missing_facility_code", "sufficient", "facility_code", ""),
+        error("facility_code_not_digits", "accurate", "facility_code", "0A001"),
+        error("facility_code_not_a_province", "accurate", "facility_code", "99001"),
+        error("missing_patient_name", "sufficient", "patient_name", ""),
+        error("missing_birth_date", "sufficient", "birth_date", None),
+        error("unreadable_birth_date", "accurate", "birth_date", "31/02/1990"),
+        error("birth_before_1900", "accurate", "birth_date", "1890-01-01"),
+        error("missing_sex", "sufficient", "sex", ""),
+        error("unknown_sex", "accurate", "sex", "X"),
+        error("missing_visit_type", "sufficient", "visit_type", ""),
+        error("unknown_visit_type", "accurate", "visit_type", "10"),
+        error("missing_discharge_time", "sufficient", "discharged_at", None),
+        error("unreadable_discharge_time", "accurate", "discharged_at", "ngày mai"),
+        error("missing_main_diagnosis", "sufficient", "icd10_main", ""),
+        error("invalid_secondary_diagnosis", "accurate", "icd10_secondary", "J18.9;XX"),
+        error("missing_total_cost", "sufficient", "total_cost", None),
+        error("unreadable_total_cost", "accurate", "total_cost", "một triệu"),
+        error("missing_insurance_paid", "sufficient", "insurance_paid", None),
+        error("unreadable_insurance_paid", "accurate", "insurance_paid", "tám trăm"),
+        error("missing_patient_paid", "sufficient", "patient_paid", None),
+        error("unreadable_patient_paid", "accurate", "patient_paid", "hai trăm"),
+        error("unreadable_other_paid", "accurate", "other_paid", "không"),
+        Defect(DATASET, "negative_other_paid", "accurate", "error", negative_other),
+        error("missing_province_code", "sufficient", "province_code", ""),
+        error("unknown_province_code", "accurate", "province_code", "99"),
+        error("missing_updated_at", "sufficient", "updated_at", None),
+        error("unreadable_updated_at", "accurate", "updated_at", "hôm qua 8h"),
+        error("updated_in_future", "accurate", "updated_at",
+              datetime.combine(d + timedelta(days=30), time(9))),
+    ]
 
 
 def _patient_id(w: World, registration: str, sex: str, born) -> str:
@@ -152,8 +197,11 @@ def _as_claims(w: World, row: dict, prov: str) -> dict:
     pre-2025 province code (mapped by the pipeline, not a defect)."""
     row = dict(row)
     paid = row.pop("patient_paid")
-    first = float(round(paid * 0.6)) if isinstance(paid, float) else 0.0
-    row["T_BNCCT"], row["T_BNTT"] = first, paid - first
+    if isinstance(paid, float):
+        first = float(round(paid * 0.6))
+        row["T_BNCCT"], row["T_BNTT"] = first, paid - first
+    else:  # a planted missing or unreadable share stays so in the first part
+        row["T_BNCCT"], row["T_BNTT"] = paid, None
     row["sex"] = {"M": "1", "F": "2"}.get(row["sex"], row["sex"])
     older = [c for c in w.old_by_new[prov] if c != prov]
     if older and w.rng.random() < 0.3 and row["province_code"] == prov:
