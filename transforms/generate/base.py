@@ -90,8 +90,29 @@ class World:
         return start + timedelta(minutes=self.rng.randrange(int((days * 24 - 8) * 60)))
 
 
-def plant(rows: list[dict], defects: list[Defect], spec: NightSpec, rng: random.Random,
-          counter: list[int], ctx: dict) -> list[tuple[int, Defect]]:
+def setter(col: str, value) -> Callable[[dict, random.Random, dict], None]:
+    """A defect that sets one column (to a value, or to `value(row, rng)`)."""
+
+    def apply(row, rng, ctx):
+        row[col] = value(row, rng) if callable(value) else value
+
+    return apply
+
+
+def duplicate(row, rng, ctx) -> None:
+    """A defect that turns the row into a copy of the nearest earlier clean row (`plant`
+    puts it in `ctx["previous"]` for kinds whose name starts with `duplicate`)."""
+    row.update(ctx["previous"])
+
+
+def plant(
+    rows: list[dict],
+    defects: list[Defect],
+    spec: NightSpec,
+    rng: random.Random,
+    counter: list[int],
+    ctx: dict,
+) -> list[tuple[int, Defect]]:
     """Break a share of rows, one defect each, cycling through the kinds so every kind
     appears; a kind whose name starts with `duplicate` copies the nearest earlier clean row.
     `counter` ([errors, warnings]) carries the cycle across files."""

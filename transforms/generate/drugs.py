@@ -9,15 +9,31 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from transforms.generate.base import Defect, Output, World, plant
+from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
 from transforms.generate.writers import Layout
 
 DATASET = "drugs"
-HEADER = ["registration_no", "drug_name", "active_ingredient", "dosage_form", "manufacturer",
-          "country", "valid_until", "updated_at"]
+HEADER = [
+    "registration_no",
+    "drug_name",
+    "active_ingredient",
+    "dosage_form",
+    "manufacturer",
+    "country",
+    "valid_until",
+    "updated_at",
+]
 # Vietnamese headers, as the drug administration's export writes them.
-HEADER_VI = ["Số đăng ký", "Tên thuốc", "Hoạt chất", "Dạng bào chế", "Cơ sở sản xuất",
-             "Nước sản xuất", "Ngày hết hiệu lực", "Ngày cập nhật"]
+HEADER_VI = [
+    "Số đăng ký",
+    "Tên thuốc",
+    "Hoạt chất",
+    "Dạng bào chế",
+    "Cơ sở sản xuất",
+    "Nước sản xuất",
+    "Ngày hết hiệu lực",
+    "Ngày cập nhật",
+]
 TO_VI = dict(zip(HEADER, HEADER_VI, strict=True))
 # (active ingredient, strengths, dosage form)
 MOLECULES = [
@@ -42,57 +58,117 @@ MOLECULES = [
     ("Loratadin", ["10mg"], "Viên nén"),
     ("Diclofenac", ["50mg", "75mg"], "Viên nén bao tan trong ruột"),
 ]
-DOMESTIC = ["Công ty Cổ phần Dược Hậu Giang", "Công ty Cổ phần Traphaco",
-            "Công ty Cổ phần Pymepharco", "Công ty Cổ phần Dược phẩm Imexpharm",
-            "Công ty Cổ phần Dược phẩm OPC", "Công ty TNHH MTV Dược phẩm DHG",
-            "Công ty Cổ phần Dược phẩm Trung ương Mediplantex",
-            "Công ty Cổ phần Dược phẩm Hà Tây", "Công ty Cổ phần Dược phẩm Savi"]
-FOREIGN = [("Sanofi Winthrop Industrie", "FR"), ("Pfizer Manufacturing Deutschland", "DE"),
-           ("Cipla Ltd.", "IN"), ("Sun Pharmaceutical Industries Ltd.", "IN"),
-           ("Hanmi Pharm. Co., Ltd.", "KR"), ("Gedeon Richter Plc.", "HU"),
-           ("Abbott Laboratories GmbH", "DE"), ("Novartis Pharma Stein AG", "CH"),
-           ("Zhejiang Huahai Pharmaceutical Co., Ltd.", "CN"), ("Laboratorios Cinfa", "ES")]
-GS1 = {"VN": "893", "FR": "300", "DE": "400", "IN": "890", "KR": "880", "HU": "599",
-       "CH": "760", "CN": "690", "ES": "840"}
+DOMESTIC = [
+    "Công ty Cổ phần Dược Hậu Giang",
+    "Công ty Cổ phần Traphaco",
+    "Công ty Cổ phần Pymepharco",
+    "Công ty Cổ phần Dược phẩm Imexpharm",
+    "Công ty Cổ phần Dược phẩm OPC",
+    "Công ty TNHH MTV Dược phẩm DHG",
+    "Công ty Cổ phần Dược phẩm Trung ương Mediplantex",
+    "Công ty Cổ phần Dược phẩm Hà Tây",
+    "Công ty Cổ phần Dược phẩm Savi",
+]
+FOREIGN = [
+    ("Sanofi Winthrop Industrie", "FR"),
+    ("Pfizer Manufacturing Deutschland", "DE"),
+    ("Cipla Ltd.", "IN"),
+    ("Sun Pharmaceutical Industries Ltd.", "IN"),
+    ("Hanmi Pharm. Co., Ltd.", "KR"),
+    ("Gedeon Richter Plc.", "HU"),
+    ("Abbott Laboratories GmbH", "DE"),
+    ("Novartis Pharma Stein AG", "CH"),
+    ("Zhejiang Huahai Pharmaceutical Co., Ltd.", "CN"),
+    ("Laboratorios Cinfa", "ES"),
+]
+GS1 = {
+    "VN": "893",
+    "FR": "300",
+    "DE": "400",
+    "IN": "890",
+    "KR": "880",
+    "HU": "599",
+    "CH": "760",
+    "CN": "690",
+    "ES": "840",
+}
 
 
 def defects(w: World) -> list[Defect]:
     d = w.run_date
 
-    def set_(col, value):
-        def apply(row, rng, ctx):
-            row[col] = value(row, rng) if callable(value) else value
-        return apply
-
-    def duplicate(row, rng, ctx):
-        row.update(ctx["previous"])
-
     return [
-        Defect(DATASET, "missing_registration_no", "sufficient", "error",
-               set_("registration_no", "")),
-        Defect(DATASET, "invalid_registration_no", "accurate", "error",
-               set_("registration_no", lambda r, rng: rng.choice([
-                   r["registration_no"].replace("-", " ") if "-" in r["registration_no"]
-                   else r["registration_no"][:6] + " " + r["registration_no"][6:],
-                   "SĐK " + r["registration_no"], r["registration_no"][:-1],
-                   r["registration_no"] + "-2019"]))),
-        Defect(DATASET, "missing_drug_name", "sufficient", "error", set_("drug_name", "")),
-        Defect(DATASET, "missing_active_ingredient", "sufficient", "error",
-               set_("active_ingredient", "")),
-        Defect(DATASET, "country_not_iso", "accurate", "error",
-               set_("country", lambda r, rng: rng.choice(["Việt Nam", "VNM", "Ấn Độ", "UK"]))),
-        Defect(DATASET, "missing_valid_until", "sufficient", "error", set_("valid_until", None)),
-        Defect(DATASET, "unreadable_valid_until", "accurate", "error",
-               set_("valid_until", lambda r, rng: rng.choice(["vô thời hạn", "31/02/2028"]))),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", set_("updated_at", None)),
-        Defect(DATASET, "unreadable_updated_at", "accurate", "error",
-               set_("updated_at", "24/13/2026 10:00")),
-        Defect(DATASET, "updated_in_future", "accurate", "error",
-               set_("updated_at", datetime.combine(d + timedelta(days=30), time(8)))),
+        Defect(
+            DATASET, "missing_registration_no", "sufficient", "error", setter("registration_no", "")
+        ),
+        Defect(
+            DATASET,
+            "invalid_registration_no",
+            "accurate",
+            "error",
+            setter(
+                "registration_no",
+                lambda r, rng: rng.choice(
+                    [
+                        r["registration_no"].replace("-", " ")
+                        if "-" in r["registration_no"]
+                        else r["registration_no"][:6] + " " + r["registration_no"][6:],
+                        "SĐK " + r["registration_no"],
+                        r["registration_no"][:-1],
+                        r["registration_no"] + "-2019",
+                    ]
+                ),
+            ),
+        ),
+        Defect(DATASET, "missing_drug_name", "sufficient", "error", setter("drug_name", "")),
+        Defect(
+            DATASET,
+            "missing_active_ingredient",
+            "sufficient",
+            "error",
+            setter("active_ingredient", ""),
+        ),
+        Defect(
+            DATASET,
+            "country_not_iso",
+            "accurate",
+            "error",
+            setter("country", lambda r, rng: rng.choice(["Việt Nam", "VNM", "Ấn Độ", "UK"])),
+        ),
+        Defect(DATASET, "missing_valid_until", "sufficient", "error", setter("valid_until", None)),
+        Defect(
+            DATASET,
+            "unreadable_valid_until",
+            "accurate",
+            "error",
+            setter("valid_until", lambda r, rng: rng.choice(["vô thời hạn", "31/02/2028"])),
+        ),
+        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
+        Defect(
+            DATASET,
+            "unreadable_updated_at",
+            "accurate",
+            "error",
+            setter("updated_at", "24/13/2026 10:00"),
+        ),
+        Defect(
+            DATASET,
+            "updated_in_future",
+            "accurate",
+            "error",
+            setter("updated_at", datetime.combine(d + timedelta(days=30), time(8))),
+        ),
         Defect(DATASET, "duplicate_registration_no", "clean", "error", duplicate),
-        Defect(DATASET, "stale_registry_record", "up_to_date", "warning",
-               set_("updated_at", lambda r, rng: datetime.combine(
-                   d - timedelta(days=rng.randint(40, 500)), time(14)))),
+        Defect(
+            DATASET,
+            "stale_registry_record",
+            "up_to_date",
+            "warning",
+            setter(
+                "updated_at",
+                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(40, 500)), time(14)),
+            ),
+        ),
     ]
 
 
@@ -104,8 +180,11 @@ def _registration(w: World, country: str, year: int, used: set[str]) -> str:
             serial = f"{rng.randrange(10):d}{rng.randrange(10**5):05d}"
             number = f"{GS1[country]}{kind}{serial}{year:02d}"
         else:
-            prefix = ("VD" if country == "VN" else "VN") if rng.random() < 0.85 else rng.choice(
-                ["VS", "GC", "QLĐB", "QLSP", "QLVX"])
+            prefix = (
+                ("VD" if country == "VN" else "VN")
+                if rng.random() < 0.85
+                else rng.choice(["VS", "GC", "QLĐB", "QLSP", "QLVX"])
+            )
             number = f"{prefix}-{rng.randrange(1, 40000)}-{year:02d}"
         if number not in used:
             used.add(number)
@@ -121,8 +200,11 @@ def _row(w: World, used: set[str]) -> dict:
         manufacturer, country = rng.choice(FOREIGN)
     year = rng.randint(17, 25)
     expired = rng.random() < 0.1
-    valid_until = (d - timedelta(days=rng.randint(10, 400)) if expired
-                   else d + timedelta(days=rng.randint(30, 1800)))
+    valid_until = (
+        d - timedelta(days=rng.randint(10, 400))
+        if expired
+        else d + timedelta(days=rng.randint(30, 1800))
+    )
     return {
         "registration_no": _registration(w, country, year, used),
         "drug_name": f"{molecule} {rng.choice(strengths)}",
@@ -137,20 +219,32 @@ def _row(w: World, used: set[str]) -> dict:
 
 def generate(w: World) -> list[Output]:
     rng, d = w.rng, w.run_date
-    size = max(20, round(2 * w.spec.registry_rows_per_province * w.spec.scale ** 0.5
-                         * len(w.provinces)))
+    size = max(
+        20, round(2 * w.spec.registry_rows_per_province * w.spec.scale**0.5 * len(w.provinces))
+    )
     used: set[str] = set()
     rows = [_row(w, used) for _ in range(size)]
     planted = plant(rows, defects(w), w.spec, rng, [0, 0], {})
     broken = {rows[i]["registration_no"] for i, x in planted if x.severity == "error"}
-    usable = [(r["registration_no"], r["drug_name"], r["valid_until"]) for r in rows
-              if r["registration_no"] not in broken]
+    usable = [
+        (r["registration_no"], r["drug_name"], r["valid_until"])
+        for r in rows
+        if r["registration_no"] not in broken
+    ]
     w.facts["drug_registrations"] = {
         "valid": [u for u in usable if u[2] > d],
         "expired": [u for u in usable if u[2] < d - timedelta(days=7)],
     }
-    return [Output(rel=w.night_path("moh", "drugs.csv"), expected_status="loaded",
-                   kind="drugs_register", header=HEADER_VI,
-                   rows=[{TO_VI[k]: v for k, v in r.items()} for r in rows], planted=planted,
-                   layout=Layout(local_dates=True),
-                   dates=frozenset({"Ngày hết hiệu lực"}), stamps=frozenset({"Ngày cập nhật"}))]
+    return [
+        Output(
+            rel=w.night_path("moh", "drugs.csv"),
+            expected_status="loaded",
+            kind="drugs_register",
+            header=HEADER_VI,
+            rows=[{TO_VI[k]: v for k, v in r.items()} for r in rows],
+            planted=planted,
+            layout=Layout(local_dates=True),
+            dates=frozenset({"Ngày hết hiệu lực"}),
+            stamps=frozenset({"Ngày cập nhật"}),
+        )
+    ]

@@ -6,22 +6,48 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from transforms.generate import people
-from transforms.generate.base import Defect, Output, World, plant
+from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
 from transforms.generate.writers import province_layout
 
 DATASET = "health_checks"
 AFTER = ("facilities",)  # uses the facility codes it publishes
-HEADER = ["check_id", "person_id", "check_type", "checked_on", "facility_code", "conclusion",
-          "valid_until", "province_code", "updated_at"]
-HEADER_VI = ["Mã lượt khám", "Số định danh", "Loại khám", "Ngày khám", "Mã cơ sở", "Kết luận",
-             "Giá trị đến", "Mã tỉnh", "Ngày cập nhật"]
+HEADER = [
+    "check_id",
+    "person_id",
+    "check_type",
+    "checked_on",
+    "facility_code",
+    "conclusion",
+    "valid_until",
+    "province_code",
+    "updated_at",
+]
+HEADER_VI = [
+    "Mã lượt khám",
+    "Số định danh",
+    "Loại khám",
+    "Ngày khám",
+    "Mã cơ sở",
+    "Kết luận",
+    "Giá trị đến",
+    "Mã tỉnh",
+    "Ngày cập nhật",
+]
 TO_VI = dict(zip(HEADER, HEADER_VI, strict=True))
 DATES = frozenset({"checked_on", "valid_until", "Ngày khám", "Giá trị đến"})
 STAMPS = frozenset({"updated_at", "Ngày cập nhật"})
-CHECK_TYPE_VI = {"general": "Khám tổng quát", "driver": "Khám lái xe",
-                 "employment": "Tuyển dụng", "school": "Học sinh", "periodic": "Khám định kỳ"}
-CONCLUSION_VI = {"fit": "Đủ sức khỏe", "unfit": "Không đủ sức khỏe",
-                 "conditional": "Đủ sức khỏe có điều kiện"}
+CHECK_TYPE_VI = {
+    "general": "Khám tổng quát",
+    "driver": "Khám lái xe",
+    "employment": "Tuyển dụng",
+    "school": "Học sinh",
+    "periodic": "Khám định kỳ",
+}
+CONCLUSION_VI = {
+    "fit": "Đủ sức khỏe",
+    "unfit": "Không đủ sức khỏe",
+    "conditional": "Đủ sức khỏe có điều kiện",
+}
 # How long a certificate of each kind of check is valid, in days (driver: 12 months).
 VALID_DAYS = {"general": 365, "driver": 365, "employment": 180, "school": 365, "periodic": 365}
 SHARE_OF_VISITS = 0.2
@@ -30,51 +56,104 @@ SHARE_OF_VISITS = 0.2
 def defects(w: World) -> list[Defect]:
     d = w.run_date
 
-    def set_(col, value):
-        def apply(row, rng, ctx):
-            row[col] = value(row, rng) if callable(value) else value
-        return apply
-
-    def duplicate(row, rng, ctx):
-        row.update(ctx["previous"])
-
     def expires_before_check(row, rng, ctx):
         row["valid_until"] = row["checked_on"] - timedelta(days=rng.randint(1, 365))
 
     return [
-        Defect(DATASET, "missing_check_id", "sufficient", "error", set_("check_id", "")),
-        Defect(DATASET, "missing_person_id", "sufficient", "error", set_("person_id", "")),
-        Defect(DATASET, "invalid_person_id", "accurate", "error",
-               set_("person_id", lambda r, rng: r["person_id"] + "0")),
-        Defect(DATASET, "junk_person_id", "clean", "error",
-               set_("person_id", lambda r, rng: rng.choice(["000000000000", "555555555555"]))),
-        Defect(DATASET, "missing_check_type", "sufficient", "error", set_("check_type", "")),
-        Defect(DATASET, "unknown_check_type", "accurate", "error",
-               set_("check_type", lambda r, rng: rng.choice(["sport", "Khám thể thao"]))),
-        Defect(DATASET, "missing_checked_on", "sufficient", "error", set_("checked_on", None)),
-        Defect(DATASET, "unreadable_checked_on", "accurate", "error",
-               set_("checked_on", lambda r, rng: rng.choice(["2026-11-31", "thứ hai"]))),
-        Defect(DATASET, "missing_facility_code", "sufficient", "error", set_("facility_code", "")),
-        Defect(DATASET, "unknown_facility", "accurate", "error",
-               set_("facility_code", lambda r, rng: r["province_code"] + "999")),
-        Defect(DATASET, "missing_conclusion", "sufficient", "error", set_("conclusion", "")),
-        Defect(DATASET, "unknown_conclusion", "accurate", "error",
-               set_("conclusion", lambda r, rng: rng.choice(["ok", "loại 2"]))),
-        Defect(DATASET, "unreadable_valid_until", "accurate", "error",
-               set_("valid_until", lambda r, rng: rng.choice(["12 tháng", "2027-02-29"]))),
+        Defect(DATASET, "missing_check_id", "sufficient", "error", setter("check_id", "")),
+        Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
+        Defect(
+            DATASET,
+            "invalid_person_id",
+            "accurate",
+            "error",
+            setter("person_id", lambda r, rng: r["person_id"] + "0"),
+        ),
+        Defect(
+            DATASET,
+            "junk_person_id",
+            "clean",
+            "error",
+            setter("person_id", lambda r, rng: rng.choice(["000000000000", "555555555555"])),
+        ),
+        Defect(DATASET, "missing_check_type", "sufficient", "error", setter("check_type", "")),
+        Defect(
+            DATASET,
+            "unknown_check_type",
+            "accurate",
+            "error",
+            setter("check_type", lambda r, rng: rng.choice(["sport", "Khám thể thao"])),
+        ),
+        Defect(DATASET, "missing_checked_on", "sufficient", "error", setter("checked_on", None)),
+        Defect(
+            DATASET,
+            "unreadable_checked_on",
+            "accurate",
+            "error",
+            setter("checked_on", lambda r, rng: rng.choice(["2026-11-31", "thứ hai"])),
+        ),
+        Defect(
+            DATASET, "missing_facility_code", "sufficient", "error", setter("facility_code", "")
+        ),
+        Defect(
+            DATASET,
+            "unknown_facility",
+            "accurate",
+            "error",
+            setter("facility_code", lambda r, rng: r["province_code"] + "999"),
+        ),
+        Defect(DATASET, "missing_conclusion", "sufficient", "error", setter("conclusion", "")),
+        Defect(
+            DATASET,
+            "unknown_conclusion",
+            "accurate",
+            "error",
+            setter("conclusion", lambda r, rng: rng.choice(["ok", "loại 2"])),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_valid_until",
+            "accurate",
+            "error",
+            setter("valid_until", lambda r, rng: rng.choice(["12 tháng", "2027-02-29"])),
+        ),
         Defect(DATASET, "valid_until_before_check", "accurate", "error", expires_before_check),
-        Defect(DATASET, "missing_province_code", "sufficient", "error", set_("province_code", "")),
-        Defect(DATASET, "unknown_province_code", "accurate", "error",
-               set_("province_code", lambda r, rng: rng.choice(["99", "00", "61"]))),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", set_("updated_at", None)),
-        Defect(DATASET, "unreadable_updated_at", "accurate", "error",
-               set_("updated_at", "24/11/2026 8h")),
-        Defect(DATASET, "updated_in_future", "accurate", "error",
-               set_("updated_at", datetime.combine(d + timedelta(days=7), time(9)))),
+        Defect(
+            DATASET, "missing_province_code", "sufficient", "error", setter("province_code", "")
+        ),
+        Defect(
+            DATASET,
+            "unknown_province_code",
+            "accurate",
+            "error",
+            setter("province_code", lambda r, rng: rng.choice(["99", "00", "61"])),
+        ),
+        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
+        Defect(
+            DATASET,
+            "unreadable_updated_at",
+            "accurate",
+            "error",
+            setter("updated_at", "24/11/2026 8h"),
+        ),
+        Defect(
+            DATASET,
+            "updated_in_future",
+            "accurate",
+            "error",
+            setter("updated_at", datetime.combine(d + timedelta(days=7), time(9))),
+        ),
         Defect(DATASET, "duplicate_check_id", "clean", "error", duplicate),
-        Defect(DATASET, "stale_record", "up_to_date", "warning",
-               set_("updated_at", lambda r, rng: datetime.combine(
-                   d - timedelta(days=rng.randint(5, 90)), time(13)))),
+        Defect(
+            DATASET,
+            "stale_record",
+            "up_to_date",
+            "warning",
+            setter(
+                "updated_at",
+                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(5, 90)), time(13)),
+            ),
+        ),
     ]
 
 
@@ -83,8 +162,11 @@ def _row(w: World, prov: str, seq: int) -> dict:
     sex = rng.choice("MF")
     born = people.birth_date(rng, d, 6, 80)
     age = (d - born).days // 365
-    kind = ("school" if age < 18 else rng.choice(["driver", "employment", "periodic",
-                                                  "general", "driver"]))
+    kind = (
+        "school"
+        if age < 18
+        else rng.choice(["driver", "employment", "periodic", "general", "driver"])
+    )
     registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.7 else prov
     person = people.cccd(rng, registration, sex, born)
     if kind != "school" and rng.random() < 0.02:  # a foreign worker's passport
@@ -98,7 +180,8 @@ def _row(w: World, prov: str, seq: int) -> dict:
         "checked_on": checked,
         "facility_code": rng.choice(w.facts["facility_codes"][prov]),
         "conclusion": conclusion,
-        "valid_until": None if conclusion == "unfit"
+        "valid_until": None
+        if conclusion == "unfit"
         else checked + timedelta(days=VALID_DAYS[kind]),
         "province_code": prov,
         "updated_at": w.fresh_stamp(),
@@ -124,8 +207,17 @@ def generate(w: World) -> list[Output]:
         header = HEADER_VI if layout.vietnamese_headers else HEADER
         if layout.vietnamese_headers:
             rows = [_vietnamese(r) for r in rows]
-        outputs.append(Output(
-            rel=w.night_path(f"p{prov}", "health_checks.csv"), expected_status="loaded",
-            kind="health_checks_export", header=header, rows=rows, layout=layout,
-            planted=planted, dates=DATES, stamps=STAMPS))
+        outputs.append(
+            Output(
+                rel=w.night_path(f"p{prov}", "health_checks.csv"),
+                expected_status="loaded",
+                kind="health_checks_export",
+                header=header,
+                rows=rows,
+                layout=layout,
+                planted=planted,
+                dates=DATES,
+                stamps=STAMPS,
+            )
+        )
     return outputs

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from transforms.generate.base import Defect, Output, World, plant
+from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
 from transforms.generate.writers import Layout
 
 DATASET = "herbal_products"
-HEADER = ["registration_no", "product_name", "ingredients", "manufacturer", "valid_until",
-          "updated_at"]
+HEADER = [
+    "registration_no",
+    "product_name",
+    "ingredients",
+    "manufacturer",
+    "valid_until",
+    "updated_at",
+]
 # (product, ingredients)
 PRODUCTS = [
     ("Hoạt huyết dưỡng não", "Đinh lăng, Bạch quả"),
@@ -28,44 +34,73 @@ PRODUCTS = [
     ("Trà gừng", "Gừng tươi"),
 ]
 FORMS = ["viên nang", "viên hoàn", "cao lỏng", "siro", "viên nén bao đường", "cốm"]
-MANUFACTURERS = ["Công ty Cổ phần Traphaco", "Công ty Cổ phần Dược phẩm OPC",
-                 "Công ty Cổ phần Dược phẩm Nam Hà", "Công ty TNHH Dược phẩm Hoa Linh",
-                 "Công ty TNHH Đông dược Bảo Long", "Công ty Cổ phần Dược Danapha",
-                 "Công ty Cổ phần Dược phẩm Thành Phát", "Công ty TNHH Nam Dược"]
+MANUFACTURERS = [
+    "Công ty Cổ phần Traphaco",
+    "Công ty Cổ phần Dược phẩm OPC",
+    "Công ty Cổ phần Dược phẩm Nam Hà",
+    "Công ty TNHH Dược phẩm Hoa Linh",
+    "Công ty TNHH Đông dược Bảo Long",
+    "Công ty Cổ phần Dược Danapha",
+    "Công ty Cổ phần Dược phẩm Thành Phát",
+    "Công ty TNHH Nam Dược",
+]
 
 
 def defects(w: World) -> list[Defect]:
     d = w.run_date
 
-    def set_(col, value):
-        def apply(row, rng, ctx):
-            row[col] = value(row, rng) if callable(value) else value
-        return apply
-
-    def duplicate(row, rng, ctx):
-        row.update(ctx["previous"])
-
     return [
-        Defect(DATASET, "missing_registration_no", "sufficient", "error",
-               set_("registration_no", "")),
-        Defect(DATASET, "invalid_registration_no", "accurate", "error",
-               set_("registration_no", lambda r, rng: rng.choice([
-                   "SĐK " + r["registration_no"], r["registration_no"] + "/BYT",
-                   "H" + r["registration_no"]]))),
-        Defect(DATASET, "missing_product_name", "sufficient", "error", set_("product_name", "")),
-        Defect(DATASET, "missing_ingredients", "sufficient", "error", set_("ingredients", "")),
-        Defect(DATASET, "missing_valid_until", "sufficient", "error", set_("valid_until", None)),
-        Defect(DATASET, "unreadable_valid_until", "accurate", "error",
-               set_("valid_until", lambda r, rng: rng.choice(["5 năm", "30/02/2029"]))),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", set_("updated_at", None)),
-        Defect(DATASET, "unreadable_updated_at", "accurate", "error",
-               set_("updated_at", "hôm qua")),
-        Defect(DATASET, "updated_in_future", "accurate", "error",
-               set_("updated_at", datetime.combine(d + timedelta(days=45), time(8)))),
+        Defect(
+            DATASET, "missing_registration_no", "sufficient", "error", setter("registration_no", "")
+        ),
+        Defect(
+            DATASET,
+            "invalid_registration_no",
+            "accurate",
+            "error",
+            setter(
+                "registration_no",
+                lambda r, rng: rng.choice(
+                    [
+                        "SĐK " + r["registration_no"],
+                        r["registration_no"] + "/BYT",
+                        "H" + r["registration_no"],
+                    ]
+                ),
+            ),
+        ),
+        Defect(DATASET, "missing_product_name", "sufficient", "error", setter("product_name", "")),
+        Defect(DATASET, "missing_ingredients", "sufficient", "error", setter("ingredients", "")),
+        Defect(DATASET, "missing_valid_until", "sufficient", "error", setter("valid_until", None)),
+        Defect(
+            DATASET,
+            "unreadable_valid_until",
+            "accurate",
+            "error",
+            setter("valid_until", lambda r, rng: rng.choice(["5 năm", "30/02/2029"])),
+        ),
+        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
+        Defect(
+            DATASET, "unreadable_updated_at", "accurate", "error", setter("updated_at", "hôm qua")
+        ),
+        Defect(
+            DATASET,
+            "updated_in_future",
+            "accurate",
+            "error",
+            setter("updated_at", datetime.combine(d + timedelta(days=45), time(8))),
+        ),
         Defect(DATASET, "duplicate_registration_no", "clean", "error", duplicate),
-        Defect(DATASET, "stale_registry_record", "up_to_date", "warning",
-               set_("updated_at", lambda r, rng: datetime.combine(
-                   d - timedelta(days=rng.randint(40, 500)), time(16)))),
+        Defect(
+            DATASET,
+            "stale_registry_record",
+            "up_to_date",
+            "warning",
+            setter(
+                "updated_at",
+                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(40, 500)), time(16)),
+            ),
+        ),
     ]
 
 
@@ -83,26 +118,39 @@ def _registration(w: World, year: int, used: set[str]) -> str:
 
 def generate(w: World) -> list[Output]:
     rng, d = w.rng, w.run_date
-    size = max(20, round(2 * w.spec.registry_rows_per_province * w.spec.scale ** 0.5
-                         * len(w.provinces)))
+    size = max(
+        20, round(2 * w.spec.registry_rows_per_province * w.spec.scale**0.5 * len(w.provinces))
+    )
     used: set[str] = set()
     rows = []
     for _ in range(size):
         product, ingredients = rng.choice(PRODUCTS)
         year = rng.randint(16, 25)
-        rows.append({
-            "registration_no": _registration(w, year, used),
-            "product_name": f"{product} ({rng.choice(FORMS)})",
-            "ingredients": ingredients,
-            "manufacturer": rng.choice(MANUFACTURERS),
-            "valid_until": d + timedelta(days=rng.randint(-300, 1800)),
-            "updated_at": w.fresh_stamp(days=25),
-        })
+        rows.append(
+            {
+                "registration_no": _registration(w, year, used),
+                "product_name": f"{product} ({rng.choice(FORMS)})",
+                "ingredients": ingredients,
+                "manufacturer": rng.choice(MANUFACTURERS),
+                "valid_until": d + timedelta(days=rng.randint(-300, 1800)),
+                "updated_at": w.fresh_stamp(days=25),
+            }
+        )
     planted = plant(rows, defects(w), w.spec, rng, [0, 0], {})
     broken = {rows[i]["registration_no"] for i, x in planted if x.severity == "error"}
-    w.facts["herbal_registrations"] = [r["registration_no"] for r in rows
-                                       if r["registration_no"] not in broken]
-    return [Output(rel=w.night_path("moh", "herbal_products.csv"), expected_status="loaded",
-                   kind="herbal_products_register", header=HEADER, rows=rows, planted=planted,
-                   layout=Layout(delimiter=";"), dates=frozenset({"valid_until"}),
-                   stamps=frozenset({"updated_at"}))]
+    w.facts["herbal_registrations"] = [
+        r["registration_no"] for r in rows if r["registration_no"] not in broken
+    ]
+    return [
+        Output(
+            rel=w.night_path("moh", "herbal_products.csv"),
+            expected_status="loaded",
+            kind="herbal_products_register",
+            header=HEADER,
+            rows=rows,
+            planted=planted,
+            layout=Layout(delimiter=";"),
+            dates=frozenset({"valid_until"}),
+            stamps=frozenset({"updated_at"}),
+        )
+    ]

@@ -6,63 +6,108 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from transforms.generate.base import Defect, Output, World, plant
+from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
 from transforms.generate.practitioners import authority
 
 DATASET = "medical_devices"
-HEADER = ["registration_no", "device_name", "risk_class", "owner_name", "valid_until",
-          "updated_at"]
+HEADER = ["registration_no", "device_name", "risk_class", "owner_name", "valid_until", "updated_at"]
 DEVICES = {
-    "A": ["Băng gạc y tế", "Găng tay khám bệnh", "Nhiệt kế thủy ngân", "Giường bệnh nhân",
-          "Khẩu trang y tế"],
-    "B": ["Máy đo huyết áp điện tử", "Bơm tiêm dùng một lần", "Máy đo đường huyết",
-          "Kim luồn tĩnh mạch", "Máy xông khí dung"],
-    "C": ["Máy thở", "Máy siêu âm chẩn đoán", "Bơm tiêm điện", "Máy lọc máu",
-          "Máy X-quang kỹ thuật số"],
-    "D": ["Stent mạch vành", "Máy tạo nhịp tim cấy ghép", "Van tim nhân tạo",
-          "Khớp háng nhân tạo", "Máy tim phổi nhân tạo"],
+    "A": [
+        "Băng gạc y tế",
+        "Găng tay khám bệnh",
+        "Nhiệt kế thủy ngân",
+        "Giường bệnh nhân",
+        "Khẩu trang y tế",
+    ],
+    "B": [
+        "Máy đo huyết áp điện tử",
+        "Bơm tiêm dùng một lần",
+        "Máy đo đường huyết",
+        "Kim luồn tĩnh mạch",
+        "Máy xông khí dung",
+    ],
+    "C": [
+        "Máy thở",
+        "Máy siêu âm chẩn đoán",
+        "Bơm tiêm điện",
+        "Máy lọc máu",
+        "Máy X-quang kỹ thuật số",
+    ],
+    "D": [
+        "Stent mạch vành",
+        "Máy tạo nhịp tim cấy ghép",
+        "Van tim nhân tạo",
+        "Khớp háng nhân tạo",
+        "Máy tim phổi nhân tạo",
+    ],
 }
-OWNERS = ["Công ty TNHH Thiết bị Y tế Việt Nhật", "Công ty Cổ phần Merufa",
-          "Công ty TNHH Medtronic Việt Nam", "Công ty TNHH Siemens Healthineers Việt Nam",
-          "Công ty Cổ phần Thiết bị Y tế Vinamed", "Công ty TNHH B. Braun Việt Nam",
-          "Công ty Cổ phần Nhựa Y tế Mediplast", "Công ty TNHH Dược phẩm và Trang thiết bị "
-          "Y tế Hoàng Đức"]
+OWNERS = [
+    "Công ty TNHH Thiết bị Y tế Việt Nhật",
+    "Công ty Cổ phần Merufa",
+    "Công ty TNHH Medtronic Việt Nam",
+    "Công ty TNHH Siemens Healthineers Việt Nam",
+    "Công ty Cổ phần Thiết bị Y tế Vinamed",
+    "Công ty TNHH B. Braun Việt Nam",
+    "Công ty Cổ phần Nhựa Y tế Mediplast",
+    "Công ty TNHH Dược phẩm và Trang thiết bị Y tế Hoàng Đức",
+]
 
 
 def defects(w: World) -> list[Defect]:
     d = w.run_date
 
-    def set_(col, value):
-        def apply(row, rng, ctx):
-            row[col] = value(row, rng) if callable(value) else value
-        return apply
-
-    def duplicate(row, rng, ctx):
-        row.update(ctx["previous"])
-
     def no_expiry_for_class_c_d(row, rng, ctx):
         row["risk_class"], row["valid_until"] = rng.choice("CD"), None
 
     return [
-        Defect(DATASET, "missing_registration_no", "sufficient", "error",
-               set_("registration_no", "")),
-        Defect(DATASET, "missing_device_name", "sufficient", "error", set_("device_name", "")),
-        Defect(DATASET, "missing_risk_class", "sufficient", "error", set_("risk_class", "")),
-        Defect(DATASET, "unknown_risk_class", "accurate", "error",
-               set_("risk_class", lambda r, rng: rng.choice(["E", "IIb", "loại 3"]))),
-        Defect(DATASET, "unreadable_valid_until", "accurate", "error",
-               set_("valid_until", lambda r, rng: rng.choice(["không thời hạn", "2029-02-30"]))),
-        Defect(DATASET, "class_c_d_without_valid_until", "sufficient", "error",
-               no_expiry_for_class_c_d),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", set_("updated_at", None)),
-        Defect(DATASET, "unreadable_updated_at", "accurate", "error",
-               set_("updated_at", "25/11/2026 24:61")),
-        Defect(DATASET, "updated_in_future", "accurate", "error",
-               set_("updated_at", datetime.combine(d + timedelta(days=20), time(8)))),
+        Defect(
+            DATASET, "missing_registration_no", "sufficient", "error", setter("registration_no", "")
+        ),
+        Defect(DATASET, "missing_device_name", "sufficient", "error", setter("device_name", "")),
+        Defect(DATASET, "missing_risk_class", "sufficient", "error", setter("risk_class", "")),
+        Defect(
+            DATASET,
+            "unknown_risk_class",
+            "accurate",
+            "error",
+            setter("risk_class", lambda r, rng: rng.choice(["E", "IIb", "loại 3"])),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_valid_until",
+            "accurate",
+            "error",
+            setter("valid_until", lambda r, rng: rng.choice(["không thời hạn", "2029-02-30"])),
+        ),
+        Defect(
+            DATASET, "class_c_d_without_valid_until", "sufficient", "error", no_expiry_for_class_c_d
+        ),
+        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
+        Defect(
+            DATASET,
+            "unreadable_updated_at",
+            "accurate",
+            "error",
+            setter("updated_at", "25/11/2026 24:61"),
+        ),
+        Defect(
+            DATASET,
+            "updated_in_future",
+            "accurate",
+            "error",
+            setter("updated_at", datetime.combine(d + timedelta(days=20), time(8))),
+        ),
         Defect(DATASET, "duplicate_registration_no", "clean", "error", duplicate),
-        Defect(DATASET, "stale_registry_record", "up_to_date", "warning",
-               set_("updated_at", lambda r, rng: datetime.combine(
-                   d - timedelta(days=rng.randint(40, 500)), time(11)))),
+        Defect(
+            DATASET,
+            "stale_registry_record",
+            "up_to_date",
+            "warning",
+            setter(
+                "updated_at",
+                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(40, 500)), time(11)),
+            ),
+        ),
     ]
 
 
@@ -83,22 +128,32 @@ def _row(w: World, risk: str, used: set[str]) -> dict:
         "device_name": rng.choice(DEVICES[risk]),
         "risk_class": risk,
         "owner_name": rng.choice(OWNERS),
-        "valid_until": (d + timedelta(days=rng.randint(-200, 1800)) if risk in "CD"
-                        else None),
+        "valid_until": (d + timedelta(days=rng.randint(-200, 1800)) if risk in "CD" else None),
         "updated_at": w.fresh_stamp(days=25),
     }
 
 
 def generate(w: World) -> list[Output]:
     rng = w.rng
-    size = max(20, round(2 * w.spec.registry_rows_per_province * w.spec.scale ** 0.5
-                         * len(w.provinces)))
+    size = max(
+        20, round(2 * w.spec.registry_rows_per_province * w.spec.scale**0.5 * len(w.provinces))
+    )
     used: set[str] = set()
     rows = [_row(w, rng.choice("AABBBCCD"), used) for _ in range(size)]
     planted = plant(rows, defects(w), w.spec, rng, [0, 0], {})
     broken = {rows[i]["registration_no"] for i, x in planted if x.severity == "error"}
-    w.facts["device_registrations"] = [r["registration_no"] for r in rows
-                                       if r["registration_no"] not in broken]
-    return [Output(rel=w.night_path("moh", "medical_devices.csv"), expected_status="loaded",
-                   kind="medical_devices_register", header=HEADER, rows=rows, planted=planted,
-                   dates=frozenset({"valid_until"}), stamps=frozenset({"updated_at"}))]
+    w.facts["device_registrations"] = [
+        r["registration_no"] for r in rows if r["registration_no"] not in broken
+    ]
+    return [
+        Output(
+            rel=w.night_path("moh", "medical_devices.csv"),
+            expected_status="loaded",
+            kind="medical_devices_register",
+            header=HEADER,
+            rows=rows,
+            planted=planted,
+            dates=frozenset({"valid_until"}),
+            stamps=frozenset({"updated_at"}),
+        )
+    ]

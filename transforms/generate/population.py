@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from transforms.generate import people
-from transforms.generate.base import Defect, NightSpec, Output, World, plant
+from transforms.generate.base import Defect, NightSpec, Output, World, duplicate, plant, setter  # noqa: F401 - setter, duplicate re-exported
 from transforms.generate.writers import province_layout
 
 UNREADABLE_DATE = "32/13/2025"
@@ -18,19 +18,9 @@ UNREADABLE_NUMBER = "mười hai"
 UNREADABLE_BOOL = "có lẽ"
 
 
-def setter(col: str, value) -> Callable[[dict, random.Random, dict], None]:
-    """A defect that sets one column (to a value, or to `value(row, rng)`)."""
-    def apply(row, rng, ctx):
-        row[col] = value(row, rng) if callable(value) else value
-    return apply
-
-
-def duplicate(row, rng, ctx) -> None:
-    row.update(ctx["previous"])
-
-
-def person(w: World, prov: str, min_age: int, max_age: int, on: date | None = None,
-           sex: str | None = None) -> tuple[str, date, str]:
+def person(
+    w: World, prov: str, min_age: int, max_age: int, on: date | None = None, sex: str | None = None
+) -> tuple[str, date, str]:
     """A person id (CCCD, registered in the province or one of its pre-2025 codes), birth
     date and sex that agree; the id is never one on a death notice."""
     rng = w.rng
@@ -61,12 +51,20 @@ def reborn(rng: random.Random, pid: str, born: date) -> str:
 
 def stale(w: World) -> Callable[[dict, random.Random, dict], None]:
     d = w.run_date
-    return setter("updated_at", lambda r, rng: datetime.combine(
-        d - timedelta(days=rng.randint(5, 60)), time(10)))
+    return setter(
+        "updated_at",
+        lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(5, 60)), time(10)),
+    )
 
 
-def standard_defects(w: World, dataset: str, *, key: str, province: str = "province_code",
-                     commune: str | None = "commune_code") -> list[Defect]:
+def standard_defects(
+    w: World,
+    dataset: str,
+    *,
+    key: str,
+    province: str = "province_code",
+    commune: str | None = "commune_code",
+) -> list[Defect]:
     """Defects every provincial dataset can carry: key, province, commune, updated_at."""
     d = w.run_date
     out = [
@@ -75,27 +73,51 @@ def standard_defects(w: World, dataset: str, *, key: str, province: str = "provi
         Defect(dataset, "missing_province_code", "sufficient", "error", setter(province, "")),
         Defect(dataset, "unknown_province_code", "accurate", "error", setter(province, "99")),
         Defect(dataset, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(dataset, "unreadable_updated_at", "accurate", "error",
-               setter("updated_at", UNREADABLE_STAMP)),
-        Defect(dataset, "updated_in_future", "accurate", "error",
-               setter("updated_at", datetime.combine(d + timedelta(days=30), time(9)))),
+        Defect(
+            dataset,
+            "unreadable_updated_at",
+            "accurate",
+            "error",
+            setter("updated_at", UNREADABLE_STAMP),
+        ),
+        Defect(
+            dataset,
+            "updated_in_future",
+            "accurate",
+            "error",
+            setter("updated_at", datetime.combine(d + timedelta(days=30), time(9))),
+        ),
         Defect(dataset, "stale_record", "up_to_date", "warning", stale(w)),
     ]
     if commune:
         out += [
             Defect(dataset, "missing_commune_code", "sufficient", "error", setter(commune, "")),
-            Defect(dataset, "commune_not_in_province", "accurate", "error",
-                   setter(commune, lambda r, rng: w.foreign_commune(r[province]))),
+            Defect(
+                dataset,
+                "commune_not_in_province",
+                "accurate",
+                "error",
+                setter(commune, lambda r, rng: w.foreign_commune(r[province])),
+            ),
         ]
     return out
 
 
-def provincial_outputs(w: World, *, dataset: str, kind: str, header: list[str],
-                       vi: dict[str, str], make_rows: Callable[[str], list[dict]],
-                       catalogue: list[Defect], dates=frozenset(), stamps=frozenset(),
-                       amounts=frozenset(), spec: NightSpec | None = None,
-                       after_plant: Callable[[str, list[dict], list], list[dict]] | None = None,
-                       ) -> list[Output]:
+def provincial_outputs(
+    w: World,
+    *,
+    dataset: str,
+    kind: str,
+    header: list[str],
+    vi: dict[str, str],
+    make_rows: Callable[[str], list[dict]],
+    catalogue: list[Defect],
+    dates=frozenset(),
+    stamps=frozenset(),
+    amounts=frozenset(),
+    spec: NightSpec | None = None,
+    after_plant: Callable[[str, list[dict], list], list[dict]] | None = None,
+) -> list[Output]:
     """One file per province (`p<NN>/<dataset>.csv`) in the office's layout, with planted
     defects cycled across provinces. `after_plant(prov, rows, planted)` may append rows
     (with their own truth, returned as extra (row index, defect) pairs via `planted`)."""
@@ -111,12 +133,20 @@ def provincial_outputs(w: World, *, dataset: str, kind: str, header: list[str],
         if layout.vietnamese_headers:
             rows = [{vi.get(k, k): v for k, v in r.items()} for r in rows]
             cols = [vi.get(c, c) for c in header]
-        outputs.append(Output(
-            rel=w.night_path(f"p{prov}", f"{dataset}.csv"), expected_status="loaded",
-            kind=kind, header=cols, rows=rows, layout=layout, planted=planted,
-            dates=frozenset(dates) | {vi.get(c, c) for c in dates},
-            stamps=frozenset(stamps) | {vi.get(c, c) for c in stamps},
-            amounts=frozenset(amounts) | {vi.get(c, c) for c in amounts}))
+        outputs.append(
+            Output(
+                rel=w.night_path(f"p{prov}", f"{dataset}.csv"),
+                expected_status="loaded",
+                kind=kind,
+                header=cols,
+                rows=rows,
+                layout=layout,
+                planted=planted,
+                dates=frozenset(dates) | {vi.get(c, c) for c in dates},
+                stamps=frozenset(stamps) | {vi.get(c, c) for c in stamps},
+                amounts=frozenset(amounts) | {vi.get(c, c) for c in amounts},
+            )
+        )
     return outputs
 
 

@@ -10,17 +10,37 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from transforms.generate import people
-from transforms.generate.base import Defect, Output, World, plant
+from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
 from transforms.generate.writers import Layout
 from transforms.text import fold
 
 DATASET = "practitioners"
 AFTER = ("facilities",)  # practitioners are registered at facilities that load
-HEADER = ["license_no", "person_id", "full_name", "birth_date", "sex", "profession",
-          "facility_code", "issued_on", "status", "updated_at"]
-PROFESSIONS = ["doctor"] * 5 + ["nurse"] * 5 + ["midwife", "technician", "technician",
-               "pharmacist", "physician_assistant", "physician_assistant",
-               "traditional_medicine"]
+HEADER = [
+    "license_no",
+    "person_id",
+    "full_name",
+    "birth_date",
+    "sex",
+    "profession",
+    "facility_code",
+    "issued_on",
+    "status",
+    "updated_at",
+]
+PROFESSIONS = (
+    ["doctor"] * 5
+    + ["nurse"] * 5
+    + [
+        "midwife",
+        "technician",
+        "technician",
+        "pharmacist",
+        "physician_assistant",
+        "physician_assistant",
+        "traditional_medicine",
+    ]
+)
 AUTHORITY = {"01": "HNO", "79": "HCM", "31": "HPG", "48": "DNA", "92": "CTO"}
 GPHN_SINCE = date(2024, 1, 1)  # Law 15/2023: licences (GPHN) replace certificates (CCHN)
 
@@ -43,61 +63,140 @@ def _years_after(born: date, years: int) -> date:
 def defects(w: World) -> list[Defect]:
     d = w.run_date
 
-    def set_(col, value):
-        def apply(row, rng, ctx):
-            row[col] = value(row, rng) if callable(value) else value
-        return apply
-
-    def duplicate(row, rng, ctx):
-        row.update(ctx["previous"])
-
     flip = {"M": "F", "F": "M"}
     return [
-        Defect(DATASET, "missing_license_no", "sufficient", "error", set_("license_no", "")),
-        Defect(DATASET, "invalid_license_no", "accurate", "error",
-               set_("license_no", lambda r, rng: rng.choice([
-                   r["license_no"].replace("/", "-"), "CCHN " + r["license_no"].split("/")[0],
-                   r["license_no"].lower(), r["license_no"].split("-")[0]]))),
-        Defect(DATASET, "missing_person_id", "sufficient", "error", set_("person_id", "")),
-        Defect(DATASET, "invalid_person_id", "accurate", "error",
-               set_("person_id", lambda r, rng: r["person_id"][:10])),
-        Defect(DATASET, "junk_person_id", "clean", "error",
-               set_("person_id", lambda r, rng: rng.choice(["000000000000", "123456789012"]))),
-        Defect(DATASET, "missing_full_name", "sufficient", "error", set_("full_name", "")),
-        Defect(DATASET, "missing_birth_date", "sufficient", "error", set_("birth_date", None)),
-        Defect(DATASET, "unreadable_birth_date", "accurate", "error",
-               set_("birth_date", "31/02/1980")),
-        Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error",
-               set_("birth_date", lambda r, rng: r["birth_date"].replace(
-                   year=r["birth_date"].year - 2, day=1))),
-        Defect(DATASET, "missing_sex", "sufficient", "error", set_("sex", "")),
-        Defect(DATASET, "unknown_sex", "accurate", "error", set_("sex", "X")),
-        Defect(DATASET, "cccd_sex_mismatch", "accurate", "error",
-               set_("sex", lambda r, rng: flip[r["sex"]])),
-        Defect(DATASET, "missing_profession", "sufficient", "error", set_("profession", "")),
-        Defect(DATASET, "unknown_profession", "accurate", "error",
-               set_("profession", lambda r, rng: rng.choice(["surgeon", "bác sĩ thú y"]))),
-        Defect(DATASET, "missing_issued_on", "sufficient", "error", set_("issued_on", None)),
-        Defect(DATASET, "unreadable_issued_on", "accurate", "error",
-               set_("issued_on", lambda r, rng: rng.choice(["2015-13-40", "ngày 5 tháng 6"]))),
-        Defect(DATASET, "issued_before_18th_birthday", "accurate", "error",
-               set_("issued_on", lambda r, rng: _years_after(r["birth_date"], 17))),
-        Defect(DATASET, "missing_status", "sufficient", "error", set_("status", "")),
-        Defect(DATASET, "unknown_status", "accurate", "error",
-               set_("status", lambda r, rng: rng.choice(["expired", "chờ cấp"]))),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", set_("updated_at", None)),
-        Defect(DATASET, "unreadable_updated_at", "accurate", "error",
-               set_("updated_at", "2026-02-30 10:00")),
-        Defect(DATASET, "updated_in_future", "accurate", "error",
-               set_("updated_at", datetime.combine(d + timedelta(days=12), time(9)))),
+        Defect(DATASET, "missing_license_no", "sufficient", "error", setter("license_no", "")),
+        Defect(
+            DATASET,
+            "invalid_license_no",
+            "accurate",
+            "error",
+            setter(
+                "license_no",
+                lambda r, rng: rng.choice(
+                    [
+                        r["license_no"].replace("/", "-"),
+                        "CCHN " + r["license_no"].split("/")[0],
+                        r["license_no"].lower(),
+                        r["license_no"].split("-")[0],
+                    ]
+                ),
+            ),
+        ),
+        Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
+        Defect(
+            DATASET,
+            "invalid_person_id",
+            "accurate",
+            "error",
+            setter("person_id", lambda r, rng: r["person_id"][:10]),
+        ),
+        Defect(
+            DATASET,
+            "junk_person_id",
+            "clean",
+            "error",
+            setter("person_id", lambda r, rng: rng.choice(["000000000000", "123456789012"])),
+        ),
+        Defect(DATASET, "missing_full_name", "sufficient", "error", setter("full_name", "")),
+        Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
+        Defect(
+            DATASET,
+            "unreadable_birth_date",
+            "accurate",
+            "error",
+            setter("birth_date", "31/02/1980"),
+        ),
+        Defect(
+            DATASET,
+            "cccd_birth_year_mismatch",
+            "accurate",
+            "error",
+            setter(
+                "birth_date",
+                lambda r, rng: r["birth_date"].replace(year=r["birth_date"].year - 2, day=1),
+            ),
+        ),
+        Defect(DATASET, "missing_sex", "sufficient", "error", setter("sex", "")),
+        Defect(DATASET, "unknown_sex", "accurate", "error", setter("sex", "X")),
+        Defect(
+            DATASET,
+            "cccd_sex_mismatch",
+            "accurate",
+            "error",
+            setter("sex", lambda r, rng: flip[r["sex"]]),
+        ),
+        Defect(DATASET, "missing_profession", "sufficient", "error", setter("profession", "")),
+        Defect(
+            DATASET,
+            "unknown_profession",
+            "accurate",
+            "error",
+            setter("profession", lambda r, rng: rng.choice(["surgeon", "bác sĩ thú y"])),
+        ),
+        Defect(DATASET, "missing_issued_on", "sufficient", "error", setter("issued_on", None)),
+        Defect(
+            DATASET,
+            "unreadable_issued_on",
+            "accurate",
+            "error",
+            setter("issued_on", lambda r, rng: rng.choice(["2015-13-40", "ngày 5 tháng 6"])),
+        ),
+        Defect(
+            DATASET,
+            "issued_before_18th_birthday",
+            "accurate",
+            "error",
+            setter("issued_on", lambda r, rng: _years_after(r["birth_date"], 17)),
+        ),
+        Defect(DATASET, "missing_status", "sufficient", "error", setter("status", "")),
+        Defect(
+            DATASET,
+            "unknown_status",
+            "accurate",
+            "error",
+            setter("status", lambda r, rng: rng.choice(["expired", "chờ cấp"])),
+        ),
+        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
+        Defect(
+            DATASET,
+            "unreadable_updated_at",
+            "accurate",
+            "error",
+            setter("updated_at", "2026-02-30 10:00"),
+        ),
+        Defect(
+            DATASET,
+            "updated_in_future",
+            "accurate",
+            "error",
+            setter("updated_at", datetime.combine(d + timedelta(days=12), time(9))),
+        ),
         Defect(DATASET, "duplicate_license_no", "clean", "error", duplicate),
-        Defect(DATASET, "unknown_facility", "accurate", "error",
-               set_("facility_code", lambda r, rng: r["facility_code"][:2] + "999")),
-        Defect(DATASET, "stale_registry_record", "up_to_date", "warning",
-               set_("updated_at", lambda r, rng: datetime.combine(
-                   d - timedelta(days=rng.randint(45, 400)), time(10)))),
-        Defect(DATASET, "placeholder_full_name", "clean", "warning",
-               set_("full_name", lambda r, rng: rng.choice(["Không rõ", "test", "xxx"]))),
+        Defect(
+            DATASET,
+            "unknown_facility",
+            "accurate",
+            "error",
+            setter("facility_code", lambda r, rng: r["facility_code"][:2] + "999"),
+        ),
+        Defect(
+            DATASET,
+            "stale_registry_record",
+            "up_to_date",
+            "warning",
+            setter(
+                "updated_at",
+                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(45, 400)), time(10)),
+            ),
+        ),
+        Defect(
+            DATASET,
+            "placeholder_full_name",
+            "clean",
+            "warning",
+            setter("full_name", lambda r, rng: rng.choice(["Không rõ", "test", "xxx"])),
+        ),
     ]
 
 
@@ -128,7 +227,7 @@ def _row(w: World, prov: str, facility: str, number: int) -> dict:
 
 def generate(w: World) -> list[Output]:
     rng = w.rng
-    per_province = max(6, round(4 * w.spec.registry_rows_per_province * w.spec.scale ** 0.5))
+    per_province = max(6, round(4 * w.spec.registry_rows_per_province * w.spec.scale**0.5))
     rows: list[dict] = []
     used: set[int] = set()
     for prov in w.provinces:
@@ -142,20 +241,33 @@ def generate(w: World) -> list[Output]:
     planted = plant(rows, defects(w), w.spec, rng, [0, 0], {})
     # Leave out warned rows too: later generators copy a practitioner's name and dates.
     broken = {rows[i]["license_no"] for i, _ in planted}
-    province_of = {code: prov for prov, codes in w.facts["facility_codes"].items()
-                   for code in codes}
-    usable = [dict(r, province=province_of[r["facility_code"]]) for r in rows
-              if r["license_no"] not in broken]
+    province_of = {
+        code: prov for prov, codes in w.facts["facility_codes"].items() for code in codes
+    }
+    usable = [
+        dict(r, province=province_of[r["facility_code"]])
+        for r in rows
+        if r["license_no"] not in broken
+    ]
     w.facts["practitioners"] = usable
     active: dict[str, list[str]] = {}
     inactive: dict[str, list[str]] = {}
     for r in usable:
-        (active if r["status"] == "active" else inactive).setdefault(
-            r["province"], []).append(r["license_no"])
+        (active if r["status"] == "active" else inactive).setdefault(r["province"], []).append(
+            r["license_no"]
+        )
     w.facts["active_licences"] = active
     w.facts["inactive_licences"] = inactive
-    return [Output(rel=w.night_path("moh", "practitioners.csv"), expected_status="loaded",
-                   kind="practitioners_register", header=HEADER, rows=rows, planted=planted,
-                   layout=Layout(encoding="utf-8-sig", local_dates=True),
-                   dates=frozenset({"birth_date", "issued_on"}),
-                   stamps=frozenset({"updated_at"}))]
+    return [
+        Output(
+            rel=w.night_path("moh", "practitioners.csv"),
+            expected_status="loaded",
+            kind="practitioners_register",
+            header=HEADER,
+            rows=rows,
+            planted=planted,
+            layout=Layout(encoding="utf-8-sig", local_dates=True),
+            dates=frozenset({"birth_date", "issued_on"}),
+            stamps=frozenset({"updated_at"}),
+        )
+    ]

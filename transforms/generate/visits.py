@@ -5,38 +5,105 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from transforms.generate import people
-from transforms.generate.base import Defect, Output, World, plant
+from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
 from transforms.generate.writers import province_layout
 
 DATASET = "visits"
 AFTER = ("facilities", "deaths")  # uses the facility codes and the dead people they publish
-ICD10 = ["J18.9", "I10", "E11.9", "K29.7", "A09", "J06.9", "M54.5", "N39.0", "I20.9", "K35.8",
-         "O80", "S52.5", "B34.9", "R50.9", "J45.9", "E78.5", "I63.9", "C34.9", "K80.2", "L03.1"]
-HEADER = ["visit_id", "facility_code", "patient_id", "patient_name", "birth_date", "sex",
-          "insurance_card", "visit_type", "admitted_at", "discharged_at", "icd10_main",
-          "icd10_secondary", "total_cost", "insurance_paid", "patient_paid", "other_paid",
-          "province_code", "commune_code", "updated_at"]
+ICD10 = [
+    "J18.9",
+    "I10",
+    "E11.9",
+    "K29.7",
+    "A09",
+    "J06.9",
+    "M54.5",
+    "N39.0",
+    "I20.9",
+    "K35.8",
+    "O80",
+    "S52.5",
+    "B34.9",
+    "R50.9",
+    "J45.9",
+    "E78.5",
+    "I63.9",
+    "C34.9",
+    "K80.2",
+    "L03.1",
+]
+HEADER = [
+    "visit_id",
+    "facility_code",
+    "patient_id",
+    "patient_name",
+    "birth_date",
+    "sex",
+    "insurance_card",
+    "visit_type",
+    "admitted_at",
+    "discharged_at",
+    "icd10_main",
+    "icd10_secondary",
+    "total_cost",
+    "insurance_paid",
+    "patient_paid",
+    "other_paid",
+    "province_code",
+    "commune_code",
+    "updated_at",
+]
 # The claims tags; the patient's share comes in two parts (T_BNCCT + T_BNTT).
-HEADER_VI = ["MA_LK", "MA_CSKCB", "SO_CCCD", "HO_TEN", "NGAY_SINH", "GIOI_TINH", "MA_THE_BHYT",
-             "MA_LOAI_KCB", "NGAY_VAO", "NGAY_RA", "MA_BENH_CHINH", "MA_BENH_KT", "T_TONGCHI_BV",
-             "T_BHTT", "T_BNCCT", "T_BNTT", "T_NGUONKHAC", "MATINH_CU_TRU", "MAXA_CU_TRU",
-             "NGAY_CAP_NHAT"]
-TO_VI = dict(zip([c for c in HEADER if c != "patient_paid"],
-                 [c for c in HEADER_VI if c not in {"T_BNCCT", "T_BNTT"}], strict=True))
+HEADER_VI = [
+    "MA_LK",
+    "MA_CSKCB",
+    "SO_CCCD",
+    "HO_TEN",
+    "NGAY_SINH",
+    "GIOI_TINH",
+    "MA_THE_BHYT",
+    "MA_LOAI_KCB",
+    "NGAY_VAO",
+    "NGAY_RA",
+    "MA_BENH_CHINH",
+    "MA_BENH_KT",
+    "T_TONGCHI_BV",
+    "T_BHTT",
+    "T_BNCCT",
+    "T_BNTT",
+    "T_NGUONKHAC",
+    "MATINH_CU_TRU",
+    "MAXA_CU_TRU",
+    "NGAY_CAP_NHAT",
+]
+TO_VI = dict(
+    zip(
+        [c for c in HEADER if c != "patient_paid"],
+        [c for c in HEADER_VI if c not in {"T_BNCCT", "T_BNTT"}],
+        strict=True,
+    )
+)
 DATES = frozenset({"birth_date", "NGAY_SINH"})
-STAMPS = frozenset({"admitted_at", "discharged_at", "updated_at", "NGAY_VAO", "NGAY_RA",
-                    "NGAY_CAP_NHAT"})
-AMOUNTS = frozenset({"total_cost", "insurance_paid", "patient_paid", "other_paid",
-                     "T_TONGCHI_BV", "T_BHTT", "T_BNCCT", "T_BNTT", "T_NGUONKHAC"})
+STAMPS = frozenset(
+    {"admitted_at", "discharged_at", "updated_at", "NGAY_VAO", "NGAY_RA", "NGAY_CAP_NHAT"}
+)
+AMOUNTS = frozenset(
+    {
+        "total_cost",
+        "insurance_paid",
+        "patient_paid",
+        "other_paid",
+        "T_TONGCHI_BV",
+        "T_BHTT",
+        "T_BNCCT",
+        "T_BNTT",
+        "T_NGUONKHAC",
+    }
+)
 
 
 def defects(w: World) -> list[Defect]:
     d = w.run_date
-
-    def set_(col, value):
-        def apply(row, rng, ctx):
-            row[col] = value(row, rng) if callable(value) else value
-        return apply
 
     def discharge_first(row, rng, ctx):
         row["discharged_at"] = row["admitted_at"] - timedelta(days=2)
@@ -47,9 +114,6 @@ def defects(w: World) -> list[Defect]:
     def future(row, rng, ctx):
         row["admitted_at"] = datetime.combine(d + timedelta(days=40), time(9))
         row["discharged_at"] = row["admitted_at"] + timedelta(days=1)
-
-    def duplicate(row, rng, ctx):
-        row.update(ctx["previous"])
 
     def long_stay(row, rng, ctx):
         row["admitted_at"] = datetime.combine(d - timedelta(days=420), time(8))
@@ -64,43 +128,114 @@ def defects(w: World) -> list[Defect]:
         row["discharged_at"] = row["admitted_at"] + timedelta(days=1)
 
     flip = {"M": "F", "F": "M"}
-    after_death_defects = ([Defect(DATASET, "admitted_after_death", "up_to_date", "warning",
-                                   after_death)] if w.facts.get("dead_people") else [])
-    return [
-        Defect(DATASET, "missing_patient_id", "sufficient", "error", set_("patient_id", "")),
-        Defect(DATASET, "missing_admission_time", "sufficient", "error", set_("admitted_at", None)),
-        Defect(DATASET, "invalid_icd10", "accurate", "error",
-               set_("icd10_main", lambda r, rng: rng.choice(["J189X", "18.9", "Viêm phổi"]))),
-        Defect(DATASET, "discharge_before_admission", "accurate", "error", discharge_first),
-        Defect(DATASET, "costs_do_not_add_up", "accurate", "error", costs),
-        Defect(DATASET, "cccd_sex_mismatch", "accurate", "error",
-               set_("sex", lambda r, rng: flip[r["sex"]])),
-        Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error",
-               set_("birth_date", lambda r, rng: r["birth_date"].replace(
-                   year=r["birth_date"].year - 3, day=1))),
-        Defect(DATASET, "junk_patient_id", "clean", "error",
-               set_("patient_id", lambda r, rng: rng.choice(
-                   ["000000000000", "111111111111", "123456789012"]))),
-        Defect(DATASET, "duplicate_visit_key", "clean", "error", duplicate),
-        Defect(DATASET, "unknown_facility", "accurate", "error",
-               set_("facility_code", lambda r, rng: r["province_code"] + "999")),
-        Defect(DATASET, "unreadable_date", "accurate", "error",
-               set_("admitted_at", "32/13/2025 25:00")),
-        Defect(DATASET, "admission_in_future", "accurate", "error", future),
-        Defect(DATASET, "invalid_insurance_card", "accurate", "error",
-               set_("insurance_card", "DN47912345")),
-        Defect(DATASET, "commune_not_in_province", "accurate", "error",
-               set_("commune_code", lambda r, rng: w.foreign_commune(r["province_code"]))),
-        Defect(DATASET, "stale_record", "up_to_date", "warning",
-               set_("updated_at", lambda r, rng: datetime.combine(
-                   d - timedelta(days=rng.randint(5, 60)), time(10)))),
-        Defect(DATASET, "stay_over_365_days", "accurate", "warning", long_stay),
-        Defect(DATASET, "placeholder_patient_name", "clean", "warning",
-               set_("patient_name", lambda r, rng: rng.choice(["Không rõ", "test", "KHONG RO"]))),
-    ] + _every_other_rule(d, set_) + after_death_defects
+    after_death_defects = (
+        [Defect(DATASET, "admitted_after_death", "up_to_date", "warning", after_death)]
+        if w.facts.get("dead_people")
+        else []
+    )
+    return (
+        [
+            Defect(DATASET, "missing_patient_id", "sufficient", "error", setter("patient_id", "")),
+            Defect(
+                DATASET,
+                "missing_admission_time",
+                "sufficient",
+                "error",
+                setter("admitted_at", None),
+            ),
+            Defect(
+                DATASET,
+                "invalid_icd10",
+                "accurate",
+                "error",
+                setter("icd10_main", lambda r, rng: rng.choice(["J189X", "18.9", "Viêm phổi"])),
+            ),
+            Defect(DATASET, "discharge_before_admission", "accurate", "error", discharge_first),
+            Defect(DATASET, "costs_do_not_add_up", "accurate", "error", costs),
+            Defect(
+                DATASET,
+                "cccd_sex_mismatch",
+                "accurate",
+                "error",
+                setter("sex", lambda r, rng: flip[r["sex"]]),
+            ),
+            Defect(
+                DATASET,
+                "cccd_birth_year_mismatch",
+                "accurate",
+                "error",
+                setter(
+                    "birth_date",
+                    lambda r, rng: r["birth_date"].replace(year=r["birth_date"].year - 3, day=1),
+                ),
+            ),
+            Defect(
+                DATASET,
+                "junk_patient_id",
+                "clean",
+                "error",
+                setter(
+                    "patient_id",
+                    lambda r, rng: rng.choice(["000000000000", "111111111111", "123456789012"]),
+                ),
+            ),
+            Defect(DATASET, "duplicate_visit_key", "clean", "error", duplicate),
+            Defect(
+                DATASET,
+                "unknown_facility",
+                "accurate",
+                "error",
+                setter("facility_code", lambda r, rng: r["province_code"] + "999"),
+            ),
+            Defect(
+                DATASET,
+                "unreadable_date",
+                "accurate",
+                "error",
+                setter("admitted_at", "32/13/2025 25:00"),
+            ),
+            Defect(DATASET, "admission_in_future", "accurate", "error", future),
+            Defect(
+                DATASET,
+                "invalid_insurance_card",
+                "accurate",
+                "error",
+                setter("insurance_card", "DN47912345"),
+            ),
+            Defect(
+                DATASET,
+                "commune_not_in_province",
+                "accurate",
+                "error",
+                setter("commune_code", lambda r, rng: w.foreign_commune(r["province_code"])),
+            ),
+            Defect(
+                DATASET,
+                "stale_record",
+                "up_to_date",
+                "warning",
+                setter(
+                    "updated_at",
+                    lambda r, rng: datetime.combine(
+                        d - timedelta(days=rng.randint(5, 60)), time(10)
+                    ),
+                ),
+            ),
+            Defect(DATASET, "stay_over_365_days", "accurate", "warning", long_stay),
+            Defect(
+                DATASET,
+                "placeholder_patient_name",
+                "clean",
+                "warning",
+                setter("patient_name", lambda r, rng: rng.choice(["Không rõ", "test", "KHONG RO"])),
+            ),
+        ]
+        + _every_other_rule(d)
+        + after_death_defects
+    )
 
 
-def _every_other_rule(d, set_) -> list[Defect]:
+def _every_other_rule(d) -> list[Defect]:
     """One defect for each remaining rule of visits, so every rule fires at the default size."""
 
     def negative_other(row, rng, ctx):  # the total still adds up: only the sign is wrong
@@ -108,7 +243,7 @@ def _every_other_rule(d, set_) -> list[Defect]:
         row["insurance_paid"] += 1000.0
 
     def error(kind, criterion, col, value):
-        return Defect(DATASET, kind, criterion, "error", set_(col, value))
+        return Defect(DATASET, kind, criterion, "error", setter(col, value))
 
     return [
         error("missing_visit_id", "sufficient", "visit_id", ""),
@@ -140,8 +275,12 @@ def _every_other_rule(d, set_) -> list[Defect]:
         error("unknown_province_code", "accurate", "province_code", "99"),
         error("missing_updated_at", "sufficient", "updated_at", None),
         error("unreadable_updated_at", "accurate", "updated_at", "hôm qua 8h"),
-        error("updated_in_future", "accurate", "updated_at",
-              datetime.combine(d + timedelta(days=30), time(9))),
+        error(
+            "updated_in_future",
+            "accurate",
+            "updated_at",
+            datetime.combine(d + timedelta(days=30), time(9)),
+        ),
     ]
 
 
@@ -158,17 +297,26 @@ def _row(w: World, prov: str, seq: int) -> dict:
     sex = rng.choice("MF")
     born = people.birth_date(rng, d, 0, 90)
     registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.7 else prov
-    admitted = datetime.combine(d - timedelta(days=rng.randint(0, 30)),
-                                time(rng.randint(6, 20), rng.choice([0, 15, 30, 45])))
-    discharged = min(admitted + timedelta(days=rng.choice([0, 0, 0, 1, 2, 3, 5, 7]),
-                                          hours=rng.randint(1, 6)),
-                     datetime.combine(d, time(23, 0)))
+    admitted = datetime.combine(
+        d - timedelta(days=rng.randint(0, 30)),
+        time(rng.randint(6, 20), rng.choice([0, 15, 30, 45])),
+    )
+    discharged = min(
+        admitted + timedelta(days=rng.choice([0, 0, 0, 1, 2, 3, 5, 7]), hours=rng.randint(1, 6)),
+        datetime.combine(d, time(23, 0)),
+    )
     total = float(rng.randrange(100, 20000) * 1000)
     insured = rng.random() < 0.9
     insurance = float(round(total * rng.choice([0.8, 0.95, 1.0]))) if insured else 0.0
     other = 0.0 if rng.random() < 0.9 else float(min(50000, total - insurance))
-    card = (f"{rng.choice(['DN', 'HC', 'GD', 'TE', 'HN', 'CN'])}{rng.randint(1, 5)}{prov}"
-            f"{rng.randrange(10**10):010d}") if insured else ""
+    card = (
+        (
+            f"{rng.choice(['DN', 'HC', 'GD', 'TE', 'HN', 'CN'])}{rng.randint(1, 5)}{prov}"
+            f"{rng.randrange(10**10):010d}"
+        )
+        if insured
+        else ""
+    )
     return {
         "visit_id": f"{d:%y%m%d}{prov}{seq:07d}",
         "facility_code": rng.choice(w.facts["facility_codes"][prov]),
@@ -230,9 +378,18 @@ def generate(w: World) -> list[Output]:
             half = len(rows) // 2
             parts = [("visits__hospital_a", 0, half), ("visits__hospital_b", half, len(rows))]
         for name, lo, hi in parts:
-            outputs.append(Output(
-                rel=w.night_path(source, f"{name}.csv"), expected_status="loaded",
-                kind="visits_export", header=header, rows=rows[lo:hi], layout=layout,
-                planted=[(i - lo, d) for i, d in planted if lo <= i < hi],
-                dates=DATES, stamps=STAMPS, amounts=AMOUNTS))
+            outputs.append(
+                Output(
+                    rel=w.night_path(source, f"{name}.csv"),
+                    expected_status="loaded",
+                    kind="visits_export",
+                    header=header,
+                    rows=rows[lo:hi],
+                    layout=layout,
+                    planted=[(i - lo, d) for i, d in planted if lo <= i < hi],
+                    dates=DATES,
+                    stamps=STAMPS,
+                    amounts=AMOUNTS,
+                )
+            )
     return outputs

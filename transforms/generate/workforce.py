@@ -7,39 +7,79 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from transforms.generate import people
-from transforms.generate.base import Defect, Output, World, plant
+from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
 from transforms.generate.writers import province_layout
 
 DATASET = "workforce"
 AFTER = ("facilities", "practitioners")  # the facility codes and practitioners they publish
-HEADER = ["staff_id", "person_id", "full_name", "birth_date", "sex", "position",
-          "qualification", "facility_code", "practitioner_license_no", "start_date", "end_date",
-          "province_code", "updated_at"]
-HEADER_VI = ["Mã nhân viên", "Số CCCD", "Họ và tên", "Ngày sinh", "Giới tính", "Chức vụ",
-             "Trình độ chuyên môn", "MA_CSKCB", "Số CCHN", "Ngày bắt đầu", "Ngày kết thúc",
-             "Mã tỉnh", "Ngày cập nhật"]
+HEADER = [
+    "staff_id",
+    "person_id",
+    "full_name",
+    "birth_date",
+    "sex",
+    "position",
+    "qualification",
+    "facility_code",
+    "practitioner_license_no",
+    "start_date",
+    "end_date",
+    "province_code",
+    "updated_at",
+]
+HEADER_VI = [
+    "Mã nhân viên",
+    "Số CCCD",
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Chức vụ",
+    "Trình độ chuyên môn",
+    "MA_CSKCB",
+    "Số CCHN",
+    "Ngày bắt đầu",
+    "Ngày kết thúc",
+    "Mã tỉnh",
+    "Ngày cập nhật",
+]
 TO_VI = dict(zip(HEADER, HEADER_VI, strict=True))
-DATES = frozenset({"birth_date", "start_date", "end_date", "Ngày sinh", "Ngày bắt đầu",
-                   "Ngày kết thúc"})
+DATES = frozenset(
+    {"birth_date", "start_date", "end_date", "Ngày sinh", "Ngày bắt đầu", "Ngày kết thúc"}
+)
 STAMPS = frozenset({"updated_at", "Ngày cập nhật"})
 # profession -> (positions, qualifications)
 PRACTISING = {
-    "doctor": (["Bác sĩ điều trị", "Trưởng khoa", "Phó trưởng khoa", "Bác sĩ"],
-               ["specialist", "master", "doctorate", "bachelor"]),
+    "doctor": (
+        ["Bác sĩ điều trị", "Trưởng khoa", "Phó trưởng khoa", "Bác sĩ"],
+        ["specialist", "master", "doctorate", "bachelor"],
+    ),
     "physician_assistant": (["Y sĩ đa khoa", "Y sĩ"], ["secondary", "college"]),
     "nurse": (["Điều dưỡng viên", "Điều dưỡng trưởng khoa"], ["bachelor", "college", "secondary"]),
     "midwife": (["Hộ sinh viên"], ["college", "bachelor", "secondary"]),
-    "technician": (["Kỹ thuật viên xét nghiệm", "Kỹ thuật viên chẩn đoán hình ảnh"],
-                   ["bachelor", "college"]),
+    "technician": (
+        ["Kỹ thuật viên xét nghiệm", "Kỹ thuật viên chẩn đoán hình ảnh"],
+        ["bachelor", "college"],
+    ),
     "pharmacist": (["Dược sĩ lâm sàng", "Dược sĩ"], ["bachelor", "master", "college"]),
     "traditional_medicine": (["Lương y", "Bác sĩ y học cổ truyền"], ["bachelor", "other"]),
 }
-SUPPORT = [("Hộ lý", "other"), ("Kế toán", "bachelor"), ("Nhân viên hành chính", "college"),
-           ("Lái xe cứu thương", "other"), ("Nhân viên công nghệ thông tin", "bachelor")]
+SUPPORT = [
+    ("Hộ lý", "other"),
+    ("Kế toán", "bachelor"),
+    ("Nhân viên hành chính", "college"),
+    ("Lái xe cứu thương", "other"),
+    ("Nhân viên công nghệ thông tin", "bachelor"),
+]
 # How Vietnamese-header offices spell qualifications.
-QUALIFICATION_VI = {"doctorate": "Tiến sĩ", "master": "Thạc sĩ", "specialist": "Chuyên khoa",
-                    "bachelor": "Đại học", "college": "Cao đẳng", "secondary": "Trung cấp",
-                    "other": "Khác"}
+QUALIFICATION_VI = {
+    "doctorate": "Tiến sĩ",
+    "master": "Thạc sĩ",
+    "specialist": "Chuyên khoa",
+    "bachelor": "Đại học",
+    "college": "Cao đẳng",
+    "secondary": "Trung cấp",
+    "other": "Khác",
+}
 SHARE_OF_VISITS = 0.3
 
 
@@ -53,69 +93,154 @@ def _years_after(born: date, years: int) -> date:
 def defects(w: World) -> list[Defect]:
     d = w.run_date
 
-    def set_(col, value):
-        def apply(row, rng, ctx):
-            row[col] = value(row, rng) if callable(value) else value
-        return apply
-
-    def duplicate(row, rng, ctx):
-        row.update(ctx["previous"])
-
     def end_before_start(row, rng, ctx):
         row["end_date"] = row["start_date"] - timedelta(days=rng.randint(1, 400))
 
     flip = {"M": "F", "F": "M"}
     return [
-        Defect(DATASET, "missing_staff_id", "sufficient", "error", set_("staff_id", "")),
-        Defect(DATASET, "missing_person_id", "sufficient", "error", set_("person_id", "")),
-        Defect(DATASET, "invalid_person_id", "accurate", "error",
-               set_("person_id", lambda r, rng: r["person_id"][1:])),
-        Defect(DATASET, "junk_person_id", "clean", "error",
-               set_("person_id", lambda r, rng: rng.choice(["111111111111", "123456789012"]))),
-        Defect(DATASET, "missing_full_name", "sufficient", "error", set_("full_name", "")),
-        Defect(DATASET, "missing_birth_date", "sufficient", "error", set_("birth_date", None)),
-        Defect(DATASET, "unreadable_birth_date", "accurate", "error",
-               set_("birth_date", lambda r, rng: rng.choice(["1980-02-30", "năm 1980"]))),
-        Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error",
-               set_("birth_date", lambda r, rng: r["birth_date"].replace(
-                   year=r["birth_date"].year + 1, day=1))),
-        Defect(DATASET, "missing_sex", "sufficient", "error", set_("sex", "")),
-        Defect(DATASET, "unknown_sex", "accurate", "error", set_("sex", "K")),
-        Defect(DATASET, "cccd_sex_mismatch", "accurate", "error",
-               set_("sex", lambda r, rng: flip[r["sex"]])),
-        Defect(DATASET, "missing_position", "sufficient", "error", set_("position", "")),
-        Defect(DATASET, "missing_qualification", "sufficient", "error",
-               set_("qualification", "")),
-        Defect(DATASET, "unknown_qualification", "accurate", "error",
-               set_("qualification", lambda r, rng: rng.choice(["phd", "Sơ cấp nghề"]))),
-        Defect(DATASET, "missing_facility_code", "sufficient", "error", set_("facility_code", "")),
-        Defect(DATASET, "unknown_facility", "accurate", "error",
-               set_("facility_code", lambda r, rng: r["facility_code"][:2] + "999")),
-        Defect(DATASET, "unknown_licence", "accurate", "error",
-               set_("practitioner_license_no", lambda r, rng:
-                    f"{rng.randrange(900000, 999999)}/{rng.choice(['BYT', 'HNO', 'HCM'])}-CCHN")),
-        Defect(DATASET, "missing_start_date", "sufficient", "error", set_("start_date", None)),
-        Defect(DATASET, "unreadable_start_date", "accurate", "error",
-               set_("start_date", lambda r, rng: rng.choice(["tháng 9/2015", "2015-09-31"]))),
-        Defect(DATASET, "start_before_age_18", "accurate", "error",
-               set_("start_date", lambda r, rng: _years_after(r["birth_date"], 15))),
-        Defect(DATASET, "unreadable_end_date", "accurate", "error",
-               set_("end_date", lambda r, rng: rng.choice(["đang làm", "31/04/2025"]))),
+        Defect(DATASET, "missing_staff_id", "sufficient", "error", setter("staff_id", "")),
+        Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
+        Defect(
+            DATASET,
+            "invalid_person_id",
+            "accurate",
+            "error",
+            setter("person_id", lambda r, rng: r["person_id"][1:]),
+        ),
+        Defect(
+            DATASET,
+            "junk_person_id",
+            "clean",
+            "error",
+            setter("person_id", lambda r, rng: rng.choice(["111111111111", "123456789012"])),
+        ),
+        Defect(DATASET, "missing_full_name", "sufficient", "error", setter("full_name", "")),
+        Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
+        Defect(
+            DATASET,
+            "unreadable_birth_date",
+            "accurate",
+            "error",
+            setter("birth_date", lambda r, rng: rng.choice(["1980-02-30", "năm 1980"])),
+        ),
+        Defect(
+            DATASET,
+            "cccd_birth_year_mismatch",
+            "accurate",
+            "error",
+            setter(
+                "birth_date",
+                lambda r, rng: r["birth_date"].replace(year=r["birth_date"].year + 1, day=1),
+            ),
+        ),
+        Defect(DATASET, "missing_sex", "sufficient", "error", setter("sex", "")),
+        Defect(DATASET, "unknown_sex", "accurate", "error", setter("sex", "K")),
+        Defect(
+            DATASET,
+            "cccd_sex_mismatch",
+            "accurate",
+            "error",
+            setter("sex", lambda r, rng: flip[r["sex"]]),
+        ),
+        Defect(DATASET, "missing_position", "sufficient", "error", setter("position", "")),
+        Defect(
+            DATASET, "missing_qualification", "sufficient", "error", setter("qualification", "")
+        ),
+        Defect(
+            DATASET,
+            "unknown_qualification",
+            "accurate",
+            "error",
+            setter("qualification", lambda r, rng: rng.choice(["phd", "Sơ cấp nghề"])),
+        ),
+        Defect(
+            DATASET, "missing_facility_code", "sufficient", "error", setter("facility_code", "")
+        ),
+        Defect(
+            DATASET,
+            "unknown_facility",
+            "accurate",
+            "error",
+            setter("facility_code", lambda r, rng: r["facility_code"][:2] + "999"),
+        ),
+        Defect(
+            DATASET,
+            "unknown_licence",
+            "accurate",
+            "error",
+            setter(
+                "practitioner_license_no",
+                lambda r, rng: (
+                    f"{rng.randrange(900000, 999999)}/{rng.choice(['BYT', 'HNO', 'HCM'])}-CCHN"
+                ),
+            ),
+        ),
+        Defect(DATASET, "missing_start_date", "sufficient", "error", setter("start_date", None)),
+        Defect(
+            DATASET,
+            "unreadable_start_date",
+            "accurate",
+            "error",
+            setter("start_date", lambda r, rng: rng.choice(["tháng 9/2015", "2015-09-31"])),
+        ),
+        Defect(
+            DATASET,
+            "start_before_age_18",
+            "accurate",
+            "error",
+            setter("start_date", lambda r, rng: _years_after(r["birth_date"], 15)),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_end_date",
+            "accurate",
+            "error",
+            setter("end_date", lambda r, rng: rng.choice(["đang làm", "31/04/2025"])),
+        ),
         Defect(DATASET, "end_before_start", "accurate", "error", end_before_start),
-        Defect(DATASET, "missing_province_code", "sufficient", "error", set_("province_code", "")),
-        Defect(DATASET, "unknown_province_code", "accurate", "error",
-               set_("province_code", lambda r, rng: rng.choice(["99", "00", "63"]))),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", set_("updated_at", None)),
-        Defect(DATASET, "unreadable_updated_at", "accurate", "error",
-               set_("updated_at", "2026-11-24 25:00")),
-        Defect(DATASET, "updated_in_future", "accurate", "error",
-               set_("updated_at", datetime.combine(d + timedelta(days=15), time(9)))),
+        Defect(
+            DATASET, "missing_province_code", "sufficient", "error", setter("province_code", "")
+        ),
+        Defect(
+            DATASET,
+            "unknown_province_code",
+            "accurate",
+            "error",
+            setter("province_code", lambda r, rng: rng.choice(["99", "00", "63"])),
+        ),
+        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
+        Defect(
+            DATASET,
+            "unreadable_updated_at",
+            "accurate",
+            "error",
+            setter("updated_at", "2026-11-24 25:00"),
+        ),
+        Defect(
+            DATASET,
+            "updated_in_future",
+            "accurate",
+            "error",
+            setter("updated_at", datetime.combine(d + timedelta(days=15), time(9))),
+        ),
         Defect(DATASET, "duplicate_staff_id", "clean", "error", duplicate),
-        Defect(DATASET, "stale_record", "up_to_date", "warning",
-               set_("updated_at", lambda r, rng: datetime.combine(
-                   d - timedelta(days=rng.randint(5, 90)), time(8)))),
-        Defect(DATASET, "placeholder_full_name", "clean", "warning",
-               set_("full_name", lambda r, rng: rng.choice(["Không rõ", "test", "Chưa rõ"]))),
+        Defect(
+            DATASET,
+            "stale_record",
+            "up_to_date",
+            "warning",
+            setter(
+                "updated_at",
+                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(5, 90)), time(8)),
+            ),
+        ),
+        Defect(
+            DATASET,
+            "placeholder_full_name",
+            "clean",
+            "warning",
+            setter("full_name", lambda r, rng: rng.choice(["Không rõ", "test", "Chưa rõ"])),
+        ),
     ]
 
 
@@ -139,8 +264,12 @@ def _row(w: World, prov: str, seq: int, practitioners: list[dict]) -> dict:
         sex = rng.choice("MF")
         born = people.birth_date(rng, d, 19, 62)
         registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.8 else prov
-        person = {"person_id": people.cccd(rng, registration, sex, born),
-                  "full_name": people.full_name(rng, sex), "birth_date": born, "sex": sex}
+        person = {
+            "person_id": people.cccd(rng, registration, sex, born),
+            "full_name": people.full_name(rng, sex),
+            "birth_date": born,
+            "sex": sex,
+        }
         position, qualification = rng.choice(SUPPORT)
         facility, licence = rng.choice(w.facts["facility_codes"][prov]), None
         start = _start(w, born, 18)
@@ -154,7 +283,8 @@ def _row(w: World, prov: str, seq: int, practitioners: list[dict]) -> dict:
         "practitioner_license_no": licence,
         "start_date": start,
         "end_date": start + timedelta(days=rng.randrange(max(1, (d - start).days)))
-        if ended else None,
+        if ended
+        else None,
         "province_code": prov,
         "updated_at": w.fresh_stamp(),
     }
@@ -182,8 +312,17 @@ def generate(w: World) -> list[Output]:
         header = HEADER_VI if layout.vietnamese_headers else HEADER
         if layout.vietnamese_headers:
             rows = [_vietnamese(r) for r in rows]
-        outputs.append(Output(
-            rel=w.night_path(f"p{prov}", "workforce.csv"), expected_status="loaded",
-            kind="workforce_export", header=header, rows=rows, layout=layout, planted=planted,
-            dates=DATES, stamps=STAMPS))
+        outputs.append(
+            Output(
+                rel=w.night_path(f"p{prov}", "workforce.csv"),
+                expected_status="loaded",
+                kind="workforce_export",
+                header=header,
+                rows=rows,
+                layout=layout,
+                planted=planted,
+                dates=DATES,
+                stamps=STAMPS,
+            )
+        )
     return outputs
