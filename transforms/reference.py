@@ -36,7 +36,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
 @cache
 def load(directory: Path = DEFAULT_DIR) -> Reference:
     """Read the three code lists of `directory`."""
-    provinces = {r["province_code"]: r["province_name"] for r in _rows(directory / "provinces_2025.csv")}
+    provinces = {
+        r["province_code"]: r["province_name"] for r in _rows(directory / "provinces_2025.csv")
+    }
     crosswalk = {
         r["old_province_code"]: r["province_code"]
         for r in _rows(directory / "province_crosswalk_2025.csv")

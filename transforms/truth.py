@@ -44,13 +44,18 @@ def score(landing: Path, run_date: date, warehouse: Path, restricted: Path) -> T
     con = duckdb.connect()
     con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
     con.execute(f"ATTACH '{restricted}' AS rs (READ_ONLY)")
-    con.execute(f"CREATE TEMP TABLE defects AS SELECT * FROM read_csv('{truth / 'defects.csv'}', all_varchar=true)")
-    con.execute(f"CREATE TEMP TABLE files AS SELECT * FROM read_csv('{truth / 'files.csv'}', all_varchar=true)")
+    for table in ("defects", "files"):
+        con.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv($path, all_varchar = true)",
+            {"path": str(truth / f"{table}.csv")},
+        )
     con.execute("""CREATE TEMP TABLE q AS SELECT source_file, row_number::VARCHAR AS row_number,
                    list(DISTINCT criterion) AS criteria FROM rs.quarantine.rows GROUP BY ALL""")
     core = " UNION ALL ".join(
         f"SELECT _source_file AS source_file, _source_row::VARCHAR AS row_number, _warnings "
-        f"FROM wh.core.{ds}" for ds in DATASETS)
+        f"FROM wh.core.{ds}"
+        for ds in DATASETS
+    )
     con.execute(f"""CREATE TEMP TABLE w AS
         SELECT c.source_file, c.row_number, list(DISTINCT r.criterion) AS criteria
         FROM ({core}) AS c, unnest(c._warnings) AS u(rule_id) JOIN wh.dq.rules r USING (rule_id)
@@ -78,15 +83,21 @@ def score(landing: Path, run_date: date, warehouse: Path, restricted: Path) -> T
         ANTI JOIN defects USING (source_file, row_number)""").fetchall()
     out.clean_rows_touched = len({(f, r) for f, r, _ in touched})
     out.false_alarms = touched[:50]
-    files = con.execute("""
+    files = con.execute(
+        """
         SELECT f.source_file, f.expected_status, m.status
         FROM files f LEFT JOIN (
             SELECT * FROM wh.meta.files WHERE run_date = $d
             QUALIFY row_number() OVER (PARTITION BY source_file ORDER BY processed_at) = 1
-        ) m USING (source_file)""", {"d": run_date}).fetchall()
+        ) m USING (source_file)""",
+        {"d": run_date},
+    ).fetchall()
     out.files_expected = len(files)
     out.files_as_expected = sum(1 for _, exp, got in files if exp == got)
-    out.accounting_broken = [r[0] for r in con.execute(
-        "SELECT source_file FROM wh.meta.files WHERE rows_in <> rows_loaded + rows_quarantined"
-    ).fetchall()]
+    out.accounting_broken = [
+        r[0]
+        for r in con.execute(
+            "SELECT source_file FROM wh.meta.files WHERE rows_in <> rows_loaded + rows_quarantined"
+        ).fetchall()
+    ]
     return out

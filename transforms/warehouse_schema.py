@@ -53,7 +53,9 @@ def core_table_sql(ds: Dataset) -> list[str]:
         + ")"
     ]
     out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {n} {t}" for n, t, _ in all_cols]
-    out.append(f"COMMENT ON TABLE {table} IS {_quote(ds.description_en + ' / ' + ds.description_vi)}")
+    out.append(
+        f"COMMENT ON TABLE {table} IS {_quote(ds.description_en + ' / ' + ds.description_vi)}"
+    )
     out += [f"COMMENT ON COLUMN {table}.{n} IS {_quote(text)}" for n, _, text in all_cols]
     return out
 

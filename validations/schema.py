@@ -42,7 +42,9 @@ def row_rules(ds: Dataset) -> list[Rule]:
     return [r for r in ds.rules if r.kind == "row"]
 
 
-def build_schemas(ds: Dataset, ctx: Context) -> tuple[pa.DataFrameSchema, pa.DataFrameSchema, list[str]]:
+def build_schemas(
+    ds: Dataset, ctx: Context
+) -> tuple[pa.DataFrameSchema, pa.DataFrameSchema, list[str]]:
     """The column schema, the frame schema and the columns the frame schema reads."""
     by_column: dict[str, list[pa.Check]] = {name: [] for name in ds.column_names}
     frame_checks: list[pa.Check] = []
@@ -55,8 +57,11 @@ def build_schemas(ds: Dataset, ctx: Context) -> tuple[pa.DataFrameSchema, pa.Dat
             frame_columns.extend(c for c in rule.columns if c not in frame_columns)
     columns = {
         col.name: pa.Column(
-            checks=by_column[col.name], nullable=True, required=True,
-            description=col.description, title=col.vi[0] if col.vi else None,
+            checks=by_column[col.name],
+            nullable=True,
+            required=True,
+            description=col.description,
+            title=col.vi[0] if col.vi else None,
         )
         for col in ds.columns
     }
