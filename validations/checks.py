@@ -147,3 +147,56 @@ def commune_in_province(communes: pd.Series, provinces: pd.Series, commune_provi
     """The commune exists and lies in the row's province."""
     owner = communes.map(commune_province)
     return passes((owner == provinces) | communes.isna())
+
+
+def age_in_years(born: pd.Series, on: pd.Series | pd.Timestamp) -> pd.Series:
+    """Completed years of age on a date (NA where either date is missing)."""
+    born = pd.to_datetime(born)
+    on = pd.to_datetime(on) if isinstance(on, pd.Series) else pd.Series(
+        pd.Timestamp(on), index=born.index)
+    had_birthday = (on.dt.month > born.dt.month) | (
+        (on.dt.month == born.dt.month) & (on.dt.day >= born.dt.day))
+    years = on.dt.year - born.dt.year - (~had_birthday).astype("Int64")
+    return years.where(born.notna() & on.notna())
+
+
+def age_between(born: pd.Series, on: pd.Series, low: int | None = None,
+                high: int | None = None) -> pd.Series:
+    """Aged at least `low` and at most `high` completed years on the date `on`."""
+    age = age_in_years(born, on)
+    ok = pd.Series(True, index=age.index)
+    if low is not None:
+        ok &= passes(age >= low)
+    if high is not None:
+        ok &= passes(age <= high)
+    return ok | age.isna()
+
+
+def on_or_after(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    """`later` is on or after `earlier`, compared as calendar dates."""
+    a = pd.to_datetime(later).dt.normalize()
+    b = pd.to_datetime(earlier).dt.normalize()
+    return passes(a >= b) | either_missing(a, b)
+
+
+def required_when(value: pd.Series, condition: pd.Series,
+                  raw: pd.Series | None = None) -> pd.Series:
+    """`value` is given where `condition` holds (an unreadable delivered value counts as
+    given: it fails `format`, not this rule)."""
+    given = value.notna() if raw is None else value.notna() | raw.notna()
+    return passes(~condition.fillna(False).astype(bool) | given)
+
+
+def prefix_equals(code: pd.Series, other: pd.Series, length: int) -> pd.Series:
+    """The first `length` characters of `code` equal `other` on the same row."""
+    return passes(code.str.slice(0, length) == other) | either_missing(code, other)
+
+
+def implies(condition: pd.Series, consequence: pd.Series) -> pd.Series:
+    """Where `condition` is true, `consequence` is true (missing either: passes)."""
+    return passes(~condition.astype("boolean") | consequence.astype("boolean"))
+
+
+def same_truth(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Two yes/no values agree (missing either: passes)."""
+    return passes(a.astype("boolean") == b.astype("boolean"))

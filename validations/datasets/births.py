@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 
 from validations import checks
-from validations.checks_population import age_between, required_when
 from validations.datasets import SEX, define
 from validations.model import Column, Rule
 
@@ -19,7 +18,7 @@ PLACES = dict(
 
 
 def _facility_given(df: pd.DataFrame, ctx) -> pd.Series:
-    return required_when(df["facility_code"], df["place"] == "facility")
+    return checks.required_when(df["facility_code"], df["place"] == "facility")
 
 
 DATASET = define(
@@ -60,7 +59,8 @@ DATASET = define(
              "Tuổi của mẹ khi sinh không nằm trong khoảng 10–60",
              "The mother's age at the birth is not between 10 and 60",
              ("mother_birth_date", "born_at"),
-             check=lambda df, ctx: age_between(df["mother_birth_date"], df["born_at"], 10, 60)),
+             check=lambda df, ctx: checks.age_between(
+                 df["mother_birth_date"], df["born_at"], 10, 60)),
         Rule("births.mother_birth_date.matches_id", "accurate", "error",
              "Năm sinh của mẹ không khớp với chữ số 4–6 của số CCCD của mẹ",
              "mother_birth_date does not agree with digits 4–6 of the mother's CCCD",

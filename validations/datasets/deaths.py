@@ -6,14 +6,13 @@ from __future__ import annotations
 import pandas as pd
 
 from validations import checks
-from validations.checks_population import at_least, required_when
 from validations.datasets import define
 from validations.datasets.births import PLACES
 from validations.model import Column, Rule
 
 
 def _facility_given(df: pd.DataFrame, ctx) -> pd.Series:
-    return required_when(df["facility_code"], df["place"] == "facility")
+    return checks.required_when(df["facility_code"], df["place"] == "facility")
 
 
 DATASET = define(
@@ -49,7 +48,7 @@ DATASET = define(
         Rule("deaths.died_at.after_birth", "accurate", "error",
              "Thời điểm tử vong trước ngày sinh", "died_at is before birth_date",
              ("died_at", "birth_date"),
-             check=lambda df, ctx: at_least(df["died_at"], df["birth_date"])),
+             check=lambda df, ctx: checks.on_or_after(df["died_at"], df["birth_date"])),
         Rule("deaths.died_at.not_future", "accurate", "error",
              "Thời điểm tử vong ở tương lai", "died_at is in the future",
              ("died_at",), check=lambda df, ctx: checks.not_after(df["died_at"], ctx.as_of)),

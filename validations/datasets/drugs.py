@@ -3,7 +3,7 @@ Key: registration_no."""
 
 from __future__ import annotations
 
-from validations import checks, checks_registry
+from validations import checks, codes
 from validations.datasets import define
 from validations.model import Column, Rule
 
@@ -40,11 +40,11 @@ DATASET = define(
              "(2022 numbering), or has spaces",
              ("registration_no",),
              check=lambda df, ctx: checks.matches(
-                 df["registration_no"], checks_registry.DRUG_REGISTRATION)),
+                 df["registration_no"], codes.DRUG_REGISTRATION)),
         Rule("drugs.country.iso", "accurate", "error",
              "Nước sản xuất không phải mã quốc gia ISO 3166 hai chữ cái (VN, IN, DE...)",
              "country is not an ISO 3166-1 alpha-2 code (VN, IN, DE...)",
              ("country",),
-             check=lambda df, ctx: checks.is_in(df["country"], checks_registry.ISO_COUNTRIES)),
+             check=lambda df, ctx: checks.is_in(df["country"], codes.ISO_COUNTRIES)),
     ),
 )

@@ -6,13 +6,12 @@ from __future__ import annotations
 import pandas as pd
 
 from validations import checks
-from validations.checks_population import required_when
 from validations.datasets import define
 from validations.model import Column, Rule
 
 
 def _certificate_given(df: pd.DataFrame, ctx) -> pd.Series:
-    return required_when(df["certificate_no"], df["business_type"] != "street_food")
+    return checks.required_when(df["certificate_no"], df["business_type"] != "street_food")
 
 
 DATASET = define(

@@ -3,7 +3,7 @@ recorded in the e-health book, delivered by every province. Key: check_id."""
 
 from __future__ import annotations
 
-from validations import checks_registry
+from validations import checks
 from validations.datasets import define
 from validations.model import Column, Rule
 
@@ -51,7 +51,7 @@ DATASET = define(
              "Ngày hết hạn giấy khám sức khỏe trước ngày khám",
              "valid_until is before checked_on",
              ("checked_on", "valid_until"),
-             check=lambda df, ctx: checks_registry.not_earlier(
+             check=lambda df, ctx: checks.on_or_after(
                  df["valid_until"], df["checked_on"])),
     ),
 )

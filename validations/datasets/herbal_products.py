@@ -3,7 +3,7 @@ herbal products. Key: registration_no."""
 
 from __future__ import annotations
 
-from validations import checks, checks_registry
+from validations import checks, codes
 from validations.datasets import define
 from validations.model import Column, Rule
 
@@ -33,6 +33,6 @@ DATASET = define(
              "registration_no is neither V<n>-H<n>-<yy> nor a drug registration format",
              ("registration_no",),
              check=lambda df, ctx: checks.matches(
-                 df["registration_no"], checks_registry.HERBAL_REGISTRATION)),
+                 df["registration_no"], codes.HERBAL_REGISTRATION)),
     ),
 )

@@ -4,7 +4,6 @@ record_id). A newborn may not have a personal id yet."""
 from __future__ import annotations
 
 from validations import checks
-from validations.checks_population import at_least
 from validations.datasets import define
 from validations.model import Column, Rule
 
@@ -52,7 +51,7 @@ DATASET = define(
         Rule("immunizations.vaccinated_on.after_birth", "accurate", "error",
              "Ngày tiêm trước ngày sinh", "vaccinated_on is before birth_date",
              ("vaccinated_on", "birth_date"),
-             check=lambda df, ctx: at_least(df["vaccinated_on"], df["birth_date"])),
+             check=lambda df, ctx: checks.on_or_after(df["vaccinated_on"], df["birth_date"])),
         Rule("immunizations.vaccinated_on.not_future", "accurate", "error",
              "Ngày tiêm ở tương lai", "vaccinated_on is in the future",
              ("vaccinated_on",),

@@ -3,7 +3,7 @@ the market (số lưu hành). Key: registration_no."""
 
 from __future__ import annotations
 
-from validations import checks_registry
+from validations import checks
 from validations.datasets import define
 from validations.model import Column, Rule
 from validations.standard import RAW_SUFFIX
@@ -13,8 +13,8 @@ FIXED_TERM_CLASSES = ("C", "D")
 
 
 def _valid_until_given(df, ctx):
-    given = df["valid_until"].notna() | df["valid_until" + RAW_SUFFIX].notna()
-    return checks_registry.required_when(given, df["risk_class"].isin(FIXED_TERM_CLASSES))
+    return checks.required_when(df["valid_until"], df["risk_class"].isin(FIXED_TERM_CLASSES),
+                                raw=df["valid_until" + RAW_SUFFIX])
 
 
 DATASET = define(

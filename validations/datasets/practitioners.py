@@ -3,7 +3,7 @@ licences (CCHN / GPHN) of health workers. Key: license_no."""
 
 from __future__ import annotations
 
-from validations import checks, checks_registry
+from validations import checks, codes
 from validations.datasets import SEX, define
 from validations.model import Column, Rule
 
@@ -57,7 +57,7 @@ DATASET = define(
              "ví dụ 001234/BYT-CCHN)",
              "license_no is not number/AUTHORITY-CCHN or -GPHN (e.g. 001234/BYT-CCHN)",
              ("license_no",),
-             check=lambda df, ctx: checks.matches(df["license_no"], checks_registry.LICENCE)),
+             check=lambda df, ctx: checks.matches(df["license_no"], codes.LICENCE)),
         Rule("practitioners.facility_code.exists", "accurate", "error",
              "Mã cơ sở hành nghề không có trong danh mục cơ sở khám chữa bệnh",
              "facility_code is not in the facilities register",
@@ -77,7 +77,7 @@ DATASET = define(
              "Ngày cấp chứng chỉ trước ngày người hành nghề đủ 18 tuổi",
              "issued_on is before the practitioner's 18th birthday",
              ("birth_date", "issued_on"),
-             check=lambda df, ctx: checks_registry.age_between(
+             check=lambda df, ctx: checks.age_between(
                  df["birth_date"], df["issued_on"], low=18)),
         Rule("practitioners.full_name.placeholder", "clean", "warning",
              "Họ tên người hành nghề là giá trị giữ chỗ (test, không rõ...)",

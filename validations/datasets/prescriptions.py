@@ -3,7 +3,7 @@ per row, delivered by every province. Key: prescription_code."""
 
 from __future__ import annotations
 
-from validations import checks, checks_registry
+from validations import checks, codes
 from validations.datasets import define
 from validations.model import Column, Rule
 
@@ -47,12 +47,12 @@ DATASET = define(
              "and -N, -H, -C or -T",
              ("prescription_code",),
              check=lambda df, ctx: checks.matches(
-                 df["prescription_code"], checks_registry.PRESCRIPTION_CODE)),
+                 df["prescription_code"], codes.PRESCRIPTION_CODE)),
         Rule("prescriptions.prescription_code.facility_prefix", "accurate", "error",
              "5 ký tự đầu của mã đơn thuốc khác mã cơ sở kê đơn",
              "The first 5 characters of prescription_code differ from facility_code",
              ("prescription_code", "facility_code"),
-             check=lambda df, ctx: checks_registry.prefix_equals(
+             check=lambda df, ctx: checks.prefix_equals(
                  df["prescription_code"], df["facility_code"], 5)),
         Rule("prescriptions.facility_code.exists", "accurate", "error",
              "Mã cơ sở không có trong danh mục cơ sở khám chữa bệnh",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pandas as pd
 
 from validations import checks
-from validations.checks_population import implies, required_when, same_truth
 from validations.datasets import define
 from validations.model import Column, Rule
 
@@ -78,20 +77,20 @@ DATASET = define(
              "trung ương)",
              "decentralized must be true exactly when the level is not central",
              ("decentralized", "level"),
-             check=lambda df, ctx: same_truth(
+             check=lambda df, ctx: checks.same_truth(
                  df["decentralized"],
                  (df["level"] != "central").where(df["level"].notna()))),
         Rule("procedures.portal_integrated.only_when_eligible", "accurate", "error",
              "Đã tích hợp Cổng DVCQG nhưng không thuộc diện đủ điều kiện",
              "portal_integrated is true for a procedure not eligible for the portal",
              ("portal_integrated", "portal_eligible"),
-             check=lambda df, ctx: implies(df["portal_integrated"], df["portal_eligible"])),
+             check=lambda df, ctx: checks.implies(df["portal_integrated"], df["portal_eligible"])),
         Rule("procedures.integrated_on.required_when_integrated", "sufficient", "error",
              "Đã tích hợp Cổng DVCQG nhưng thiếu ngày tích hợp",
              "integrated_on is required when the procedure is integrated",
              ("integrated_on", "integrated_on__raw", "portal_integrated"),
-             check=lambda df, ctx: required_when(df["integrated_on"], df["portal_integrated"],
-                                                 df["integrated_on__raw"])),
+             check=lambda df, ctx: checks.required_when(
+                 df["integrated_on"], df["portal_integrated"], raw=df["integrated_on__raw"])),
         Rule("procedures.costs.non_negative", "accurate", "error",
              "Chi phí tuân thủ không được âm", "Compliance costs must not be negative",
              ("baseline_cost", "current_cost"), check=_costs_non_negative),

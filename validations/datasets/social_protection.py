@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 
 from validations import checks
-from validations.checks_population import at_least, whole_years
 from validations.datasets import define
 from validations.model import Column, Rule
 
@@ -14,7 +13,7 @@ from validations.model import Column, Rule
 def _elderly_old_enough(df: pd.DataFrame, ctx) -> pd.Series:
     # Eligibility is judged on the day the benefit started (the run date if not given).
     on = df["benefit_start"].fillna(pd.Timestamp(ctx.run_date))
-    age = whole_years(df["birth_date"], on)
+    age = checks.age_in_years(df["birth_date"], on)
     too_young = (df["category"] == "elderly") & (age < ctx.elderly_age)
     return checks.passes(~too_young)
 
@@ -59,7 +58,7 @@ DATASET = define(
         Rule("social_protection.benefit_end.after_start", "accurate", "error",
              "Ngày kết thúc hưởng trước ngày bắt đầu hưởng", "benefit_end is before benefit_start",
              ("benefit_end", "benefit_start"),
-             check=lambda df, ctx: at_least(df["benefit_end"], df["benefit_start"])),
+             check=lambda df, ctx: checks.on_or_after(df["benefit_end"], df["benefit_start"])),
         Rule("social_protection.monthly_amount.positive", "accurate", "error",
              "Mức hưởng hằng tháng phải lớn hơn 0", "monthly_amount must be greater than 0",
              ("monthly_amount",),

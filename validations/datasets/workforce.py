@@ -3,7 +3,7 @@ province. Key: staff_id."""
 
 from __future__ import annotations
 
-from validations import checks, checks_registry
+from validations import checks
 from validations.datasets import SEX, define
 from validations.model import Column, Rule
 
@@ -75,13 +75,13 @@ DATASET = define(
              "Tuổi khi bắt đầu làm việc không trong khoảng 18–75",
              "Age on start_date is not between 18 and 75",
              ("birth_date", "start_date"),
-             check=lambda df, ctx: checks_registry.age_between(
+             check=lambda df, ctx: checks.age_between(
                  df["birth_date"], df["start_date"], low=18, high=75)),
         Rule("workforce.end_date.after_start", "accurate", "error",
              "Ngày kết thúc trước ngày bắt đầu làm việc",
              "end_date is before start_date",
              ("start_date", "end_date"),
-             check=lambda df, ctx: checks_registry.not_earlier(df["end_date"], df["start_date"])),
+             check=lambda df, ctx: checks.on_or_after(df["end_date"], df["start_date"])),
         Rule("workforce.full_name.placeholder", "clean", "warning",
              "Họ tên nhân viên là giá trị giữ chỗ (test, không rõ...)",
              "full_name is a placeholder (test, unknown...)",
