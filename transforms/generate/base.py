@@ -105,6 +105,59 @@ def duplicate(row, rng, ctx) -> None:
     row.update(ctx["previous"])
 
 
+UNREADABLE_STAMP = "32/13/2025 25:00"
+
+
+def stale(w: World, fresh_days: int = 2) -> Callable[[dict, random.Random, dict], None]:
+    """A defect that dates `updated_at` outside a freshness window of `fresh_days`."""
+    d = w.run_date
+    return setter(
+        "updated_at",
+        lambda r, rng: datetime.combine(
+            d - timedelta(days=rng.randint(fresh_days + 3, fresh_days + 58)), time(10)
+        ),
+    )
+
+
+def standard_defects(
+    w: World,
+    dataset: str,
+    *,
+    key: str,
+    province: str | None = "province_code",
+    commune: str | None = "commune_code",
+    fresh_days: int = 2,
+) -> list[Defect]:
+    """The defects that break the standard rules every dataset has (validations/standard.py):
+    the key missing or duplicated, the province and commune codes missing or wrong, and
+    `updated_at` missing, unreadable, in the future or stale (beyond `fresh_days`)."""
+    d = w.run_date
+    out = [
+        Defect(dataset, f"missing_{key}", "sufficient", "error", setter(key, "")),
+        Defect(dataset, "duplicate_key", "clean", "error", duplicate),
+    ]
+    if province:
+        out += [
+            Defect(dataset, "missing_province_code", "sufficient", "error", setter(province, "")),
+            Defect(dataset, "unknown_province_code", "accurate", "error", setter(province, "99")),
+        ]
+    out += [
+        Defect(dataset, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
+        Defect(dataset, "unreadable_updated_at", "accurate", "error",
+               setter("updated_at", UNREADABLE_STAMP)),
+        Defect(dataset, "updated_in_future", "accurate", "error",
+               setter("updated_at", datetime.combine(d + timedelta(days=30), time(9)))),
+        Defect(dataset, "stale_record", "up_to_date", "warning", stale(w, fresh_days)),
+    ]
+    if province and commune:
+        out += [
+            Defect(dataset, "missing_commune_code", "sufficient", "error", setter(commune, "")),
+            Defect(dataset, "commune_not_in_province", "accurate", "error",
+                   setter(commune, lambda r, rng: w.foreign_commune(r[province]))),
+        ]
+    return out
+
+
 def plant(
     rows: list[dict],
     defects: list[Defect],

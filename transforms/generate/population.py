@@ -6,14 +6,24 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from transforms.generate import people
-from transforms.generate.base import Defect, NightSpec, Output, World, duplicate, plant, setter  # noqa: F401 - setter, duplicate re-exported
+from transforms.generate.base import (  # noqa: F401 - re-exported to the generators
+    UNREADABLE_STAMP,
+    Defect,
+    NightSpec,
+    Output,
+    World,
+    duplicate,
+    plant,
+    setter,
+    stale,
+    standard_defects,
+)
 from transforms.generate.writers import province_layout
 
 UNREADABLE_DATE = "32/13/2025"
-UNREADABLE_STAMP = "32/13/2025 25:00"
 UNREADABLE_NUMBER = "mười hai"
 UNREADABLE_BOOL = "có lẽ"
 
@@ -47,60 +57,6 @@ def reborn(rng: random.Random, pid: str, born: date) -> str:
     follow the date)."""
     sex = "F" if int(pid[3]) % 2 else "M"
     return people.cccd(rng, pid[1:3], sex, born)
-
-
-def stale(w: World) -> Callable[[dict, random.Random, dict], None]:
-    d = w.run_date
-    return setter(
-        "updated_at",
-        lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(5, 60)), time(10)),
-    )
-
-
-def standard_defects(
-    w: World,
-    dataset: str,
-    *,
-    key: str,
-    province: str = "province_code",
-    commune: str | None = "commune_code",
-) -> list[Defect]:
-    """Defects every provincial dataset can carry: key, province, commune, updated_at."""
-    d = w.run_date
-    out = [
-        Defect(dataset, f"missing_{key}", "sufficient", "error", setter(key, "")),
-        Defect(dataset, "duplicate_key", "clean", "error", duplicate),
-        Defect(dataset, "missing_province_code", "sufficient", "error", setter(province, "")),
-        Defect(dataset, "unknown_province_code", "accurate", "error", setter(province, "99")),
-        Defect(dataset, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(
-            dataset,
-            "unreadable_updated_at",
-            "accurate",
-            "error",
-            setter("updated_at", UNREADABLE_STAMP),
-        ),
-        Defect(
-            dataset,
-            "updated_in_future",
-            "accurate",
-            "error",
-            setter("updated_at", datetime.combine(d + timedelta(days=30), time(9))),
-        ),
-        Defect(dataset, "stale_record", "up_to_date", "warning", stale(w)),
-    ]
-    if commune:
-        out += [
-            Defect(dataset, "missing_commune_code", "sufficient", "error", setter(commune, "")),
-            Defect(
-                dataset,
-                "commune_not_in_province",
-                "accurate",
-                "error",
-                setter(commune, lambda r, rng: w.foreign_commune(r[province])),
-            ),
-        ]
-    return out
 
 
 def provincial_outputs(
