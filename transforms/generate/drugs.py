@@ -7,9 +7,16 @@ keeps expired registrations, which is not a defect of the register."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
-from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
+from transforms.generate.base import (
+    Defect,
+    Output,
+    World,
+    plant,
+    setter,
+    standard_defects,
+)
 from transforms.generate.writers import Layout
 
 DATASET = "drugs"
@@ -95,11 +102,10 @@ GS1 = {
 
 
 def defects(w: World) -> list[Defect]:
-    d = w.run_date
 
     return [
-        Defect(
-            DATASET, "missing_registration_no", "sufficient", "error", setter("registration_no", "")
+        *standard_defects(
+            w, DATASET, key="registration_no", province=None, commune=None, fresh_days=31
         ),
         Defect(
             DATASET,
@@ -142,32 +148,6 @@ def defects(w: World) -> list[Defect]:
             "accurate",
             "error",
             setter("valid_until", lambda r, rng: rng.choice(["vô thời hạn", "31/02/2028"])),
-        ),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(
-            DATASET,
-            "unreadable_updated_at",
-            "accurate",
-            "error",
-            setter("updated_at", "24/13/2026 10:00"),
-        ),
-        Defect(
-            DATASET,
-            "updated_in_future",
-            "accurate",
-            "error",
-            setter("updated_at", datetime.combine(d + timedelta(days=30), time(8))),
-        ),
-        Defect(DATASET, "duplicate_registration_no", "clean", "error", duplicate),
-        Defect(
-            DATASET,
-            "stale_registry_record",
-            "up_to_date",
-            "warning",
-            setter(
-                "updated_at",
-                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(40, 500)), time(14)),
-            ),
         ),
     ]
 

@@ -3,10 +3,17 @@ periodic, general) recorded in the e-health book by the province's facilities.""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from transforms.generate import people
-from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
+from transforms.generate.base import (
+    Defect,
+    Output,
+    World,
+    plant,
+    setter,
+    standard_defects,
+)
 from transforms.generate.writers import province_layout
 
 DATASET = "health_checks"
@@ -54,13 +61,12 @@ SHARE_OF_VISITS = 0.2
 
 
 def defects(w: World) -> list[Defect]:
-    d = w.run_date
 
     def expires_before_check(row, rng, ctx):
         row["valid_until"] = row["checked_on"] - timedelta(days=rng.randint(1, 365))
 
     return [
-        Defect(DATASET, "missing_check_id", "sufficient", "error", setter("check_id", "")),
+        *standard_defects(w, DATASET, key="check_id", commune=None),
         Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
         Defect(
             DATASET,
@@ -118,42 +124,6 @@ def defects(w: World) -> list[Defect]:
             setter("valid_until", lambda r, rng: rng.choice(["12 tháng", "2027-02-29"])),
         ),
         Defect(DATASET, "valid_until_before_check", "accurate", "error", expires_before_check),
-        Defect(
-            DATASET, "missing_province_code", "sufficient", "error", setter("province_code", "")
-        ),
-        Defect(
-            DATASET,
-            "unknown_province_code",
-            "accurate",
-            "error",
-            setter("province_code", lambda r, rng: rng.choice(["99", "00", "61"])),
-        ),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(
-            DATASET,
-            "unreadable_updated_at",
-            "accurate",
-            "error",
-            setter("updated_at", "24/11/2026 8h"),
-        ),
-        Defect(
-            DATASET,
-            "updated_in_future",
-            "accurate",
-            "error",
-            setter("updated_at", datetime.combine(d + timedelta(days=7), time(9))),
-        ),
-        Defect(DATASET, "duplicate_check_id", "clean", "error", duplicate),
-        Defect(
-            DATASET,
-            "stale_record",
-            "up_to_date",
-            "warning",
-            setter(
-                "updated_at",
-                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(5, 90)), time(13)),
-            ),
-        ),
     ]
 
 

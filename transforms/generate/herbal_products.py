@@ -4,9 +4,16 @@ cleanly)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
-from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
+from transforms.generate.base import (
+    Defect,
+    Output,
+    World,
+    plant,
+    setter,
+    standard_defects,
+)
 from transforms.generate.writers import Layout
 
 DATASET = "herbal_products"
@@ -47,11 +54,10 @@ MANUFACTURERS = [
 
 
 def defects(w: World) -> list[Defect]:
-    d = w.run_date
 
     return [
-        Defect(
-            DATASET, "missing_registration_no", "sufficient", "error", setter("registration_no", "")
+        *standard_defects(
+            w, DATASET, key="registration_no", province=None, commune=None, fresh_days=31
         ),
         Defect(
             DATASET,
@@ -78,28 +84,6 @@ def defects(w: World) -> list[Defect]:
             "accurate",
             "error",
             setter("valid_until", lambda r, rng: rng.choice(["5 năm", "30/02/2029"])),
-        ),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(
-            DATASET, "unreadable_updated_at", "accurate", "error", setter("updated_at", "hôm qua")
-        ),
-        Defect(
-            DATASET,
-            "updated_in_future",
-            "accurate",
-            "error",
-            setter("updated_at", datetime.combine(d + timedelta(days=45), time(8))),
-        ),
-        Defect(DATASET, "duplicate_registration_no", "clean", "error", duplicate),
-        Defect(
-            DATASET,
-            "stale_registry_record",
-            "up_to_date",
-            "warning",
-            setter(
-                "updated_at",
-                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(40, 500)), time(16)),
-            ),
         ),
     ]
 

@@ -4,9 +4,16 @@ term (`2400123ĐKLH/BYT-HTTB`, with valid_until). Publishes `device_registration
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
-from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
+from transforms.generate.base import (
+    Defect,
+    Output,
+    World,
+    plant,
+    setter,
+    standard_defects,
+)
 from transforms.generate.practitioners import authority
 
 DATASET = "medical_devices"
@@ -54,14 +61,13 @@ OWNERS = [
 
 
 def defects(w: World) -> list[Defect]:
-    d = w.run_date
 
     def no_expiry_for_class_c_d(row, rng, ctx):
         row["risk_class"], row["valid_until"] = rng.choice("CD"), None
 
     return [
-        Defect(
-            DATASET, "missing_registration_no", "sufficient", "error", setter("registration_no", "")
+        *standard_defects(
+            w, DATASET, key="registration_no", province=None, commune=None, fresh_days=31
         ),
         Defect(DATASET, "missing_device_name", "sufficient", "error", setter("device_name", "")),
         Defect(DATASET, "missing_risk_class", "sufficient", "error", setter("risk_class", "")),
@@ -81,32 +87,6 @@ def defects(w: World) -> list[Defect]:
         ),
         Defect(
             DATASET, "class_c_d_without_valid_until", "sufficient", "error", no_expiry_for_class_c_d
-        ),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(
-            DATASET,
-            "unreadable_updated_at",
-            "accurate",
-            "error",
-            setter("updated_at", "25/11/2026 24:61"),
-        ),
-        Defect(
-            DATASET,
-            "updated_in_future",
-            "accurate",
-            "error",
-            setter("updated_at", datetime.combine(d + timedelta(days=20), time(8))),
-        ),
-        Defect(DATASET, "duplicate_registration_no", "clean", "error", duplicate),
-        Defect(
-            DATASET,
-            "stale_registry_record",
-            "up_to_date",
-            "warning",
-            setter(
-                "updated_at",
-                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(40, 500)), time(11)),
-            ),
         ),
     ]
 

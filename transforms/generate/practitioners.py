@@ -7,10 +7,17 @@ Publishes, for the generators after it, the practitioners that load without a fl
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from transforms.generate import people
-from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
+from transforms.generate.base import (
+    Defect,
+    Output,
+    World,
+    plant,
+    setter,
+    standard_defects,
+)
 from transforms.generate.writers import Layout
 from transforms.text import fold
 
@@ -61,11 +68,10 @@ def _years_after(born: date, years: int) -> date:
 
 
 def defects(w: World) -> list[Defect]:
-    d = w.run_date
 
     flip = {"M": "F", "F": "M"}
     return [
-        Defect(DATASET, "missing_license_no", "sufficient", "error", setter("license_no", "")),
+        *standard_defects(w, DATASET, key="license_no", province=None, commune=None, fresh_days=31),
         Defect(
             DATASET,
             "invalid_license_no",
@@ -157,38 +163,12 @@ def defects(w: World) -> list[Defect]:
             "error",
             setter("status", lambda r, rng: rng.choice(["expired", "chờ cấp"])),
         ),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(
-            DATASET,
-            "unreadable_updated_at",
-            "accurate",
-            "error",
-            setter("updated_at", "2026-02-30 10:00"),
-        ),
-        Defect(
-            DATASET,
-            "updated_in_future",
-            "accurate",
-            "error",
-            setter("updated_at", datetime.combine(d + timedelta(days=12), time(9))),
-        ),
-        Defect(DATASET, "duplicate_license_no", "clean", "error", duplicate),
         Defect(
             DATASET,
             "unknown_facility",
             "accurate",
             "error",
             setter("facility_code", lambda r, rng: r["facility_code"][:2] + "999"),
-        ),
-        Defect(
-            DATASET,
-            "stale_registry_record",
-            "up_to_date",
-            "warning",
-            setter(
-                "updated_at",
-                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(45, 400)), time(10)),
-            ),
         ),
         Defect(
             DATASET,

@@ -7,7 +7,14 @@ import string
 from datetime import datetime, time, timedelta
 
 from transforms.generate import people
-from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
+from transforms.generate.base import (
+    Defect,
+    Output,
+    World,
+    plant,
+    setter,
+    standard_defects,
+)
 from transforms.generate.writers import province_layout
 
 DATASET = "prescriptions"
@@ -46,7 +53,6 @@ SHARE_OF_VISITS = 0.4  # prescriptions per province, as a share of rows_per_prov
 
 
 def defects(w: World) -> list[Defect]:
-    d = w.run_date
     drugs = w.facts["drug_registrations"]
     inactive = [x for codes in w.facts["inactive_licences"].values() for x in codes]
 
@@ -71,13 +77,7 @@ def defects(w: World) -> list[Defect]:
         )
 
     catalogue = [
-        Defect(
-            DATASET,
-            "missing_prescription_code",
-            "sufficient",
-            "error",
-            setter("prescription_code", ""),
-        ),
+        *standard_defects(w, DATASET, key="prescription_code", commune=None),
         Defect(
             DATASET,
             "invalid_prescription_code",
@@ -193,42 +193,6 @@ def defects(w: World) -> list[Defect]:
             "accurate",
             "error",
             setter("days_supply", lambda r, rng: rng.choice([0, 120, 365])),
-        ),
-        Defect(
-            DATASET, "missing_province_code", "sufficient", "error", setter("province_code", "")
-        ),
-        Defect(
-            DATASET,
-            "unknown_province_code",
-            "accurate",
-            "error",
-            setter("province_code", lambda r, rng: rng.choice(["99", "00", "65"])),
-        ),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(
-            DATASET,
-            "unreadable_updated_at",
-            "accurate",
-            "error",
-            setter("updated_at", "2026-11-31 10:00"),
-        ),
-        Defect(
-            DATASET,
-            "updated_in_future",
-            "accurate",
-            "error",
-            setter("updated_at", datetime.combine(d + timedelta(days=9), time(7))),
-        ),
-        Defect(DATASET, "duplicate_prescription_code", "clean", "error", duplicate),
-        Defect(
-            DATASET,
-            "stale_record",
-            "up_to_date",
-            "warning",
-            setter(
-                "updated_at",
-                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(5, 60)), time(15)),
-            ),
         ),
     ]
     if inactive:

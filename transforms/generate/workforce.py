@@ -4,10 +4,17 @@ aides, accountants, drivers) have no licence."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from transforms.generate import people
-from transforms.generate.base import Defect, Output, World, duplicate, plant, setter
+from transforms.generate.base import (
+    Defect,
+    Output,
+    World,
+    plant,
+    setter,
+    standard_defects,
+)
 from transforms.generate.writers import province_layout
 
 DATASET = "workforce"
@@ -91,14 +98,13 @@ def _years_after(born: date, years: int) -> date:
 
 
 def defects(w: World) -> list[Defect]:
-    d = w.run_date
 
     def end_before_start(row, rng, ctx):
         row["end_date"] = row["start_date"] - timedelta(days=rng.randint(1, 400))
 
     flip = {"M": "F", "F": "M"}
     return [
-        Defect(DATASET, "missing_staff_id", "sufficient", "error", setter("staff_id", "")),
+        *standard_defects(w, DATASET, key="staff_id", commune=None),
         Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
         Defect(
             DATASET,
@@ -198,42 +204,6 @@ def defects(w: World) -> list[Defect]:
             setter("end_date", lambda r, rng: rng.choice(["đang làm", "31/04/2025"])),
         ),
         Defect(DATASET, "end_before_start", "accurate", "error", end_before_start),
-        Defect(
-            DATASET, "missing_province_code", "sufficient", "error", setter("province_code", "")
-        ),
-        Defect(
-            DATASET,
-            "unknown_province_code",
-            "accurate",
-            "error",
-            setter("province_code", lambda r, rng: rng.choice(["99", "00", "63"])),
-        ),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(
-            DATASET,
-            "unreadable_updated_at",
-            "accurate",
-            "error",
-            setter("updated_at", "2026-11-24 25:00"),
-        ),
-        Defect(
-            DATASET,
-            "updated_in_future",
-            "accurate",
-            "error",
-            setter("updated_at", datetime.combine(d + timedelta(days=15), time(9))),
-        ),
-        Defect(DATASET, "duplicate_staff_id", "clean", "error", duplicate),
-        Defect(
-            DATASET,
-            "stale_record",
-            "up_to_date",
-            "warning",
-            setter(
-                "updated_at",
-                lambda r, rng: datetime.combine(d - timedelta(days=rng.randint(5, 90)), time(8)),
-            ),
-        ),
         Defect(
             DATASET,
             "placeholder_full_name",
