@@ -23,24 +23,28 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 # (regular expression, strptime format), tried in order; the first that matches is used.
 _DATETIME_FORMATS: tuple[tuple[str, str], ...] = (
-    (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
-    (r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}", "ISO8601"),
-    (r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}\.\d{1,9}", "ISO8601"),  # database exports
-    (r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}", "ISO8601"),
-    (r"\d{1,2}/\d{1,2}/\d{4}", "%d/%m/%Y"),
-    (r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}", "%d/%m/%Y %H:%M:%S"),
-    (r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}", "%d/%m/%Y %H:%M"),
-    (r"\d{1,2}-\d{1,2}-\d{4}", "%d-%m-%Y"),
-    (r"\d{8}", "%Y%m%d"),
-    (r"\d{12}", "%Y%m%d%H%M"),  # claims format
-    (r"\d{14}", "%Y%m%d%H%M%S"),
+    (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "%Y-%m-%d"),
+    (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}", "ISO8601"),
+    # database exports
+    (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{1,9}", "ISO8601"),
+    (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}", "ISO8601"),
+    (r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}", "%d/%m/%Y"),
+    (r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4} [0-9]{1,2}:[0-9]{2}:[0-9]{2}", "%d/%m/%Y %H:%M:%S"),
+    (r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4} [0-9]{1,2}:[0-9]{2}", "%d/%m/%Y %H:%M"),
+    (r"[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}", "%d-%m-%Y"),
+    (r"[0-9]{8}", "%Y%m%d"),
+    (r"[0-9]{12}", "%Y%m%d%H%M"),  # claims format
+    (r"[0-9]{14}", "%Y%m%d%H%M%S"),
 )
-_EXCEL_SERIAL = r"\d{1,5}(?:\.\d+)?"
+_EXCEL_SERIAL = r"[0-9]{1,5}(?:\.[0-9]+)?"
 # A bare year is not a date: 1800-2199 read as serials would land in 1904-1906 unnoticed.
-_BARE_YEAR = r"(?:1[89]|2[01])\d{2}"
-_ISO_WITH_OFFSET = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})"
+_BARE_YEAR = r"(?:1[89]|2[01])[0-9]{2}"
+_ISO_WITH_OFFSET = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+                    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})")
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
+# Patterns say [0-9], not \d: pandas runs a pattern with \d in Python's `re`, value by value,
+# whenever the column holds a non-ASCII value (and only 0-9 are digits in a date or a code).
 # Python's `\s` (every character for which str.isspace() holds), spelled out so that pandas
 # runs the regular expression in pyarrow (RE2): with `\s` or a `\u` escape in the pattern it
 # falls back to Python's `re`, one call per value. Non-raw string: the characters themselves.
@@ -93,14 +97,14 @@ def parse_date(s: pd.Series) -> pd.Series:
 
 _NUMBER_LAYOUTS: tuple[tuple[str, str, str], ...] = (
     # (pattern, thousands separator, decimal separator)
-    (r"-?\d+", "", ""),
+    (r"-?[0-9]+", "", ""),
     # A thousands group never starts with 0: `0.500` and `0,500` are a half, not 500.
-    (r"-?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?", ".", ","),  # 1.234.567,50 (Vietnamese)
-    (r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", ",", "."),  # 1,234,567.50
-    (r"-?\d+,\d{1,2}", "", ","),  # 12,5
-    (r"-?0,\d+", "", ","),  # 0,500
-    (r"-?\d+\.\d+", "", "."),  # 1234.5
-    (r"-?\d+\.\d+[eE][+-]?\d+", "", "."),  # 1.2E+06 (spreadsheets)
+    (r"-?[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?", ".", ","),  # 1.234.567,50 (Vietnamese)
+    (r"-?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?", ",", "."),  # 1,234,567.50
+    (r"-?[0-9]+,[0-9]{1,2}", "", ","),  # 12,5
+    (r"-?0,[0-9]+", "", ","),  # 0,500
+    (r"-?[0-9]+\.[0-9]+", "", "."),  # 1234.5
+    (r"-?[0-9]+\.[0-9]+[eE][+-]?[0-9]+", "", "."),  # 1.2E+06 (spreadsheets)
 )
 
 
@@ -151,8 +155,8 @@ def parse_bool(s: pd.Series) -> pd.Series:
 
 def pad_digits(s: pd.Series, width: int) -> pd.Series:
     """Zero-pad all-digit codes that a spreadsheet shortened (`1` -> `01`)."""
-    s = s.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
-    digits = s.str.fullmatch(r"\d+").fillna(False).astype(bool)
+    s = s.str.replace(r"^([0-9]+)\.0$", r"\1", regex=True)
+    digits = s.str.fullmatch(r"[0-9]+").fillna(False).astype(bool)
     return s.where(~digits, s.str.zfill(width))
 
 

@@ -10,8 +10,8 @@ import re
 
 import pandas as pd
 
-ICD10 = r"[A-Z]\d{2}(?:\.\d{1,2})?"
-INSURANCE_CARD = r"[A-Z]{2}[1-5]\d{12}"
+ICD10 = r"[A-Z][0-9]{2}(?:\.[0-9]{1,2})?"
+INSURANCE_CARD = r"[A-Z]{2}[1-5][0-9]{12}"
 
 # Placeholders that data-entry staff type when they do not know a name.
 PLACEHOLDER_NAMES = frozenset(
@@ -72,19 +72,20 @@ def person_id_valid(s: pd.Series, province_codes, old_province_codes) -> pd.Seri
     """A 12-digit CCCD with a known province prefix and century digit, a 9-digit legacy id,
     or a passport number (one capital letter and 7 digits)."""
     prefixes = "|".join(_cccd_prefixes(province_codes, old_province_codes))
-    return matches(s, rf"(?:(?:{prefixes})[0-5]\d{{8}})|\d{{9}}|[A-Z]\d{{7}}")
+    return matches(s, rf"(?:(?:{prefixes})[0-5][0-9]{{8}})|[0-9]{{9}}|[A-Z][0-9]{{7}}")
 
 
 def person_id_not_junk(s: pd.Series) -> pd.Series:
     """Not a placeholder id: one digit repeated, a counting run, an all-zero id."""
-    repeated = s.str.fullmatch(r"(\d)\1+")
+    # One digit repeated, spelled without a backreference so that it runs in pyarrow (RE2).
+    repeated = s.str.fullmatch("|".join(f"{d}{{2,}}" for d in "0123456789"))
     listed = s.isin(list(JUNK_IDS))
     return passes(~(repeated | listed))
 
 
 def _cccd_parts(ids: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Century-and-sex digit and two-digit birth year of 12-digit ids (NA for others)."""
-    is_cccd = ids.str.fullmatch(r"\d{12}").fillna(False).astype(bool)
+    is_cccd = ids.str.fullmatch(r"[0-9]{12}").fillna(False).astype(bool)
     digit = pd.to_numeric(ids.where(is_cccd).str.slice(3, 4), errors="coerce")
     yy = pd.to_numeric(ids.where(is_cccd).str.slice(4, 6), errors="coerce")
     return digit, yy

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 # Practising certificate or licence (CCHN / GPHN): number, issuing authority, kind.
 # `001234/BYT-CCHN` (Ministry), `009999/HNO-GPHN` (Hà Nội health department).
-LICENCE = r"\d{4,7}/[A-Z]{2,4}-(?:CCHN|GPHN)"
+LICENCE = r"[0-9]{4,7}/[A-Z]{2,4}-(?:CCHN|GPHN)"
 # Drug registration numbers before the 2022 numbering (`VD-12345-19`, `QLĐB-123-20`) ...
-DRUG_REGISTRATION_OLD = r"(?:VD|VN|VS|GC|QLĐB|QLSP|QLVX)-\d{1,6}-\d{2}"
+DRUG_REGISTRATION_OLD = r"(?:VD|VN|VS|GC|QLĐB|QLSP|QLVX)-[0-9]{1,6}-[0-9]{2}"
 # ... and under it (Circular 08/2022/TT-BYT): twelve digits.
-DRUG_REGISTRATION = rf"{DRUG_REGISTRATION_OLD}|\d{{12}}"
+DRUG_REGISTRATION = rf"{DRUG_REGISTRATION_OLD}|[0-9]{{12}}"
 # Traditional-medicine registrations (`V123-H12-19`) or any drug format.
-HERBAL_REGISTRATION = rf"V\d+-H\d+-\d{{2}}|{DRUG_REGISTRATION}"
+HERBAL_REGISTRATION = rf"V[0-9]+-H[0-9]+-[0-9]{{2}}|{DRUG_REGISTRATION}"
 # Electronic prescription code (Circular 26/2025/TT-BYT): the 5-character facility code,
 # 7 lower-case letters or digits, and the kind of prescription (N, H, C or T).
 PRESCRIPTION_CODE = r"[0-9A-Za-z]{5}[0-9a-z]{7}-[NHCT]"

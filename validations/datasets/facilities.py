@@ -106,7 +106,7 @@ DATASET = define(
             "Mã cơ sở phải gồm 5 chữ số",
             "facility_code must be 5 digits",
             ("facility_code",),
-            check=lambda df, ctx: checks.matches(df["facility_code"], r"\d{5}"),
+            check=lambda df, ctx: checks.matches(df["facility_code"], r"[0-9]{5}"),
         ),
         Rule(
             "facilities.facility_code.province_prefix",

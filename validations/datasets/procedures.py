@@ -71,7 +71,7 @@ DATASET = define(
              "Mã TTHC không đúng định dạng (1–3, dấu chấm, 6 chữ số)",
              "procedure_code is not a digit 1–3, a dot and 6 digits",
              ("procedure_code",),
-             check=lambda df, ctx: checks.matches(df["procedure_code"], r"[1-3]\.\d{6}")),
+             check=lambda df, ctx: checks.matches(df["procedure_code"], r"[1-3]\.[0-9]{6}")),
         Rule("procedures.decentralized.matches_level", "accurate", "error",
              "Phân cấp không khớp với cấp thực hiện (phân cấp khi và chỉ khi không phải cấp "
              "trung ương)",

@@ -178,7 +178,7 @@ DATASET = define(
             "Mã cơ sở (MA_CSKCB) phải gồm 5 chữ số",
             "facility_code must be 5 digits",
             ("facility_code",),
-            check=lambda df, ctx: checks.matches(df["facility_code"], r"\d{5}"),
+            check=lambda df, ctx: checks.matches(df["facility_code"], r"[0-9]{5}"),
         ),
         Rule(
             "visits.facility_code.province_prefix",

@@ -129,3 +129,14 @@ def test_claims_and_spreadsheet_spellings_load_clean(ctx_for, ref):
                             facility_code="1001", admitted_at="20/11/2026 08:30",
                             updated_at="24/11/2026")
     assert failures("visits", [claims, spreadsheet], ctx_for("province"), ref) == [set(), set()]
+
+
+def test_only_ascii_digits_are_digits_and_a_non_ascii_value_does_not_change_the_others():
+    # Arabic-Indic and full-width digits are no digits in a Vietnamese date or amount; the
+    # Vietnamese text beside them must not change how the other values are read.
+    column = pd.Series(["20/11/2026", "٢٠/١١/٢٠٢٦", "２０２６-11-20", "không rõ"], dtype="str")
+    assert parse_date(column).tolist()[0] == datetime(2026, 11, 20)
+    assert parse_date(column).iloc[1:].isna().all()
+    amounts = pd.Series(["1.000.000", "١٢٣", "một triệu"], dtype="str")
+    assert parse_number(amounts).tolist()[0] == 1_000_000.0
+    assert parse_number(amounts).iloc[1:].isna().all()
