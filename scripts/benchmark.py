@@ -47,16 +47,45 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PER_SCALE = 150 * 34  # visit rows per unit of `--scale` (150 per province, 34 provinces)
 
-# Runs `argv` and prints {"seconds", "max_rss_kb", "returncode"} of that one child; a fresh
-# interpreter per measurement, so RUSAGE_CHILDREN covers exactly one child.
+# Runs `argv` and prints {"seconds", "max_rss_kb", "tree_rss_kb", "returncode"} of that one
+# child; a fresh interpreter per measurement, so RUSAGE_CHILDREN covers exactly one child.
+# `max_rss_kb` is the largest single process (the kernel's own peak); `tree_rss_kb` is the
+# peak of the sum over the child and all its descendants (Dask workers, DuckDB in each),
+# sampled from /proc every 0.2 s, so it can miss a spike shorter than that.
 WRAPPER = r"""
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
+
+def tree_rss_kb(root):
+    parent, rss = {}, {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                parent[int(pid)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/statm") as fh:
+                rss[int(pid)] = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, todo = set(), [root]
+    while todo:
+        p = todo.pop()
+        tree.add(p)
+        todo += [c for c, pp in parent.items() if pp == p and c not in tree]
+    return sum(rss.get(p, 0) for p in tree)
+
 t = time.perf_counter()
+peak_tree = 0
 with open(sys.argv[1], "ab") as log:
-    rc = subprocess.run(sys.argv[2:], stdout=log, stderr=log).returncode
+    child = subprocess.Popen(sys.argv[2:], stdout=log, stderr=log)
+    while child.poll() is None:
+        peak_tree = max(peak_tree, tree_rss_kb(child.pid))
+        time.sleep(0.2)
+rc = child.returncode
 seconds = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": seconds, "max_rss_kb": peak, "returncode": rc}))
+print(json.dumps({"seconds": seconds, "max_rss_kb": peak, "tree_rss_kb": max(peak_tree, peak),
+                  "returncode": rc}))
 """
 
 
@@ -234,7 +263,8 @@ def _line(label: str, results: list[dict], rows: int | None = None) -> str:
     text = (f"{label:<34} median {statistics.median(secs):8.1f} s  "
             f"(runs: {', '.join(f'{s:.1f}' for s in secs)})  "
             f"peak RSS median {_mib(_median(results, 'max_rss_kb'))}, "
-            f"max {_mib(max(r['max_rss_kb'] for r in results))}")
+            f"max {_mib(max(r['max_rss_kb'] for r in results))}, "
+            f"process tree max {_mib(max(r.get('tree_rss_kb', 0) for r in results))}")
     if rows:
         text += f"  {rows / statistics.median(secs):,.0f} rows/s"
     return text
