@@ -156,6 +156,36 @@ def record_failed_run(warehouse: Path, restricted: Path, *, run_id: str, run_dat
         log.exception("could not record the failed run %s in %s", run_id, warehouse)
 
 
+def compact(warehouse: Path, restricted: Path, *, datasets: list[str] | None = None,
+            grace_hours: float = 24.0, memory_limit: str = "4GB", threads: int = 2) -> list[dict]:
+    """Rewrite each dataset's live rows of core, raw and quarantine into one segment and
+    clear its tombstones, published like a night (build aside, rename). Segments retired
+    more than `grace_hours` ago are deleted: a session opened before a compaction keeps
+    reading the segments its view names until then."""
+    import uuid
+    from datetime import timedelta
+
+    from validations.registry import DATASETS
+
+    run_id = f"compact-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    names = [sqlfiles.ident(d, DATASETS) for d in (datasets or DATASETS)]
+    done = []
+    with lock(warehouse), build(warehouse, restricted, run_id, memory_limit=memory_limit,
+                                threads=threads) as b:
+        cutoff = datetime.now() - timedelta(hours=grace_hours)
+        purged = {db: segments.purge_retired(b.con, db, cutoff) for db in segments.DATABASES}
+        for name in names:
+            for table in (segments.core(name), segments.RAW, segments.QUARANTINE):
+                if table.schema == "core" and not b.con.execute(
+                        "SELECT count(*) FROM duckdb_views() WHERE database_name = 'wh' "
+                        "AND schema_name = 'core' AND view_name = ?", [name]).fetchone()[0]:
+                    continue
+                done.append(segments.compact(b.con, table, name, run_id))
+        publish(b)
+    log.info("compacted %s; deleted retired segments: %s", run_id, purged)
+    return done
+
+
 def install_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     """Put the HMAC pads of the pseudonymisation key in the scratch table `stg_key`."""
     block = 64

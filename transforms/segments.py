@@ -161,17 +161,9 @@ def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
     """(Re)create the view of `t` over its base table and live segments, with the base
     table's comments (COMMENT ON does not survive CREATE OR REPLACE)."""
     columns = base_columns(con, t)
-    select = [f"CAST(u.{c} AS {typ}) AS {c}" for c, typ, _ in columns]
-    source = f"FROM {t.base}"
-    live = live_segments(con, t)
-    if live:
-        root = store_root(con, t.db)
-        paths = [str(root / p) for p in live]
-        listed = ", ".join(_literal(p) for p in paths)
-        source += f" UNION ALL BY NAME FROM read_parquet([{listed}], union_by_name = true)"
-    anti = " AND ".join(f"d.{c} = u.{c}" for c in t.tombstone)
-    sql = f"SELECT {', '.join(select)}"
-    joins = f"FROM ({source}) AS u ANTI JOIN {t.deleted} AS d ON {anti}"
+    sql = f"SELECT {', '.join(f'CAST(u.{c} AS {typ}) AS {c}' for c, typ, _ in columns)}"
+    joins = f"FROM ({_source(con, t, live_segments(con, t))}) AS u ANTI JOIN {t.deleted} AS d "
+    joins += "ON " + " AND ".join(f"d.{c} = u.{c}" for c in t.tombstone)
     if t.resolved:
         sql += ", " + ", ".join(f"r.{c}" for c, _ in RESOLUTION_COLUMNS)
         joins += (f" LEFT JOIN {t.resolutions} AS r ON r.run_id = u.run_id "
@@ -186,6 +178,17 @@ def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
     for c, _, text in columns:
         if text:
             con.execute(f"COMMENT ON COLUMN {t.db}.{t.table_name}.{c} IS {_literal(text)}")
+
+
+def _source(con: duckdb.DuckDBPyConnection, t: StoredTable, paths: list[str],
+            catalog: str = "") -> str:
+    """The base table and the segments `paths` (relative to the store), by column name."""
+    source = f"FROM {catalog}{t.base}"
+    if paths:
+        root = store_root(con, t.db)
+        listed = ", ".join(_literal(str(root / p)) for p in paths)
+        source += f" UNION ALL BY NAME FROM read_parquet([{listed}], union_by_name = true)"
+    return source
 
 
 def append(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str,
@@ -212,6 +215,43 @@ def append(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id:
     if refresh:
         refresh_view(con, t)
     return rows
+
+
+def compact(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str) -> dict:
+    """Rewrite the live rows of `dataset`'s segments of `t` into one new segment, retire the
+    old segments (the view stops reading them; their files stay until `purge_retired`, since
+    an analyst's session opened before may still read them) and drop the tombstones that
+    only concerned them. Returns what it did."""
+    old = [p for (p,) in con.execute(
+        f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND dataset = ? "
+        "AND retired_at IS NULL ORDER BY path", [t.table_name, dataset]).fetchall()]
+    if not old:
+        return {"table": t.table_name, "dataset": dataset, "retired": 0, "rows": 0}
+    columns = ", ".join(f"CAST(u.{c} AS {typ}) AS {c}" for c, typ, _ in base_columns(con, t))
+    match = " AND ".join(f"d.{c} = u.{c}" for c in t.tombstone)
+    source = _source(con, t, old, catalog=f"{t.db}.")
+    rows = append(con, t, dataset, run_id,
+                  f"SELECT {columns} FROM ({source}) AS u "
+                  f"ANTI JOIN {t.db}.{t.deleted} AS d ON {match}", refresh=False)
+    con.execute(f"UPDATE {t.db}.meta.segments SET retired_at = ? WHERE table_name = ? "
+                "AND list_contains(?, path)", [datetime.now(), t.table_name, old])
+    deleted = con.execute(
+        f"DELETE FROM {t.db}.{t.deleted} AS d WHERE EXISTS (SELECT 1 FROM ({source}) AS u "
+        f"WHERE {match})").fetchone()[0]
+    refresh_view(con, t)
+    return {"table": t.table_name, "dataset": dataset, "retired": len(old), "rows": rows,
+            "tombstones_cleared": deleted}
+
+
+def purge_retired(con: duckdb.DuckDBPyConnection, db: str, retired_before: datetime) -> int:
+    """Delete the files of segments retired before `retired_before`, and their manifest rows."""
+    root = store_root(con, db)
+    gone = con.execute(f"SELECT path FROM {_db(db)}.meta.segments WHERE retired_at < ?",
+                       [retired_before]).fetchall()
+    for (path,) in gone:
+        (root / path).unlink(missing_ok=True)
+    con.execute(f"DELETE FROM {db}.meta.segments WHERE retired_at < ?", [retired_before])
+    return len(gone)
 
 
 def remove_orphans(con: duckdb.DuckDBPyConnection, db: str, older_than: datetime) -> list[Path]:

@@ -270,6 +270,13 @@ def test_a_run_killed_midway_leaves_the_published_warehouse_intact(tmp_path, pub
                         sources=["moh", "p01"])
     assert summary["files_loaded"] > 0
     assert not list(warehouse.parent.glob(".build-*"))
+    # Whatever segments the killed run wrote are gone: the stores hold exactly what the
+    # published manifests name.
+    for db in (warehouse, restricted):
+        store = db.with_name(f"{db.stem}.segments")
+        with duckdb.connect(str(db), read_only=True) as con:
+            named = {p for (p,) in con.execute("SELECT path FROM meta.segments").fetchall()}
+        assert {p.relative_to(store).as_posix() for p in store.rglob("*.parquet")} == named
 
 
 def test_a_failed_run_exits_1_and_publishes_only_its_failure(landing, published):

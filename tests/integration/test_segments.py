@@ -18,7 +18,6 @@ import pytest
 from flows import warehouse as wh_io
 from tests.factories import facility_row, visit_row
 from tests.integration.conftest import run_night
-from transforms.reference import load
 from transforms.warehouse_schema import CORE_TYPES, META_COLUMNS
 from validations.registry import DATASETS
 
@@ -239,3 +238,49 @@ def test_orphan_segments_of_a_killed_run_are_removed_by_the_next(tmp_path, store
     assert _manifest(restricted) == set(_segments(rs_store))
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert len(_visits(con)) == 4
+
+
+def _everything(warehouse: Path, restricted: Path) -> dict[str, list]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        out = {f"core.{ds}": con.execute(f"SELECT * FROM core.{ds} ORDER BY ALL").fetchall()
+               for ds in DATASETS}
+    with duckdb.connect(str(restricted), read_only=True) as con:
+        for table in ("raw.rows", "quarantine.rows"):
+            out[table] = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+    return out
+
+
+def test_compaction_rewrites_history_into_one_segment_and_keeps_every_row(tmp_path, stores):
+    warehouse, restricted, wh_store, rs_store = stores
+    landing = tmp_path / "landing"
+    _night(landing, D1, [_visit(n, f"{D1} 09:00:00", bad=n == 2) for n in (1, 2, 3)])
+    _night(landing, D2, [_visit(n, f"{D2} 09:00:00") for n in (2, 3, 4)])
+    _night(landing, D3, [_visit(n, f"{D3} 09:00:00") for n in (4, 5)])
+    for night in (D1, D2, D3):
+        run_night(landing, night, warehouse, restricted)
+    before = _everything(warehouse, restricted)
+    assert any(r[-3] is not None for r in before["quarantine.rows"])  # a resolved row
+    old_files = set(_segments(wh_store)) | {f"rs/{p}" for p in _segments(rs_store)}
+    analyst = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        done = wh_io.compact(warehouse, restricted, grace_hours=24, threads=1)
+        assert {(d["table"], d["dataset"]) for d in done if d["retired"]} >= {
+            ("core.visits", "visits"), ("raw.rows", "visits"), ("quarantine.rows", "visits")}
+        assert _everything(warehouse, restricted) == before
+        # The session opened before still reads its segments: retired, not yet deleted.
+        assert analyst.execute("SELECT count(*) FROM core.visits").fetchone()[0] == 5
+    finally:
+        analyst.close()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        live = con.execute("SELECT count(*) FROM meta.segments WHERE table_name = 'core.visits' "
+                           "AND retired_at IS NULL").fetchone()[0]
+        assert live == 1
+        assert con.execute("SELECT count(*) FROM store.core__visits__deleted").fetchone()[0] == 0
+    now = set(_segments(wh_store)) | {f"rs/{p}" for p in _segments(rs_store)}
+    assert old_files <= now
+    # Past the grace period the retired files go; what analysts see stays the same.
+    wh_io.compact(warehouse, restricted, grace_hours=0, threads=1)
+    now = set(_segments(wh_store)) | {f"rs/{p}" for p in _segments(rs_store)}
+    assert not old_files & now
+    assert _everything(warehouse, restricted) == before
+    assert _manifest(warehouse) == set(_segments(wh_store))
