@@ -1,5 +1,6 @@
-"""DuckDB shapes of a dataset: its scratch stage table, its core table (with the column
-descriptions as COMMENT ON), and the expressions that pseudonymise personal columns.
+"""DuckDB shapes of a dataset: its scratch stage table, the empty base table of its core
+view (with the column descriptions as COMMENT ON; `transforms.segments` builds the view),
+and the expressions that pseudonymise personal columns.
 Every identifier comes from the registry and passes `ident`."""
 
 from __future__ import annotations
