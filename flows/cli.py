@@ -1,4 +1,4 @@
-"""The `vnhealth` command: generate, run, report.
+"""The `vnhealth` command: generate, run, report, compact.
 
 Exit status of `run`: 0 when the run completed (quarantined rows and rejected files are
 data, not failure), 1 when the run failed (nothing was published), 2 for a usage error.
@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="the quarantine, for the feedback files (default: next to the warehouse)")
     rep.add_argument("--out", type=Path, required=True)
     rep.add_argument("--date", type=_date, help="run date (default: the latest)")
+    cp = sub.add_parser("compact", help="rewrite each dataset's history into one segment")
+    cp.add_argument("--warehouse", type=Path)
+    cp.add_argument("--restricted", type=Path)
+    cp.add_argument("--dataset", action="append", dest="datasets", metavar="X")
+    cp.add_argument("--grace-hours", type=float, default=24.0,
+                    help="delete segments retired longer ago than this (default 24)")
     return p
 
 
@@ -131,6 +137,24 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         for path in written:
             print(path)
+        return 0
+    if args.command == "compact":
+        from flows import warehouse as wh_io
+        from flows.settings import Settings
+
+        overrides = {k: v for k, v in (("warehouse", args.warehouse),
+                                       ("restricted", args.restricted)) if v}
+        s = Settings(**overrides)
+        try:
+            done = wh_io.compact(s.warehouse, s.restricted_path, datasets=args.datasets,
+                                 grace_hours=args.grace_hours,
+                                 memory_limit=s.duckdb_memory_limit, threads=s.duckdb_threads)
+        except (wh_io.WarehouseBusy, ValueError) as exc:
+            print(f"compact failed: {exc}", file=sys.stderr)
+            return 1
+        for step in done:
+            if step["retired"]:
+                print(json.dumps(step))
         return 0
     return 2
 

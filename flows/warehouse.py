@@ -6,6 +6,13 @@ database with the two copies attached as `wh` and `rs`), checkpoints, and then r
 each copy over its published file. A rename is atomic, so an analyst opening the
 warehouse read-only sees the previous night or the new one, never half of one; a crash
 before the rename leaves the published files as they were.
+
+The copies are small: the tables that grow with history (core, raw rows, quarantine) are
+views over immutable Parquet segments in a store folder next to each file
+(`transforms.segments`). A night writes its new segments straight into the store under
+names no published manifest uses yet, so they stay invisible until the rename; copying and
+publishing cost the size of the DuckDB files, not of the history. Segments that a killed
+run left behind (named by no published manifest) are deleted at the start of the next run.
 """
 
 from __future__ import annotations
@@ -18,11 +25,12 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from transforms import sqlfiles
+from transforms import segments, sqlfiles
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +79,17 @@ def build(
     *,
     memory_limit: str,
     threads: int,
+    views: bool = True,
 ) -> Iterator[Build]:
     """A private copy of both files, attached to a scratch connection. Call `publish` to
-    make the copies the published files; leaving the block without it discards them."""
+    make the copies the published files; leaving the block without it discards them.
+    `views=False` leaves the views of the restricted file as published (a build that only
+    records a line in `meta.runs`)."""
     # A run killed outright leaves its build folder; we hold the lock, so none is in use.
     for stale in warehouse.parent.glob(f".build-*-{warehouse.stem}"):
         log.warning("removing the build folder of an interrupted run: %s", stale)
         shutil.rmtree(stale, ignore_errors=True)
+    started = datetime.now()
     folder = warehouse.with_name(f".build-{run_id}-{warehouse.stem}")
     folder.mkdir(parents=True)
     try:
@@ -94,6 +106,13 @@ def build(
             sqlfiles.run(con, "ddl_warehouse")
             sqlfiles.run(con, "ddl_restricted")
             sqlfiles.run(con, "stg_scratch")
+            segments.install_stores(con, {"wh": segments.store_folder(warehouse),
+                                          "rs": segments.store_folder(restricted)})
+            for db in segments.DATABASES:  # the copies still hold the published manifests
+                segments.remove_orphans(con, db, older_than=started)
+            if views:
+                segments.ensure(con, segments.RAW)
+                segments.ensure(con, segments.QUARANTINE)
             yield Build(con, folder, warehouse, restricted)
         finally:
             with contextlib.suppress(duckdb.Error):
@@ -126,7 +145,8 @@ def record_failed_run(warehouse: Path, restricted: Path, *, run_id: str, run_dat
     from datetime import datetime
 
     try:
-        with build(warehouse, restricted, f"{run_id}-failed", memory_limit="1GB", threads=1) as b:
+        with build(warehouse, restricted, f"{run_id}-failed", memory_limit="1GB", threads=1,
+                   views=False) as b:
             b.con.execute(
                 "INSERT INTO wh.meta.runs (run_id, run_date, started_at, finished_at, status, "
                 "error, sources, datasets) VALUES (?, ?, ?, ?, 'failed', ?, ?, ?)",
@@ -134,6 +154,36 @@ def record_failed_run(warehouse: Path, restricted: Path, *, run_id: str, run_dat
             publish(b)
     except Exception:  # noqa: BLE001 - recording is best effort
         log.exception("could not record the failed run %s in %s", run_id, warehouse)
+
+
+def compact(warehouse: Path, restricted: Path, *, datasets: list[str] | None = None,
+            grace_hours: float = 24.0, memory_limit: str = "4GB", threads: int = 2) -> list[dict]:
+    """Rewrite each dataset's live rows of core, raw and quarantine into one segment and
+    clear its tombstones, published like a night (build aside, rename). Segments retired
+    more than `grace_hours` ago are deleted: a session opened before a compaction keeps
+    reading the segments its view names until then."""
+    import uuid
+    from datetime import timedelta
+
+    from validations.registry import DATASETS
+
+    run_id = f"compact-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    names = [sqlfiles.ident(d, DATASETS) for d in (datasets or DATASETS)]
+    done = []
+    with lock(warehouse), build(warehouse, restricted, run_id, memory_limit=memory_limit,
+                                threads=threads) as b:
+        cutoff = datetime.now() - timedelta(hours=grace_hours)
+        purged = {db: segments.purge_retired(b.con, db, cutoff) for db in segments.DATABASES}
+        for name in names:
+            for table in (segments.core(name), segments.RAW, segments.QUARANTINE):
+                if table.schema == "core" and not b.con.execute(
+                        "SELECT count(*) FROM duckdb_views() WHERE database_name = 'wh' "
+                        "AND schema_name = 'core' AND view_name = ?", [name]).fetchone()[0]:
+                    continue
+                done.append(segments.compact(b.con, table, name, run_id))
+        publish(b)
+    log.info("compacted %s; deleted retired segments: %s", run_id, purged)
+    return done
 
 
 def install_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:

@@ -270,6 +270,29 @@ def _line(label: str, results: list[dict], rows: int | None = None) -> str:
     return text
 
 
+def _publish_cost(folder: Path) -> dict:
+    """Sizes of a warehouse folder, and the time of `build` + `publish` of an empty night
+    into it (the copy, attach, DDL and views, checkpoint and rename: the part of a night
+    that grows with history when history is copied)."""
+    from flows import warehouse as wh_io
+
+    wh, rs = folder / "warehouse.duckdb", folder / "restricted.duckdb"
+    out = {"duckdb_bytes": wh.stat().st_size + rs.stat().st_size,
+           "segment_bytes": sum(p.stat().st_size for p in folder.glob("*.segments/**/*.parquet")),
+           "segments": sum(1 for _ in folder.glob("*.segments/**/*.parquet"))}
+    start = time.perf_counter()
+    with wh_io.build(wh, rs, f"bench-{time.time_ns()}", memory_limit="1GB", threads=1) as b:
+        wh_io.publish(b)
+    out["publish_seconds"] = time.perf_counter() - start
+    return out
+
+
+def _history_line(n: dict) -> str:
+    return (f"after night {n['night']:>2}: night {n['seconds']:6.1f} s, build+publish "
+            f"{n['publish_seconds']:5.2f} s, DuckDB files {n['duckdb_bytes'] / 2**20:6.1f} MiB, "
+            f"segments {n['segment_bytes'] / 2**20:7.1f} MiB in {n['segments']} files")
+
+
 def run(args: argparse.Namespace) -> None:
     work = Path(args.work or tempfile.mkdtemp(prefix="vnhealth-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -335,15 +358,21 @@ def run(args: argparse.Namespace) -> None:
                 if not (hist / d).exists():
                     bench.generate(hist, d, hist_rows, args.seed)
             empty, full = [], []
-            sizes = []
+            sizes, per_night = [], []
             for _ in range(args.repeats):
                 empty.append(bench.night(hist, run_date))
                 folder = bench._fresh("history")
-                for d in dates:
-                    bench.night(hist, d, folder)
+                for k, d in enumerate(dates, start=1):
+                    result = bench.night(hist, d, folder)
+                    per_night.append({"night": k, "seconds": result["seconds"],
+                                      **_publish_cost(folder)})
+                    print(_history_line(per_night[-1]), flush=True)
                 size = sum(p.stat().st_size for p in folder.glob("*.duckdb"))
                 sizes.append(size)
                 full.append(bench.night(hist, run_date, folder))
+                per_night.append({"night": len(dates) + 1, "seconds": full[-1]["seconds"],
+                                  **_publish_cost(folder)})
+                print(_history_line(per_night[-1]), flush=True)
                 shutil.rmtree(folder, ignore_errors=True)
             print(_line("night into an empty warehouse", empty))
             print(_line(f"night after {args.history} earlier nights", full))
@@ -353,7 +382,7 @@ def run(args: argparse.Namespace) -> None:
             print(f"warehouse + restricted before that night: {before_mib:,.0f} MiB; "
                   f"publish growth: {growth:.2f}x ({extra:+.1f} s)")
             report.update(history=args.history, history_rows=hist_rows, history_empty=empty,
-                          history_full=full, history_bytes=sizes)
+                          history_full=full, history_bytes=sizes, history_nights=per_night)
     finally:
         server.stop()
         (work / "report.json").write_text(json.dumps(report, indent=2, default=str))

@@ -1,5 +1,7 @@
 """Finish a dataset for the night in SQL: set rules (unique key, references), the split
-into quarantine and core, the upsert by key, and what each file contributed."""
+into quarantine and core, the upsert by key, and what each file contributed. Core, the
+quarantine and the raw rows are views over segments (`transforms.segments`): the night
+adds tombstones and writes its rows as new segments."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from transforms import sqlfiles
+from transforms import segments, sqlfiles
 from transforms.warehouse_schema import (
     core_table_sql,
     key_join,
@@ -33,8 +35,10 @@ class FileOutcome:
 
 
 def ensure_core_table(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
+    """The view `wh.core.<dataset>` over its segments, with its base and tombstone tables."""
     for statement in core_table_sql(ds):
         con.execute(statement)
+    segments.ensure(con, segments.core(sqlfiles.ident(ds.id, DATASETS)))
 
 
 def apply_set_rules(con: duckdb.DuckDBPyConnection, ds: Dataset, run_date: date) -> None:
@@ -73,11 +77,15 @@ def finish_dataset(
     apply_set_rules(con, ds, run_date)
     params = {"dataset": ds.id, "run_id": run_id, "run_date": run_date, "loaded_at": loaded_at}
     sqlfiles.run(con, "int_row_outcome", params)
-    sqlfiles.run(
-        con, "int_upsert_core", params, dataset=ds.id, key=key_list(ds),
-        key_join=key_join(ds), columns=key_list_all(ds), select_columns=select_core_columns(ds),
-    )
-    sqlfiles.run(con, "int_quarantine", params, dataset=ds.id, key_text=key_text(ds))
+    dataset = sqlfiles.ident(ds.id, DATASETS)
+    sqlfiles.run(con, "int_upsert_core", params, dataset=dataset, key=key_list(ds),
+                 key_join=key_join(ds))
+    _append(con, segments.core(dataset), dataset, run_id, params, "int_upsert_core_rows",
+            dataset=dataset, key_join=key_join(ds), select_columns=select_core_columns(ds))
+    sqlfiles.run(con, "int_quarantine", params)
+    _append(con, segments.QUARANTINE, dataset, run_id, params, "int_quarantine_rows",
+            dataset=dataset, key_text=key_text(ds))
+    _append(con, segments.RAW, dataset, run_id, params, "int_raw_rows")
     province = next((c.name for c in ds.columns if c.type == "province"), None)
     sqlfiles.run(con, "int_file_stats", params, dataset=ds.id,
                  required_count=str(len(ds.required_columns)),
@@ -94,5 +102,10 @@ def finish_dataset(
     return [FileOutcome(fid, n, ok, n - ok) for fid, n, ok in rows]
 
 
-def key_list_all(ds: Dataset) -> str:
-    return ", ".join(sqlfiles.ident(c, ds.column_names) for c in ds.column_names)
+def _append(con: duckdb.DuckDBPyConnection, table: segments.StoredTable, segment_of: str,
+            run_id: str, params: dict, name: str, **identifiers: str) -> int:
+    """Write the rows of the one SELECT of `sql/<name>.sql` as tonight's segment of `table`."""
+    (query,) = sqlfiles.statements(name, **identifiers)
+    used = set(sqlfiles.params_of(query))
+    return segments.append(con, table, segment_of, run_id, query,
+                           {k: v for k, v in params.items() if k in used})

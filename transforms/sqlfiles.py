@@ -36,6 +36,11 @@ def statements(name: str, **identifiers: str) -> list[str]:
     return [s.strip() for s in _STATEMENT_END.split(text) if s.strip() and not _only_comments(s)]
 
 
+def params_of(statement: str) -> list[str]:
+    """The `$name` parameters a statement uses."""
+    return _PARAM.findall(statement)
+
+
 def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, **identifiers):
     """Execute every statement of `sql/<name>.sql`, binding the parameters each one uses."""
     params = params or {}

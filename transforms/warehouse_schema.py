@@ -1,5 +1,6 @@
-"""DuckDB shapes of a dataset: its scratch stage table, its core table (with the column
-descriptions as COMMENT ON), and the expressions that pseudonymise personal columns.
+"""DuckDB shapes of a dataset: its scratch stage table, the empty base table of its core
+view (with the column descriptions as COMMENT ON; `transforms.segments` builds the view),
+and the expressions that pseudonymise personal columns.
 Every identifier comes from the registry and passes `ident`."""
 
 from __future__ import annotations
@@ -43,14 +44,17 @@ def stage_table_sql(ds: Dataset) -> str:
 
 
 def core_table_sql(ds: Dataset) -> list[str]:
-    """Create the core table if needed, add columns a newer description has, and comment."""
-    table = f"wh.core.{_table(ds)}"
+    """Create the empty typed base table of the view `core.<dataset>` if needed (see
+    `transforms.segments`), add columns a newer description has, and comment it: the view
+    takes its types and comments from it."""
+    table = f"wh.store.core__{_table(ds)}"
     cols = [(c.name, CORE_TYPES.get(c.type, "VARCHAR"), _comment(c)) for c in ds.columns]
     all_cols = [*cols, *META_COLUMNS]
     out = [
+        "CREATE SCHEMA IF NOT EXISTS wh.store",
         f"CREATE TABLE IF NOT EXISTS {table} ("
         + ", ".join(f"{name} {typ}" for name, typ, _ in all_cols)
-        + ")"
+        + ")",
     ]
     out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {n} {t}" for n, t, _ in all_cols]
     out.append(
@@ -74,16 +78,20 @@ def pseudonym_sql(expr: str) -> str:
 
 
 def select_core_columns(ds: Dataset, alias: str = "t") -> str:
-    """Stage-to-core expressions: personal ids pseudonymised, withheld columns NULL."""
+    """Stage-to-core expressions, each named as its column: personal ids pseudonymised,
+    withheld columns NULL."""
     out = []
     for col in ds.columns:
-        ref = f"{alias}.{_name(ds, col.name)}"
+        name = _name(ds, col.name)
+        ref = f"{alias}.{name}"
+        typ = CORE_TYPES.get(col.type, "VARCHAR")
         if col.pii == "pseudonymise":
-            out.append(f"CASE WHEN {ref} IS NULL THEN NULL ELSE {pseudonym_sql(ref)} END")
+            expr = f"CASE WHEN {ref} IS NULL THEN NULL ELSE {pseudonym_sql(ref)} END"
         elif col.pii == "withhold":
-            out.append("NULL")
+            expr = f"NULL::{typ}"
         else:
-            out.append(f"{ref}::{CORE_TYPES.get(col.type, 'VARCHAR')}")
+            expr = f"{ref}::{typ}"
+        out.append(f"{expr} AS {name}")
     return ", ".join(out)
 
 

@@ -47,10 +47,12 @@ def first_night(landing, tmp_path_factory):
 
 @pytest.fixture
 def published(first_night, tmp_path):
-    """A private copy of the first night's published files, for tests that run again."""
+    """A private copy of the first night's published files and their segment stores, for
+    tests that run again."""
     summary, folder = first_night
-    for name in ("warehouse.duckdb", "restricted.duckdb"):
-        shutil.copyfile(folder / name, tmp_path / name)
+    for name in ("warehouse", "restricted"):
+        shutil.copyfile(folder / f"{name}.duckdb", tmp_path / f"{name}.duckdb")
+        shutil.copytree(folder / f"{name}.segments", tmp_path / f"{name}.segments")
     return summary, tmp_path / "warehouse.duckdb", tmp_path / "restricted.duckdb"
 
 
@@ -58,10 +60,14 @@ def _snapshot(warehouse: Path) -> dict[str, str]:
     """A digest of what analysts see, leaving out the columns that name the run."""
     out = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        # core.<dataset> are views over segments; the others are tables.
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() "
-            "WHERE schema_name IN ('core', 'progress', 'dq') AND table_name <> 'rule_results'"
+            "WHERE schema_name IN ('core', 'progress', 'dq') AND table_name <> 'rule_results' "
+            "UNION ALL SELECT schema_name, view_name FROM duckdb_views() "
+            "WHERE schema_name = 'core' AND NOT internal ORDER BY ALL"
         ).fetchall()
+        assert sum(schema == "core" for schema, _ in tables) == len(DATASETS)
         for schema, table in tables:
             rows = con.execute(
                 f"SELECT * EXCLUDE (_run_id, _loaded_at) FROM {schema}.{table} ORDER BY ALL"
@@ -264,6 +270,13 @@ def test_a_run_killed_midway_leaves_the_published_warehouse_intact(tmp_path, pub
                         sources=["moh", "p01"])
     assert summary["files_loaded"] > 0
     assert not list(warehouse.parent.glob(".build-*"))
+    # Whatever segments the killed run wrote are gone: the stores hold exactly what the
+    # published manifests name.
+    for db in (warehouse, restricted):
+        store = db.with_name(f"{db.stem}.segments")
+        with duckdb.connect(str(db), read_only=True) as con:
+            named = {p for (p,) in con.execute("SELECT path FROM meta.segments").fetchall()}
+        assert {p.relative_to(store).as_posix() for p in store.rglob("*.parquet")} == named
 
 
 def test_a_failed_run_exits_1_and_publishes_only_its_failure(landing, published):

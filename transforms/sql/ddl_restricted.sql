@@ -1,8 +1,12 @@
 -- The engineers' file (attached as `rs`): raw rows and the quarantine, with personal data.
+-- Both grow with history, so they are views over Parquet segments (transforms/segments.py):
+-- these are their empty typed base tables, tombstones and the segment manifest.
 CREATE SCHEMA IF NOT EXISTS rs.raw;
 CREATE SCHEMA IF NOT EXISTS rs.quarantine;
+CREATE SCHEMA IF NOT EXISTS rs.store;
+CREATE SCHEMA IF NOT EXISTS rs.meta;
 
-CREATE TABLE IF NOT EXISTS rs.raw.rows (
+CREATE TABLE IF NOT EXISTS rs.store.raw__rows (
     run_id VARCHAR NOT NULL,
     dataset VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL,
@@ -10,7 +14,7 @@ CREATE TABLE IF NOT EXISTS rs.raw.rows (
     raw JSON NOT NULL                 -- the row as delivered, with the file's own headers
 );
 
-CREATE TABLE IF NOT EXISTS rs.quarantine.rows (
+CREATE TABLE IF NOT EXISTS rs.store.quarantine__rows (
     run_id VARCHAR NOT NULL,
     run_date DATE NOT NULL,
     dataset VARCHAR NOT NULL,
@@ -23,4 +27,16 @@ CREATE TABLE IF NOT EXISTS rs.quarantine.rows (
     severity VARCHAR NOT NULL,
     message VARCHAR NOT NULL,         -- Vietnamese | English
     raw JSON NOT NULL
+);
+
+-- Segments of raw.rows and quarantine.rows (paths relative to restricted.segments/).
+CREATE TABLE IF NOT EXISTS rs.meta.segments (
+    table_name VARCHAR NOT NULL,      -- raw.rows, quarantine.rows
+    dataset VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,          -- the run that wrote it
+    path VARCHAR PRIMARY KEY,         -- <schema>/<dataset>/<run_id>.parquet
+    rows BIGINT NOT NULL,
+    bytes BIGINT,
+    written_at TIMESTAMP NOT NULL,
+    retired_at TIMESTAMP              -- no longer read by the view (compaction)
 );

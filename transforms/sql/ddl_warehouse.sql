@@ -1,8 +1,21 @@
--- The analysts' warehouse (attached as `wh`). Core tables are created per dataset from the registry.
+-- The analysts' warehouse (attached as `wh`). Core views are created per dataset from the registry.
 CREATE SCHEMA IF NOT EXISTS wh.core;
 CREATE SCHEMA IF NOT EXISTS wh.meta;
 CREATE SCHEMA IF NOT EXISTS wh.dq;
 CREATE SCHEMA IF NOT EXISTS wh.progress;
+CREATE SCHEMA IF NOT EXISTS wh.store;
+
+-- Segments of the core views (paths relative to warehouse.segments/): see transforms/segments.py.
+CREATE TABLE IF NOT EXISTS wh.meta.segments (
+    table_name VARCHAR NOT NULL,      -- core.<dataset>
+    dataset VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,          -- the run that wrote it
+    path VARCHAR PRIMARY KEY,         -- core/<dataset>/<run_id>.parquet
+    rows BIGINT NOT NULL,
+    bytes BIGINT,
+    written_at TIMESTAMP NOT NULL,
+    retired_at TIMESTAMP              -- no longer read by the view (compaction)
+);
 
 CREATE TABLE IF NOT EXISTS wh.meta.runs (
     run_id VARCHAR PRIMARY KEY,

@@ -1,35 +1,11 @@
--- Rows with an error go to the quarantine, once per rule they failed, with the raw row.
--- A re-delivered file replaces what its earlier version put there. Identifiers: {dataset}, {key_text}.
-DELETE FROM rs.quarantine.rows
+-- A re-delivered file replaces what its earlier version put in the quarantine and the raw
+-- rows: a tombstone per (run, file) hides them (their segments are never modified).
+INSERT INTO rs.store.quarantine__rows__deleted (run_id, source_file)
+SELECT DISTINCT run_id, source_file
+FROM rs.quarantine.rows
 WHERE source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset);
 
-INSERT INTO rs.quarantine.rows BY NAME
-WITH rejected AS (
-    SELECT s._file_id, s._row, w._raw, {key_text} AS record_key
-    FROM stg_{dataset} AS s
-    JOIN stg_raw AS w USING (_file_id, _row)
-    JOIN int_outcome AS o USING (_file_id, _row)
-    WHERE o.has_error
-),
-
-final AS (
-    SELECT $run_id AS run_id, $run_date AS run_date, $dataset AS dataset, f.source
-         , f.source_file, x._row AS row_number, x.record_key, r.rule_id, r.criterion
-         , r.severity, r.description_vi || ' | ' || r.description_en AS message, x._raw AS raw
-    FROM rejected AS x
-    JOIN stg_files AS f USING (_file_id)
-    JOIN stg_failures AS fl
-      ON fl.dataset = $dataset AND fl._file_id = x._file_id AND fl._row = x._row
-    JOIN stg_rules AS r ON r.rule_id = fl.rule_id
-)
-
-SELECT * FROM final ORDER BY source_file, row_number, rule_id;
-
-DELETE FROM rs.raw.rows
+INSERT INTO rs.store.raw__rows__deleted (run_id, source_file)
+SELECT DISTINCT run_id, source_file
+FROM rs.raw.rows
 WHERE source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset);
-
-INSERT INTO rs.raw.rows
-SELECT $run_id, $dataset, f.source_file, w._row, w._raw
-FROM stg_raw AS w
-JOIN stg_files AS f USING (_file_id)
-WHERE f.dataset = $dataset;

@@ -1,6 +1,7 @@
 -- Load a dataset's accepted rows into core: per key the newest updated_at wins, and on
--- equal stamps the later delivery. Identifiers: {dataset}, {key}, {key_join}, {columns},
--- {select_columns} (pseudonymised or withheld where the registry says so).
+-- equal stamps the later delivery. Core is a view over immutable segments (see
+-- transforms/segments.py): rows leave it by a tombstone, tonight's rows arrive as a new
+-- segment (int_upsert_core_rows). Identifiers: {dataset}, {key}, {key_join}.
 CREATE OR REPLACE TEMP TABLE int_tonight AS
 WITH accepted AS (
     SELECT s.*, coalesce(o.warnings, []) AS _warnings, f.source_file
@@ -21,15 +22,13 @@ SELECT * FROM final;
 
 -- A file delivered again (same landing path, new content: a corrected re-delivery, or a
 -- re-run of that night) replaces exactly what its earlier version contributed.
-DELETE FROM wh.core.{dataset}
+INSERT INTO wh.store.core__{dataset}__deleted (_run_id, _source_file, _source_row)
+SELECT _run_id, _source_file, _source_row
+FROM wh.core.{dataset}
 WHERE _source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset);
 
-DELETE FROM wh.core.{dataset} AS c
-USING int_tonight AS t
-WHERE {key_join} AND c.updated_at <= t.updated_at;
-
-INSERT INTO wh.core.{dataset} ({columns}, _source_file, _source_row, _run_id, _loaded_at, _warnings)
-SELECT {select_columns}, t.source_file, t._row, $run_id, $loaded_at, t._warnings
-FROM int_tonight AS t
-CROSS JOIN stg_key AS k
-WHERE NOT EXISTS (SELECT 1 FROM wh.core.{dataset} AS c WHERE {key_join});
+-- A current record that tonight's winner of its key is at least as new as.
+INSERT INTO wh.store.core__{dataset}__deleted (_run_id, _source_file, _source_row)
+SELECT c._run_id, c._source_file, c._source_row
+FROM wh.core.{dataset} AS c
+WHERE EXISTS (SELECT 1 FROM int_tonight AS t WHERE {key_join} AND c.updated_at <= t.updated_at);

@@ -7,11 +7,9 @@ ALTER TABLE wh.progress.province_scorecard ADD COLUMN IF NOT EXISTS delta_1d DOU
 ALTER TABLE wh.progress.province_scorecard ADD COLUMN IF NOT EXISTS delta_7d DOUBLE;
 ALTER TABLE wh.progress.province_scorecard ADD COLUMN IF NOT EXISTS delta_30d DOUBLE;
 
--- When a quarantined record later loads cleanly (same dataset and key in core, loaded by a
--- run that started after the quarantining run).
-ALTER TABLE rs.quarantine.rows ADD COLUMN IF NOT EXISTS resolved_at TIMESTAMP;
-ALTER TABLE rs.quarantine.rows ADD COLUMN IF NOT EXISTS resolved_by_run VARCHAR;
-ALTER TABLE rs.quarantine.rows ADD COLUMN IF NOT EXISTS resolved_on DATE;
+-- When a quarantined record later loads cleanly: rs.store.quarantine__rows__resolved,
+-- joined into the view quarantine.rows as resolved_at, resolved_by_run, resolved_on
+-- (created with the view, transforms/segments.py).
 
 -- The targets in force (data/config/targets.csv), replaced every night.
 CREATE TABLE IF NOT EXISTS wh.progress.targets (

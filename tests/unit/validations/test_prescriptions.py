@@ -12,7 +12,7 @@ import pytest
 from tests.factories import failures
 from tests.factories_registry import prescription_row
 from transforms import loading, sqlfiles
-from transforms.warehouse_schema import core_table_sql, stage_table_sql
+from transforms.warehouse_schema import stage_table_sql
 from validations.registry import DATASETS
 
 BROKEN = [
@@ -83,17 +83,18 @@ def _set_rule_failures(staged: list[dict]) -> list[set[str]]:
     """Stage `staged` prescriptions against a tiny warehouse and run the set rules."""
     con = duckdb.connect()
     con.execute("ATTACH ':memory:' AS wh")
-    con.execute("CREATE SCHEMA wh.core")
+    sqlfiles.run(con, "ddl_warehouse")
     sqlfiles.run(con, "stg_scratch")
     for name in ("facilities", "practitioners", "drugs", "prescriptions"):
-        for statement in core_table_sql(DATASETS[name]):
-            con.execute(statement)
+        loading.ensure_core_table(con, DATASETS[name])
     con.execute(stage_table_sql(DATASETS["prescriptions"]))
-    con.executemany("INSERT INTO wh.core.facilities (facility_code) VALUES (?)",
+    # core.<dataset> is a view over segments and its empty base table: rows in the base
+    # table are what the view shows, without writing Parquet for a unit test.
+    con.executemany("INSERT INTO wh.store.core__facilities (facility_code) VALUES (?)",
                     [[f] for f in FACILITIES])
-    con.executemany("INSERT INTO wh.core.practitioners (license_no, status) VALUES (?, ?)",
+    con.executemany("INSERT INTO wh.store.core__practitioners (license_no, status) VALUES (?, ?)",
                     [list(x) for x in LICENCES])
-    con.executemany("INSERT INTO wh.core.drugs (registration_no, valid_until) VALUES (?, ?)",
+    con.executemany("INSERT INTO wh.store.core__drugs (registration_no, valid_until) VALUES (?, ?)",
                     [list(x) for x in REGISTRATIONS])
     for i, row in enumerate(staged, start=1):
         con.execute(
