@@ -229,9 +229,17 @@ def _on_failure(flow, flow_run, state) -> None:
         params.get("run_date") or "<date>")
 
 
-# The task runner is chosen from the environment when the module is imported (a deployment's
-# worker); the CLI and tests choose theirs with `nightly.with_options(task_runner=...)`.
-@flow(name="vnhealth-nightly", on_failure=[_on_failure], task_runner=make_task_runner())
+class SettingsTaskRunner(ThreadPoolTaskRunner):
+    """The flow's default task runner: at the start of each flow run (Prefect duplicates the
+    flow's runner for every run), the one the settings ask for. A deployment or `serve`
+    chooses it with `VNHEALTH_TASK_RUNNER` and friends in its environment; the CLI and tests
+    may pass their own with `nightly.with_options(task_runner=...)`."""
+
+    def duplicate(self) -> TaskRunner:
+        return make_task_runner(Settings())
+
+
+@flow(name="vnhealth-nightly", on_failure=[_on_failure], task_runner=SettingsTaskRunner())
 def nightly(
     run_date: date | None = None,
     landing: str | None = None,

@@ -10,7 +10,6 @@ import duckdb
 import pytest
 
 from flows.nightly import make_task_runner, nightly
-from flows.settings import Settings
 from tests.conftest import RUN_DATE
 from tests.integration.test_nightly import _snapshot
 from transforms.generate.night import NightSpec, generate
@@ -38,9 +37,11 @@ def test_a_night_staged_on_dask_publishes_the_same_warehouse(tmp_path, monkeypat
     # Many bundles per dataset and small batches: the cut must not change any result.
     monkeypatch.setenv("VNHEALTH_STAGE_BUNDLE_BYTES", "100000")
     monkeypatch.setenv("VNHEALTH_BATCH_ROWS", "700")
-    runner = make_task_runner(Settings(task_runner="dask", dask_workers=2))
-    second = nightly.with_options(task_runner=runner)(
-        warehouse=str(b), restricted=str(b.with_name("restricted.duckdb")), **params)
+    # As a deployment chooses it: from the environment, when the flow run starts.
+    monkeypatch.setenv("VNHEALTH_TASK_RUNNER", "dask")
+    monkeypatch.setenv("VNHEALTH_DASK_WORKERS", "2")
+    second = nightly(warehouse=str(b), restricted=str(b.with_name("restricted.duckdb")),
+                     **params)
 
     assert first["files_loaded"] > 0 and first["files_rejected"] > 0
     for field in ("files", "files_loaded", "files_rejected", "files_duplicate", "rows_in",
@@ -50,6 +51,20 @@ def test_a_night_staged_on_dask_publishes_the_same_warehouse(tmp_path, monkeypat
     assert any(t.startswith("core.") for t in snap_a)
     assert {t for t in snap_a if snap_a[t] != snap_b.get(t)} == set()
     assert _run_specific(a) == _run_specific(b)
+
+
+def test_the_runner_follows_the_settings(monkeypatch):
+    from prefect.task_runners import ThreadPoolTaskRunner
+    from prefect_dask import DaskTaskRunner
+
+    monkeypatch.setenv("VNHEALTH_STAGE_WORKERS", "3")
+    runner = nightly.task_runner.duplicate()
+    assert isinstance(runner, ThreadPoolTaskRunner) and runner._max_workers == 3
+    monkeypatch.setenv("VNHEALTH_TASK_RUNNER", "dask")
+    monkeypatch.setenv("VNHEALTH_DASK_ADDRESS", "tcp://10.0.0.1:8786")
+    runner = nightly.task_runner.duplicate()
+    assert isinstance(runner, DaskTaskRunner) and runner.address == "tcp://10.0.0.1:8786"
+    assert isinstance(make_task_runner(), DaskTaskRunner)
 
 
 @pytest.mark.parametrize("budget, sizes, expected", [
