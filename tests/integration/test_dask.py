@@ -7,7 +7,6 @@ import hashlib
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from flows.nightly import make_task_runner, nightly
 from tests.conftest import RUN_DATE
@@ -65,17 +64,3 @@ def test_the_runner_follows_the_settings(monkeypatch):
     runner = nightly.task_runner.duplicate()
     assert isinstance(runner, DaskTaskRunner) and runner.address == "tcp://10.0.0.1:8786"
     assert isinstance(make_task_runner(), DaskTaskRunner)
-
-
-@pytest.mark.parametrize("budget, sizes, expected", [
-    (100, [10, 20, 30], [[10, 20, 30]]),
-    (25, [10, 20, 30, 5], [[10], [20], [30], [5]]),
-    (30, [10, 20, 100, 5, 5], [[10, 20], [100], [5, 5]]),
-])
-def test_bundles_keep_delivery_order_within_the_budget(budget, sizes, expected):
-    from transforms.stage import StageFile, make_bundles
-
-    files = [StageFile(i, f"/x/{i}.csv", "csv", f"{i}.csv", n) for i, n in enumerate(sizes, 1)]
-    bundles = make_bundles("ds", files, budget)
-    assert [[f.bytes for f in b.files] for b in bundles] == expected
-    assert [b.index for b in bundles] == list(range(1, len(expected) + 1))
