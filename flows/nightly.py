@@ -307,8 +307,9 @@ def _build_night(b: wh_io.Build, s: Settings, key: bytes, run_id: str, run_date:
         # A file whose content was loaded before is a duplicate.
         earlier = con.execute(
             "SELECT source_file, run_id FROM wh.meta.files WHERE sha256 = ? "
-            "AND status = 'loaded' ORDER BY processed_at LIMIT 1", [sha]).fetchone()
+            "AND status = 'loaded' ORDER BY processed_at LIMIT 1", [sha]).fetchall()
         if earlier:
+            earlier = earlier[0]
             rec.status, rec.duplicate_of = "duplicate", earlier[0]
             reason = Reason.duplicate(earlier[1])
             rec.error, rec.error_code = str(reason), reason.code

@@ -117,6 +117,7 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
     results: list[FileResult] = []
     con = duckdb.connect(config={"memory_limit": params.duckdb_memory_limit, "threads": 1})
     try:
+        con.execute("SET temp_directory = ?", [str(out / f".spill-{bundle.name}")])
         sqlfiles.run(con, "stg_scratch")
         ingest.ensure_stage_table(con, ds)
         stager = ingest.DatasetStager(con, ds, RowValidator(ds, ctx), ref, params.limits)
