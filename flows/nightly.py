@@ -164,6 +164,78 @@ def build_progress(night: Night) -> None:
     trends.build_trends(night.con, night.run_date, run_id=night.run_id)
 
 
+def _files_to_stage(con: duckdb.DuckDBPyConnection, files: list[LandingFile],
+                    records: list[FileRecord]) -> dict[str, list[int]]:
+    """Checksum the usable files and set aside the unregistered and the duplicates. Returns
+    per dataset the indexes (into `files`) of the files to stage, in delivery order."""
+    to_hash = [i for i, lf in enumerate(files) if not lf.rejection]
+    hashes = checksums([files[i].path for i in to_hash]) if to_hash else []
+    by_dataset: dict[str, list[int]] = {}
+    for i, sha in zip(to_hash, hashes, strict=True):
+        lf, rec = files[i], records[i]
+        rec.sha256 = sha
+        if lf.dataset not in DATASETS:
+            rec.reject(Reason.not_registered(lf.dataset))
+            continue
+        # A file whose content was loaded before is a duplicate.
+        earlier = con.execute(
+            "SELECT source_file, run_id FROM wh.meta.files WHERE sha256 = ? "
+            "AND status = 'loaded' ORDER BY processed_at LIMIT 1", [sha]).fetchall()
+        if earlier:
+            (source_file, run_id), = earlier
+            rec.status, rec.duplicate_of = "duplicate", source_file
+            reason = Reason.duplicate(run_id)
+            rec.error, rec.error_code = str(reason), reason.code
+            continue
+        by_dataset.setdefault(lf.dataset, []).append(i)
+    return by_dataset
+
+
+def _stage_and_finish(night: Night, b: wh_io.Build, files: list[LandingFile],
+                      records: list[FileRecord], by_dataset: dict[str, list[int]]) -> None:
+    """Submit every bundle of every dataset at once (staging does not read the warehouse),
+    then per dataset in dependency order: wait for its bundles, load them and finish it.
+    Fills in the files' records. A file's id is its position in `files`, from 1."""
+    s, logger = night.settings, get_run_logger()
+    order = load_order(by_dataset)
+    stage_root = Path(s.stage_dir) / night.run_id if s.stage_dir else b.folder / "stage"
+    try:
+        params = _stage_params(s, night.run_date)
+        futures = {
+            ds_id: [stage_bundle.submit(bundle, params, str(stage_root / ds_id))
+                    for bundle in stage.make_bundles(
+                        ds_id, [_stage_file(i + 1, files[i]) for i in by_dataset[ds_id]],
+                        s.stage_bundle_bytes)]
+            for ds_id in order
+        }
+        for ds_id in order:
+            staged = [f.result() for f in futures[ds_id]]
+            results = {fr.file_id: fr for br in staged for fr in br.files}
+            stg_files = []
+            for i in by_dataset[ds_id]:
+                lf, rec, fr = files[i], records[i], results[i + 1]
+                if fr.rejection:
+                    rec.reject(fr.rejection)
+                    logger.warning("rejected %s: %s", lf.source_file, fr.rejection.en)
+                    continue
+                rec.rows_in = fr.rows_in
+                rec.notes += fr.notes
+                stg_files.append((i + 1, lf.source_file, lf.source_current, lf.province_code,
+                                  ds_id, rec.sha256))
+            outcomes = {o.file_id: o for o in finish_dataset(quote(night), ds_id, quote(staged),
+                                                              quote(stg_files))}
+            for i in by_dataset[ds_id]:
+                rec = records[i]
+                if rec.status == "loaded":
+                    o = outcomes.get(i + 1)
+                    rec.rows_loaded = o.rows_loaded if o else 0
+                    rec.rows_quarantined = o.rows_quarantined if o else 0
+                    assert rec.rows_in == rec.rows_loaded + rec.rows_quarantined, rec
+    finally:
+        if s.stage_dir:
+            shutil.rmtree(stage_root, ignore_errors=True)
+
+
 def _stage_file(file_id: int, lf: LandingFile) -> stage.StageFile:
     return stage.StageFile(file_id=file_id, path=str(lf.path.resolve()), ext=lf.ext or "",
                            source_file=lf.source_file, bytes=lf.size)
@@ -289,70 +361,13 @@ def _build_night(b: wh_io.Build, s: Settings, key: bytes, run_id: str, run_date:
         loading.ensure_core_table(con, ds)
         ingest.ensure_stage_table(con, ds)
     night = quote(Night(con, s, ref, run_id, run_date, started_at))
-    logger = get_run_logger()
     files = discover_files(night, sources, datasets)
     records = [_record(lf, run_date, s.delivery_cutoff_hour) for lf in files]
     for lf, rec in zip(files, records, strict=True):
         if lf.rejection:
             rec.reject(lf.rejection)
-    to_hash = [i for i, lf in enumerate(files) if not lf.rejection]
-    hashes = checksums([files[i].path for i in to_hash]) if to_hash else []
-    by_dataset: dict[str, list[int]] = {}  # dataset -> indexes into files, in order
-    for i, sha in zip(to_hash, hashes, strict=True):
-        lf, rec = files[i], records[i]
-        rec.sha256 = sha
-        if lf.dataset not in DATASETS:
-            rec.reject(Reason.not_registered(lf.dataset))
-            continue
-        # A file whose content was loaded before is a duplicate.
-        earlier = con.execute(
-            "SELECT source_file, run_id FROM wh.meta.files WHERE sha256 = ? "
-            "AND status = 'loaded' ORDER BY processed_at LIMIT 1", [sha]).fetchall()
-        if earlier:
-            earlier = earlier[0]
-            rec.status, rec.duplicate_of = "duplicate", earlier[0]
-            reason = Reason.duplicate(earlier[1])
-            rec.error, rec.error_code = str(reason), reason.code
-            continue
-        by_dataset.setdefault(lf.dataset, []).append(i)
-    order = load_order(by_dataset)
-    stage_root = Path(s.stage_dir) / run_id if s.stage_dir else b.folder / "stage"
-    try:
-        # Staging does not read the warehouse: every bundle of every dataset at once.
-        params = _stage_params(s, run_date)
-        futures = {
-            ds_id: [stage_bundle.submit(bundle, params, str(stage_root / ds_id))
-                    for bundle in stage.make_bundles(
-                        ds_id, [_stage_file(i + 1, files[i]) for i in by_dataset[ds_id]],
-                        s.stage_bundle_bytes)]
-            for ds_id in order
-        }
-        for ds_id in order:
-            staged = [f.result() for f in futures[ds_id]]
-            results = {fr.file_id: fr for br in staged for fr in br.files}
-            stg_files = []
-            for i in by_dataset[ds_id]:
-                lf, rec, fr = files[i], records[i], results[i + 1]
-                if fr.rejection:
-                    rec.reject(fr.rejection)
-                    logger.warning("rejected %s: %s", lf.source_file, fr.rejection.en)
-                    continue
-                rec.rows_in = fr.rows_in
-                rec.notes += fr.notes
-                stg_files.append((i + 1, lf.source_file, lf.source_current, lf.province_code,
-                                  ds_id, rec.sha256))
-            outcomes = {o.file_id: o for o in finish_dataset(night, ds_id, quote(staged),
-                                                              quote(stg_files))}
-            for i in by_dataset[ds_id]:
-                rec = records[i]
-                if rec.status == "loaded":
-                    o = outcomes.get(i + 1)
-                    rec.rows_loaded = o.rows_loaded if o else 0
-                    rec.rows_quarantined = o.rows_quarantined if o else 0
-                    assert rec.rows_in == rec.rows_loaded + rec.rows_quarantined, rec
-    finally:
-        if s.stage_dir:
-            shutil.rmtree(stage_root, ignore_errors=True)
+    by_dataset = _files_to_stage(con, files, records)
+    _stage_and_finish(night.unwrap(), b, files, records, by_dataset)
     record_files(night, records)
     build_progress(night)
     summary = RunSummary(
