@@ -40,6 +40,15 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--restricted", type=Path)
     r.add_argument("--source", action="append", dest="sources", metavar="S")
     r.add_argument("--dataset", action="append", dest="datasets", metavar="X")
+    r.add_argument("--task-runner", choices=("thread", "dask"),
+                   help="where files are staged: this process (thread, the default) or a Dask "
+                        "cluster (same as VNHEALTH_TASK_RUNNER)")
+    r.add_argument("--dask-address", metavar="HOST:PORT",
+                   help="the Dask scheduler to use (default: a local cluster; same as "
+                        "VNHEALTH_DASK_ADDRESS)")
+    r.add_argument("--workers", type=int, metavar="N",
+                   help="bundles staged at a time: threads, or local Dask worker processes "
+                        "(VNHEALTH_STAGE_WORKERS, VNHEALTH_DASK_WORKERS)")
 
     sc = sub.add_parser("score", help="score a run against the generator's ground truth")
     sc.add_argument("--landing", type=Path, required=True)
@@ -80,7 +89,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ground truth: {args.out / '_truth' / args.date.isoformat()}")
         return 0
     if args.command == "run":
-        from flows.nightly import backfill, nightly
+        if args.workers is not None and args.workers < 1:
+            print("--workers must be at least 1", file=sys.stderr)
+            return 2
+        # Through the environment, so that backfill's nights use the same runner.
+        for name, value in (("VNHEALTH_TASK_RUNNER", args.task_runner),
+                            ("VNHEALTH_DASK_ADDRESS", args.dask_address),
+                            ("VNHEALTH_STAGE_WORKERS", args.workers),
+                            ("VNHEALTH_DASK_WORKERS", args.workers)):
+            if value is not None:
+                os.environ[name] = str(value)
+        from flows.nightly import backfill, make_task_runner, nightly
 
         params = dict(
             landing=str(args.landing),
@@ -95,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.until:
                 summary = backfill(start_date=args.date, end_date=args.until, **params)
             else:
-                summary = nightly(run_date=args.date, **params)
+                night = nightly.with_options(task_runner=make_task_runner())
+                summary = night(run_date=args.date, **params)
         except Exception as exc:  # the run failed: nothing was published
             print(f"run failed: {exc}", file=sys.stderr)
             return 1

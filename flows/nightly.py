@@ -3,6 +3,7 @@ each dataset in dependency order, build the progress tables, and publish atomica
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -11,18 +12,16 @@ from pathlib import Path
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import warehouse as wh_io
 from flows.artifacts import publish_artifacts
 from flows.settings import Settings
-from transforms import ingest, landing, loading, progress, reference, trends
-from transforms.context import make_context
+from transforms import ingest, landing, loading, progress, reference, stage, trends
 from transforms.landing import LandingFile
 from transforms.messages import Reason
-from transforms.reading import FileRejected
 from validations.registry import DATASETS, known_dataset_ids, load_order
-from validations.schema import RowValidator
 
 
 @dataclass
@@ -108,44 +107,27 @@ def discover_files(night: Night, sources: list[str] | None,
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def checksum(path: Path) -> str:
-    """Content hash of a landing file (I/O: retried)."""
-    return landing.sha256(path)
+def checksums(paths: list[Path]) -> list[str]:
+    """Content hashes of the landing files (I/O: retried)."""
+    return [landing.sha256(p) for p in paths]
 
 
-@task(cache_policy=NO_CACHE, task_run_name="stage {lf.source_file}")
-def stage_file(night: Night, lf: LandingFile, rec: FileRecord, file_id: int,
-               stager: ingest.DatasetStager) -> FileRecord:
-    """Read, map and parse one file into the scratch tables (rows are checked in batches
-    across files), or reject it. A file whose content was loaded before is a duplicate."""
-    con = night.con
-    ds = DATASETS[lf.dataset]
-    earlier = con.execute(
-        "SELECT source_file, run_id FROM wh.meta.files WHERE sha256 = ? AND status = 'loaded' "
-        "ORDER BY processed_at LIMIT 1", [rec.sha256]).fetchone()
-    if earlier:
-        rec.status, rec.duplicate_of = "duplicate", earlier[0]
-        reason = Reason.duplicate(earlier[1])
-        rec.error, rec.error_code = str(reason), reason.code
-        return rec
-    try:
-        staged = stager.add_file(lf, file_id)
-    except FileRejected as exc:
-        rec.reject(exc.reason)
-        get_run_logger().warning("rejected %s: %s", lf.source_file, exc.reason.en)
-        return rec
-    con.execute("INSERT INTO stg_files VALUES (?, ?, ?, ?, ?, ?)",
-                [file_id, lf.source_file, lf.source_current, lf.province_code, ds.id, rec.sha256])
-    rec.rows_in = staged.rows_in
-    rec.notes += staged.notes
-    return rec
+@task(cache_policy=NO_CACHE, task_run_name="stage {bundle.name}")
+def stage_bundle(bundle: stage.Bundle, params: stage.StageParams,
+                 out_dir: str) -> stage.BundleResult:
+    """Read, map, parse and check the rows of a bundle of files into Parquet files (no
+    warehouse here: it runs in a thread, another process or on another machine)."""
+    return stage.stage_bundle(bundle, params, out_dir)
 
 
 @task(cache_policy=NO_CACHE, task_run_name="finish {dataset_id}")
-def finish_dataset(night: Night, dataset_id: str,
-                   stager: ingest.DatasetStager) -> list[loading.FileOutcome]:
-    """Check the last rows waiting, apply the set rules, quarantine and load."""
-    stager.close()
+def finish_dataset(night: Night, dataset_id: str, staged: list[stage.BundleResult],
+                   files: list[tuple]) -> list[loading.FileOutcome]:
+    """Load the staged bundles and files into the scratch tables, apply the set rules,
+    quarantine and load."""
+    stage.load_bundles(night.con, dataset_id, staged)
+    if files:
+        night.con.executemany("INSERT INTO stg_files VALUES (?, ?, ?, ?, ?, ?)", files)
     return loading.finish_dataset(night.con, DATASETS[dataset_id], run_id=night.run_id,
                                   run_date=night.run_date, loaded_at=night.started_at)
 
@@ -182,6 +164,110 @@ def build_progress(night: Night) -> None:
     trends.build_trends(night.con, night.run_date, run_id=night.run_id)
 
 
+def _files_to_stage(con: duckdb.DuckDBPyConnection, files: list[LandingFile],
+                    records: list[FileRecord]) -> dict[str, list[int]]:
+    """Checksum the usable files and set aside the unregistered and the duplicates. Returns
+    per dataset the indexes (into `files`) of the files to stage, in delivery order."""
+    to_hash = [i for i, lf in enumerate(files) if not lf.rejection]
+    hashes = checksums([files[i].path for i in to_hash]) if to_hash else []
+    by_dataset: dict[str, list[int]] = {}
+    for i, sha in zip(to_hash, hashes, strict=True):
+        lf, rec = files[i], records[i]
+        rec.sha256 = sha
+        if lf.dataset not in DATASETS:
+            rec.reject(Reason.not_registered(lf.dataset))
+            continue
+        # A file whose content was loaded before is a duplicate.
+        earlier = con.execute(
+            "SELECT source_file, run_id FROM wh.meta.files WHERE sha256 = ? "
+            "AND status = 'loaded' ORDER BY processed_at LIMIT 1", [sha]).fetchall()
+        if earlier:
+            (source_file, run_id), = earlier
+            rec.status, rec.duplicate_of = "duplicate", source_file
+            reason = Reason.duplicate(run_id)
+            rec.error, rec.error_code = str(reason), reason.code
+            continue
+        by_dataset.setdefault(lf.dataset, []).append(i)
+    return by_dataset
+
+
+def _stage_and_finish(night: Night, b: wh_io.Build, files: list[LandingFile],
+                      records: list[FileRecord], by_dataset: dict[str, list[int]]) -> None:
+    """Submit every bundle of every dataset at once (staging does not read the warehouse),
+    then per dataset in dependency order: wait for its bundles, load them and finish it.
+    Fills in the files' records. A file's id is its position in `files`, from 1."""
+    s, logger = night.settings, get_run_logger()
+    order = load_order(by_dataset)
+    stage_root = Path(s.stage_dir) / night.run_id if s.stage_dir else b.folder / "stage"
+    try:
+        params = _stage_params(s, night.run_date)
+        futures = {
+            ds_id: [stage_bundle.submit(bundle, params, str(stage_root / ds_id))
+                    for bundle in stage.make_bundles(
+                        ds_id, [_stage_file(i + 1, files[i]) for i in by_dataset[ds_id]],
+                        s.stage_bundle_bytes)]
+            for ds_id in order
+        }
+        for ds_id in order:
+            staged = [f.result() for f in futures[ds_id]]
+            results = {fr.file_id: fr for br in staged for fr in br.files}
+            stg_files = []
+            for i in by_dataset[ds_id]:
+                lf, rec, fr = files[i], records[i], results[i + 1]
+                if fr.rejection:
+                    rec.reject(fr.rejection)
+                    logger.warning("rejected %s: %s", lf.source_file, fr.rejection.en)
+                    continue
+                rec.rows_in = fr.rows_in
+                rec.notes += fr.notes
+                stg_files.append((i + 1, lf.source_file, lf.source_current, lf.province_code,
+                                  ds_id, rec.sha256))
+            outcomes = {o.file_id: o for o in finish_dataset(quote(night), ds_id, quote(staged),
+                                                              quote(stg_files))}
+            for i in by_dataset[ds_id]:
+                rec = records[i]
+                if rec.status == "loaded":
+                    o = outcomes.get(i + 1)
+                    rec.rows_loaded = o.rows_loaded if o else 0
+                    rec.rows_quarantined = o.rows_quarantined if o else 0
+                    assert rec.rows_in == rec.rows_loaded + rec.rows_quarantined, rec
+    finally:
+        if s.stage_dir:
+            shutil.rmtree(stage_root, ignore_errors=True)
+
+
+def _stage_file(file_id: int, lf: LandingFile) -> stage.StageFile:
+    return stage.StageFile(file_id=file_id, path=str(lf.path.resolve()), ext=lf.ext or "",
+                           source_file=lf.source_file, bytes=lf.size)
+
+
+def _stage_params(s: Settings, run_date: date) -> stage.StageParams:
+    return stage.StageParams(
+        run_date=run_date, reference_dir=str(Path(s.reference_dir).resolve()),
+        limits=ingest.ReadLimits(
+            batch_rows=s.batch_rows, max_bytes=s.max_file_bytes,
+            max_expanded_bytes=s.max_xlsx_expanded_bytes,
+            max_compression_ratio=s.max_xlsx_compression_ratio),
+        freshness_days_province=s.freshness_days_province,
+        freshness_days_moh=s.freshness_days_moh,
+        future_tolerance_days=s.future_tolerance_days, elderly_age=s.elderly_age,
+        duckdb_memory_limit=s.stage_memory_limit)
+
+
+def make_task_runner(s: Settings | None = None) -> TaskRunner:
+    """The task runner the settings ask for: threads in this process (the default), or Dask
+    (the scheduler at `dask_address`, else a local cluster of `dask_workers` processes)."""
+    s = s or Settings()
+    if s.task_runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if s.dask_address:
+            return DaskTaskRunner(address=s.dask_address)
+        return DaskTaskRunner(cluster_kwargs={
+            "n_workers": s.dask_workers, "threads_per_worker": 1, "processes": True})
+    return ThreadPoolTaskRunner(max_workers=s.stage_workers)
+
+
 def resolve_key(s: Settings) -> bytes:
     """The pseudonymisation key: environment or key file, else a Prefect Secret block."""
     key = s.pseudonym_key_bytes()
@@ -215,7 +301,17 @@ def _on_failure(flow, flow_run, state) -> None:
         params.get("run_date") or "<date>")
 
 
-@flow(name="vnhealth-nightly", on_failure=[_on_failure])
+class SettingsTaskRunner(ThreadPoolTaskRunner):
+    """The flow's default task runner: at the start of each flow run (Prefect duplicates the
+    flow's runner for every run), the one the settings ask for. A deployment or `serve`
+    chooses it with `VNHEALTH_TASK_RUNNER` and friends in its environment; the CLI and tests
+    may pass their own with `nightly.with_options(task_runner=...)`."""
+
+    def duplicate(self) -> TaskRunner:
+        return make_task_runner(Settings())
+
+
+@flow(name="vnhealth-nightly", on_failure=[_on_failure], task_runner=SettingsTaskRunner())
 def nightly(
     run_date: date | None = None,
     landing: str | None = None,
@@ -266,40 +362,12 @@ def _build_night(b: wh_io.Build, s: Settings, key: bytes, run_id: str, run_date:
         ingest.ensure_stage_table(con, ds)
     night = quote(Night(con, s, ref, run_id, run_date, started_at))
     files = discover_files(night, sources, datasets)
-    records: list[FileRecord] = []
-    by_dataset: dict[str, list[tuple[int, FileRecord]]] = {}
-    for file_id, lf in enumerate(files, start=1):
-        rec = _record(lf, run_date, s.delivery_cutoff_hour)
-        records.append(rec)
+    records = [_record(lf, run_date, s.delivery_cutoff_hour) for lf in files]
+    for lf, rec in zip(files, records, strict=True):
         if lf.rejection:
             rec.reject(lf.rejection)
-            continue
-        rec.sha256 = checksum(lf.path)
-        if lf.dataset not in DATASETS:
-            rec.reject(Reason.not_registered(lf.dataset))
-            continue
-        by_dataset.setdefault(lf.dataset, []).append((file_id, rec))
-    for ds_id in load_order(by_dataset):
-        ds = DATASETS[ds_id]
-        ctx = make_context(
-            run_date, ds.delivered_by, ref,
-            freshness_days_province=s.freshness_days_province,
-            freshness_days_moh=s.freshness_days_moh,
-            future_tolerance_days=s.future_tolerance_days,
-            elderly_age=s.elderly_age)
-        stager = ingest.DatasetStager(con, ds, RowValidator(ds, ctx), ref, ingest.ReadLimits(
-            batch_rows=s.batch_rows, max_bytes=s.max_file_bytes,
-            max_expanded_bytes=s.max_xlsx_expanded_bytes,
-            max_compression_ratio=s.max_xlsx_compression_ratio))
-        for file_id, rec in by_dataset[ds_id]:
-            stage_file(night, files[file_id - 1], rec, file_id, quote(stager))
-        outcomes = {o.file_id: o for o in finish_dataset(night, ds_id, quote(stager))}
-        for file_id, rec in by_dataset[ds_id]:
-            if rec.status == "loaded":
-                o = outcomes.get(file_id)
-                rec.rows_loaded = o.rows_loaded if o else 0
-                rec.rows_quarantined = o.rows_quarantined if o else 0
-                assert rec.rows_in == rec.rows_loaded + rec.rows_quarantined, rec
+    by_dataset = _files_to_stage(con, files, records)
+    _stage_and_finish(night.unwrap(), b, files, records, by_dataset)
     record_files(night, records)
     build_progress(night)
     summary = RunSummary(

@@ -7,6 +7,7 @@ Every field can be set from the environment with the `VNHEALTH_` prefix, e.g.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,19 @@ class Settings(BaseSettings):
     max_xlsx_compression_ratio: float = Field(200.0, gt=1)
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = Field(2, gt=0)
+
+    # Staging (read, map, parse, row rules) runs as tasks over bundles of files, each
+    # writing Parquet; the flow then loads them and finishes each dataset in one process.
+    # `thread`: the flow's own process, `stage_workers` bundles at a time. `dask`: a Dask
+    # cluster, the one at `dask_address` or a local one of `dask_workers` processes. With
+    # a cluster on other machines, `stage_dir` must be storage they and the flow share.
+    task_runner: Literal["thread", "dask"] = "thread"
+    stage_workers: int = Field(1, gt=0)
+    dask_address: str | None = None
+    dask_workers: int = Field(2, gt=0)
+    stage_bundle_bytes: int = Field(64 * 1024**2, gt=0)
+    stage_dir: Path | None = None  # default: `stage/` in the run's build folder
+    stage_memory_limit: str = "1GB"  # DuckDB's limit inside each bundle task
 
     freshness_days_province: int = 2
     freshness_days_moh: int = 31

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from transforms.headers import map_headers
-from transforms.landing import LandingFile
 from transforms.messages import Reason
 from transforms.parsing import canonical_text, parse_frame
 from transforms.readers.base import DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_EXPANDED_BYTES
@@ -61,7 +61,7 @@ class DatasetStager:
         self._pending: list[pd.DataFrame] = []
         self._pending_rows = 0
 
-    def add_file(self, lf: LandingFile, file_id: int) -> StagedFile:
+    def add_file(self, path: Path, ext: str, file_id: int) -> StagedFile:
         """Stage one file. Raises FileRejected (after removing what it staged) when the file
         cannot be used."""
         staged = StagedFile(file_id)
@@ -69,7 +69,7 @@ class DatasetStager:
         try:
             headers = None
             batches = read_batches(
-                lf.path, lf.ext or "", batch_rows=limits.batch_rows, max_bytes=limits.max_bytes,
+                path, ext or "", batch_rows=limits.batch_rows, max_bytes=limits.max_bytes,
                 header_keys=header_keys(self.ds), max_expanded_bytes=limits.max_expanded_bytes,
                 max_compression_ratio=limits.max_compression_ratio)
             for raw in batches:
