@@ -82,12 +82,14 @@ def test_a_night_neither_copies_nor_rewrites_the_history(tmp_path, stores, monke
     for i, night in enumerate(nights):
         _night(landing, night, [_visit(n, f"{night} 09:00:00", bad=n % 10 == 3)
                                 for n in range(1 + 10 * i, 11 + 10 * i)])
-    # What the build folder holds just before publishing: only the DuckDB files.
+    # What the build folder holds just before publishing: the DuckDB files and this night's
+    # staged batches (`stage/`), no copy of a segment.
     seen: list[set[str]] = []
     real_publish = wh_io.publish
 
     def publish(b: wh_io.Build) -> None:
-        seen.append({p.name for p in b.folder.rglob("*") if p.is_file()})
+        seen.append({str(p.relative_to(b.folder)) for p in b.folder.rglob("*")
+                     if p.is_file() and p.relative_to(b.folder).parts[0] != "stage"})
         real_publish(b)
 
     monkeypatch.setattr(wh_io, "publish", publish)
