@@ -303,15 +303,16 @@ def run(args: argparse.Namespace) -> None:
     server = PrefectServer(work / "prefect-home", work / "prefect-server.log")
     try:
         bench = Bench(work, server.url, args.threads, args.memory_limit)
-        landing = args.landing
-        if landing is None:
+        landing, rows = args.landing, 0
+        if landing is None and args.compare:
             landing = work / "landing"
             g = bench.generate(landing, run_date, args.visits_rows, args.seed)
             report["generate"] = g
             print(f"generated {args.visits_rows:,} visit rows (+ the other datasets) in "
                   f"{g['seconds']:.1f} s, peak RSS {_mib(g['max_rss_kb'])}: {landing}")
-        rows = _rows(landing, run_date)
-        print(f"landing zone {landing}: {rows:,} data rows in the files the night loads")
+        if args.compare:
+            rows = _rows(landing, run_date)
+            print(f"landing zone {landing}: {rows:,} data rows in the files the night loads")
         server.wait()
         print(f"prefect server: {server.url}")
 
@@ -417,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--history-rows", type=int, default=100_000,
                    help="visit rows per night for --history")
     p.add_argument("--threads", type=int, default=2, help="DuckDB threads, both sides")
-    p.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit, both sides")
+    p.add_argument("--memory-limit", default="1GB", help="DuckDB memory_limit, both sides")
     p.add_argument("--work", type=Path, help="scratch folder (default: a new temp folder)")
     p.add_argument("--keep", action="store_true", help="keep generated landing zones")
     args = p.parse_args(argv)
