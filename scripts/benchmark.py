@@ -102,18 +102,31 @@ def measure(argv: list[str], log: Path, env: dict[str, str]) -> dict:
 
 
 def _encoding(path: Path) -> str:
-    """What DuckDB needs to be told: utf-16 by its BOM, utf-8 if the head decodes, otherwise
-    latin-1 (a single-byte code page such as cp1258 loads byte for byte; no checks)."""
+    """What DuckDB needs to be told: utf-16 by its BOM, utf-8 if the whole file decodes,
+    otherwise latin-1 (a single-byte code page such as cp1258 loads byte for byte; no
+    checks). The whole file: a cp1258 export can be ASCII for its first megabytes."""
+    import codecs
+
     with path.open("rb") as fh:
-        head = fh.read(1 << 16)
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "utf-16"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+        head = fh.read(2)
+        if head in (b"\xff\xfe", b"\xfe\xff"):
+            return "utf-16"
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            decoder.decode(head)
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
             return "latin-1"
     return "utf-8"
+
+
+def encodings(landing: Path, run_date: str) -> dict[str, str]:
+    """The encoding of every file the bare load reads, worked out before it is timed: the
+    bare load is given what the night has to find out for itself."""
+    return {str(f): _encoding(f) for files in landing_files(landing, run_date).values()
+            for f in files}
 
 
 def landing_files(landing: Path, run_date: str) -> dict[str, list[Path]]:
@@ -128,7 +141,8 @@ def landing_files(landing: Path, run_date: str) -> dict[str, list[Path]]:
     return dict(by_dataset)
 
 
-def bare_load(landing: Path, run_date: str, db: Path, threads: int, memory_limit: str) -> None:
+def bare_load(landing: Path, run_date: str, db: Path, threads: int, memory_limit: str,
+              encoding_of: dict[str, str]) -> None:
     """One plain table per dataset from all its files, one `read_csv` per encoding."""
     import duckdb
 
@@ -136,7 +150,7 @@ def bare_load(landing: Path, run_date: str, db: Path, threads: int, memory_limit
     for dataset, files in sorted(landing_files(landing, run_date).items()):
         groups: dict[str, list[str]] = collections.defaultdict(list)
         for f in files:
-            groups[_encoding(f)].append(str(f))
+            groups[encoding_of[str(f)]].append(str(f))
         selects = [f"SELECT * FROM read_csv({paths!r}, union_by_name = true, "
                    f"encoding = '{enc}')" for enc, paths in sorted(groups.items())]
         con.execute(f'CREATE TABLE "{dataset}" AS ' + " UNION ALL BY NAME ".join(selects))
@@ -230,9 +244,13 @@ class Bench:
 
     def bare(self, landing: Path, run_date: str) -> dict:
         folder = self._fresh("bare")
+        known = self.work / f"encodings-{landing.name}.json"
+        if not known.exists():  # worked out once, outside the timing
+            known.write_text(json.dumps(encodings(landing, run_date)))
         result = measure([sys.executable, __file__, "bare-load", "--landing", str(landing),
                           "--date", run_date, "--db", str(folder / "bare.duckdb"),
-                          "--threads", str(self.threads), "--memory-limit", self.memory_limit],
+                          "--threads", str(self.threads), "--memory-limit", self.memory_limit,
+                          "--encodings", str(known)],
                          self.log, self.env)
         shutil.rmtree(folder, ignore_errors=True)
         return result
@@ -402,7 +420,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--date", required=True)
     b.add_argument("--db", type=Path, required=True)
     b.add_argument("--threads", type=int, default=2)
-    b.add_argument("--memory-limit", default="4GB")
+    b.add_argument("--memory-limit", default="1GB")
+    b.add_argument("--encodings", type=Path, required=True, help="JSON: file -> encoding")
 
     p.add_argument("--visits-rows", type=int, default=2_000_000)
     p.add_argument("--landing", type=Path, help="reuse a generated landing zone (skip generate)")
@@ -423,7 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep generated landing zones")
     args = p.parse_args(argv)
     if args.command == "bare-load":
-        bare_load(args.landing, args.date, args.db, args.threads, args.memory_limit)
+        bare_load(args.landing, args.date, args.db, args.threads, args.memory_limit,
+                  json.loads(args.encodings.read_text()))
         return 0
     run(args)
     return 0
