@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -199,15 +200,15 @@ def _stage_and_finish(night: Night, b: wh_io.Build, files: list[LandingFile],
     s, logger = night.settings, get_run_logger()
     order = load_order(by_dataset)
     stage_root = Path(s.stage_dir) / night.run_id if s.stage_dir else b.folder / "stage"
+    futures: dict[str, list] = {}
     try:
         params = _stage_params(s, night.run_date)
-        futures = {
-            ds_id: [stage_bundle.submit(bundle, params, str(stage_root / ds_id))
-                    for bundle in stage.make_bundles(
-                        ds_id, [_stage_file(i + 1, files[i]) for i in by_dataset[ds_id]],
-                        s.stage_bundle_bytes)]
-            for ds_id in order
-        }
+        for ds_id in order:
+            bundles = stage.make_bundles(
+                ds_id, [_stage_file(i + 1, files[i]) for i in by_dataset[ds_id]],
+                s.stage_bundle_bytes)
+            futures[ds_id] = [stage_bundle.submit(bundle, params, str(stage_root / ds_id))
+                              for bundle in bundles]
         for ds_id in order:
             staged = [f.result() for f in futures[ds_id]]
             results = {fr.file_id: fr for br in staged for fr in br.files}
@@ -232,6 +233,8 @@ def _stage_and_finish(night: Night, b: wh_io.Build, files: list[LandingFile],
                     rec.rows_quarantined = o.rows_quarantined if o else 0
                     assert rec.rows_in == rec.rows_loaded + rec.rows_quarantined, rec
     finally:
+        # On failure, let the bundles still running end before their folder goes away.
+        wait([f for fs in futures.values() for f in fs])
         if s.stage_dir:
             shutil.rmtree(stage_root, ignore_errors=True)
 

@@ -143,7 +143,9 @@ def landing_files(landing: Path, run_date: str) -> dict[str, list[Path]]:
 
 def bare_load(landing: Path, run_date: str, db: Path, threads: int, memory_limit: str,
               encoding_of: dict[str, str]) -> None:
-    """One plain table per dataset from all its files, one `read_csv` per encoding."""
+    """One plain table per dataset from all its files, one `read_csv` per encoding, every
+    column as text (`all_varchar`: type sniffing on a sample fails on the dirty value that
+    comes after it, and a bare load checks nothing)."""
     import duckdb
 
     con = duckdb.connect(str(db), config={"threads": threads, "memory_limit": memory_limit})
@@ -152,7 +154,8 @@ def bare_load(landing: Path, run_date: str, db: Path, threads: int, memory_limit
         for f in files:
             groups[encoding_of[str(f)]].append(str(f))
         selects = [f"SELECT * FROM read_csv({paths!r}, union_by_name = true, "
-                   f"encoding = '{enc}')" for enc, paths in sorted(groups.items())]
+                   f"encoding = '{enc}', all_varchar = true)"
+                   for enc, paths in sorted(groups.items())]
         con.execute(f'CREATE TABLE "{dataset}" AS ' + " UNION ALL BY NAME ".join(selects))
     con.execute("CHECKPOINT")
     con.close()
