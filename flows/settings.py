@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     # An xlsx is a ZIP: refuse one that would expand beyond this (a zip bomb) before opening.
     max_xlsx_expanded_bytes: int = Field(4 * 1024**3, gt=0)
     max_xlsx_compression_ratio: float = Field(200.0, gt=1)
-    duckdb_memory_limit: str = "1GB"  # with staging's own limit, keeps a night under 2 GB
+    duckdb_memory_limit: str = "768MB"  # with staging's limit: a night stays under 2 GB
     duckdb_threads: int = Field(2, gt=0)
 
     # Staging (read, map, parse, row rules) runs as tasks over bundles of files, each
@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     dask_workers: int = Field(2, gt=0)
     stage_bundle_bytes: int = Field(64 * 1024**2, gt=0)
     stage_dir: Path | None = None  # default: `stage/` in the run's build folder
-    stage_memory_limit: str = "1GB"  # DuckDB's limit inside each bundle task
+    stage_memory_limit: str = "512MB"  # DuckDB's limit inside each bundle task
 
     freshness_days_province: int = 2
     freshness_days_moh: int = 31

@@ -440,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--history-rows", type=int, default=100_000,
                    help="visit rows per night for --history")
     p.add_argument("--threads", type=int, default=2, help="DuckDB threads, both sides")
-    p.add_argument("--memory-limit", default="1GB", help="DuckDB memory_limit, both sides")
+    p.add_argument("--memory-limit", default="768MB", help="DuckDB memory_limit, both sides")
     p.add_argument("--work", type=Path, help="scratch folder (default: a new temp folder)")
     p.add_argument("--keep", action="store_true", help="keep generated landing zones")
     args = p.parse_args(argv)
