@@ -171,6 +171,11 @@ def _files_to_stage(con: duckdb.DuckDBPyConnection, files: list[LandingFile],
     per dataset the indexes (into `files`) of the files to stage, in delivery order."""
     to_hash = [i for i, lf in enumerate(files) if not lf.rejection]
     hashes = checksums([files[i].path for i in to_hash]) if to_hash else []
+    # A file whose content was loaded before is a duplicate: one lookup for the night.
+    earlier = {sha: (source_file, run_id) for sha, source_file, run_id in con.execute(
+        "SELECT sha256, arg_min(source_file, processed_at), arg_min(run_id, processed_at) "
+        "FROM wh.meta.files WHERE status = 'loaded' AND sha256 IN (SELECT unnest(?)) "
+        "GROUP BY sha256", [list(hashes)]).fetchall()}
     by_dataset: dict[str, list[int]] = {}
     for i, sha in zip(to_hash, hashes, strict=True):
         lf, rec = files[i], records[i]
@@ -178,12 +183,8 @@ def _files_to_stage(con: duckdb.DuckDBPyConnection, files: list[LandingFile],
         if lf.dataset not in DATASETS:
             rec.reject(Reason.not_registered(lf.dataset))
             continue
-        # A file whose content was loaded before is a duplicate.
-        earlier = con.execute(
-            "SELECT source_file, run_id FROM wh.meta.files WHERE sha256 = ? "
-            "AND status = 'loaded' ORDER BY processed_at LIMIT 1", [sha]).fetchall()
-        if earlier:
-            (source_file, run_id), = earlier
+        if sha in earlier:
+            source_file, run_id = earlier[sha]
             rec.status, rec.duplicate_of = "duplicate", source_file
             reason = Reason.duplicate(run_id)
             rec.error, rec.error_code = str(reason), reason.code
