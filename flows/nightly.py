@@ -126,11 +126,12 @@ def finish_dataset(night: Night, dataset_id: str, staged: list[stage.BundleResul
                    files: list[tuple]) -> list[loading.FileOutcome]:
     """Load the staged bundles and files into the scratch tables, apply the set rules,
     quarantine and load."""
-    stage.load_bundles(night.con, dataset_id, staged)
+    raw_files = stage.load_bundles(night.con, dataset_id, staged)
     if files:
         night.con.executemany("INSERT INTO stg_files VALUES (?, ?, ?, ?, ?, ?)", files)
     return loading.finish_dataset(night.con, DATASETS[dataset_id], run_id=night.run_id,
-                                  run_date=night.run_date, loaded_at=night.started_at)
+                                  run_date=night.run_date, loaded_at=night.started_at,
+                                  raw_files=raw_files)
 
 
 @task(cache_policy=NO_CACHE)
@@ -199,11 +200,12 @@ def _stage_and_finish(night: Night, b: wh_io.Build, files: list[LandingFile],
     then per dataset in dependency order: wait for its bundles, load them and finish it.
     Fills in the files' records. A file's id is its position in `files`, from 1."""
     s, logger = night.settings, get_run_logger()
-    order = load_order(by_dataset)
+    order = load_order(by_dataset, {ds: sum(files[i].size for i in ix)
+                                    for ds, ix in by_dataset.items()})
     stage_root = Path(s.stage_dir) / night.run_id if s.stage_dir else b.folder / "stage"
     futures: dict[str, list] = {}
     try:
-        params = _stage_params(s, night.run_date)
+        params = _stage_params(s, night.run_date, night.run_id)
         for ds_id in order:
             bundles = stage.make_bundles(
                 ds_id, [_stage_file(i + 1, files[i]) for i in by_dataset[ds_id]],
@@ -245,9 +247,9 @@ def _stage_file(file_id: int, lf: LandingFile) -> stage.StageFile:
                            source_file=lf.source_file, bytes=lf.size)
 
 
-def _stage_params(s: Settings, run_date: date) -> stage.StageParams:
+def _stage_params(s: Settings, run_date: date, run_id: str) -> stage.StageParams:
     return stage.StageParams(
-        run_date=run_date, reference_dir=str(Path(s.reference_dir).resolve()),
+        run_date=run_date, run_id=run_id, reference_dir=str(Path(s.reference_dir).resolve()),
         limits=ingest.ReadLimits(
             batch_rows=s.batch_rows, max_bytes=s.max_file_bytes,
             max_expanded_bytes=s.max_xlsx_expanded_bytes,

@@ -1,13 +1,15 @@
 """Stage landing files: read them in batches, map and parse their columns, run the row rules,
-and append rows and failures to the run's scratch tables. No Prefect here."""
+and hand raw rows, typed rows and failures to a sink. No Prefect, no warehouse here."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from transforms.headers import map_headers
@@ -17,7 +19,7 @@ from transforms.readers.base import DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_E
 from transforms.reading import FileRejected, read_batches
 from transforms.reference import Reference
 from transforms.text import fold
-from transforms.warehouse_schema import stage_table_sql
+from transforms.warehouse_schema import STAGE_META, stage_table_sql
 from validations.model import Dataset
 from validations.schema import RowValidator
 from validations.standard import RAW_SUFFIX
@@ -44,25 +46,42 @@ def ensure_stage_table(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
     con.execute(stage_table_sql(ds))
 
 
-class DatasetStager:
-    """Stages the night's files of one dataset into the scratch tables.
+class StageSink(Protocol):
+    """Where a stager puts what it staged (`transforms.stage.BundleWriter`)."""
 
-    Each file is read in batches and its headers mapped; its raw rows go to `stg_raw` at
+    def write_raw(self, file_id: int, first_row: int, raw: pd.DataFrame) -> None:
+        """The batch's rows as delivered (the file's own headers), numbered from
+        `first_row`."""
+
+    def write_rows(self, frame: pd.DataFrame) -> None:
+        """Typed rows with the columns of `stg_<dataset>`."""
+
+    def write_failures(self, frame: pd.DataFrame) -> None:
+        """(dataset, _file_id, _row, rule_id) of the failed row rules."""
+
+    def drop_file(self, file_id: int) -> None:
+        """Forget everything written for a rejected file."""
+
+
+class DatasetStager:
+    """Stages files of one dataset into a sink.
+
+    Each file is read in batches and its headers mapped; its raw rows go to the sink at
     once. Its rows, under the dataset's column names, wait until `batch_rows` of them have
     gathered across files, and are then cleaned, parsed and validated together and written
-    to `stg_<dataset>` with their failures: the fixed cost of each vectorised step is paid
-    per batch, not per file, which matters when 34 provinces each send a small file. Call
-    `close` after the last file.
+    with their failures: the fixed cost of each vectorised step is paid per batch, not per
+    file, which matters when 34 provinces each send a small file. Call `close` after the
+    last file.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, ds: Dataset, validator: RowValidator,
-                 ref: Reference, limits: ReadLimits):
-        self.con, self.ds, self.validator, self.ref, self.limits = con, ds, validator, ref, limits
+    def __init__(self, sink: StageSink, ds: Dataset, validator: RowValidator, ref: Reference,
+                 limits: ReadLimits):
+        self.sink, self.ds, self.validator, self.ref, self.limits = sink, ds, validator, ref, limits
         self._pending: list[pd.DataFrame] = []
         self._pending_rows = 0
 
     def add_file(self, path: Path, ext: str, file_id: int) -> StagedFile:
-        """Stage one file. Raises FileRejected (after removing what it staged) when the file
+        """Stage one file. Raises FileRejected (after dropping what it staged) when the file
         cannot be used."""
         staged = StagedFile(file_id)
         limits = self.limits
@@ -90,7 +109,7 @@ class DatasetStager:
         except FileRejected:
             self._pending = [p[p["_file_id"] != file_id] for p in self._pending]
             self._pending_rows = sum(len(p) for p in self._pending)
-            unstage_file(self.con, self.ds, file_id)
+            self.sink.drop_file(file_id)
             raise
         return staged
 
@@ -99,16 +118,10 @@ class DatasetStager:
         self._flush()
 
     def _add_batch(self, raw: pd.DataFrame, headers, file_id: int, offset: int) -> None:
-        rows = pd.RangeIndex(offset + 1, offset + len(raw) + 1)
-        self.con.register("batch_rows", pd.DataFrame({"_row": rows.to_numpy()}))
-        try:
-            _insert(self.con, "stg_raw", "SELECT $file_id AS _file_id, x._row, to_json(r) AS _raw "
-                    "FROM batch AS r POSITIONAL JOIN batch_rows AS x", raw.rename(columns=str),
-                    {"file_id": file_id})
-        finally:
-            self.con.unregister("batch_rows")
+        self.sink.write_raw(file_id, offset + 1, raw.rename(columns=str))
+        rows = np.arange(offset + 1, offset + len(raw) + 1, dtype="int64")
         text = canonical_text(raw, self.ds, headers)
-        self._pending.append(text.assign(_file_id=file_id, _row=rows.to_numpy()))
+        self._pending.append(text.assign(_file_id=file_id, _row=rows))
         self._pending_rows += len(text)
         if self._pending_rows >= self.limits.batch_rows:
             self._flush()
@@ -123,11 +136,10 @@ class DatasetStager:
         frame["_required_filled"] = sum(
             _given(frame, c).astype("int64") for c in self.ds.required_columns)
         failures = self.validator.failures(frame)
-        columns = [*self.ds.column_names, "_file_id", "_row", "_required_filled"]
-        _insert(self.con, f"stg_{self.ds.id}", "SELECT * FROM batch", frame[columns])
+        self.sink.write_rows(frame[[*self.ds.column_names, *STAGE_META]])
         if len(failures):
             rows = failures["row"].to_numpy()
-            _insert(self.con, "stg_failures", "SELECT * FROM batch", pd.DataFrame({
+            self.sink.write_failures(pd.DataFrame({
                 "dataset": self.ds.id,
                 "_file_id": frame["_file_id"].to_numpy()[rows],
                 "_row": frame["_row"].to_numpy()[rows],
@@ -135,27 +147,11 @@ class DatasetStager:
             }))
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, select: str, frame: pd.DataFrame,
-            params: dict | None = None) -> None:
-    """INSERT INTO `table` BY NAME the `select` over `frame` (registered as `batch`)."""
-    con.register("batch", frame)
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME {select}", params)
-    finally:
-        con.unregister("batch")
-
-
 def header_keys(ds: Dataset) -> frozenset[str]:
     """Every folded header the dataset recognises: column names, Vietnamese aliases and the
     parts of summed columns. A spreadsheet reader finds the header row by them."""
     names = {n for col in ds.columns for n in (col.name, *col.vi, *col.sum_of)}
     return frozenset(fold(n) for n in names)
-
-
-def unstage_file(con: duckdb.DuckDBPyConnection, ds: Dataset, file_id: int) -> None:
-    con.execute(f"DELETE FROM stg_{ds.id} WHERE _file_id = ?", [file_id])
-    con.execute("DELETE FROM stg_raw WHERE _file_id = ?", [file_id])
-    con.execute("DELETE FROM stg_failures WHERE dataset = ? AND _file_id = ?", [ds.id, file_id])
 
 
 def _given(typed: pd.DataFrame, column: str) -> pd.Series:

@@ -71,9 +71,12 @@ def finish_dataset(
     run_id: str,
     run_date: date,
     loaded_at: datetime,
+    raw_files: list[tuple[str, int]] = (),
 ) -> list[FileOutcome]:
     """Apply the set rules, quarantine rows with errors, upsert the rest into core, and
-    record per file what it contributed. Returns the row accounting of every staged file."""
+    record per file what it contributed. `raw_files` (path, rows) are the staged raw rows
+    (the view `stg_raw` reads them): they become tonight's segments of raw.rows as they are.
+    Returns the row accounting of every staged file."""
     apply_set_rules(con, ds, run_date)
     params = {"dataset": ds.id, "run_id": run_id, "run_date": run_date, "loaded_at": loaded_at}
     sqlfiles.run(con, "int_row_outcome", params)
@@ -85,7 +88,7 @@ def finish_dataset(
     sqlfiles.run(con, "int_quarantine", params)
     _append(con, segments.QUARANTINE, dataset, run_id, params, "int_quarantine_rows",
             dataset=dataset, key_text=key_text(ds))
-    _append(con, segments.RAW, dataset, run_id, params, "int_raw_rows")
+    segments.adopt(con, segments.RAW, dataset, run_id, list(raw_files))
     province = next((c.name for c in ds.columns if c.type == "province"), None)
     sqlfiles.run(con, "int_file_stats", params, dataset=ds.id,
                  required_count=str(len(ds.required_columns)),

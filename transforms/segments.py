@@ -18,8 +18,10 @@ next run.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -215,6 +217,41 @@ def append(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id:
     if refresh:
         refresh_view(con, t)
     return rows
+
+
+def adopt(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str,
+          files: list[tuple[str, int]]) -> int:
+    """Make Parquet files written elsewhere (by a staging task, with the base table's
+    columns) segments of `t` as they are: each is moved into the store (copied when it is on
+    another file system), made durable and recorded in the manifest, and the view refreshed.
+    `files` are (path, rows); zero-row files are skipped. Returns the number of rows."""
+    root = store_root(con, t.db)
+    total = 0
+    for i, (source, rows) in enumerate(files, start=1):
+        if not rows:
+            continue
+        rel = t.segment_path(dataset, run_id, f"-{i:04d}")
+        path = root / rel
+        if path.exists():
+            raise RuntimeError(f"segment {path} exists already: segments are never rewritten")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(source, path)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            shutil.copyfile(source, path)
+            os.unlink(source)
+        _fsync(path)
+        con.execute(
+            f"INSERT INTO {t.db}.meta.segments (table_name, dataset, run_id, path, rows, "
+            "bytes, written_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [t.table_name, dataset, run_id, rel, rows, path.stat().st_size, datetime.now()])
+        total += rows
+    if total:
+        _fsync(path.parent)
+        refresh_view(con, t)
+    return total
 
 
 def compact(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str) -> dict:

@@ -2,33 +2,54 @@
 
 A bundle is some files of one dataset, up to a byte budget (a big file alone). Staging it
 reads, maps, parses and checks its rows exactly as `ingest.DatasetStager` does (rows are
-gathered across the bundle's files before they are parsed and validated), into a private
-in-memory DuckDB database with the run's scratch tables, then writes three Parquet files
-with the columns of `stg_<dataset>`, `stg_raw` and `stg_failures`. Nothing here touches the
-warehouse, so bundles can be staged in any order, in threads, processes or on other
-machines; the flow loads the Parquet files into its scratch tables afterwards. No Prefect
-here: every argument and result is a small picklable value.
+gathered across the bundle's files before they are parsed and validated) and streams three
+Parquet files: the typed rows with the columns of `stg_<dataset>`, the failed row rules with
+those of `stg_failures`, and the raw rows as delivered with the columns of `raw.rows`, ready
+to become a segment of it as they are. Nothing here touches the warehouse, so bundles can be
+staged in any order, in threads, processes or on other machines; the flow reads the Parquet
+files afterwards. No Prefect here: every argument and result is a small picklable value.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from transforms import ingest, reference, sqlfiles
 from transforms.context import make_context
 from transforms.messages import Reason
 from transforms.reading import FileRejected
+from transforms.warehouse_schema import stage_arrow_schema
+from validations.model import Dataset
 from validations.registry import DATASETS
 from validations.schema import RowValidator
 
 log = logging.getLogger(__name__)
 
 TABLES = ("rows", "raw", "failures")
+FAILURES_SCHEMA = pa.schema([
+    pa.field("dataset", pa.string(), nullable=False),
+    pa.field("_file_id", pa.int32(), nullable=False),
+    pa.field("_row", pa.int64(), nullable=False),
+    pa.field("rule_id", pa.string(), nullable=False),
+])
+# The columns of raw.rows (`sql/ddl_restricted.sql`): a bundle's raw file is adopted as a
+# segment of it without being rewritten.
+RAW_SCHEMA = pa.schema([
+    pa.field("run_id", pa.string(), nullable=False),
+    pa.field("dataset", pa.string(), nullable=False),
+    pa.field("source_file", pa.string(), nullable=False),
+    pa.field("row_number", pa.int64(), nullable=False),
+    pa.field("raw", pa.json_(pa.string()), nullable=False),
+])
 
 
 @dataclass(frozen=True)
@@ -59,11 +80,12 @@ class Bundle:
 
 @dataclass(frozen=True)
 class StageParams:
-    """What a bundle needs besides its files: the rule context and the read limits."""
+    """What a bundle needs besides its files: the run, the rule context and the limits."""
 
     run_date: date
     reference_dir: str
     limits: ingest.ReadLimits
+    run_id: str = ""
     freshness_days_province: int = 2
     freshness_days_moh: int = 31
     future_tolerance_days: int = 1
@@ -84,7 +106,8 @@ class BundleResult:
     dataset: str
     name: str
     files: list[FileResult]
-    paths: dict[str, str]  # "rows" | "raw" | "failures" -> Parquet file
+    paths: dict[str, str]  # "rows" | "raw" | "failures" -> Parquet file (absent: no rows)
+    rows: dict[str, int] = field(default_factory=dict)  # rows written per file kind
 
 
 def make_bundles(dataset: str, files: list[StageFile], budget: int) -> list[Bundle]:
@@ -101,9 +124,107 @@ def make_bundles(dataset: str, files: list[StageFile], budget: int) -> list[Bund
     return [Bundle(dataset, i, tuple(fs)) for i, fs in enumerate(bundles, start=1)]
 
 
+class BundleWriter:
+    """The `ingest.StageSink` of a bundle: three Parquet files written as batches arrive.
+
+    A raw row becomes JSON here (`to_json` in a private in-memory DuckDB), with the file's
+    own headers as keys. A file rejected after some of its batches were written is removed
+    when the bundle closes, by rewriting the files without it (rare: only a file that fails
+    after its first batch, e.g. a malformed line far down a big file).
+    """
+
+    def __init__(self, out: Path, bundle: Bundle, ds: Dataset, run_id: str, memory_limit: str):
+        self.ds, self.run_id = ds, run_id
+        self.paths = {kind: out / f"{bundle.name}-{kind}.parquet" for kind in TABLES}
+        self.schemas = {"rows": stage_arrow_schema(ds), "raw": RAW_SCHEMA,
+                        "failures": FAILURES_SCHEMA}
+        self.source_file = {f.file_id: f.source_file for f in bundle.files}
+        self.rows = dict.fromkeys(TABLES, 0)
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._written: set[int] = set()  # files with something written
+        self._dropped: set[int] = set()  # ... and rejected afterwards
+        self._json = duckdb.connect(config={"memory_limit": memory_limit, "threads": 1})
+
+    def write_raw(self, file_id: int, first_row: int, raw: pd.DataFrame) -> None:
+        self._json.register("batch", raw)
+        try:
+            json = self._json.sql("SELECT to_json(r) AS raw FROM batch AS r").to_arrow_table()
+        finally:
+            self._json.unregister("batch")
+        n = len(raw)
+        self._write("raw", pa.table([
+            pa.repeat(self.run_id, n).cast(pa.string()),
+            pa.repeat(self.ds.id, n).cast(pa.string()),
+            pa.repeat(self.source_file[file_id], n).cast(pa.string()),
+            pa.array(range(first_row, first_row + n), pa.int64()),
+            pa.ExtensionArray.from_storage(
+                pa.json_(pa.string()), json.column("raw").combine_chunks().cast(pa.string())),
+        ], schema=RAW_SCHEMA))
+        self._written.add(file_id)
+
+    def write_rows(self, frame: pd.DataFrame) -> None:
+        self._write("rows", pa.Table.from_pandas(frame, schema=self.schemas["rows"],
+                                                 preserve_index=False))
+        self._written.update(frame["_file_id"].unique().tolist())
+
+    def write_failures(self, frame: pd.DataFrame) -> None:
+        self._write("failures", pa.Table.from_pandas(frame, schema=FAILURES_SCHEMA,
+                                                     preserve_index=False))
+
+    def drop_file(self, file_id: int) -> None:
+        if file_id in self._written:
+            self._dropped.add(file_id)
+
+    def close(self) -> dict[str, str]:
+        """Finish the files; returns the paths of those that hold rows."""
+        for w in self._writers.values():
+            w.close()
+        if self._dropped:
+            self._remove_dropped()
+        self._json.close()
+        return {kind: str(p) for kind, p in self.paths.items() if self.rows[kind]}
+
+    def abort(self) -> None:
+        for w in self._writers.values():
+            w.close()
+        self._json.close()
+        for p in self.paths.values():
+            p.unlink(missing_ok=True)
+
+    def _write(self, kind: str, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        writer = self._writers.get(kind)
+        if writer is None:
+            writer = self._writers[kind] = pq.ParquetWriter(self.paths[kind],
+                                                            self.schemas[kind])
+        writer.write_table(table)
+        self.rows[kind] += table.num_rows
+
+    def _remove_dropped(self) -> None:
+        dropped = sorted(self._dropped)
+        files = [self.source_file[i] for i in dropped]
+        for kind, where, values in (("rows", "_file_id", dropped), ("raw", "source_file", files),
+                                    ("failures", "_file_id", dropped)):
+            path = self.paths[kind]
+            if not self.rows[kind]:
+                continue
+            kept = path.with_suffix(".kept.parquet")
+            n = self._json.execute(
+                f"COPY (SELECT * FROM read_parquet(?) WHERE {where} NOT IN "
+                f"(SELECT unnest(?))) TO '{_sql_path(kept)}' (FORMAT parquet)",
+                [str(path), values]).fetchall()[0][0]
+            os.replace(kept, path)
+            self.rows[kind] = n
+            if not n:
+                path.unlink()
+        log.info("removed %d rejected file(s) from %s", len(dropped), self.paths["rows"].name)
+
+
 def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> BundleResult:
-    """Stage every file of the bundle; write `<out_dir>/<bundle>-{rows,raw,failures}.parquet`.
-    A rejected file contributes no rows and carries its reason in the result."""
+    """Stage every file of the bundle; write `<out_dir>/<bundle>-{rows,raw,failures}.parquet`
+    (only those that hold rows). A rejected file contributes no rows and carries its reason
+    in the result."""
     ds = DATASETS[bundle.dataset]
     ref = reference.load(Path(params.reference_dir))  # cached: once per worker process
     ctx = make_context(
@@ -115,12 +236,9 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results: list[FileResult] = []
-    con = duckdb.connect(config={"memory_limit": params.duckdb_memory_limit, "threads": 1})
+    sink = BundleWriter(out, bundle, ds, params.run_id, params.duckdb_memory_limit)
     try:
-        con.execute("SET temp_directory = ?", [str(out / f".spill-{bundle.name}")])
-        sqlfiles.run(con, "stg_scratch")
-        ingest.ensure_stage_table(con, ds)
-        stager = ingest.DatasetStager(con, ds, RowValidator(ds, ctx), ref, params.limits)
+        stager = ingest.DatasetStager(sink, ds, RowValidator(ds, ctx), ref, params.limits)
         for f in bundle.files:
             try:
                 staged = stager.add_file(Path(f.path), f.ext, f.file_id)
@@ -129,27 +247,33 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
                 continue
             results.append(FileResult(f.file_id, staged.rows_in, list(staged.notes)))
         stager.close()
-        paths = {}
-        for kind, table in zip(TABLES, (f"stg_{sqlfiles.ident(ds.id, DATASETS)}", "stg_raw",
-                                        "stg_failures"), strict=True):
-            path = out / f"{bundle.name}-{kind}.parquet"
-            con.execute(f"COPY (SELECT * FROM {table} ORDER BY _file_id, _row) "
-                        f"TO '{_sql_path(path)}' (FORMAT parquet)")
-            paths[kind] = str(path)
-    finally:
-        con.close()
-    return BundleResult(bundle.dataset, bundle.name, results, paths)
-
-
-def load_bundles(con: duckdb.DuckDBPyConnection, dataset: str,
-                 results: list[BundleResult]) -> None:
-    """Append the bundles' Parquet files to the run's scratch tables."""
-    table = f"stg_{sqlfiles.ident(dataset, DATASETS)}"
-    for kind, target in zip(TABLES, (table, "stg_raw", "stg_failures"), strict=True):
-        paths = [r.paths[kind] for r in results]
-        if paths:
-            con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM read_parquet(?)", [paths])
+    except BaseException:
+        sink.abort()
+        raise
+    paths = sink.close()
+    return BundleResult(bundle.dataset, bundle.name, results, paths,
+                        {kind: n for kind, n in sink.rows.items() if n})
 
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def load_bundles(con: duckdb.DuckDBPyConnection, dataset: str,
+                 results: list[BundleResult]) -> list[tuple[str, int]]:
+    """Make the bundles' files the run's scratch input for `dataset`: typed rows into
+    `stg_<dataset>`, failures into `stg_failures`, and the temporary view `stg_raw` over the
+    raw files (joined to `stg_files` for the file ids). Returns the raw files with their
+    row counts: they become segments of raw.rows as they are."""
+    table = f"stg_{sqlfiles.ident(dataset, DATASETS)}"
+    for kind, target in (("rows", table), ("failures", "stg_failures")):
+        paths = [r.paths[kind] for r in results if kind in r.paths]
+        if paths:
+            con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM read_parquet(?)", [paths])
+    raw = [(r.paths["raw"], r.rows["raw"]) for r in results if "raw" in r.paths]
+    source = ("SELECT f._file_id, r.row_number AS _row, r.raw AS _raw FROM read_parquet(["
+              + ", ".join(f"'{_sql_path(Path(p))}'" for p, _ in raw)
+              + "]) AS r JOIN stg_files AS f USING (source_file)") if raw else (
+        "SELECT NULL::INTEGER AS _file_id, NULL::BIGINT AS _row, NULL::JSON AS _raw LIMIT 0")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW stg_raw AS {source}")
+    return raw

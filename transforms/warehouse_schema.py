@@ -5,6 +5,8 @@ Every identifier comes from the registry and passes `ident`."""
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from transforms.sqlfiles import ident
 from validations.model import Column, Dataset
 
@@ -16,6 +18,20 @@ STAGE_TYPES = {
     "bool": "BOOLEAN",
 }
 CORE_TYPES = {**STAGE_TYPES, "money": "DECIMAL(18, 2)"}
+# The same types in Arrow, for the Parquet files a staging task writes.
+ARROW_TYPES = {
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "DOUBLE": pa.float64(),
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "BOOLEAN": pa.bool_(),
+    "VARCHAR": pa.string(),
+}
+# A stage row's columns besides the dataset's: its file, its row in the file (1 = first data
+# row) and how many required cells were given.
+STAGE_META = ("_file_id", "_row", "_required_filled")
+_STAGE_META_TYPES = ("INTEGER", "BIGINT", "INTEGER")
 META_COLUMNS = (
     ("_source_file", "VARCHAR", "Landing file the row came from, relative to the landing root"),
     ("_source_row", "BIGINT", "Row of the landing file (1 = first data row)"),
@@ -33,14 +49,22 @@ def _table(ds: Dataset) -> str:
     return ident(ds.id, [ds.id])
 
 
+def stage_columns(ds: Dataset) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of `stg_<dataset>`: the dataset's columns, then STAGE_META."""
+    return [*((_name(ds, c.name), STAGE_TYPES.get(c.type, "VARCHAR")) for c in ds.columns),
+            *zip(STAGE_META, _STAGE_META_TYPES, strict=True)]
+
+
 def stage_table_sql(ds: Dataset) -> str:
-    cols = ", ".join(
-        f"{_name(ds, c.name)} {STAGE_TYPES.get(c.type, 'VARCHAR')}" for c in ds.columns
-    )
-    return (
-        f"CREATE TABLE IF NOT EXISTS stg_{_table(ds)} (_file_id INTEGER NOT NULL, "
-        f"_row BIGINT NOT NULL, {cols}, _required_filled INTEGER NOT NULL)"
-    )
+    cols = ", ".join(f"{name} {typ}" + (" NOT NULL" if name in STAGE_META else "")
+                     for name, typ in stage_columns(ds))
+    return f"CREATE TABLE IF NOT EXISTS stg_{_table(ds)} ({cols})"
+
+
+def stage_arrow_schema(ds: Dataset) -> pa.Schema:
+    """The schema of a staging task's rows file: the columns of `stg_<dataset>`."""
+    return pa.schema([pa.field(name, ARROW_TYPES[typ], nullable=name not in STAGE_META)
+                      for name, typ in stage_columns(ds)])
 
 
 def core_table_sql(ds: Dataset) -> list[str]:

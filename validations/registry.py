@@ -63,8 +63,13 @@ def all_rules() -> list[Rule]:
     return [rule for ds in DATASETS.values() for rule in ds.rules]
 
 
-def load_order(dataset_ids) -> list[str]:
-    """Datasets in an order where every referenced dataset loads before its referrers."""
+def load_order(dataset_ids, sizes: dict[str, int] | None = None) -> list[str]:
+    """Datasets in an order where every referenced dataset loads before its referrers.
+
+    With `sizes` (say, bytes delivered), among the datasets whose references are loaded it
+    takes first those that others reference, then the largest: a night staging in this
+    order can finish the big datasets while the small ones are still being staged, instead
+    of finishing a big one after all staging is done."""
     wanted = set(dataset_ids)
     graph = {
         ds_id: {
@@ -75,4 +80,16 @@ def load_order(dataset_ids) -> list[str]:
         }
         for ds_id in DATASETS
     }
-    return [ds for ds in TopologicalSorter(graph).static_order() if ds in wanted]
+    sorter = TopologicalSorter(graph)
+    sorter.prepare()
+    referenced = set().union(*graph.values())
+    sizes = sizes or {}
+    order: list[str] = []
+    ready: list[str] = []
+    while sorter.is_active():
+        ready += sorter.get_ready()
+        ready.sort(key=lambda d: (d not in referenced, -sizes.get(d, 0), d))
+        ds = ready.pop(0)
+        order.append(ds)
+        sorter.done(ds)
+    return [ds for ds in order if ds in wanted]

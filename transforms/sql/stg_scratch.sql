@@ -7,8 +7,6 @@ CREATE TABLE stg_files (
     dataset VARCHAR NOT NULL,
     sha256 VARCHAR NOT NULL
 );
--- Every staged row as delivered, with the file's own headers (all datasets).
-CREATE TABLE stg_raw (_file_id INTEGER NOT NULL, _row BIGINT NOT NULL, _raw JSON NOT NULL);
 CREATE TABLE stg_failures (
     dataset VARCHAR NOT NULL,
     _file_id INTEGER NOT NULL,
