@@ -102,6 +102,9 @@ def finish_dataset(
         GROUP BY s._file_id
         """
     ).fetchall()
+    # What was staged for the dataset is no longer needed: free it for the next one.
+    con.execute(f"DELETE FROM stg_{dataset}")
+    con.execute("DELETE FROM stg_failures")
     return [FileOutcome(fid, n, ok, n - ok) for fid, n, ok in rows]
 
 

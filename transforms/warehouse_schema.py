@@ -56,9 +56,11 @@ def stage_columns(ds: Dataset) -> list[tuple[str, str]]:
 
 
 def stage_table_sql(ds: Dataset) -> str:
+    """The scratch table of a dataset's staged rows: temporary (held in memory, spilled to
+    the temp directory beyond the memory limit), since nothing keeps it past the night."""
     cols = ", ".join(f"{name} {typ}" + (" NOT NULL" if name in STAGE_META else "")
                      for name, typ in stage_columns(ds))
-    return f"CREATE TABLE IF NOT EXISTS stg_{_table(ds)} ({cols})"
+    return f"CREATE TEMP TABLE IF NOT EXISTS stg_{_table(ds)} ({cols})"
 
 
 def stage_arrow_schema(ds: Dataset) -> pa.Schema:

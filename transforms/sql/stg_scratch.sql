@@ -7,7 +7,8 @@ CREATE TABLE stg_files (
     dataset VARCHAR NOT NULL,
     sha256 VARCHAR NOT NULL
 );
-CREATE TABLE stg_failures (
+-- The failed rules of the dataset being finished (emptied after each).
+CREATE TEMP TABLE stg_failures (
     dataset VARCHAR NOT NULL,
     _file_id INTEGER NOT NULL,
     _row BIGINT NOT NULL,
