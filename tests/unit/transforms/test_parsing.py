@@ -23,6 +23,7 @@ from transforms.parsing import (
     parse_money,
     parse_number,
 )
+from transforms.text import clean_text
 from validations.registry import DATASETS
 
 
@@ -736,3 +737,11 @@ def test_recorded_frame_with_amounts_in_parts(ref):
         else:
             assert _plain(got) == expected, column
 
+
+
+def test_clean_text_keeps_each_value_on_its_row():
+    s = pd.Series([" a ", "Nu\u031b\u0303", "", None, "\u3000b\u00a0"], index=[7, 3, 5, 1, 9],
+                  dtype="str")
+    got = clean_text(s)
+    assert got.index.equals(s.index)
+    assert _plain(got) == ["a", "Nữ", None, None, "b"]
