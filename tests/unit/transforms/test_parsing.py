@@ -670,6 +670,21 @@ def test_recorded_numbers_beside_a_newline():
     assert _hex(parse_number(column)) == _hex(_expect([n for _, n in NUMBERS_WITH_NEWLINE]))
 
 
+# pandas reads a column of integers as int64, where -0 is 0; one integer beyond uint64 turns
+# the whole column to floats, where -0 is -0.0 (recorded too).
+INTEGERS = ["-0", "-000", "0", "7", "-12", "9007199254740993", "9223372036854775807",
+            "-9223372036854775808", "1.234.567", "1,000", "12,5", "0.5"]
+INTEGERS_READ = [0.0, 0.0, 0.0, 7.0, -12.0, 9007199254740992.0, 9.223372036854776e18,
+                 -9.223372036854776e18, 1234567.0, 1000.0, 12.5, 0.5]
+BEYOND_UINT64 = "18446744073709551616"
+INTEGERS_READ_BESIDE_IT = [-0.0, -0.0, *INTEGERS_READ[2:], 1.8446744073709552e19]
+
+
+def test_recorded_integers_alone_and_beside_one_beyond_uint64():
+    assert _hex(parse_number(_column(INTEGERS))) == _hex(_expect(INTEGERS_READ))
+    got = parse_number(_column([*INTEGERS, BEYOND_UINT64]))
+    assert _hex(got) == _hex(_expect(INTEGERS_READ_BESIDE_IT))
+
 def test_recorded_ints():
     column = _column([t for t, _ in INTS])
     got = parse_int(column)
