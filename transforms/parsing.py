@@ -5,6 +5,9 @@ Vietnamese convention); a number's separator is read by what VND amounts can be 
 two decimals). A value that cannot be read becomes missing in the typed column, while its
 delivered text is kept beside it as `<column>__raw`, so that the `format` rule can tell
 "cannot be read" from "not given".
+
+A batch holds few distinct dates, amounts or codes: each distinct value is cleaned and parsed
+once (`_per_distinct`), and where Arrow or NumPy read a value as pandas would, they do.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pyarrow.compute as pc
 
 from transforms.headers import HeaderMap
 from transforms.reference import Reference
-from transforms.text import clean_text, fold, fold_values
+from transforms.text import arrow_text, clean_text, fold, fold_values
 from validations.model import PARSED_TYPES, Column, Dataset
 from validations.standard import RAW_SUFFIX
 
@@ -112,7 +115,7 @@ def _read_datetimes(text: pd.Series, pattern: str, fmt: str) -> np.ndarray:
     """
     if "(?P<" not in pattern:
         return pd.to_datetime(text, format=fmt, errors="coerce").astype(TIMESTAMP).to_numpy()
-    fields = pc.extract_regex(pa.array(text.array), f"^{pattern}$")
+    fields = pc.extract_regex(arrow_text(text), f"^{pattern}$")
     f = {name: pc.cast(pc.struct_field(fields, name), pa.int64()).to_numpy(zero_copy_only=False)
          for name in fields.type.names}
     year, month, day = f["Y"], f["m"], f["d"]
@@ -135,7 +138,7 @@ def _fullmatch(s: pd.Series, pattern: str) -> pd.Series:
     r"""`s.str.fullmatch(pattern)`, missing as False, for the layout patterns here (ASCII, no
     `$`, `\s` or `\d`: RE2 and Python's `re` read them alike). Run in RE2 directly: pandas
     first parses the pattern in Python, on every call, to choose its engine."""
-    hit = pc.match_substring_regex(pa.array(s.array), f"^(?:{pattern})$")
+    hit = pc.match_substring_regex(arrow_text(s), f"^(?:{pattern})$")
     return pd.Series(hit.fill_null(False).to_numpy(zero_copy_only=False), index=s.index)
 
 
@@ -188,9 +191,10 @@ def _numbers(s: pd.Series) -> pd.Series:
     return out
 
 
-# pandas reads a decimal as its digits taken as an integer, then multiplied or divided once by
-# a power of ten: with at most 15 digits and 14 decimals both are exact, so its one rounding is
-# the correct one, which is what Arrow's parser gives. 15 characters hold at most 15 digits.
+# pandas reads a decimal as its digits taken as one integer, divided once by a power of ten.
+# In text of at most 15 characters both are exact in a float64 (at most 15 digits, below
+# 2**53; at most 14 decimals, below 10**22), so its one rounding is the correct one: the one
+# Arrow's parser makes.
 _EXACT_DECIMAL_CHARS = 15
 
 
@@ -198,7 +202,7 @@ def _to_numeric(v: pd.Series) -> pd.Series | np.ndarray:
     """What `pd.to_numeric(v, errors="coerce")` gives for the number text of one layout
     (separators already rewritten), read in Arrow where it is sure to give the same float64
     values, else by pandas."""
-    text = pa.array(v.array)
+    text = arrow_text(v)
     if pc.any(pc.match_substring(text, "e", ignore_case=True)).as_py():
         return pd.to_numeric(v, errors="coerce")  # 1.2E+06: rare, and pandas' own rounding
     if not pc.any(pc.match_substring(text, ".")).as_py():
@@ -214,12 +218,11 @@ def _to_numeric(v: pd.Series) -> pd.Series | np.ndarray:
 
 
 def parse_money(s: pd.Series) -> pd.Series:
-    return parse_number(s).round(2)
+    return _per_distinct(s, _money)
 
 
 def parse_int(s: pd.Series) -> pd.Series:
-    n = parse_number(s)
-    return n.where(n == n.round()).astype("Int64")
+    return _per_distinct(s, _ints)
 
 
 def _money(s: pd.Series) -> pd.Series:
@@ -307,9 +310,21 @@ def _typed(s: pd.Series, col: Column, ref: Reference) -> pd.Series:
         case "province":
             return _per_value(s, lambda v: ref.current_province(v) or v).astype("str")
         case "person_id":
-            return s.str.upper().str.replace(f"[{_SPACES}.\\-]", "", regex=True)
+            return _person_ids(s)
         case _:
             return s
+
+
+def _person_ids(s: pd.Series) -> pd.Series:
+    """Upper case, without spaces, dots or dashes: `001 090.012-345` -> `001090012345`."""
+    ids = pc.utf8_upper(arrow_text(s))
+    # Most ids are letters and digits only, with nothing to remove: the regular expression
+    # runs on the others alone (over every id it took three quarters of the time).
+    other = pc.invert(pc.fill_null(pc.ascii_is_alnum(ids), True))
+    if pc.any(other).as_py():
+        removed = pc.replace_substring_regex(ids.filter(other), f"[{_SPACES}.\\-]", "")
+        ids = pc.replace_with_mask(ids, other, removed)
+    return pd.Series(ids, index=s.index, name=s.name, dtype="str")
 
 
 def _given_and_typed(raw: pd.Series, col: Column, ref: Reference) -> tuple[pd.Series, pd.Series]:
@@ -380,7 +395,7 @@ def _sum_parts(parts: list[tuple[pd.Series, pd.Series]]
     unreadable = pd.concat([t.notna() & n.isna() for t, n in parts], axis=1).any(axis=1)
     any_given = pd.concat([t.notna() for t in texts], axis=1).any(axis=1)
     # what `texts[0].str.cat(texts[1:], sep=" + ", na_rep="")` gives, in Arrow
-    text = pc.binary_join_element_wise(*(pa.array(t.array).fill_null("") for t in texts),
+    text = pc.binary_join_element_wise(*(arrow_text(t).fill_null("") for t in texts),
                                        pa.scalar(" + ", pa.large_string()))
     text = pd.Series(text, index=texts[0].index, dtype="str")
     return total.mask(unreadable), text.where(any_given), any_given

@@ -22,9 +22,8 @@ def fold(name: str) -> str:
 
 def clean_text(s: pd.Series) -> pd.Series:
     """NFC, trimmed, with empty strings as missing; keeps every diacritic."""
-    s = s.astype("str")
     # pyarrow normalises and trims in C++; pandas' .str.normalize calls Python per value.
-    values = _combined(pa.array(s.array))
+    values = arrow_text(s)
     # NFC leaves ASCII text as it is: normalise the rest, each distinct value once (names
     # repeat, and normalising costs ten times more than finding the distinct values).
     other = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
@@ -41,5 +40,7 @@ def fold_values(s: pd.Series) -> pd.Series:
     return s.str.lower().str.normalize("NFC")
 
 
-def _combined(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+def arrow_text(s: pd.Series) -> pa.Array:
+    """The values of a Series as text, in one Arrow array (missing values null)."""
+    values = pa.array(s.astype("str").array)
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values

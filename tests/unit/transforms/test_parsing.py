@@ -760,3 +760,21 @@ def test_clean_text_keeps_each_value_on_its_row():
     got = clean_text(s)
     assert got.index.equals(s.index)
     assert _plain(got) == ["a", "Nữ", None, None, "b"]
+
+
+# (delivered, as parse_frame types it), recorded like the cases above.
+PERSON_IDS = [
+    ("001090012345", "001090012345"), (" 001 090.012-345 ", "001090012345"),
+    ("b1234567", "B1234567"), ("001-090-012-345", "001090012345"),
+    ("001.090.012.345", "001090012345"), ("001\u00a0090\u3000012345", "001090012345"),
+    ("ab-12.cd", "AB12CD"), ("straße", "STRAẞE"), ("ǆ1", "Ǆ1"), ("đ123", "Đ123"), ("-", ""),
+    (".", ""), (" - ", ""), ("١٢٣", "١٢٣"), ("001090012345\u200b", "001090012345\u200b"),
+    ("a_b", "A_B"), ("a/b", "A/B"), ("a\tb", "AB"),
+]
+
+
+def test_recorded_person_ids(ref):
+    ds = DATASETS["visits"]
+    raw = pd.DataFrame([visit_row(patient_id=t) for t, _ in PERSON_IDS], dtype="str")
+    frame = parse_frame(canonical_text(raw, ds, map_headers(list(raw.columns), ds)), ds, ref)
+    assert _plain(frame["patient_id"]) == [p for _, p in PERSON_IDS]
