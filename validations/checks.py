@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 ICD10 = r"[A-Z][0-9]{2}(?:\.[0-9]{1,2})?"
 INSURANCE_CARD = r"[A-Z]{2}[1-5][0-9]{12}"
@@ -83,30 +86,34 @@ def person_id_not_junk(s: pd.Series) -> pd.Series:
     return passes(~(repeated | listed))
 
 
-def _cccd_parts(ids: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Century-and-sex digit and two-digit birth year of 12-digit ids (NA for others)."""
-    is_cccd = ids.str.fullmatch(r"[0-9]{12}").fillna(False).astype(bool)
-    digit = pd.to_numeric(ids.where(is_cccd).str.slice(3, 4), errors="coerce")
-    yy = pd.to_numeric(ids.where(is_cccd).str.slice(4, 6), errors="coerce")
-    return digit, yy
+def _cccd_parts(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where ids are 12-digit CCCDs, and their century-and-sex digit and two-digit birth
+    year (0 where they are not)."""
+    # In Arrow and integers (pd.to_numeric on sliced text took 90 ms per 250,000 ids): the
+    # 12 digits read as one number, whose digits 4-6 are (n // 10**6) % 1000.
+    text = pa.array(ids.astype("str").array)
+    cccd = pc.and_(pc.equal(pc.binary_length(text), 12), pc.ascii_is_decimal(text))
+    number = pc.fill_null(pc.cast(pc.if_else(cccd, text, None), pa.int64()), 0).to_numpy()
+    digits = number // 10**6 % 1000
+    return pc.fill_null(cccd, False).to_numpy(zero_copy_only=False), digits // 100, digits % 100
 
 
 def cccd_agrees_with_sex(ids: pd.Series, sex: pd.Series) -> pd.Series:
     """Digit 4 of a CCCD is even for men, odd for women; `U` (unknown) is not judged."""
-    digit, _ = _cccd_parts(ids)
-    expected = pd.Series(pd.NA, index=ids.index, dtype="object")
-    expected = expected.mask(digit % 2 == 0, "M").mask(digit % 2 == 1, "F")
-    judged = expected.notna() & sex.isin(["M", "F"])
-    return passes(~judged | (expected == sex))
+    cccd, digit, _ = _cccd_parts(ids)
+    male = (sex == "M").to_numpy(dtype=bool, na_value=False)
+    female = (sex == "F").to_numpy(dtype=bool, na_value=False)
+    judged = cccd & (male | female)
+    return pd.Series(~judged | (male == (digit % 2 == 0)), index=ids.index)
 
 
 def cccd_agrees_with_birth_year(ids: pd.Series, birth: pd.Series) -> pd.Series:
     """Digits 4–6 of a CCCD give the century and the last two digits of the birth year."""
-    digit, yy = _cccd_parts(ids)
+    cccd, digit, yy = _cccd_parts(ids)
     year = 1900 + (digit // 2) * 100 + yy
-    born = pd.to_datetime(birth).dt.year
-    judged = year.notna() & born.notna()
-    return passes(~judged | (year == born))
+    born = pd.to_datetime(birth).dt.year.to_numpy(dtype="float64", na_value=np.nan)
+    judged = cccd & ~np.isnan(born)
+    return pd.Series(~judged | (year == born), index=ids.index)
 
 
 def not_placeholder_name(s: pd.Series) -> pd.Series:
