@@ -229,9 +229,14 @@ def _money(s: pd.Series) -> pd.Series:
     return _numbers(s).round(2)
 
 
+# Whole numbers a float holds exactly: beyond, the value read would not be the value given
+# (and from 2**63 on it does not fit in BIGINT), so it is unreadable rather than altered.
+_EXACT_INT = 2.0**53
+
+
 def _ints(s: pd.Series) -> pd.Series:
     n = _numbers(s)
-    return n.where(n == n.round()).astype("Int64")
+    return n.where((n == n.round()) & (n.abs() < _EXACT_INT)).astype("Int64")
 
 
 def _per_value(s: pd.Series, func) -> pd.Series:
