@@ -8,7 +8,9 @@ What it does, in one invocation (see docs/benchmark.md):
 1. generates a landing zone (`vnhealth generate`) of `--visits-rows` visit rows, the other
    datasets in proportion (scale = rows / (150 x 34)), unless `--landing` names one to reuse;
 2. starts ONE Prefect server (`prefect server start`, 127.0.0.1, a free port, a temporary
-   PREFECT_HOME) so that server start-up is not counted in the night;
+   PREFECT_HOME) so that server start-up is not counted in the night, as in production
+   (a worker runs the night against a long-lived server); with `--temporary-server`, none:
+   each `vnhealth run` starts Prefect's temporary server, as on a machine without one;
 3. alternately times (a) the full night (`vnhealth run`, a fresh warehouse each time) and
    (b) a bare DuckDB load (`read_csv(..., union_by_name=true)` of all files of a dataset into
    a plain table, no checks, a fresh database file each time), `--repeats` times each;
@@ -214,10 +216,16 @@ class PrefectServer:
 
 
 class Bench:
-    def __init__(self, work: Path, server_url: str, threads: int, memory_limit: str) -> None:
+    def __init__(self, work: Path, server_url: str | None, threads: int,
+                 memory_limit: str) -> None:
         self.work, self.threads, self.memory_limit = work, threads, memory_limit
         self.log = work / "children.log"
-        self.env = {**os.environ, "PREFECT_API_URL": server_url}
+        self.env = dict(os.environ)
+        self.env.pop("PREFECT_API_URL", None)
+        if server_url:
+            self.env["PREFECT_API_URL"] = server_url
+        else:  # each night starts a temporary server, in its own throw-away PREFECT_HOME
+            self.env["PREFECT_HOME"] = str(work / "prefect-home")
         self.env.setdefault("VNHEALTH_PSEUDONYM_KEY", "benchmark-key-not-a-secret")
         self.env.setdefault("VNHEALTH_DUCKDB_THREADS", str(threads))
         self.env.setdefault("VNHEALTH_DUCKDB_MEMORY_LIMIT", memory_limit)
@@ -321,9 +329,10 @@ def run(args: argparse.Namespace) -> None:
     # A background job ignores SIGINT; on SIGTERM, unwind so the Prefect server is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     report: dict = {"args": {k: str(v) for k, v in vars(args).items()}}
-    server = PrefectServer(work / "prefect-home", work / "prefect-server.log")
+    server = (None if args.temporary_server
+              else PrefectServer(work / "prefect-home", work / "prefect-server.log"))
     try:
-        bench = Bench(work, server.url, args.threads, args.memory_limit)
+        bench = Bench(work, server and server.url, args.threads, args.memory_limit)
         landing, rows = args.landing, 0
         if landing is None and args.compare:
             landing = work / "landing"
@@ -334,8 +343,11 @@ def run(args: argparse.Namespace) -> None:
         if args.compare:
             rows = _rows(landing, run_date)
             print(f"landing zone {landing}: {rows:,} data rows in the files the night loads")
-        server.wait()
-        print(f"prefect server: {server.url}")
+        if server:
+            server.wait()
+            print(f"prefect server: {server.url}")
+        else:
+            print("prefect: no server; every night starts a temporary one")
 
         nights, bares = [], []
         for i in range(args.repeats if args.compare else 0):
@@ -406,7 +418,8 @@ def run(args: argparse.Namespace) -> None:
             report.update(history=args.history, history_rows=hist_rows, history_empty=empty,
                           history_full=full, history_bytes=sizes, history_nights=per_night)
     finally:
-        server.stop()
+        if server:
+            server.stop()
         (work / "report.json").write_text(json.dumps(report, indent=2, default=str))
         print(f"raw figures: {work / 'report.json'}")
         if not args.keep:
@@ -443,6 +456,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--memory-limit", default="768MB", help="DuckDB memory_limit, both sides")
     p.add_argument("--work", type=Path, help="scratch folder (default: a new temp folder)")
     p.add_argument("--keep", action="store_true", help="keep generated landing zones")
+    p.add_argument("--temporary-server", action="store_true",
+                   help="no shared Prefect server: each night starts a temporary one, as "
+                        "`vnhealth run` does on a machine without a server")
     args = p.parse_args(argv)
     if args.command == "bare-load":
         bare_load(args.landing, args.date, args.db, args.threads, args.memory_limit,
