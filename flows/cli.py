@@ -11,32 +11,8 @@ import json
 import logging
 import os
 import sys
-import threading
 from datetime import date
 from pathlib import Path
-
-
-def _start_prefect_server() -> threading.Thread:
-    """Without a Prefect API to talk to (`PREFECT_API_URL`), the first flow run starts a
-    temporary Prefect server and waits for it: several seconds, most of them spent in the
-    server's own process. Start it now, in the background, while the pipeline's modules are
-    imported; join the thread before the flow runs. If it fails here, the flow tries again."""
-
-    def start() -> None:
-        from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-
-        if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-            return
-        from prefect.server.api.server import SubprocessASGIServer
-
-        try:
-            SubprocessASGIServer().start()
-        except Exception as exc:  # the flow's client starts it again and reports why
-            logging.getLogger(__name__).warning("early Prefect server start failed: %s", exc)
-
-    thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
-    thread.start()
-    return thread
 
 
 def _date(text: str) -> date:
@@ -123,7 +99,6 @@ def main(argv: list[str] | None = None) -> int:
                             ("VNHEALTH_DASK_WORKERS", args.workers)):
             if value is not None:
                 os.environ[name] = str(value)
-        server = _start_prefect_server()
         from flows.nightly import backfill, make_task_runner, nightly
 
         params = dict(
@@ -135,7 +110,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.until and args.until < args.date:
             print("--until is before --date", file=sys.stderr)
             return 2
-        server.join()
         try:
             if args.until:
                 summary = backfill(start_date=args.date, end_date=args.until, **params)
