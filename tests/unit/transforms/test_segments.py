@@ -78,3 +78,36 @@ def test_orphans_are_the_unnamed_files_older_than_the_run(con, tmp_path):
     assert segments.remove_orphans(con, "wh", datetime.now() - timedelta(hours=1)) == []
     assert segments.remove_orphans(con, "wh", datetime.now() + timedelta(seconds=5)) == [orphan]
     assert (store / "r1.parquet").exists() and not orphan.exists()
+
+
+@pytest.mark.parametrize("other_file_system", [False, True])
+def test_files_written_elsewhere_are_adopted_as_they_are(con, tmp_path, monkeypatch,
+                                                          other_file_system):
+    loading.ensure_core_table(con, DATASETS["facilities"])
+    table = segments.core("facilities")
+    staged = tmp_path / "stage"
+    staged.mkdir()
+    files = []
+    for i, codes in enumerate((["01001", "01002"], [], ["01003"]), start=1):
+        path = staged / f"b{i}.parquet"
+        query = " UNION ALL ".join(_facility(c) for c in codes) or f"{_facility('0')} LIMIT 0"
+        con.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet)")
+        files.append((str(path), len(codes)))
+    content = Path(files[0][0]).read_bytes()
+    if other_file_system:  # os.replace cannot move across file systems: the file is copied
+        def cross_device(src, dst):
+            raise OSError(18, "Invalid cross-device link")
+        monkeypatch.setattr(segments.os, "replace", cross_device)
+
+    assert segments.adopt(con, table, "facilities", "r1", files) == 3
+
+    store = tmp_path / "warehouse.segments/core/facilities"
+    assert sorted(p.name for p in store.iterdir()) == ["r1-0001.parquet", "r1-0003.parquet"]
+    assert (store / "r1-0001.parquet").read_bytes() == content  # not rewritten
+    assert not Path(files[0][0]).exists() and not Path(files[2][0]).exists()
+    assert con.execute("SELECT path, rows FROM wh.meta.segments ORDER BY path").fetchall() == [
+        ("core/facilities/r1-0001.parquet", 2), ("core/facilities/r1-0003.parquet", 1)]
+    assert con.execute("SELECT facility_code FROM wh.core.facilities ORDER BY 1").fetchall() == [
+        ("01001",), ("01002",), ("01003",)]
+    with pytest.raises(RuntimeError, match="never rewritten"):
+        segments.adopt(con, table, "facilities", "r1", [(files[1][0], 1)])
