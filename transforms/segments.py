@@ -10,8 +10,9 @@ in the file's manifest `meta.segments`, minus the rows of its tombstone table
 A segment lives in the store folder next to its DuckDB file (`<dir>/<stem>.segments/`), under
 `<schema>/<dataset>/<run_id>.parquet` (`<run_id>-<n>.parquet` for files a staging task
 wrote and the night adopted as they are: see `adopt`). A night writes its segments straight
-into the store: they are invisible until the DuckDB file whose manifest names them is published (renamed
-over the old one), so publishing costs the size of the DuckDB files, not of the history.
+into the store: they are invisible until the DuckDB file whose manifest names them is
+published (renamed over the old one), so publishing costs the size of the DuckDB files, not
+of the history.
 The views name segments by absolute path (DuckDB resolves relative paths against the
 reader's working directory); every build regenerates them, so a moved folder heals on the
 next run.

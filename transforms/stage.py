@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -159,7 +160,7 @@ class BundleWriter:
             pa.repeat(self.run_id, n).cast(pa.string()),
             pa.repeat(self.ds.id, n).cast(pa.string()),
             pa.repeat(self.source_file[file_id], n).cast(pa.string()),
-            pa.array(range(first_row, first_row + n), pa.int64()),
+            pa.array(np.arange(first_row, first_row + n, dtype="int64")),
             pa.ExtensionArray.from_storage(
                 pa.json_(pa.string()), json.column("raw").combine_chunks().cast(pa.string())),
         ], schema=RAW_SCHEMA))

@@ -67,19 +67,30 @@ def cell_text(value: object) -> str | None:
 
 
 def unique_headers(names: Sequence[str | None]) -> list[str]:
-    """Header names as pandas would make them: blanks become `Unnamed: <i>` and a repeated
-    name gets `.1`, `.2`..., so that every column can be looked up by its name."""
-    out: list[str] = []
-    seen: dict[str, int] = {}
-    for i, name in enumerate(names):
-        base = str(name).strip() if name is not None and str(name).strip() else f"Unnamed: {i}"
-        label = base
-        while label in seen:
-            seen[base] += 1
-            label = f"{base}.{seen[base]}"
-        seen.setdefault(label, 0)
-        out.append(label)
-    return out
+    """Header cells of a spreadsheet or record file as column names: each cell's text,
+    trimmed (a blank or missing one empty), named by `pandas_names`."""
+    return pandas_names([str(n).strip() if n is not None else "" for n in names])
+
+
+def pandas_names(header: Sequence[str]) -> list[str]:
+    """Column names as pandas' C parser makes them from the header's cells, so that every
+    column can be looked up by its name: a blank one is `Unnamed: <i>`; a repeated one gets
+    `.1`, `.2`..., skipping a name the header already holds; named columns keep their name
+    before unnamed ones are numbered (the rules of `pandas.io.common.mangle_dupe_names`)."""
+    names = [cell or f"Unnamed: {i}" for i, cell in enumerate(header)]
+    order = [i for i, cell in enumerate(header) if cell] + [
+        i for i, cell in enumerate(header) if not cell]
+    counts: dict[str, int] = {}
+    for i in order:
+        name = base = names[i]
+        count = counts.get(name, 0)
+        while count > 0:
+            counts[base] = count + 1
+            name = f"{base}.{count}"
+            count = count + 1 if name in names else counts.get(name, 0)
+        names[i] = name
+        counts[name] = count + 1
+    return names
 
 
 def frames(columns: list[str], rows: Iterable[Sequence[str | None]],

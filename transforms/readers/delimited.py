@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from transforms.messages import Reason
-from transforms.readers.base import FileRejected, ReadOptions
+from transforms.readers.base import FileRejected, ReadOptions, pandas_names
 from transforms.readers.sniff import detect_encoding, require
 
 log = logging.getLogger(__name__)
@@ -95,27 +95,6 @@ def read_csv_batches(path: Path, head: bytes, opts: ReadOptions, *,
         except _PandasNeeded as why:
             log.info("%s: read by pandas from data row %d on: %s", path.name, yielded + 1, why)
     yield from _pandas_batches(path, encoding, delimiter, opts.batch_rows, skip=yielded)
-
-
-def pandas_names(header: list[str]) -> list[str]:
-    """Column names as pandas' C parser makes them from the header's cells: a blank one is
-    `Unnamed: <i>`; a repeated one gets `.1`, `.2`..., skipping a name the header already
-    holds; named columns keep their name before unnamed ones are numbered (the rules of
-    `pandas.io.common.mangle_dupe_names`)."""
-    names = [cell or f"Unnamed: {i}" for i, cell in enumerate(header)]
-    order = [i for i, cell in enumerate(header) if cell] + [
-        i for i, cell in enumerate(header) if not cell]
-    counts: dict[str, int] = {}
-    for i in order:
-        name = base = names[i]
-        count = counts.get(name, 0)
-        while count > 0:
-            counts[base] = count + 1
-            name = f"{base}.{count}"
-            count = count + 1 if name in names else counts.get(name, 0)
-        names[i] = name
-        counts[name] = count + 1
-    return names
 
 
 def _sample_lines(sample: bytes, encoding: str) -> Iterator[str]:

@@ -16,8 +16,8 @@ import pytest
 
 from tests.unit.transforms.test_readers_csv import to_cp1258
 from transforms.readers import delimited
-from transforms.readers.base import FileRejected, ReadOptions
-from transforms.readers.delimited import pandas_names, read_csv_batches
+from transforms.readers.base import FileRejected, ReadOptions, pandas_names
+from transforms.readers.delimited import read_csv_batches
 from transforms.readers.sniff import HEAD_BYTES
 
 FALLBACK = re.compile(r"read by pandas from data row (\d+) on: (.*)")

@@ -54,15 +54,20 @@ def _pairs(failures: pd.DataFrame) -> list[tuple[int, str]]:
     return sorted(zip(failures["row"].tolist(), failures["rule_id"].tolist(), strict=True))
 
 
+def _validator(ds) -> RowValidator:
+    """The dataset's row rules in the context of the night, with the default settings."""
+    s = Settings()
+    return RowValidator(ds, make_context(
+        NIGHT, ds.delivered_by, reference.load(s.reference_dir),
+        freshness_days_province=s.freshness_days_province,
+        freshness_days_moh=s.freshness_days_moh,
+        future_tolerance_days=s.future_tolerance_days, elderly_age=s.elderly_age))
+
+
 @pytest.mark.parametrize("dataset_id", sorted(DATASETS))
 def test_direct_checks_find_what_schema_validate_finds(batches, dataset_id):
     ds = DATASETS[dataset_id]
-    s = Settings()
-    ctx = make_context(NIGHT, ds.delivered_by, reference.load(s.reference_dir),
-                       freshness_days_province=s.freshness_days_province,
-                       freshness_days_moh=s.freshness_days_moh,
-                       future_tolerance_days=s.future_tolerance_days, elderly_age=s.elderly_age)
-    validator = RowValidator(ds, ctx)
+    validator = _validator(ds)
     frame = batches[dataset_id]
     fast = validator.failures(frame)
     assert len(fast) > 0, "a generated night plants row-rule defects in every dataset"
@@ -72,12 +77,7 @@ def test_direct_checks_find_what_schema_validate_finds(batches, dataset_id):
 
 def test_a_rule_that_answers_with_a_scalar_is_a_bug(batches):
     ds = DATASETS["visits"]
-    s = Settings()
-    ctx = make_context(NIGHT, ds.delivered_by, reference.load(s.reference_dir),
-                       freshness_days_province=s.freshness_days_province,
-                       freshness_days_moh=s.freshness_days_moh,
-                       future_tolerance_days=s.future_tolerance_days, elderly_age=s.elderly_age)
-    validator = RowValidator(ds, ctx)
+    validator = _validator(ds)
     column = next(name for name, col in validator.column_schema.columns.items() if col.checks)
     check = validator.column_schema.columns[column].checks[0]
     check._check_fn = lambda s: False  # noqa: SLF001 - a deliberately broken rule
