@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     # start (database migrations) can take longer than Prefect's default 20 s.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if args.command == "generate":
-        from transforms.generate.night import NightSpec, generate
+        from sample.generate.night import NightSpec, generate
         from transforms.reference import load
 
         counts = generate(args.out, NightSpec(run_date=args.date, scale=args.scale, seed=args.seed),
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "score":
         from flows.settings import Settings
-        from transforms.truth import score
+        from sample.truth import score
 
         overrides = {k: v for k, v in (("warehouse", args.warehouse),
                                        ("restricted", args.restricted)) if v}
@@ -159,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
         return 0
     if args.command == "compact":
-        from flows import warehouse as wh_io
         from flows.settings import Settings
+        from transforms.warehouse import publish as wh_io
 
         overrides = {k: v for k, v in (("warehouse", args.warehouse),
                                        ("restricted", args.restricted)) if v}

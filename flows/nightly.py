@@ -16,12 +16,16 @@ from prefect.futures import wait
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows import warehouse as wh_io
 from flows.artifacts import publish_artifacts
 from flows.settings import Settings
-from transforms import ingest, landing, loading, progress, reference, stage, trends
-from transforms.landing import LandingFile
+from transforms import reference
+from transforms.ingest import landing, stage
+from transforms.ingest import stager as ingest
+from transforms.ingest.landing import LandingFile
 from transforms.messages import Reason
+from transforms.scoring import progress, trends
+from transforms.warehouse import loading
+from transforms.warehouse import publish as wh_io
 from validations.registry import DATASETS, known_dataset_ids, load_order
 
 
@@ -126,7 +130,7 @@ def finish_dataset(night: Night, dataset_id: str, staged: list[stage.BundleResul
                    files: list[tuple]) -> list[loading.FileOutcome]:
     """Load the staged bundles and files into the scratch tables, apply the set rules,
     quarantine and load."""
-    raw_files = stage.load_bundles(night.con, dataset_id, staged)
+    raw_files = loading.load_bundles(night.con, dataset_id, staged)
     if files:
         night.con.executemany("INSERT INTO stg_files VALUES (?, ?, ?, ?, ?, ?)", files)
     return loading.finish_dataset(night.con, DATASETS[dataset_id], run_id=night.run_id,
@@ -365,7 +369,7 @@ def _build_night(b: wh_io.Build, s: Settings, key: bytes, run_id: str, run_date:
     progress.load_facts(con, ref)
     for ds in DATASETS.values():
         loading.ensure_core_table(con, ds)
-        ingest.ensure_stage_table(con, ds)
+        loading.ensure_stage_table(con, ds)
     night = quote(Night(con, s, ref, run_id, run_date, started_at))
     files = discover_files(night, sources, datasets)
     records = [_record(lf, run_date, s.delivery_cutoff_hour) for lf in files]

@@ -303,7 +303,7 @@ def _publish_cost(folder: Path) -> dict:
     """Sizes of a warehouse folder, and the time of `build` + `publish` of an empty night
     into it (the copy, attach, DDL and views, checkpoint and rename: the part of a night
     that grows with history when history is copied)."""
-    from flows import warehouse as wh_io
+    from transforms.warehouse import publish as wh_io
 
     wh, rs = folder / "warehouse.duckdb", folder / "restricted.duckdb"
     out = {"duckdb_bytes": wh.stat().st_size + rs.stat().st_size,

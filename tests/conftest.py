@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from transforms.context import make_context
+from transforms.ingest.context import make_context
 from transforms.reference import Reference, load
 
 RUN_DATE = date(2026, 11, 24)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from transforms.headers import map_headers
-from transforms.parsing import canonical_text, parse_frame
+from transforms.ingest.headers import map_headers
+from transforms.ingest.parsing import canonical_text, parse_frame
 from transforms.reference import Reference
 from validations.model import Context
 from validations.registry import DATASETS

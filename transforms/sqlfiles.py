@@ -1,4 +1,4 @@
-"""Run the statements of `transforms/sql/*.sql`.
+"""Run the statements of a package's `sql/*.sql` files.
 
 Values are always bound parameters (`$name`). Identifiers are formatted in only after
 `ident` has checked them against the registry's names (the allow-list).
@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import duckdb
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 _STATEMENT_END = re.compile(r";\s*(?:\n|$)")
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -26,14 +26,15 @@ def ident(name: str, allowed: Iterable[str]) -> str:
     return name
 
 
+def literal(value: str | Path) -> str:
+    """A string literal, for the statements that take no parameter (ATTACH, COPY ... TO,
+    COMMENT ON, a view's file list): quotes doubled."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 @cache
-def _template(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
-def statements(name: str, **identifiers: str) -> list[str]:
-    text = _template(name).format(**identifiers) if identifiers else _template(name)
-    return [s.strip() for s in _STATEMENT_END.split(text) if s.strip() and not _only_comments(s)]
+def _template(package: str, name: str) -> str:
+    return resources.files(package).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
 def params_of(statement: str) -> list[str]:
@@ -41,12 +42,26 @@ def params_of(statement: str) -> list[str]:
     return _PARAM.findall(statement)
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, **identifiers):
-    """Execute every statement of `sql/<name>.sql`, binding the parameters each one uses."""
-    params = params or {}
-    for statement in statements(name, **identifiers):
-        used = set(_PARAM.findall(statement))
-        con.execute(statement, {k: v for k, v in params.items() if k in used} or None)
+class SqlFolder:
+    """The `sql/` folder of a package, shipped inside it as package data."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    def statements(self, name: str, **identifiers: str) -> list[str]:
+        text = _template(self.package, name)
+        if identifiers:
+            text = text.format(**identifiers)
+        return [s.strip() for s in _STATEMENT_END.split(text)
+                if s.strip() and not _only_comments(s)]
+
+    def run(self, con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
+            **identifiers: str) -> None:
+        """Execute every statement of `sql/<name>.sql`, binding the parameters each uses."""
+        params = params or {}
+        for statement in self.statements(name, **identifiers):
+            used = set(_PARAM.findall(statement))
+            con.execute(statement, {k: v for k, v in params.items() if k in used} or None)
 
 
 def _only_comments(text: str) -> bool:

@@ -18,7 +18,7 @@ Criterion = Literal["accurate", "sufficient", "clean", "up_to_date"]
 Severity = Literal["error", "warning"]
 CRITERIA: tuple[Criterion, ...] = ("accurate", "sufficient", "clean", "up_to_date")
 
-# Column types. Each has one parser in transforms.parsing and one DuckDB type.
+# Column types. Each has one parser in transforms.ingest.parsing and one DuckDB type.
 ColumnType = Literal[
     "text",  # free text, NFC, trimmed
     "code",  # identifier kept as text (leading zeros kept); `width` zero-pads digit codes
@@ -78,7 +78,7 @@ class Rule:
     `kind` says who evaluates it: `row` rules are pandera checks run on every batch;
     `unique` (the key, within a file and across the files of a night), `reference` (a value
     exists in another dataset) and `sql` (any rule over many rows or datasets, written as
-    `transforms/sql/<sql>.sql`) are set rules evaluated in SQL against the staged night and
+    `validations/datasets/sql/<sql>.sql`) are set rules evaluated in SQL against the staged night and
     the warehouse. `needs` names datasets that must load before this rule is evaluated.
     """
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 
 from flows.nightly import make_task_runner, nightly
+from sample.generate.night import NightSpec, generate
 from tests.conftest import RUN_DATE
 from tests.integration.test_nightly import _snapshot
-from transforms.generate.night import NightSpec, generate
 from transforms.reference import load
 
 

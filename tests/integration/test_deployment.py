@@ -18,8 +18,8 @@ import duckdb
 import httpx
 import pytest
 
+from sample.generate.night import NightSpec, generate
 from tests.conftest import RUN_DATE
-from transforms.generate.night import NightSpec, generate
 from transforms.reference import load
 
 REPO = Path(__file__).resolve().parents[2]

@@ -18,10 +18,10 @@ import duckdb
 import pytest
 
 from tests.factories import facility_row, visit_row
-from tests.unit.transforms.test_readers_csv import to_cp1258
-from tests.unit.transforms.test_readers_xlsx import template_row, write_template
-from tests.unit.transforms.test_readers_xml import claims_envelope, claims_row
-from transforms.readers.sniff import OLE_MAGIC
+from tests.unit.transforms.ingest.test_readers_csv import to_cp1258
+from tests.unit.transforms.ingest.test_readers_xlsx import template_row, write_template
+from tests.unit.transforms.ingest.test_readers_xml import claims_envelope, claims_row
+from transforms.ingest.readers.sniff import OLE_MAGIC
 
 pytestmark = pytest.mark.integration
 

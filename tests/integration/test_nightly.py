@@ -19,11 +19,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from sample.generate.night import NightSpec, generate
+from sample.truth import score
 from tests.conftest import RUN_DATE
 from tests.integration.conftest import run_night
-from transforms.generate.night import NightSpec, generate
 from transforms.reference import load
-from transforms.truth import score
 from validations.checks import PLACEHOLDER_NAMES
 from validations.registry import DATASETS
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from transforms.generate.night import NightSpec, generate
+from sample.generate.night import NightSpec, generate
+from sample.truth import score
 from transforms.reference import load
-from transforms.truth import score
 from validations.registry import DATASETS
 
 RUN_DATE = date(2026, 11, 24)

@@ -14,8 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import RUN_DATE
-from transforms.generate import (
+from sample.generate import (
     drugs,
     health_checks,
     herbal_products,
@@ -24,10 +23,11 @@ from transforms.generate import (
     prescriptions,
     workforce,
 )
-from transforms.generate.base import World
-from transforms.generate.night import NightSpec, generate, generators
+from sample.generate.base import World
+from sample.generate.night import NightSpec, generate, generators
+from sample.truth import score
+from tests.conftest import RUN_DATE
 from transforms.reference import load
-from transforms.truth import score
 from validations.registry import DATASETS
 
 GENERATORS = (practitioners, drugs, herbal_products, medical_devices, prescriptions,

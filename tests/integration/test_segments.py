@@ -15,10 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import warehouse as wh_io
 from tests.factories import facility_row, visit_row
 from tests.integration.conftest import run_night
-from transforms.warehouse_schema import CORE_TYPES, META_COLUMNS
+from transforms.warehouse import publish as wh_io
+from transforms.warehouse.schema import CORE_TYPES, META_COLUMNS
 from validations.registry import DATASETS
 
 D1, D2, D3 = date(2026, 11, 22), date(2026, 11, 23), date(2026, 11, 24)

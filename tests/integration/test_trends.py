@@ -21,7 +21,7 @@ import pytest
 from tests.factories import facility_row, visit_row
 from tests.integration.conftest import run_night
 from transforms.reference import load
-from transforms.trends import load_targets
+from transforms.scoring.trends import load_targets
 
 D1, D2 = date(2026, 11, 23), date(2026, 11, 24)
 PROVINCES = ("01", "04", "08")

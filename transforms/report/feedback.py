@@ -16,7 +16,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from transforms.headers import map_headers
+from transforms.ingest.headers import map_headers
 from transforms.report.workbook import set_value, write_frame
 from validations.registry import DATASETS
 

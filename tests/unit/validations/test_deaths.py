@@ -65,6 +65,6 @@ def test_every_row_rule_is_exercised():
 )
 def test_rules_against_deaths_compare_pseudonyms_as_the_warehouse_makes_them(sql, column):
     from transforms import sqlfiles
-    from transforms.warehouse_schema import pseudonym_sql
+    from transforms.warehouse.schema import pseudonym_sql
 
-    assert pseudonym_sql(column) in "\n".join(sqlfiles.statements(sql))
+    assert pseudonym_sql(column) in "\n".join(sqlfiles.SqlFolder("validations.datasets").statements(sql))

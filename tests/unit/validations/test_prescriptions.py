@@ -11,8 +11,9 @@ import pytest
 
 from tests.factories import failures
 from tests.factories_registry import prescription_row
-from transforms import loading, sqlfiles
-from transforms.warehouse_schema import stage_table_sql
+from transforms import sqlfiles
+from transforms.warehouse import loading
+from transforms.warehouse.schema import stage_table_sql
 from validations.registry import DATASETS
 
 BROKEN = [
@@ -83,8 +84,8 @@ def _set_rule_failures(staged: list[dict]) -> list[set[str]]:
     """Stage `staged` prescriptions against a tiny warehouse and run the set rules."""
     con = duckdb.connect()
     con.execute("ATTACH ':memory:' AS wh")
-    sqlfiles.run(con, "ddl_warehouse")
-    sqlfiles.run(con, "stg_scratch")
+    sqlfiles.SqlFolder("transforms.warehouse").run(con, "ddl_warehouse")
+    sqlfiles.SqlFolder("transforms.warehouse").run(con, "stg_scratch")
     for name in ("facilities", "practitioners", "drugs", "prescriptions"):
         loading.ensure_core_table(con, DATASETS[name])
     con.execute(stage_table_sql(DATASETS["prescriptions"]))

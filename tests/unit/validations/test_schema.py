@@ -10,14 +10,16 @@ import pandas as pd
 import pytest
 
 from flows.settings import Settings
-from transforms import landing, progress, reference
-from transforms.context import make_context
-from transforms.generate.base import NightSpec
-from transforms.generate.night import generate
-from transforms.headers import map_headers
-from transforms.ingest import header_keys
-from transforms.parsing import canonical_text, parse_frame
-from transforms.reading import FileRejected, read_batches
+from sample.generate.base import NightSpec
+from sample.generate.night import generate
+from transforms import reference
+from transforms.ingest import landing
+from transforms.ingest.context import make_context
+from transforms.ingest.headers import map_headers
+from transforms.ingest.parsing import canonical_text, parse_frame
+from transforms.ingest.reading import FileRejected, read_batches
+from transforms.ingest.stager import header_keys
+from transforms.scoring import progress
 from validations.registry import DATASETS, known_dataset_ids
 from validations.schema import RowValidator
 

@@ -65,7 +65,7 @@ def test_the_elderly_age_is_configurable(ref):
     from dataclasses import replace
 
     from tests.conftest import RUN_DATE
-    from transforms.context import make_context
+    from transforms.ingest.context import make_context
 
     row = social_protection_row(person_id="001150012345", birth_date="1950-01-01")  # 73
     assert failures(DATASET, [row], make_context(RUN_DATE, "province", ref), ref) == [

@@ -1,0 +1,233 @@
+"""What every dataset generator shares: the night's world (reference data, a seeded random
+source, facts earlier generators published for later ones), defects and how to plant them,
+and the file outputs the orchestrator writes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sample.generate.writers import Layout, money
+from transforms.reference import Reference
+
+
+@dataclass
+class NightSpec:
+    run_date: date
+    scale: float = 1.0
+    seed: int = 0
+    rows_per_province: int = 150  # visits; other provincial exports in proportion
+    registry_rows_per_province: int = 10  # facilities; other ministry registries in proportion
+    error_rate: float = 0.05
+    warning_rate: float = 0.03
+
+
+@dataclass(frozen=True)
+class Defect:
+    dataset: str
+    kind: str
+    criterion: str
+    severity: str
+    apply: Callable[[dict, random.Random, dict], None]  # mutates a row in place
+
+
+@dataclass
+class Output:
+    """One landing file: rows (dicts keyed by `header`) or raw bytes, and its truth."""
+
+    rel: str  # relative to the landing root
+    expected_status: str  # loaded or rejected
+    kind: str
+    header: list[str] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+    layout: Layout = field(default_factory=Layout)
+    planted: list[tuple[int, Defect]] = field(default_factory=list)  # (0-based row, defect)
+    data: bytes | None = None  # written as is when set
+    delivered_at: datetime | None = None  # local time; default: the evening of the night
+    dates: frozenset[str] = frozenset()
+    stamps: frozenset[str] = frozenset()
+    amounts: frozenset[str] = frozenset()
+
+
+@dataclass
+class World:
+    """The night being generated. Generators read the reference data and may publish facts
+    for the generators after them in `facts` (e.g. the facility codes visits may use)."""
+
+    spec: NightSpec
+    ref: Reference
+    rng: random.Random
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.provinces: list[str] = list(self.ref.provinces)
+        self.communes_by_province: dict[str, list[str]] = {}
+        for code, (_, prov) in self.ref.communes.items():
+            self.communes_by_province.setdefault(prov, []).append(code)
+        self.old_by_new: dict[str, list[str]] = {}
+        for old, new in self.ref.crosswalk.items():
+            self.old_by_new.setdefault(new, []).append(old)
+
+    @property
+    def run_date(self) -> date:
+        return self.spec.run_date
+
+    def night_path(self, source: str, name: str) -> str:
+        return f"{self.run_date.isoformat()}/{source}/{name}"
+
+    def foreign_commune(self, prov: str) -> str:
+        """A real commune of another province."""
+        i = self.provinces.index(prov) if prov in self.provinces else 0
+        return self.communes_by_province[self.provinces[(i + 7) % len(self.provinces)]][0]
+
+    def fresh_stamp(self, days: int = 1) -> datetime:
+        """An `updated_at` inside the freshness window: between `days` before the night and
+        the night's evening."""
+        start = datetime.combine(self.run_date - timedelta(days=days), time(6))
+        return start + timedelta(minutes=self.rng.randrange(int((days * 24 - 8) * 60)))
+
+
+def setter(col: str, value) -> Callable[[dict, random.Random, dict], None]:
+    """A defect that sets one column (to a value, or to `value(row, rng)`)."""
+
+    def apply(row, rng, ctx):
+        row[col] = value(row, rng) if callable(value) else value
+
+    return apply
+
+
+def duplicate(row, rng, ctx) -> None:
+    """A defect that turns the row into a copy of the nearest earlier clean row (`plant`
+    puts it in `ctx["previous"]` for kinds whose name starts with `duplicate`)."""
+    row.update(ctx["previous"])
+
+
+UNREADABLE_STAMP = "32/13/2025 25:00"
+
+
+def stale(w: World, fresh_days: int = 2) -> Callable[[dict, random.Random, dict], None]:
+    """A defect that dates `updated_at` outside a freshness window of `fresh_days`."""
+    d = w.run_date
+    return setter(
+        "updated_at",
+        lambda r, rng: datetime.combine(
+            d - timedelta(days=rng.randint(fresh_days + 3, fresh_days + 58)), time(10)
+        ),
+    )
+
+
+def standard_defects(
+    w: World,
+    dataset: str,
+    *,
+    key: str,
+    province: str | None = "province_code",
+    commune: str | None = "commune_code",
+    fresh_days: int = 2,
+) -> list[Defect]:
+    """The defects that break the standard rules every dataset has (validations/standard.py):
+    the key missing or duplicated, the province and commune codes missing or wrong, and
+    `updated_at` missing, unreadable, in the future or stale (beyond `fresh_days`)."""
+    d = w.run_date
+    out = [
+        Defect(dataset, f"missing_{key}", "sufficient", "error", setter(key, "")),
+        Defect(dataset, "duplicate_key", "clean", "error", duplicate),
+    ]
+    if province:
+        out += [
+            Defect(dataset, "missing_province_code", "sufficient", "error", setter(province, "")),
+            Defect(dataset, "unknown_province_code", "accurate", "error", setter(province, "99")),
+        ]
+    out += [
+        Defect(dataset, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
+        Defect(dataset, "unreadable_updated_at", "accurate", "error",
+               setter("updated_at", UNREADABLE_STAMP)),
+        Defect(dataset, "updated_in_future", "accurate", "error",
+               setter("updated_at", datetime.combine(d + timedelta(days=30), time(9)))),
+        Defect(dataset, "stale_record", "up_to_date", "warning", stale(w, fresh_days)),
+    ]
+    if province and commune:
+        out += [
+            Defect(dataset, "missing_commune_code", "sufficient", "error", setter(commune, "")),
+            Defect(dataset, "commune_not_in_province", "accurate", "error",
+                   setter(commune, lambda r, rng: w.foreign_commune(r[province]))),
+        ]
+    return out
+
+
+def plant(
+    rows: list[dict],
+    defects: list[Defect],
+    spec: NightSpec,
+    rng: random.Random,
+    counter: list[int],
+    ctx: dict,
+) -> list[tuple[int, Defect]]:
+    """Break a share of rows, one defect each, cycling through the kinds so every kind
+    appears; a kind whose name starts with `duplicate` copies the nearest earlier clean row.
+    `counter` ([errors, warnings]) carries the cycle across files."""
+    errors = [d for d in defects if d.severity == "error"]
+    warnings = [d for d in defects if d.severity == "warning"]
+    planted: list[tuple[int, Defect]] = []
+    clean_before: int | None = None
+    for i, row in enumerate(rows):
+        r = rng.random()
+        if r < spec.error_rate and errors:
+            pool, slot = errors, 0
+        elif r < spec.error_rate + spec.warning_rate and warnings:
+            pool, slot = warnings, 1
+        else:
+            clean_before = i
+            continue
+        if i == 0:
+            clean_before = i
+            continue
+        defect = pool[counter[slot] % len(pool)]
+        counter[slot] += 1
+        if defect.kind.startswith("duplicate"):
+            if clean_before is None:
+                continue
+            ctx["previous"] = dict(rows[clean_before])
+        defect.apply(row, rng, ctx)
+        planted.append((i, defect))
+    return planted
+
+
+def fmt_datetime(v: datetime | None, layout: Layout) -> str:
+    if v is None:
+        return ""
+    if layout.claims_dates:
+        return v.strftime("%Y%m%d%H%M")
+    return v.strftime("%d/%m/%Y %H:%M") if layout.local_dates else v.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def fmt_date(v: date | None, layout: Layout) -> str:
+    if v is None:
+        return ""
+    return v.strftime("%d/%m/%Y") if layout.local_dates else v.isoformat()
+
+
+def cells(row: dict, out: Output) -> list[str]:
+    """A row as the strings an office writes, by column kind and the file's layout."""
+    values = []
+    for col in out.header:
+        v = row.get(col)
+        if v is None or isinstance(v, str):
+            values.append(v or "")
+        elif isinstance(v, bool):
+            if out.layout.local_numbers:
+                values.append("có" if v else "không")
+            else:
+                values.append("true" if v else "false")
+        elif col in out.stamps:
+            values.append(fmt_datetime(v, out.layout))
+        elif col in out.dates:
+            values.append(fmt_date(v, out.layout))
+        elif col in out.amounts:
+            values.append(money(v, out.layout))
+        else:
+            values.append(str(v))
+    return values

@@ -1,0 +1,114 @@
+"""`deaths` (every province): death notices. Publishes `dead_people` (clean notices of
+people who died at least three days before the night: visits and social protection plant
+their after-death warnings with them) and `dead_ids` (every id on a notice, which clean rows
+elsewhere must avoid)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sample.generate.base import Defect, World
+from sample.generate.population import (
+    UNREADABLE_DATE,
+    UNREADABLE_STAMP,
+    facility_code,
+    person,
+    provincial_outputs,
+    rows_per_province,
+    setter,
+    standard_defects,
+)
+
+DATASET = "deaths"
+AFTER = ("facilities",)
+HEADER = ["notice_no", "person_id", "birth_date", "died_at", "cause_icd10", "place",
+          "facility_code", "province_code", "commune_code", "updated_at"]
+VI = {"notice_no": "Số giấy báo tử", "person_id": "Số định danh", "birth_date": "Ngày sinh",
+      "died_at": "Thời điểm tử vong", "cause_icd10": "Nguyên nhân tử vong (ICD-10)",
+      "place": "Nơi tử vong", "facility_code": "Mã cơ sở", "province_code": "Mã tỉnh",
+      "commune_code": "Mã xã", "updated_at": "Ngày cập nhật"}
+CAUSES = ["I63.9", "I21.9", "C34.9", "J44.9", "C22.0", "E11.9", "J18.9", "V89.2", "I10",
+          "N18.5", "A41.9", "K74.6"]
+DATES = frozenset({"birth_date"})
+STAMPS = frozenset({"died_at", "updated_at"})
+
+
+def defects(w: World) -> list[Defect]:
+    d = w.run_date
+
+    def died_before_birth(row, rng, ctx):
+        row["died_at"] = datetime.combine(row["birth_date"] - timedelta(days=10), time(8))
+
+    def birth_year_mismatch(row, rng, ctx):
+        row["birth_date"] = row["birth_date"].replace(year=row["birth_date"].year - 3, day=1)
+
+    def missing_facility(row, rng, ctx):
+        row["place"], row["facility_code"] = "facility", ""
+
+    return standard_defects(w, DATASET, key="notice_no") + [
+        Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
+        Defect(DATASET, "invalid_person_id", "accurate", "error", setter("person_id", "12345")),
+        Defect(DATASET, "junk_person_id", "clean", "error",
+               setter("person_id", lambda r, rng: rng.choice(["000000000000", "123456789012"]))),
+        Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
+        Defect(DATASET, "unreadable_birth_date", "accurate", "error",
+               setter("birth_date", UNREADABLE_DATE)),
+        Defect(DATASET, "missing_died_at", "sufficient", "error", setter("died_at", None)),
+        Defect(DATASET, "unreadable_died_at", "accurate", "error",
+               setter("died_at", UNREADABLE_STAMP)),
+        Defect(DATASET, "died_before_birth", "accurate", "error", died_before_birth),
+        Defect(DATASET, "died_in_future", "accurate", "error",
+               setter("died_at", datetime.combine(d + timedelta(days=30), time(8)))),
+        Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
+        Defect(DATASET, "invalid_cause_icd10", "accurate", "error",
+               setter("cause_icd10", lambda r, rng: rng.choice(["J189X", "Đột quỵ"]))),
+        Defect(DATASET, "missing_place", "sufficient", "error", setter("place", "")),
+        Defect(DATASET, "unknown_place", "accurate", "error", setter("place", "street")),
+        Defect(DATASET, "facility_missing_at_facility", "sufficient", "error", missing_facility),
+        Defect(DATASET, "unknown_facility", "accurate", "error",
+               setter("facility_code", lambda r, rng: r["province_code"] + "999")),
+    ]
+
+
+def _row(w: World, prov: str, seq: int) -> dict:
+    rng, d = w.rng, w.run_date
+    died = datetime.combine(d - timedelta(days=rng.randint(1, 60)),
+                            time(rng.randint(0, 23), rng.choice([0, 10, 20, 30, 40, 50])))
+    pid, born, _ = person(w, prov, 1, 100, on=died.date())
+    place = rng.choices(["facility", "home", "other"], [6, 3, 1])[0]
+    return {
+        "notice_no": f"BT{d:%y%m%d}{prov}{seq:05d}",
+        "person_id": pid,
+        "birth_date": born,
+        "died_at": died,
+        "cause_icd10": rng.choice(CAUSES) if rng.random() < 0.9 else "",
+        "place": place,
+        "facility_code": facility_code(w, prov) if place == "facility" else "",
+        "province_code": prov,
+        "commune_code": rng.choice(w.communes_by_province[prov]),
+        "updated_at": w.fresh_stamp(),
+    }
+
+
+def generate(w: World) -> list:
+    n = rows_per_province(w, 0.2)
+    dead: list[dict] = []
+    ids: set[str] = set()
+
+    def publish(prov, rows, planted):
+        broken = {i for i, defect in planted if defect.severity == "error"}
+        for i, row in enumerate(rows):
+            ids.add(str(row["person_id"]))
+            if i not in broken and row["died_at"] <= datetime.combine(
+                    w.run_date - timedelta(days=3), time(0)):
+                dead.append({k: row[k] for k in ("person_id", "birth_date", "died_at")})
+        return rows
+
+    outputs = provincial_outputs(
+        w, dataset=DATASET, kind="deaths_export", header=HEADER, vi=VI,
+        make_rows=lambda prov: [_row(w, prov, s) for s in range(n)],
+        catalogue=defects(w), dates=DATES, stamps=STAMPS, after_plant=publish)
+    w.facts["dead_people"] = dead
+    w.facts["dead_ids"] = ids
+    return outputs
+

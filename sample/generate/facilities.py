@@ -1,0 +1,170 @@
+"""`facilities` (moh): the register of health facilities. Publishes `facility_codes`
+(province -> codes that load cleanly) for the generators that reference facilities."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+
+from sample.generate import people
+from sample.generate.base import Defect, Output, World, duplicate, plant, setter
+
+DATASET = "facilities"
+HEADER = [
+    "facility_code",
+    "facility_name",
+    "facility_type",
+    "ownership",
+    "province_code",
+    "commune_code",
+    "license_no",
+    "status",
+    "beds",
+    "updated_at",
+]
+HOSPITAL_WORDS = [
+    "Bệnh viện Đa khoa",
+    "Bệnh viện Nhi",
+    "Bệnh viện Sản Nhi",
+    "Bệnh viện Y học cổ truyền",
+]
+KINDS = ["hospital", "medical_center", "polyclinic", "clinic", "commune_health_station"]
+
+
+def defects(w: World) -> list[Defect]:
+    d = w.run_date
+
+    def missing_name(row, rng, ctx):
+        row["facility_name"] = ""
+
+    def bad_type(row, rng, ctx):
+        row["facility_type"] = "spa"
+
+    def bad_commune(row, rng, ctx):
+        row["commune_code"] = w.foreign_commune(row["province_code"])
+
+    def zero_beds(row, rng, ctx):
+        row["facility_type"], row["beds"] = "hospital", 0
+
+    def stale(row, rng, ctx):
+        row["updated_at"] = datetime.combine(d - timedelta(days=90), time(9))
+
+    return [
+        Defect(DATASET, "missing_facility_name", "sufficient", "error", missing_name),
+        Defect(DATASET, "unknown_facility_type", "accurate", "error", bad_type),
+        Defect(DATASET, "commune_not_in_province", "accurate", "error", bad_commune),
+        Defect(DATASET, "duplicate_facility_code", "clean", "error", duplicate),
+        Defect(
+            DATASET, "missing_facility_code", "sufficient", "error", setter("facility_code", "")
+        ),
+        Defect(
+            DATASET,
+            "facility_code_not_digits",
+            "accurate",
+            "error",
+            setter("facility_code", "01A0B"),
+        ),
+        Defect(
+            DATASET,
+            "facility_code_not_a_province",
+            "accurate",
+            "error",
+            setter("facility_code", "99123"),
+        ),
+        Defect(
+            DATASET, "missing_facility_type", "sufficient", "error", setter("facility_type", "")
+        ),
+        Defect(DATASET, "missing_ownership", "sufficient", "error", setter("ownership", "")),
+        Defect(DATASET, "unknown_ownership", "accurate", "error", setter("ownership", "nhà nước")),
+        Defect(
+            DATASET, "missing_province_code", "sufficient", "error", setter("province_code", "")
+        ),
+        Defect(
+            DATASET, "unknown_province_code", "accurate", "error", setter("province_code", "99")
+        ),
+        Defect(DATASET, "missing_commune_code", "sufficient", "error", setter("commune_code", "")),
+        Defect(DATASET, "missing_status", "sufficient", "error", setter("status", "")),
+        Defect(DATASET, "unknown_status", "accurate", "error", setter("status", "open")),
+        Defect(DATASET, "unreadable_beds", "accurate", "error", setter("beds", "nhiều")),
+        Defect(DATASET, "negative_beds", "accurate", "error", setter("beds", -5)),
+        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
+        Defect(
+            DATASET, "unreadable_updated_at", "accurate", "error", setter("updated_at", "hôm qua")
+        ),
+        Defect(
+            DATASET,
+            "updated_in_future",
+            "accurate",
+            "error",
+            setter("updated_at", datetime.combine(d + timedelta(days=30), time(9))),
+        ),
+        Defect(DATASET, "hospital_without_beds", "accurate", "warning", zero_beds),
+        Defect(
+            DATASET,
+            "placeholder_facility_name",
+            "clean",
+            "warning",
+            setter("facility_name", "Không rõ"),
+        ),
+        Defect(DATASET, "stale_registry_record", "up_to_date", "warning", stale),
+    ]
+
+
+def generate(w: World) -> list[Output]:
+    rng = w.rng
+    rows = []
+    per_province = max(3, round(w.spec.registry_rows_per_province * w.spec.scale**0.5))
+    for prov, prov_name in w.ref.provinces.items():
+        for i, n in enumerate(rng.sample(range(1, 900), per_province)):
+            kind = KINDS[i % len(KINDS)]
+            commune = rng.choice(w.communes_by_province[prov])
+            commune_name = w.ref.communes[commune][0]
+            name = {
+                "hospital": f"{rng.choice(HOSPITAL_WORDS)} {prov_name.replace('Thành phố ', '')}",
+                "medical_center": f"Trung tâm Y tế {commune_name}",
+                "polyclinic": f"Phòng khám Đa khoa {people.rng_word(rng)}",
+                "clinic": f"Phòng khám {people.rng_word(rng)}",
+                "commune_health_station": f"Trạm Y tế {commune_name}",
+            }[kind]
+            beds = (
+                rng.randint(50, 1500)
+                if kind == "hospital"
+                else rng.randint(0, 10)
+                if kind == "commune_health_station"
+                else rng.randint(0, 60)
+            )
+            rows.append(
+                {
+                    "facility_code": f"{prov}{n:03d}",  # never `999`: the unknown code
+                    "facility_name": name,
+                    "facility_type": kind,
+                    "ownership": "private" if kind in {"polyclinic", "clinic"} else "public",
+                    "province_code": prov,
+                    "commune_code": commune,
+                    "license_no": f"{rng.randrange(1, 99999):05d}/BYT-GPHĐ",
+                    "status": "active",
+                    "beds": beds,
+                    "updated_at": w.fresh_stamp(days=20),
+                }
+            )
+    # One register file has fewer rows than the provinces' exports: plant a larger share so
+    # that every kind of defect appears at the default size.
+    spec = replace(w.spec, error_rate=0.12, warning_rate=0.04)
+    planted = plant(rows, defects(w), spec, rng, [0, 0], {})
+    broken = {rows[i]["facility_code"] for i, d in planted if d.severity == "error"}
+    usable: dict[str, list[str]] = {}
+    for row in rows:
+        if row["facility_code"] not in broken:
+            usable.setdefault(row["province_code"], []).append(row["facility_code"])
+    w.facts["facility_codes"] = usable
+    return [
+        Output(
+            rel=w.night_path("moh", "facilities.csv"),
+            expected_status="loaded",
+            kind="facilities_register",
+            header=HEADER,
+            rows=rows,
+            planted=planted,
+            stamps=frozenset({"updated_at"}),
+        )
+    ]

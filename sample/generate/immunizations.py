@@ -1,0 +1,164 @@
+"""`immunizations` (every province): vaccine doses given.
+
+Clean rows keep, per province and vaccine, fewer doses n+1 than doses n (drop-out), also
+after the rows planted with errors are taken away (they will be quarantined, and the
+consistency rule counts only the rest): where planting breaks that, clean dose-n rows are
+added. Some provinces then get one vaccine whose dose 2 outnumbers dose 1: the rule
+`immunizations.doses.consistent` flags every dose-2 row of that group, so exactly those
+rows are planted as the warning `dose_exceeds_previous_dose` (the per-row truth of a
+dataset-level check is the set of rows it flags)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sample.generate import people
+from sample.generate.base import Defect, World
+from sample.generate.population import (
+    UNREADABLE_DATE,
+    UNREADABLE_NUMBER,
+    facility_code,
+    person,
+    provincial_outputs,
+    rows_per_province,
+    setter,
+    standard_defects,
+)
+
+DATASET = "immunizations"
+AFTER = ("facilities",)
+HEADER = ["record_id", "person_id", "birth_date", "vaccine_code", "dose_number",
+          "vaccinated_on", "facility_code", "province_code", "commune_code", "updated_at"]
+VI = {"record_id": "Mã mũi tiêm", "person_id": "Số định danh", "birth_date": "Ngày sinh",
+      "vaccine_code": "Mã vắc xin", "dose_number": "Mũi số", "vaccinated_on": "Ngày tiêm",
+      "facility_code": "Mã cơ sở tiêm chủng", "province_code": "Mã tỉnh", "commune_code": "Mã xã",
+      "updated_at": "Ngày cập nhật"}
+DATES = frozenset({"birth_date", "vaccinated_on"})
+STAMPS = frozenset({"updated_at"})
+# Doses in the schedule of each vaccine.
+SCHEDULE = {"BCG": 1, "HEPB": 1, "DPT_VGB_HIB": 3, "OPV": 3, "IPV": 2, "MR": 1, "MEASLES": 2,
+            "DPT": 2, "ROTA": 2, "PCV": 3, "JE": 3}
+INCONSISTENT_VACCINE = "JE"  # kept out of the clean rows of the provinces that get the group
+
+
+def inconsistent_province(index: int) -> bool:
+    """Provinces (by position) whose JE dose 2 outnumbers dose 1."""
+    return index % 6 == 1
+
+
+def defects(w: World) -> list[Defect]:
+    d = w.run_date
+
+    def birth_year_mismatch(row, rng, ctx):
+        born = row["birth_date"]
+        if not row["person_id"]:
+            row["person_id"] = people.cccd(rng, row["province_code"], "M", born)
+        row["birth_date"] = born.replace(year=born.year - 3, day=1)
+
+    def before_birth(row, rng, ctx):
+        row["vaccinated_on"] = row["birth_date"] - timedelta(days=rng.randint(5, 60))
+
+    return standard_defects(w, DATASET, key="record_id") + [
+        Defect(DATASET, "invalid_person_id", "accurate", "error", setter("person_id", "12AB5")),
+        Defect(DATASET, "junk_person_id", "clean", "error",
+               setter("person_id", lambda r, rng: rng.choice(["111111111111", "012345678901"]))),
+        Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
+        Defect(DATASET, "unreadable_birth_date", "accurate", "error",
+               setter("birth_date", UNREADABLE_DATE)),
+        Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
+        Defect(DATASET, "missing_vaccine_code", "sufficient", "error", setter("vaccine_code", "")),
+        Defect(DATASET, "unknown_vaccine_code", "accurate", "error",
+               setter("vaccine_code", "COVID19")),
+        Defect(DATASET, "missing_dose_number", "sufficient", "error", setter("dose_number", None)),
+        Defect(DATASET, "unreadable_dose_number", "accurate", "error",
+               setter("dose_number", UNREADABLE_NUMBER)),
+        Defect(DATASET, "dose_out_of_range", "accurate", "error",
+               setter("dose_number", lambda r, rng: rng.choice([0, 6]))),
+        Defect(DATASET, "missing_vaccinated_on", "sufficient", "error",
+               setter("vaccinated_on", None)),
+        Defect(DATASET, "unreadable_vaccinated_on", "accurate", "error",
+               setter("vaccinated_on", UNREADABLE_DATE)),
+        Defect(DATASET, "vaccinated_before_birth", "accurate", "error", before_birth),
+        Defect(DATASET, "vaccinated_in_future", "accurate", "error",
+               setter("vaccinated_on", d + timedelta(days=30))),
+        Defect(DATASET, "missing_facility_code", "sufficient", "error",
+               setter("facility_code", "")),
+        Defect(DATASET, "unknown_facility", "accurate", "error",
+               setter("facility_code", lambda r, rng: r["province_code"] + "999")),
+    ]
+
+
+def _row(w: World, prov: str, seq: int, vaccine: str, dose: int) -> dict:
+    rng, d = w.rng, w.run_date
+    pid, born, _ = person(w, prov, 0, 5)
+    age_days = (d - born).days
+    given = born + timedelta(days=rng.randint(0, max(0, age_days - 1)))
+    return {
+        "record_id": f"TC{d:%y%m%d}{prov}{seq:06d}",
+        "person_id": pid if rng.random() < 0.85 else "",  # a newborn may have no id yet
+        "birth_date": born,
+        "vaccine_code": vaccine,
+        "dose_number": dose,
+        "vaccinated_on": min(given, d),
+        "facility_code": facility_code(w, prov),
+        "province_code": prov,
+        "commune_code": rng.choice(w.communes_by_province[prov]),
+        "updated_at": w.fresh_stamp(),
+    }
+
+
+def _schedule_rows(w: World, prov: str, n: int, vaccines: list[str]) -> list[dict]:
+    """About `n` rows with drop-out: each dose of a vaccine given fewer times than the one
+    before it."""
+    rng = w.rng
+    rows: list[dict] = []
+    per_vaccine = max(2, n // len(vaccines))
+    for vaccine in vaccines:
+        given = per_vaccine
+        for dose in range(1, SCHEDULE[vaccine] + 1):
+            for _ in range(given):
+                rows.append(_row(w, prov, len(rows), vaccine, dose))
+            given = max(0, given - rng.randint(1, 3))
+    rng.shuffle(rows)
+    for seq, row in enumerate(rows):
+        row["record_id"] = f"TC{w.run_date:%y%m%d}{prov}{seq:06d}"
+    return rows
+
+
+def generate(w: World) -> list:
+    n = rows_per_province(w, 0.4, least=12)
+    index_of = {p: i for i, p in enumerate(w.provinces)}
+    inconsistent = Defect(DATASET, "dose_exceeds_previous_dose", "accurate", "warning",
+                          lambda row, rng, ctx: None)
+
+    def make_rows(prov: str) -> list[dict]:
+        vaccines = list(SCHEDULE)
+        if inconsistent_province(index_of[prov]):
+            vaccines.remove(INCONSISTENT_VACCINE)
+        return _schedule_rows(w, prov, n, vaccines)
+
+    def keep_consistent(prov: str, rows: list[dict], planted: list) -> list[dict]:
+        broken = {i for i, defect in planted if defect.severity == "error"}
+        counts: dict[tuple[str, int], int] = {}
+        for i, row in enumerate(rows):
+            if i not in broken:
+                key = (row["vaccine_code"], row["dose_number"])
+                counts[key] = counts.get(key, 0) + 1
+        for vaccine, doses in SCHEDULE.items():
+            for dose in range(doses, 1, -1):
+                while counts.get((vaccine, dose), 0) > counts.get((vaccine, dose - 1), 0):
+                    rows.append(_row(w, prov, len(rows), vaccine, dose - 1))
+                    counts[(vaccine, dose - 1)] = counts.get((vaccine, dose - 1), 0) + 1
+        if inconsistent_province(index_of[prov]):
+            for dose, times in ((1, 2), (2, 3)):
+                for _ in range(times):
+                    if dose == 2:
+                        planted.append((len(rows), inconsistent))
+                    rows.append(_row(w, prov, len(rows), INCONSISTENT_VACCINE, dose))
+        return rows
+
+    return provincial_outputs(
+        w, dataset=DATASET, kind="immunizations_export", header=HEADER, vi=VI,
+        make_rows=make_rows, catalogue=defects(w), dates=DATES, stamps=STAMPS,
+        after_plant=keep_consistent)
+

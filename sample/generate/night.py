@@ -1,0 +1,142 @@
+"""Generate a realistic landing zone for one night, with planted defects and their truth.
+
+Each dataset has a generator module (`sample/generate/<dataset>.py`) that builds clean
+rows and breaks a planned share of them in one known way each (a defect: dataset,
+criterion, severity, kind). This module runs them in order, adds files that must be
+rejected, makes some deliveries late or missing, writes everything as offices do, and
+writes the truth files that let anyone score the pipeline (CONTRACT.md §2), plus
+`deliveries.csv` (source, dataset, expected_status `late` or `missing`) for the deliveries
+that went wrong on purpose.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import os
+import pkgutil
+import random
+from datetime import datetime, time, timedelta
+from graphlib import TopologicalSorter
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sample.generate as _generators_pkg
+from sample.generate import visits
+from sample.generate.base import NightSpec, Output, World, cells
+from sample.generate.writers import write_csv
+from transforms.reference import Reference
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+
+def generators() -> list:
+    """Every `sample/generate/<dataset>.py` module with `DATASET` and `generate`, in an
+    order where each runs after the generators named in its `AFTER` (whose facts it uses)."""
+    modules = {}
+    for info in pkgutil.iter_modules(_generators_pkg.__path__):
+        module = importlib.import_module(f"{_generators_pkg.__name__}.{info.name}")
+        if hasattr(module, "DATASET") and hasattr(module, "generate"):
+            modules[module.DATASET] = module
+    graph = {name: set(getattr(m, "AFTER", ())) for name, m in sorted(modules.items())}
+    return [modules[name] for name in TopologicalSorter(graph).static_order()]
+
+__all__ = ["NightSpec", "generate"]
+
+
+def bad_files(w: World) -> list[Output]:
+    """Files that must be rejected, each for one reason."""
+    header = ",".join(c for c in visits.HEADER if c != "patient_id").encode()
+    return [
+        Output(w.night_path("p01", "vaccines.csv"), "rejected", "unknown_dataset",
+               data=b"a,b\n1,2\n"),
+        Output(w.night_path("p79", "huong_dan.pdf"), "rejected", "stray_file",
+               data=b"%PDF-1.4\n"),
+        Output(w.night_path("p48", "visits__empty.csv"), "rejected", "empty_file", data=b""),
+        Output(w.night_path("p31", "visits__no_patient_column.csv"), "rejected",
+               "missing_required_column",
+               data=header + b"\n" + b"x," * (len(visits.HEADER) - 2) + b"x\n"),
+    ]
+
+
+# Deliveries that go wrong on purpose, by dataset and the position of the province in the
+# reference list (deterministic for every seed and scale): a late file is written at 10:00
+# the next morning, after the 06:00 cutoff (it still loads; progress.submissions says
+# `late`, files.csv kind `late_delivery`); a missing one is not written at all (its rows
+# and their defects leave the truth with it; submissions says `missing`). Both are listed
+# in `_truth/<date>/deliveries.csv`. Only exports no other generator takes facts from.
+LATE_DELIVERIES: dict[str, tuple[int, ...]] = {
+    "immunizations": (2, 14), "deaths": (11,), "food_establishments": (8,),
+    "procedure_status": (20,),
+}
+MISSING_DELIVERIES: dict[str, tuple[int, ...]] = {
+    "food_establishments": (5, 17), "births": (9,), "social_protection": (23,),
+    "immunizations": (30,),
+}
+LATE_AT = time(10)
+
+
+def _deliveries(w: World, outputs: list[Output]) -> tuple[list[Output], list[tuple[str, str, str]]]:
+    """Drop the missing deliveries and stamp the late ones; returns what is kept and the
+    delivery truth (source, dataset, status)."""
+    late_at = datetime.combine(w.run_date + timedelta(days=1), LATE_AT)
+    planned: dict[str, tuple[str, str]] = {}
+    for status, plan in (("late", LATE_DELIVERIES), ("missing", MISSING_DELIVERIES)):
+        for dataset, positions in plan.items():
+            for i in positions:
+                if i < len(w.provinces):
+                    source = f"p{w.provinces[i]}"
+                    planned[w.night_path(source, f"{dataset}.csv")] = (source, dataset, status)
+    kept, truth = [], []
+    for o in outputs:
+        plan = planned.get(o.rel)
+        if plan is None or o.expected_status != "loaded":
+            kept.append(o)
+            continue
+        truth.append(plan)
+        if plan[2] == "late":
+            o.delivered_at, o.kind = late_at, "late_delivery"
+            kept.append(o)
+    return kept, sorted(truth)
+
+
+def generate(out: Path, spec: NightSpec, ref: Reference) -> dict[str, int]:
+    """Write the landing zone for `spec.run_date` under `out`, and its truth under
+    `out/_truth/<date>/`. Deterministic for a seed. Returns counts of what was written."""
+    w = World(spec=spec, ref=ref, rng=random.Random(spec.seed))
+    outputs: list[Output] = []
+    for generator in generators():
+        outputs += generator.generate(w)
+    outputs, deliveries = _deliveries(w, outputs)
+    outputs += bad_files(w)
+    evening = datetime.combine(spec.run_date, time(21, 30))
+    for o in outputs:
+        path = out / o.rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if o.data is not None:
+            path.write_bytes(o.data)
+        else:
+            write_csv(path, o.header, [cells(r, o) for r in o.rows], o.layout)
+        # Lateness is judged by when the file was written (local time).
+        stamp = (o.delivered_at or evening).replace(tzinfo=LOCAL_TZ).timestamp()
+        os.utime(path, (stamp, stamp))
+    truth = out / "_truth" / spec.run_date.isoformat()
+    truth.mkdir(parents=True, exist_ok=True)
+    planted = sorted(((o.rel, i + 1, d) for o in outputs for i, d in o.planted),
+                     key=lambda p: (p[0], p[1]))
+    with (truth / "defects.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["source_file", "row_number", "dataset", "criterion", "severity", "kind"])
+        writer.writerows((rel, n, d.dataset, d.criterion, d.severity, d.kind)
+                         for rel, n, d in planted)
+    with (truth / "files.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["source_file", "expected_status", "kind"])
+        writer.writerows(sorted((o.rel, o.expected_status, o.kind) for o in outputs))
+    with (truth / "deliveries.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["source", "dataset", "expected_status"])
+        writer.writerows(deliveries)
+    return {"files": len(outputs), "defects": len(planted),
+            "rows": sum(len(o.rows) for o in outputs)}

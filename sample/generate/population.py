@@ -1,0 +1,111 @@
+"""Helpers the population generators share (births, deaths, immunisation, social
+protection, food safety, procedures): people, defect makers and provincial files.
+Not a generator itself (no `DATASET`)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date
+
+from sample.generate import people
+from sample.generate.base import (  # noqa: F401 - re-exported to the generators
+    UNREADABLE_STAMP,
+    Defect,
+    NightSpec,
+    Output,
+    World,
+    duplicate,
+    plant,
+    setter,
+    stale,
+    standard_defects,
+)
+from sample.generate.writers import province_layout
+
+UNREADABLE_DATE = "32/13/2025"
+UNREADABLE_NUMBER = "mười hai"
+UNREADABLE_BOOL = "có lẽ"
+
+
+def person(
+    w: World, prov: str, min_age: int, max_age: int, on: date | None = None, sex: str | None = None
+) -> tuple[str, date, str]:
+    """A person id (CCCD, registered in the province or one of its pre-2025 codes), birth
+    date and sex that agree; the id is never one on a death notice."""
+    rng = w.rng
+    sex = sex or rng.choice("MF")
+    born = people.birth_date(rng, on or w.run_date, min_age, max_age)
+    registration = rng.choice(w.old_by_new.get(prov, [prov]) or [prov])
+    pid = people.cccd(rng, registration, sex, born)
+    while pid in w.facts.get("dead_ids", ()):
+        pid = people.cccd(rng, registration, sex, born)
+    return pid, born, sex
+
+
+def facility_code(w: World, prov: str) -> str:
+    """A facility code that loads: one of the province's, or (when planting broke them all,
+    as can happen at a small scale) one of another province's."""
+    codes = w.facts["facility_codes"]
+    if codes.get(prov):
+        return w.rng.choice(codes[prov])
+    return w.rng.choice(sorted(c for cs in codes.values() for c in cs))
+
+
+def reborn(rng: random.Random, pid: str, born: date) -> str:
+    """An id of the same registration province and sex for another birth date (digits 4–6
+    follow the date)."""
+    sex = "F" if int(pid[3]) % 2 else "M"
+    return people.cccd(rng, pid[1:3], sex, born)
+
+
+def provincial_outputs(
+    w: World,
+    *,
+    dataset: str,
+    kind: str,
+    header: list[str],
+    vi: dict[str, str],
+    make_rows: Callable[[str], list[dict]],
+    catalogue: list[Defect],
+    dates=frozenset(),
+    stamps=frozenset(),
+    amounts=frozenset(),
+    spec: NightSpec | None = None,
+    after_plant: Callable[[str, list[dict], list], list[dict]] | None = None,
+) -> list[Output]:
+    """One file per province (`p<NN>/<dataset>.csv`) in the office's layout, with planted
+    defects cycled across provinces. `after_plant(prov, rows, planted)` may append rows
+    (with their own truth, returned as extra (row index, defect) pairs via `planted`)."""
+    outputs = []
+    counter = [0, 0]
+    for index, prov in enumerate(w.provinces):
+        layout = province_layout(index)
+        rows = make_rows(prov)
+        planted = plant(rows, catalogue, spec or w.spec, w.rng, counter, {})
+        if after_plant:
+            rows = after_plant(prov, rows, planted)
+        cols = header
+        if layout.vietnamese_headers:
+            rows = [{vi.get(k, k): v for k, v in r.items()} for r in rows]
+            cols = [vi.get(c, c) for c in header]
+        outputs.append(
+            Output(
+                rel=w.night_path(f"p{prov}", f"{dataset}.csv"),
+                expected_status="loaded",
+                kind=kind,
+                header=cols,
+                rows=rows,
+                layout=layout,
+                planted=planted,
+                dates=frozenset(dates) | {vi.get(c, c) for c in dates},
+                stamps=frozenset(stamps) | {vi.get(c, c) for c in stamps},
+                amounts=frozenset(amounts) | {vi.get(c, c) for c in amounts},
+            )
+        )
+    return outputs
+
+
+def rows_per_province(w: World, share: float, least: int = 5) -> int:
+    """Rows of a provincial export, in proportion to visits."""
+    return max(least, round(w.spec.rows_per_province * share * w.spec.scale))

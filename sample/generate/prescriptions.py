@@ -1,0 +1,281 @@
+"""`prescriptions` (every province): electronic prescriptions, one per row, issued
+by active practitioners of the province's facilities for registered drugs."""
+
+from __future__ import annotations
+
+import string
+from datetime import datetime, time, timedelta
+
+from sample.generate import people
+from sample.generate.base import (
+    Defect,
+    Output,
+    World,
+    plant,
+    setter,
+    standard_defects,
+)
+from sample.generate.writers import province_layout
+
+DATASET = "prescriptions"
+AFTER = ("facilities", "practitioners", "drugs")  # the codes, licences and drugs they publish
+HEADER = [
+    "prescription_code",
+    "facility_code",
+    "patient_id",
+    "prescriber_license_no",
+    "issued_at",
+    "drug_registration_no",
+    "quantity",
+    "days_supply",
+    "province_code",
+    "updated_at",
+]
+HEADER_VI = [
+    "Mã đơn thuốc",
+    "MA_CSKCB",
+    "SO_CCCD",
+    "Số CCHN người kê đơn",
+    "NGAY_KE_DON",
+    "SO_DANG_KY",
+    "SO_LUONG",
+    "SO_NGAY",
+    "MA_TINH",
+    "NGAY_CAP_NHAT",
+]
+TO_VI = dict(zip(HEADER, HEADER_VI, strict=True))
+STAMPS = frozenset({"issued_at", "updated_at", "NGAY_KE_DON", "NGAY_CAP_NHAT"})
+CODE_CHARS = string.digits + string.ascii_lowercase
+# N: ordinary; H: addictive (gây nghiện); C: psychotropic and precursors (hướng thần, tiền
+# chất); T: other specially controlled drugs.
+KINDS = ["N"] * 17 + ["H", "C", "T"]
+SHARE_OF_VISITS = 0.4  # prescriptions per province, as a share of rows_per_province
+
+
+def defects(w: World) -> list[Defect]:
+    drugs = w.facts["drug_registrations"]
+    inactive = [x for codes in w.facts["inactive_licences"].values() for x in codes]
+
+    def other_facility_code(row, rng, ctx):
+        # A well-formed code whose facility part is another facility of the province.
+        others = [
+            c for c in w.facts["facility_codes"][row["province_code"]] if c != row["facility_code"]
+        ] or [row["province_code"] + "998"]
+        row["prescription_code"] = rng.choice(others) + row["prescription_code"][5:]
+
+    def unknown_facility(row, rng, ctx):
+        # The code agrees with the facility, but the facility is not in the register.
+        row["facility_code"] = row["province_code"] + "999"
+        row["prescription_code"] = row["facility_code"] + row["prescription_code"][5:]
+
+    def expired_registration(row, rng, ctx):
+        number, _, valid_until = rng.choice(drugs["expired"])
+        row["drug_registration_no"] = number
+        row["issued_at"] = max(
+            row["issued_at"],
+            datetime.combine(valid_until + timedelta(days=rng.randint(1, 5)), time(9, 30)),
+        )
+
+    catalogue = [
+        *standard_defects(w, DATASET, key="prescription_code", commune=None),
+        Defect(
+            DATASET,
+            "invalid_prescription_code",
+            "accurate",
+            "error",
+            setter(
+                "prescription_code",
+                lambda r, rng: rng.choice(
+                    [
+                        r["prescription_code"][:-2] + "-X",
+                        r["prescription_code"].replace("-", ""),
+                        r["prescription_code"][:5]
+                        + r["prescription_code"][5:12].upper()
+                        + "Z"
+                        + r["prescription_code"][12:],
+                    ]
+                ),
+            ),
+        ),
+        Defect(
+            DATASET, "prescription_code_of_other_facility", "accurate", "error", other_facility_code
+        ),
+        Defect(
+            DATASET, "missing_facility_code", "sufficient", "error", setter("facility_code", "")
+        ),
+        Defect(DATASET, "unknown_facility", "accurate", "error", unknown_facility),
+        Defect(DATASET, "missing_patient_id", "sufficient", "error", setter("patient_id", "")),
+        Defect(
+            DATASET,
+            "invalid_patient_id",
+            "accurate",
+            "error",
+            setter("patient_id", lambda r, rng: r["patient_id"][:-1] + "AB"),
+        ),
+        Defect(
+            DATASET,
+            "junk_patient_id",
+            "clean",
+            "error",
+            setter(
+                "patient_id",
+                lambda r, rng: rng.choice(["000000000000", "888888888888", "123456789012"]),
+            ),
+        ),
+        Defect(
+            DATASET,
+            "missing_prescriber",
+            "sufficient",
+            "error",
+            setter("prescriber_license_no", ""),
+        ),
+        Defect(
+            DATASET,
+            "unknown_prescriber",
+            "accurate",
+            "error",
+            setter(
+                "prescriber_license_no", lambda r, rng: f"{rng.randrange(900000, 999999)}/BYT-CCHN"
+            ),
+        ),
+        Defect(DATASET, "missing_issued_at", "sufficient", "error", setter("issued_at", None)),
+        Defect(
+            DATASET,
+            "unreadable_issued_at",
+            "accurate",
+            "error",
+            setter("issued_at", lambda r, rng: rng.choice(["32/11/2026 08:00", "sáng nay"])),
+        ),
+        Defect(
+            DATASET,
+            "missing_drug_registration",
+            "sufficient",
+            "error",
+            setter("drug_registration_no", ""),
+        ),
+        Defect(
+            DATASET,
+            "unknown_drug_registration",
+            "accurate",
+            "error",
+            setter(
+                "drug_registration_no",
+                lambda r, rng: rng.choice(
+                    [f"VD-{rng.randrange(50000, 99999)}-99", f"000{rng.randrange(10**9):09d}"]
+                ),
+            ),
+        ),
+        Defect(DATASET, "missing_quantity", "sufficient", "error", setter("quantity", None)),
+        Defect(
+            DATASET,
+            "unreadable_quantity",
+            "accurate",
+            "error",
+            setter("quantity", lambda r, rng: rng.choice(["hai mươi", "10 viên", "1,5"])),
+        ),
+        Defect(
+            DATASET,
+            "quantity_not_positive",
+            "accurate",
+            "error",
+            setter("quantity", lambda r, rng: rng.choice([0, -10])),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_days_supply",
+            "accurate",
+            "error",
+            setter("days_supply", lambda r, rng: rng.choice(["một tuần", "7,5"])),
+        ),
+        Defect(
+            DATASET,
+            "days_supply_out_of_range",
+            "accurate",
+            "error",
+            setter("days_supply", lambda r, rng: rng.choice([0, 120, 365])),
+        ),
+    ]
+    if inactive:
+        catalogue.insert(
+            10,
+            Defect(
+                DATASET,
+                "prescriber_not_active",
+                "accurate",
+                "error",
+                setter("prescriber_license_no", lambda r, rng: rng.choice(inactive)),
+            ),
+        )
+    if drugs["expired"]:
+        catalogue.append(
+            Defect(
+                DATASET, "drug_registration_expired", "up_to_date", "warning", expired_registration
+            )
+        )
+    return catalogue
+
+
+def _code(w: World, facility: str, used: set[str]) -> str:
+    rng = w.rng
+    while True:
+        code = (
+            facility + "".join(rng.choice(CODE_CHARS) for _ in range(7)) + "-" + rng.choice(KINDS)
+        )
+        if code not in used:
+            used.add(code)
+            return code
+
+
+def _row(w: World, prov: str, used: set[str]) -> dict:
+    rng, d = w.rng, w.run_date
+    active = w.facts["active_licences"]
+    licences = active.get(prov) or [x for codes in active.values() for x in codes]
+    number, _, _ = rng.choice(w.facts["drug_registrations"]["valid"])
+    sex = rng.choice("MF")
+    born = people.birth_date(rng, d, 0, 90)
+    registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.7 else prov
+    facility = rng.choice(w.facts["facility_codes"][prov])
+    issued = datetime.combine(
+        d - timedelta(days=rng.randint(0, 20)), time(rng.randint(7, 19), rng.randrange(60))
+    )
+    days = rng.choice([3, 5, 7, 7, 10, 14, 30, 30, 60, 90])
+    return {
+        "prescription_code": _code(w, facility, used),
+        "facility_code": facility,
+        "patient_id": people.cccd(rng, registration, sex, born),
+        "prescriber_license_no": rng.choice(licences),
+        "issued_at": issued,
+        "drug_registration_no": number,
+        "quantity": days * rng.choice([1, 2, 3]),
+        "days_supply": days if rng.random() < 0.9 else None,
+        "province_code": prov,
+        "updated_at": w.fresh_stamp(),
+    }
+
+
+def generate(w: World) -> list[Output]:
+    outputs: list[Output] = []
+    per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
+    counter = [0, 0]
+    catalogue = defects(w)
+    used: set[str] = set()
+    for index, prov in enumerate(w.provinces):
+        layout = province_layout(index)
+        rows = [_row(w, prov, used) for _ in range(per_province)]
+        planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
+        header = HEADER_VI if layout.vietnamese_headers else HEADER
+        if layout.vietnamese_headers:
+            rows = [{TO_VI[k]: v for k, v in r.items()} for r in rows]
+        outputs.append(
+            Output(
+                rel=w.night_path(f"p{prov}", "prescriptions.csv"),
+                expected_status="loaded",
+                kind="prescriptions_export",
+                header=header,
+                rows=rows,
+                layout=layout,
+                planted=planted,
+                stamps=STAMPS,
+            )
+        )
+    return outputs

@@ -1,0 +1,155 @@
+"""`procedures` (moh): the ministry's catalogue of administrative procedures.
+
+At scale 1 the catalogue has November 2025's figures: 282 procedures, 117 eligible for the
+National Public Service Portal, 165 decentralised (these numbers live here only: the
+pipeline computes its progress figures from the data). Defects are planted on extra rows
+(each a further procedure, quarantined), so the loaded catalogue keeps those proportions;
+stale records (warnings) are ordinary catalogue rows. Publishes `procedure_codes`:
+decentralised and central codes that load."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sample.generate.base import Defect, Output, World
+from sample.generate.population import (
+    UNREADABLE_BOOL,
+    UNREADABLE_DATE,
+    UNREADABLE_NUMBER,
+    UNREADABLE_STAMP,
+    duplicate,
+    setter,
+)
+
+DATASET = "procedures"
+TOTAL, PORTAL_ELIGIBLE, DECENTRALIZED = 282, 117, 165  # November 2025, at scale 1
+HEADER = ["procedure_code", "procedure_name", "field", "level", "decentralized",
+          "portal_eligible", "online_level", "portal_integrated", "integrated_on",
+          "standardized", "baseline_cost", "current_cost", "updated_at"]
+DATES = frozenset({"integrated_on"})
+STAMPS = frozenset({"updated_at"})
+AMOUNTS = frozenset({"baseline_cost", "current_cost"})
+FIELDS = ["Khám bệnh, chữa bệnh", "Dược phẩm", "Y tế dự phòng", "An toàn thực phẩm",
+          "Trang thiết bị y tế", "Bảo hiểm y tế", "Dân số", "Y dược cổ truyền",
+          "Tổ chức cán bộ", "Mỹ phẩm"]
+ACTIONS = ["Cấp giấy phép hoạt động", "Cấp lại giấy phép hành nghề", "Điều chỉnh giấy phép",
+           "Công bố đủ điều kiện", "Cấp giấy chứng nhận", "Đăng ký lưu hành",
+           "Cấp chứng chỉ", "Thu hồi giấy phép", "Gia hạn giấy đăng ký"]
+OBJECTS = ["đối với bệnh viện", "đối với phòng khám", "cơ sở bán lẻ thuốc", "trang thiết bị y tế",
+           "cơ sở sản xuất mỹ phẩm", "người hành nghề", "cơ sở tiêm chủng",
+           "cơ sở xét nghiệm", "thực phẩm bảo vệ sức khỏe"]
+
+
+def defects(w: World) -> list[Defect]:
+    d = w.run_date
+
+    def decentralized_mismatch(row, rng, ctx):
+        row["level"], row["decentralized"] = "central", True
+
+    def integrated_not_eligible(row, rng, ctx):
+        row["portal_eligible"], row["portal_integrated"] = False, True
+        row["integrated_on"] = d - timedelta(days=100)
+
+    def integrated_without_date(row, rng, ctx):
+        row["portal_eligible"], row["portal_integrated"], row["integrated_on"] = True, True, None
+
+    errors = [
+        ("missing_procedure_code", "sufficient", setter("procedure_code", "")),
+        ("invalid_procedure_code", "accurate", setter("procedure_code", lambda r, rng: "4.12345")),
+        ("missing_procedure_name", "sufficient", setter("procedure_name", "")),
+        ("missing_field", "sufficient", setter("field", "")),
+        ("missing_level", "sufficient", setter("level", "")),
+        ("unknown_level", "accurate", setter("level", "district")),
+        ("missing_decentralized", "sufficient", setter("decentralized", None)),
+        ("unreadable_decentralized", "accurate", setter("decentralized", UNREADABLE_BOOL)),
+        ("decentralized_does_not_match_level", "accurate", decentralized_mismatch),
+        ("missing_portal_eligible", "sufficient", setter("portal_eligible", None)),
+        ("unreadable_portal_eligible", "accurate", setter("portal_eligible", UNREADABLE_BOOL)),
+        ("missing_online_level", "sufficient", setter("online_level", "")),
+        ("unknown_online_level", "accurate", setter("online_level", "level4")),
+        ("missing_portal_integrated", "sufficient", setter("portal_integrated", None)),
+        ("unreadable_portal_integrated", "accurate",
+         setter("portal_integrated", UNREADABLE_BOOL)),
+        ("integrated_but_not_eligible", "accurate", integrated_not_eligible),
+        ("integrated_without_date", "sufficient", integrated_without_date),
+        ("unreadable_integrated_on", "accurate", setter("integrated_on", UNREADABLE_DATE)),
+        ("unreadable_standardized", "accurate", setter("standardized", UNREADABLE_BOOL)),
+        ("unreadable_baseline_cost", "accurate", setter("baseline_cost", UNREADABLE_NUMBER)),
+        ("unreadable_current_cost", "accurate", setter("current_cost", UNREADABLE_NUMBER)),
+        ("negative_cost", "accurate", setter("current_cost", -1_000_000.0)),
+        ("duplicate_procedure_code", "clean", duplicate),
+        ("missing_updated_at", "sufficient", setter("updated_at", None)),
+        ("unreadable_updated_at", "accurate", setter("updated_at", UNREADABLE_STAMP)),
+        ("updated_in_future", "accurate",
+         setter("updated_at", datetime.combine(d + timedelta(days=30), time(9)))),
+    ]
+    out = [Defect(DATASET, kind, criterion, "error", apply) for kind, criterion, apply in errors]
+    out.append(Defect(DATASET, "stale_registry_record", "up_to_date", "warning",
+                      setter("updated_at", datetime.combine(d - timedelta(days=90), time(9)))))
+    return out
+
+
+def _row(w: World, code: str, level: str, eligible: bool) -> dict:
+    rng, d = w.rng, w.run_date
+    integrated = eligible and rng.random() < 0.8
+    decentralized = level != "central"
+    online = (rng.choices(["full", "partial", "none"], [5, 4, 1])[0] if eligible
+              else rng.choices(["partial", "none"], [1, 2])[0])
+    baseline = float(rng.randrange(50, 5000) * 1_000_000)
+    return {
+        "procedure_code": code,
+        "procedure_name": f"{rng.choice(ACTIONS)} {rng.choice(OBJECTS)}",
+        "field": rng.choice(FIELDS),
+        "level": level,
+        "decentralized": decentralized,
+        "portal_eligible": eligible,
+        "online_level": online,
+        "portal_integrated": integrated,
+        "integrated_on": d - timedelta(days=rng.randint(30, 900)) if integrated else None,
+        "standardized": decentralized and rng.random() < 0.6,
+        "baseline_cost": baseline,
+        "current_cost": float(round(baseline * (1 - rng.uniform(0.2, 0.45)), -3)),
+        "updated_at": w.fresh_stamp(days=20),
+    }
+
+
+def generate(w: World) -> list[Output]:
+    rng = w.rng
+    scale = w.spec.scale
+    total = max(20, round(TOTAL * scale))
+    n_dec = round(total * DECENTRALIZED / TOTAL)
+    n_eligible = round(total * PORTAL_ELIGIBLE / TOTAL)
+    catalogue = defects(w)
+    errors = [d for d in catalogue if d.severity == "error"]
+    numbers = rng.sample(range(1, 999_000), total + len(errors))
+    codes = [f"{rng.choice('123')}.{n:06d}" for n in numbers]
+    levels = ["central"] * (total - n_dec) + [
+        "province" if i % 10 < 7 else "commune" for i in range(n_dec)]
+    eligible = [True] * n_eligible + [False] * (total - n_eligible)
+    rng.shuffle(levels)
+    rng.shuffle(eligible)
+    rows = [_row(w, codes[i], levels[i], eligible[i]) for i in range(total)]
+    planted: list[tuple[int, Defect]] = []
+    stale = next(d for d in catalogue if d.severity == "warning")
+    for i in rng.sample(range(total), max(1, round(total * w.spec.warning_rate))):
+        stale.apply(rows[i], rng, {})
+        planted.append((i, stale))
+    # One extra procedure per error kind, at a random place after the first row.
+    broken: set[int] = set()  # id() of the extra rows
+    for k, defect in enumerate(errors):
+        extra = _row(w, codes[total + k], rng.choice(["central", "province"]), rng.random() < 0.5)
+        at = rng.randint(1, len(rows))
+        previous = next(r for r in reversed(rows[:at]) if id(r) not in broken)
+        defect.apply(extra, rng, {"previous": dict(previous)})
+        rows.insert(at, extra)
+        broken.add(id(extra))
+        planted = [(i + 1 if i >= at else i, d) for i, d in planted] + [(at, defect)]
+    clean = [r for r in rows if id(r) not in broken]
+    w.facts["procedure_codes"] = {
+        "decentralized": [r["procedure_code"] for r in clean if r["decentralized"]],
+        "central": [r["procedure_code"] for r in clean if not r["decentralized"]],
+    }
+    return [Output(rel=w.night_path("moh", "procedures.csv"), expected_status="loaded",
+                   kind="procedures_catalogue", header=HEADER, rows=rows,
+                   planted=sorted(planted, key=lambda p: p[0]), dates=DATES, stamps=STAMPS,
+                   amounts=AMOUNTS)]

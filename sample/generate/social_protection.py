@@ -1,0 +1,115 @@
+"""`social_protection` (every province): beneficiaries of monthly social allowances.
+Plants `benefit_for_dead_person` warnings with the people `deaths` published."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sample.generate.base import Defect, World
+from sample.generate.population import (
+    UNREADABLE_DATE,
+    UNREADABLE_NUMBER,
+    person,
+    provincial_outputs,
+    reborn,
+    rows_per_province,
+    setter,
+    standard_defects,
+)
+
+DATASET = "social_protection"
+AFTER = ("deaths",)
+HEADER = ["beneficiary_id", "person_id", "birth_date", "category", "benefit_start", "benefit_end",
+          "monthly_amount", "province_code", "commune_code", "updated_at"]
+VI = {"beneficiary_id": "Mã đối tượng", "person_id": "Số định danh", "birth_date": "Ngày sinh",
+      "category": "Diện đối tượng", "benefit_start": "Ngày bắt đầu hưởng",
+      "benefit_end": "Ngày kết thúc hưởng", "monthly_amount": "Mức hưởng hằng tháng",
+      "province_code": "Mã tỉnh", "commune_code": "Mã xã", "updated_at": "Ngày cập nhật"}
+DATES = frozenset({"birth_date", "benefit_start", "benefit_end"})
+STAMPS = frozenset({"updated_at"})
+AMOUNTS = frozenset({"monthly_amount"})
+BASE_ALLOWANCE = 500_000.0  # VND a month (Decree 76/2024), times a coefficient
+# Age range at the night by category; elderly are old enough when their benefit started.
+AGES = {"elderly": (82, 100), "disability": (5, 85), "orphan": (2, 15),
+        "poor_household": (18, 80), "other": (18, 80)}
+
+
+def defects(w: World) -> list[Defect]:
+    def too_young(row, rng, ctx):
+        born = row["benefit_start"] - timedelta(days=60 * 365)
+        row["category"], row["birth_date"] = "elderly", born
+        row["person_id"] = reborn(rng, row["person_id"], born)
+
+    def birth_year_mismatch(row, rng, ctx):
+        b = row["birth_date"]
+        row["birth_date"] = b.replace(year=b.year - 2, day=1)
+
+    def end_before_start(row, rng, ctx):
+        row["benefit_end"] = row["benefit_start"] - timedelta(days=rng.randint(1, 90))
+
+    def dead(row, rng, ctx):
+        who = rng.choice(w.facts["dead_people"])
+        row["person_id"], row["birth_date"] = who["person_id"], who["birth_date"]
+        row["category"], row["benefit_end"] = "disability", None
+        row["benefit_start"] = max(row["benefit_start"], who["birth_date"] + timedelta(days=1))
+
+    out = standard_defects(w, DATASET, key="beneficiary_id") + [
+        Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
+        Defect(DATASET, "invalid_person_id", "accurate", "error", setter("person_id", "0011")),
+        Defect(DATASET, "junk_person_id", "clean", "error",
+               setter("person_id", lambda r, rng: rng.choice(["222222222222", "123456789012"]))),
+        Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
+        Defect(DATASET, "unreadable_birth_date", "accurate", "error",
+               setter("birth_date", UNREADABLE_DATE)),
+        Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
+        Defect(DATASET, "missing_category", "sufficient", "error", setter("category", "")),
+        Defect(DATASET, "unknown_category", "accurate", "error", setter("category", "veteran")),
+        Defect(DATASET, "elderly_under_threshold", "accurate", "error", too_young),
+        Defect(DATASET, "missing_benefit_start", "sufficient", "error",
+               setter("benefit_start", None)),
+        Defect(DATASET, "unreadable_benefit_start", "accurate", "error",
+               setter("benefit_start", UNREADABLE_DATE)),
+        Defect(DATASET, "unreadable_benefit_end", "accurate", "error",
+               setter("benefit_end", UNREADABLE_DATE)),
+        Defect(DATASET, "benefit_end_before_start", "accurate", "error", end_before_start),
+        Defect(DATASET, "missing_monthly_amount", "sufficient", "error",
+               setter("monthly_amount", None)),
+        Defect(DATASET, "unreadable_monthly_amount", "accurate", "error",
+               setter("monthly_amount", UNREADABLE_NUMBER)),
+        Defect(DATASET, "zero_monthly_amount", "accurate", "error",
+               setter("monthly_amount", 0.0)),
+    ]
+    if w.facts.get("dead_people"):
+        out.append(Defect(DATASET, "benefit_for_dead_person", "up_to_date", "warning", dead))
+    return out
+
+
+def _row(w: World, prov: str, seq: int) -> dict:
+    rng, d = w.rng, w.run_date
+    category = rng.choices(list(AGES), [8, 5, 2, 4, 1])[0]
+    low, high = AGES[category]
+    pid, born, _ = person(w, prov, low, high)
+    start = max(d - timedelta(days=rng.randint(30, 5 * 365)), born + timedelta(days=30))
+    end = None
+    if rng.random() < 0.15:
+        end = start + timedelta(days=rng.randint(180, 3 * 365))
+    return {
+        "beneficiary_id": f"BTXH{prov}{seq:06d}",
+        "person_id": pid,
+        "birth_date": born,
+        "category": category,
+        "benefit_start": start,
+        "benefit_end": end,
+        "monthly_amount": BASE_ALLOWANCE * rng.choice([1.0, 1.5, 2.0, 2.5, 3.0]),
+        "province_code": prov,
+        "commune_code": rng.choice(w.communes_by_province[prov]),
+        "updated_at": w.fresh_stamp(),
+    }
+
+
+def generate(w: World) -> list:
+    n = rows_per_province(w, 0.3)
+    return provincial_outputs(
+        w, dataset=DATASET, kind="social_protection_export", header=HEADER, vi=VI,
+        make_rows=lambda prov: [_row(w, prov, s) for s in range(n)],
+        catalogue=defects(w), dates=DATES, stamps=STAMPS, amounts=AMOUNTS)

@@ -1,0 +1,395 @@
+"""`visits` (every province): medical visits shaped after the claims XML1 table."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sample.generate import people
+from sample.generate.base import Defect, Output, World, duplicate, plant, setter
+from sample.generate.writers import province_layout
+
+DATASET = "visits"
+AFTER = ("facilities", "deaths")  # uses the facility codes and the dead people they publish
+ICD10 = [
+    "J18.9",
+    "I10",
+    "E11.9",
+    "K29.7",
+    "A09",
+    "J06.9",
+    "M54.5",
+    "N39.0",
+    "I20.9",
+    "K35.8",
+    "O80",
+    "S52.5",
+    "B34.9",
+    "R50.9",
+    "J45.9",
+    "E78.5",
+    "I63.9",
+    "C34.9",
+    "K80.2",
+    "L03.1",
+]
+HEADER = [
+    "visit_id",
+    "facility_code",
+    "patient_id",
+    "patient_name",
+    "birth_date",
+    "sex",
+    "insurance_card",
+    "visit_type",
+    "admitted_at",
+    "discharged_at",
+    "icd10_main",
+    "icd10_secondary",
+    "total_cost",
+    "insurance_paid",
+    "patient_paid",
+    "other_paid",
+    "province_code",
+    "commune_code",
+    "updated_at",
+]
+# The claims tags; the patient's share comes in two parts (T_BNCCT + T_BNTT).
+HEADER_VI = [
+    "MA_LK",
+    "MA_CSKCB",
+    "SO_CCCD",
+    "HO_TEN",
+    "NGAY_SINH",
+    "GIOI_TINH",
+    "MA_THE_BHYT",
+    "MA_LOAI_KCB",
+    "NGAY_VAO",
+    "NGAY_RA",
+    "MA_BENH_CHINH",
+    "MA_BENH_KT",
+    "T_TONGCHI_BV",
+    "T_BHTT",
+    "T_BNCCT",
+    "T_BNTT",
+    "T_NGUONKHAC",
+    "MATINH_CU_TRU",
+    "MAXA_CU_TRU",
+    "NGAY_CAP_NHAT",
+]
+TO_VI = dict(
+    zip(
+        [c for c in HEADER if c != "patient_paid"],
+        [c for c in HEADER_VI if c not in {"T_BNCCT", "T_BNTT"}],
+        strict=True,
+    )
+)
+DATES = frozenset({"birth_date", "NGAY_SINH"})
+STAMPS = frozenset(
+    {"admitted_at", "discharged_at", "updated_at", "NGAY_VAO", "NGAY_RA", "NGAY_CAP_NHAT"}
+)
+AMOUNTS = frozenset(
+    {
+        "total_cost",
+        "insurance_paid",
+        "patient_paid",
+        "other_paid",
+        "T_TONGCHI_BV",
+        "T_BHTT",
+        "T_BNCCT",
+        "T_BNTT",
+        "T_NGUONKHAC",
+    }
+)
+
+
+def defects(w: World) -> list[Defect]:
+    d = w.run_date
+
+    def discharge_first(row, rng, ctx):
+        row["discharged_at"] = row["admitted_at"] - timedelta(days=2)
+
+    def costs(row, rng, ctx):
+        row["insurance_paid"] += 50000.0
+
+    def future(row, rng, ctx):
+        row["admitted_at"] = datetime.combine(d + timedelta(days=40), time(9))
+        row["discharged_at"] = row["admitted_at"] + timedelta(days=1)
+
+    def long_stay(row, rng, ctx):
+        row["admitted_at"] = datetime.combine(d - timedelta(days=420), time(8))
+        row["discharged_at"] = datetime.combine(d - timedelta(days=2), time(10))
+
+    def after_death(row, rng, ctx):
+        # A clean death notice's person, admitted the day after dying (a warning, not an error).
+        who = rng.choice(w.facts["dead_people"])
+        row["patient_id"], row["birth_date"] = who["person_id"], who["birth_date"]
+        row["sex"] = "F" if int(who["person_id"][3]) % 2 else "M"
+        row["admitted_at"] = datetime.combine(who["died_at"].date() + timedelta(days=1), time(9))
+        row["discharged_at"] = row["admitted_at"] + timedelta(days=1)
+
+    flip = {"M": "F", "F": "M"}
+    after_death_defects = (
+        [Defect(DATASET, "admitted_after_death", "up_to_date", "warning", after_death)]
+        if w.facts.get("dead_people")
+        else []
+    )
+    return (
+        [
+            Defect(DATASET, "missing_patient_id", "sufficient", "error", setter("patient_id", "")),
+            Defect(
+                DATASET,
+                "missing_admission_time",
+                "sufficient",
+                "error",
+                setter("admitted_at", None),
+            ),
+            Defect(
+                DATASET,
+                "invalid_icd10",
+                "accurate",
+                "error",
+                setter("icd10_main", lambda r, rng: rng.choice(["J189X", "18.9", "Viêm phổi"])),
+            ),
+            Defect(DATASET, "discharge_before_admission", "accurate", "error", discharge_first),
+            Defect(DATASET, "costs_do_not_add_up", "accurate", "error", costs),
+            Defect(
+                DATASET,
+                "cccd_sex_mismatch",
+                "accurate",
+                "error",
+                setter("sex", lambda r, rng: flip[r["sex"]]),
+            ),
+            Defect(
+                DATASET,
+                "cccd_birth_year_mismatch",
+                "accurate",
+                "error",
+                setter(
+                    "birth_date",
+                    lambda r, rng: r["birth_date"].replace(year=r["birth_date"].year - 3, day=1),
+                ),
+            ),
+            Defect(
+                DATASET,
+                "junk_patient_id",
+                "clean",
+                "error",
+                setter(
+                    "patient_id",
+                    lambda r, rng: rng.choice(["000000000000", "111111111111", "123456789012"]),
+                ),
+            ),
+            Defect(DATASET, "duplicate_visit_key", "clean", "error", duplicate),
+            Defect(
+                DATASET,
+                "unknown_facility",
+                "accurate",
+                "error",
+                setter("facility_code", lambda r, rng: r["province_code"] + "999"),
+            ),
+            Defect(
+                DATASET,
+                "unreadable_date",
+                "accurate",
+                "error",
+                setter("admitted_at", "32/13/2025 25:00"),
+            ),
+            Defect(DATASET, "admission_in_future", "accurate", "error", future),
+            Defect(
+                DATASET,
+                "invalid_insurance_card",
+                "accurate",
+                "error",
+                setter("insurance_card", "DN47912345"),
+            ),
+            Defect(
+                DATASET,
+                "commune_not_in_province",
+                "accurate",
+                "error",
+                setter("commune_code", lambda r, rng: w.foreign_commune(r["province_code"])),
+            ),
+            Defect(
+                DATASET,
+                "stale_record",
+                "up_to_date",
+                "warning",
+                setter(
+                    "updated_at",
+                    lambda r, rng: datetime.combine(
+                        d - timedelta(days=rng.randint(5, 60)), time(10)
+                    ),
+                ),
+            ),
+            Defect(DATASET, "stay_over_365_days", "accurate", "warning", long_stay),
+            Defect(
+                DATASET,
+                "placeholder_patient_name",
+                "clean",
+                "warning",
+                setter("patient_name", lambda r, rng: rng.choice(["Không rõ", "test", "KHONG RO"])),
+            ),
+        ]
+        + _every_other_rule(d)
+        + after_death_defects
+    )
+
+
+def _every_other_rule(d) -> list[Defect]:
+    """One defect for each remaining rule of visits, so every rule fires at the default size."""
+
+    def negative_other(row, rng, ctx):  # the total still adds up: only the sign is wrong
+        row["other_paid"] = -1000.0
+        row["insurance_paid"] += 1000.0
+
+    def error(kind, criterion, col, value):
+        return Defect(DATASET, kind, criterion, "error", setter(col, value))
+
+    return [
+        error("missing_visit_id", "sufficient", "visit_id", ""),
+        error("visit_id_too_long", "accurate", "visit_id", lambda r, rng: r["visit_id"] * 8),
+        error("missing_facility_code", "sufficient", "facility_code", ""),
+        error("facility_code_not_digits", "accurate", "facility_code", "0A001"),
+        error("facility_code_not_a_province", "accurate", "facility_code", "99001"),
+        error("missing_patient_name", "sufficient", "patient_name", ""),
+        error("missing_birth_date", "sufficient", "birth_date", None),
+        error("unreadable_birth_date", "accurate", "birth_date", "31/02/1990"),
+        error("birth_before_1900", "accurate", "birth_date", "1890-01-01"),
+        error("missing_sex", "sufficient", "sex", ""),
+        error("unknown_sex", "accurate", "sex", "X"),
+        error("missing_visit_type", "sufficient", "visit_type", ""),
+        error("unknown_visit_type", "accurate", "visit_type", "10"),
+        error("missing_discharge_time", "sufficient", "discharged_at", None),
+        error("unreadable_discharge_time", "accurate", "discharged_at", "ngày mai"),
+        error("missing_main_diagnosis", "sufficient", "icd10_main", ""),
+        error("invalid_secondary_diagnosis", "accurate", "icd10_secondary", "J18.9;XX"),
+        error("missing_total_cost", "sufficient", "total_cost", None),
+        error("unreadable_total_cost", "accurate", "total_cost", "một triệu"),
+        error("missing_insurance_paid", "sufficient", "insurance_paid", None),
+        error("unreadable_insurance_paid", "accurate", "insurance_paid", "tám trăm"),
+        error("missing_patient_paid", "sufficient", "patient_paid", None),
+        error("unreadable_patient_paid", "accurate", "patient_paid", "hai trăm"),
+        error("unreadable_other_paid", "accurate", "other_paid", "không"),
+        Defect(DATASET, "negative_other_paid", "accurate", "error", negative_other),
+        error("missing_province_code", "sufficient", "province_code", ""),
+        error("unknown_province_code", "accurate", "province_code", "99"),
+        error("missing_updated_at", "sufficient", "updated_at", None),
+        error("unreadable_updated_at", "accurate", "updated_at", "hôm qua 8h"),
+        error(
+            "updated_in_future",
+            "accurate",
+            "updated_at",
+            datetime.combine(d + timedelta(days=30), time(9)),
+        ),
+    ]
+
+
+def _patient_id(w: World, registration: str, sex: str, born) -> str:
+    """A CCCD that is on no death notice (clean visits must not follow a recorded death)."""
+    pid = people.cccd(w.rng, registration, sex, born)
+    while pid in w.facts.get("dead_ids", ()):
+        pid = people.cccd(w.rng, registration, sex, born)
+    return pid
+
+
+def _row(w: World, prov: str, seq: int) -> dict:
+    rng, d = w.rng, w.run_date
+    sex = rng.choice("MF")
+    born = people.birth_date(rng, d, 0, 90)
+    registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.7 else prov
+    admitted = datetime.combine(
+        d - timedelta(days=rng.randint(0, 30)),
+        time(rng.randint(6, 20), rng.choice([0, 15, 30, 45])),
+    )
+    discharged = min(
+        admitted + timedelta(days=rng.choice([0, 0, 0, 1, 2, 3, 5, 7]), hours=rng.randint(1, 6)),
+        datetime.combine(d, time(23, 0)),
+    )
+    total = float(rng.randrange(100, 20000) * 1000)
+    insured = rng.random() < 0.9
+    insurance = float(round(total * rng.choice([0.8, 0.95, 1.0]))) if insured else 0.0
+    other = 0.0 if rng.random() < 0.9 else float(min(50000, total - insurance))
+    card = (
+        (
+            f"{rng.choice(['DN', 'HC', 'GD', 'TE', 'HN', 'CN'])}{rng.randint(1, 5)}{prov}"
+            f"{rng.randrange(10**10):010d}"
+        )
+        if insured
+        else ""
+    )
+    return {
+        "visit_id": f"{d:%y%m%d}{prov}{seq:07d}",
+        "facility_code": rng.choice(w.facts["facility_codes"][prov]),
+        "patient_id": _patient_id(w, registration, sex, born),
+        "patient_name": people.full_name(rng, sex),
+        "birth_date": born,
+        "sex": sex,
+        "insurance_card": card,
+        "visit_type": f"{rng.choice([1, 1, 1, 2, 3, 7, 9]):02d}",
+        "admitted_at": admitted,
+        "discharged_at": discharged,
+        "icd10_main": rng.choice(ICD10),
+        "icd10_secondary": ";".join(rng.sample(ICD10, rng.choice([0, 0, 1, 2, 3]))),
+        "total_cost": total,
+        "insurance_paid": insurance,
+        "patient_paid": total - insurance - other,
+        "other_paid": other,
+        "province_code": prov,
+        "commune_code": rng.choice(w.communes_by_province[prov]),
+        "updated_at": w.fresh_stamp(),
+    }
+
+
+def _as_claims(w: World, row: dict, prov: str) -> dict:
+    """The claims spelling: sex 1/2, the patient's share in two parts, and sometimes the
+    pre-2025 province code (mapped by the pipeline, not a defect)."""
+    row = dict(row)
+    paid = row.pop("patient_paid")
+    if isinstance(paid, float):
+        first = float(round(paid * 0.6))
+        row["T_BNCCT"], row["T_BNTT"] = first, paid - first
+    else:  # a planted missing or unreadable share stays so in the first part
+        row["T_BNCCT"], row["T_BNTT"] = paid, None
+    row["sex"] = {"M": "1", "F": "2"}.get(row["sex"], row["sex"])
+    older = [c for c in w.old_by_new[prov] if c != prov]
+    if older and w.rng.random() < 0.3 and row["province_code"] == prov:
+        row["province_code"] = older[0]
+    out = {TO_VI[k]: v for k, v in row.items() if k in TO_VI}
+    out["T_BNCCT"], out["T_BNTT"] = row["T_BNCCT"], row["T_BNTT"]
+    return out
+
+
+def generate(w: World) -> list[Output]:
+    outputs: list[Output] = []
+    per_province = max(5, round(w.spec.rows_per_province * w.spec.scale))
+    counter = [0, 0]
+    catalogue = defects(w)
+    for index, prov in enumerate(w.provinces):
+        layout = province_layout(index)
+        rows = [_row(w, prov, seq) for seq in range(per_province)]
+        planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
+        header = HEADER_VI if layout.vietnamese_headers else HEADER
+        if layout.vietnamese_headers:
+            rows = [_as_claims(w, r, prov) for r in rows]
+        older = [c for c in w.old_by_new[prov] if c != prov]
+        source = f"p{older[0]}" if index % 10 == 4 and older else f"p{prov}"  # pre-2025 code
+        parts = [("visits", 0, len(rows))]
+        if index % 12 == 6:  # one province splits the export over two files
+            half = len(rows) // 2
+            parts = [("visits__hospital_a", 0, half), ("visits__hospital_b", half, len(rows))]
+        for name, lo, hi in parts:
+            outputs.append(
+                Output(
+                    rel=w.night_path(source, f"{name}.csv"),
+                    expected_status="loaded",
+                    kind="visits_export",
+                    header=header,
+                    rows=rows[lo:hi],
+                    layout=layout,
+                    planted=[(i - lo, d) for i, d in planted if lo <= i < hi],
+                    dates=DATES,
+                    stamps=STAMPS,
+                    amounts=AMOUNTS,
+                )
+            )
+    return outputs

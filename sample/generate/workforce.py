@@ -1,0 +1,298 @@
+"""`workforce` (every province): staff of the province's facilities. Practising staff are the
+practitioners of the register (same person, licence and facility); the others (nurses'
+aides, accountants, drivers) have no licence."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sample.generate import people
+from sample.generate.base import (
+    Defect,
+    Output,
+    World,
+    plant,
+    setter,
+    standard_defects,
+)
+from sample.generate.writers import province_layout
+
+DATASET = "workforce"
+AFTER = ("facilities", "practitioners")  # the facility codes and practitioners they publish
+HEADER = [
+    "staff_id",
+    "person_id",
+    "full_name",
+    "birth_date",
+    "sex",
+    "position",
+    "qualification",
+    "facility_code",
+    "practitioner_license_no",
+    "start_date",
+    "end_date",
+    "province_code",
+    "updated_at",
+]
+HEADER_VI = [
+    "Mã nhân viên",
+    "Số CCCD",
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Chức vụ",
+    "Trình độ chuyên môn",
+    "MA_CSKCB",
+    "Số CCHN",
+    "Ngày bắt đầu",
+    "Ngày kết thúc",
+    "Mã tỉnh",
+    "Ngày cập nhật",
+]
+TO_VI = dict(zip(HEADER, HEADER_VI, strict=True))
+DATES = frozenset(
+    {"birth_date", "start_date", "end_date", "Ngày sinh", "Ngày bắt đầu", "Ngày kết thúc"}
+)
+STAMPS = frozenset({"updated_at", "Ngày cập nhật"})
+# profession -> (positions, qualifications)
+PRACTISING = {
+    "doctor": (
+        ["Bác sĩ điều trị", "Trưởng khoa", "Phó trưởng khoa", "Bác sĩ"],
+        ["specialist", "master", "doctorate", "bachelor"],
+    ),
+    "physician_assistant": (["Y sĩ đa khoa", "Y sĩ"], ["secondary", "college"]),
+    "nurse": (["Điều dưỡng viên", "Điều dưỡng trưởng khoa"], ["bachelor", "college", "secondary"]),
+    "midwife": (["Hộ sinh viên"], ["college", "bachelor", "secondary"]),
+    "technician": (
+        ["Kỹ thuật viên xét nghiệm", "Kỹ thuật viên chẩn đoán hình ảnh"],
+        ["bachelor", "college"],
+    ),
+    "pharmacist": (["Dược sĩ lâm sàng", "Dược sĩ"], ["bachelor", "master", "college"]),
+    "traditional_medicine": (["Lương y", "Bác sĩ y học cổ truyền"], ["bachelor", "other"]),
+}
+SUPPORT = [
+    ("Hộ lý", "other"),
+    ("Kế toán", "bachelor"),
+    ("Nhân viên hành chính", "college"),
+    ("Lái xe cứu thương", "other"),
+    ("Nhân viên công nghệ thông tin", "bachelor"),
+]
+# How Vietnamese-header offices spell qualifications.
+QUALIFICATION_VI = {
+    "doctorate": "Tiến sĩ",
+    "master": "Thạc sĩ",
+    "specialist": "Chuyên khoa",
+    "bachelor": "Đại học",
+    "college": "Cao đẳng",
+    "secondary": "Trung cấp",
+    "other": "Khác",
+}
+SHARE_OF_VISITS = 0.3
+
+
+def _years_after(born: date, years: int) -> date:
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:  # 29 February
+        return born.replace(year=born.year + years, day=28)
+
+
+def defects(w: World) -> list[Defect]:
+
+    def end_before_start(row, rng, ctx):
+        row["end_date"] = row["start_date"] - timedelta(days=rng.randint(1, 400))
+
+    flip = {"M": "F", "F": "M"}
+    return [
+        *standard_defects(w, DATASET, key="staff_id", commune=None),
+        Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
+        Defect(
+            DATASET,
+            "invalid_person_id",
+            "accurate",
+            "error",
+            setter("person_id", lambda r, rng: r["person_id"][1:]),
+        ),
+        Defect(
+            DATASET,
+            "junk_person_id",
+            "clean",
+            "error",
+            setter("person_id", lambda r, rng: rng.choice(["111111111111", "123456789012"])),
+        ),
+        Defect(DATASET, "missing_full_name", "sufficient", "error", setter("full_name", "")),
+        Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
+        Defect(
+            DATASET,
+            "unreadable_birth_date",
+            "accurate",
+            "error",
+            setter("birth_date", lambda r, rng: rng.choice(["1980-02-30", "năm 1980"])),
+        ),
+        Defect(
+            DATASET,
+            "cccd_birth_year_mismatch",
+            "accurate",
+            "error",
+            setter(
+                "birth_date",
+                lambda r, rng: r["birth_date"].replace(year=r["birth_date"].year + 1, day=1),
+            ),
+        ),
+        Defect(DATASET, "missing_sex", "sufficient", "error", setter("sex", "")),
+        Defect(DATASET, "unknown_sex", "accurate", "error", setter("sex", "K")),
+        Defect(
+            DATASET,
+            "cccd_sex_mismatch",
+            "accurate",
+            "error",
+            setter("sex", lambda r, rng: flip[r["sex"]]),
+        ),
+        Defect(DATASET, "missing_position", "sufficient", "error", setter("position", "")),
+        Defect(
+            DATASET, "missing_qualification", "sufficient", "error", setter("qualification", "")
+        ),
+        Defect(
+            DATASET,
+            "unknown_qualification",
+            "accurate",
+            "error",
+            setter("qualification", lambda r, rng: rng.choice(["phd", "Sơ cấp nghề"])),
+        ),
+        Defect(
+            DATASET, "missing_facility_code", "sufficient", "error", setter("facility_code", "")
+        ),
+        Defect(
+            DATASET,
+            "unknown_facility",
+            "accurate",
+            "error",
+            setter("facility_code", lambda r, rng: r["facility_code"][:2] + "999"),
+        ),
+        Defect(
+            DATASET,
+            "unknown_licence",
+            "accurate",
+            "error",
+            setter(
+                "practitioner_license_no",
+                lambda r, rng: (
+                    f"{rng.randrange(900000, 999999)}/{rng.choice(['BYT', 'HNO', 'HCM'])}-CCHN"
+                ),
+            ),
+        ),
+        Defect(DATASET, "missing_start_date", "sufficient", "error", setter("start_date", None)),
+        Defect(
+            DATASET,
+            "unreadable_start_date",
+            "accurate",
+            "error",
+            setter("start_date", lambda r, rng: rng.choice(["tháng 9/2015", "2015-09-31"])),
+        ),
+        Defect(
+            DATASET,
+            "start_before_age_18",
+            "accurate",
+            "error",
+            setter("start_date", lambda r, rng: _years_after(r["birth_date"], 15)),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_end_date",
+            "accurate",
+            "error",
+            setter("end_date", lambda r, rng: rng.choice(["đang làm", "31/04/2025"])),
+        ),
+        Defect(DATASET, "end_before_start", "accurate", "error", end_before_start),
+        Defect(
+            DATASET,
+            "placeholder_full_name",
+            "clean",
+            "warning",
+            setter("full_name", lambda r, rng: rng.choice(["Không rõ", "test", "Chưa rõ"])),
+        ),
+    ]
+
+
+def _start(w: World, born: date, lowest_age: int) -> date:
+    """A start date at working age (at least `lowest_age`, at most 60) and in the past."""
+    earliest = _years_after(born, lowest_age)
+    latest = min(_years_after(born, 60), w.run_date - timedelta(days=30))
+    return earliest + timedelta(days=w.rng.randrange(max(1, (latest - earliest).days)))
+
+
+def _row(w: World, prov: str, seq: int, practitioners: list[dict]) -> dict:
+    rng, d = w.rng, w.run_date
+    if practitioners and rng.random() < 0.6:
+        p = rng.choice(practitioners)
+        positions, qualifications = PRACTISING[p["profession"]]
+        person = {k: p[k] for k in ("person_id", "full_name", "birth_date", "sex")}
+        position, qualification = rng.choice(positions), rng.choice(qualifications)
+        facility, licence = p["facility_code"], p["license_no"]
+        start = _start(w, p["birth_date"], 22)
+    else:
+        sex = rng.choice("MF")
+        born = people.birth_date(rng, d, 19, 62)
+        registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.8 else prov
+        person = {
+            "person_id": people.cccd(rng, registration, sex, born),
+            "full_name": people.full_name(rng, sex),
+            "birth_date": born,
+            "sex": sex,
+        }
+        position, qualification = rng.choice(SUPPORT)
+        facility, licence = rng.choice(w.facts["facility_codes"][prov]), None
+        start = _start(w, born, 18)
+    ended = rng.random() < 0.12
+    return {
+        "staff_id": f"{prov}-NV{seq:06d}",
+        **person,
+        "position": position,
+        "qualification": qualification,
+        "facility_code": facility,
+        "practitioner_license_no": licence,
+        "start_date": start,
+        "end_date": start + timedelta(days=rng.randrange(max(1, (d - start).days)))
+        if ended
+        else None,
+        "province_code": prov,
+        "updated_at": w.fresh_stamp(),
+    }
+
+
+def _vietnamese(row: dict) -> dict:
+    out = dict(row)
+    out["qualification"] = QUALIFICATION_VI.get(row["qualification"], row["qualification"])
+    out["sex"] = {"M": "Nam", "F": "Nữ"}.get(row["sex"], row["sex"])
+    return {TO_VI[k]: v for k, v in out.items()}
+
+
+def generate(w: World) -> list[Output]:
+    outputs: list[Output] = []
+    per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
+    counter = [0, 0]
+    catalogue = defects(w)
+    by_province: dict[str, list[dict]] = {}
+    for p in w.facts["practitioners"]:
+        by_province.setdefault(p["province"], []).append(p)
+    for index, prov in enumerate(w.provinces):
+        layout = province_layout(index)
+        rows = [_row(w, prov, seq, by_province.get(prov, [])) for seq in range(per_province)]
+        planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
+        header = HEADER_VI if layout.vietnamese_headers else HEADER
+        if layout.vietnamese_headers:
+            rows = [_vietnamese(r) for r in rows]
+        outputs.append(
+            Output(
+                rel=w.night_path(f"p{prov}", "workforce.csv"),
+                expected_status="loaded",
+                kind="workforce_export",
+                header=header,
+                rows=rows,
+                layout=layout,
+                planted=planted,
+                dates=DATES,
+                stamps=STAMPS,
+            )
+        )
+    return outputs

@@ -1,0 +1,77 @@
+"""Read a landing file into batches of text columns, as delivered.
+
+A reader yields DataFrames whose columns are the file's own headers and whose values are
+text (NA where empty); parsing and mapping happen later. A file that cannot be read raises
+`FileRejected` with one clear, bilingual reason. The readers, one per format, live in
+`transforms.ingest.readers`; this module chooses one and applies the limits every format shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from transforms.ingest.readers.base import (
+    DEFAULT_MAX_COMPRESSION_RATIO,
+    DEFAULT_MAX_EXPANDED_BYTES,
+    FileRejected,
+    ReadOptions,
+)
+from transforms.ingest.readers.claims import read_claims_batches
+from transforms.ingest.readers.delimited import read_csv_batches
+from transforms.ingest.readers.records import read_json_batches
+from transforms.ingest.readers.sniff import HEAD_BYTES
+from transforms.ingest.readers.workbook import read_xlsx_batches
+from transforms.messages import Reason
+
+__all__ = ["READERS", "FileRejected", "read_batches"]
+
+Reader = Callable[[Path, bytes, ReadOptions], Iterator[pd.DataFrame]]
+READERS: dict[str, Reader] = {
+    "csv": read_csv_batches,
+    "xlsx": read_xlsx_batches,
+    "json": read_json_batches,
+    "xml": read_claims_batches,
+}
+
+
+def read_batches(
+    path: Path,
+    ext: str,
+    *,
+    batch_rows: int,
+    max_bytes: int,
+    header_keys: frozenset[str] = frozenset(),
+    max_expanded_bytes: int = DEFAULT_MAX_EXPANDED_BYTES,
+    max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO,
+) -> Iterator[pd.DataFrame]:
+    """Batches of at most `batch_rows` rows of text columns from a landing file.
+
+    `header_keys` are the dataset's folded column names and aliases (`transforms.text.fold`):
+    a spreadsheet's header row is the row that holds the most of them. A file larger than
+    `max_bytes`, an archive (xlsx) expanding beyond `max_expanded_bytes` or
+    `max_compression_ratio` times its size, an empty file, a file whose content is not the
+    format its extension claims, or one that cannot be read raises FileRejected.
+    """
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise FileRejected(Reason.too_large(size, max_bytes))
+    reader = READERS.get(ext.lower())
+    if reader is None:
+        raise FileRejected(Reason.unknown_format(path.name))
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    if not head.strip(b" \t\r\n\0\xef\xbb\xbf\xff\xfe"):
+        raise FileRejected(Reason.empty())
+    opts = ReadOptions(batch_rows=batch_rows, header_keys=header_keys,
+                       max_expanded_bytes=max_expanded_bytes,
+                       max_compression_ratio=max_compression_ratio)
+    produced = False
+    for batch in reader(path, head, opts):
+        if len(batch):
+            produced = True
+            yield batch
+    if not produced:
+        raise FileRejected(Reason.empty())

@@ -1,0 +1,95 @@
+"""Progress over time: score deltas against earlier nights, targets and whether each metric
+is on track, and the quarantine loop (records resolved by a later clean load, and the open
+ones counted per province for the analysts' warehouse).
+
+`build_trends` runs after `progress.build_progress`, in the night's connection (the
+warehouse copy attached as `wh`, the restricted copy as `rs`, the scratch facts tables in
+the main catalog). Every table keeps one row set per run date; re-running a night replaces
+that night's rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from transforms import sqlfiles
+from transforms.warehouse.schema import key_text
+from validations.registry import DATASETS
+
+SQL = sqlfiles.SqlFolder(__package__)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TARGETS = Path(str(resources.files(__package__).joinpath("targets.csv")))
+TARGET_COLUMNS = ("metric", "subject", "green", "amber", "target", "target_high", "deadline",
+                  "description_vi", "description_en")
+
+
+def load_targets(path: Path = DEFAULT_TARGETS) -> pd.DataFrame:
+    """The targets file as a frame of `TARGET_COLUMNS`; a clear ValueError if it is wrong."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        raise ValueError(f"{path}: no targets")
+    missing = set(TARGET_COLUMNS) - set(rows[0])
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+    out = []
+    for n, row in enumerate(rows, start=2):
+        try:
+            rec = {
+                "metric": row["metric"].strip(), "subject": row["subject"].strip() or "*",
+                "green": float(row["green"]), "amber": float(row["amber"]),
+                "target": float(row["target"]),
+                "target_high": float(row["target_high"]) if row["target_high"].strip() else None,
+                "deadline": date.fromisoformat(row["deadline"].strip())
+                if row["deadline"].strip() else None,
+                "description_vi": row["description_vi"], "description_en": row["description_en"],
+            }
+        except ValueError as exc:
+            raise ValueError(f"{path}, line {n}: {exc}") from exc
+        if not rec["metric"]:
+            raise ValueError(f"{path}, line {n}: empty metric")
+        if rec["amber"] > rec["green"]:
+            raise ValueError(f"{path}, line {n}: amber threshold above green")
+        if rec["target_high"] is not None and rec["target_high"] < rec["target"]:
+            raise ValueError(f"{path}, line {n}: target_high below target")
+        out.append(rec)
+    frame = pd.DataFrame(out, columns=list(TARGET_COLUMNS))
+    dupes = frame[frame.duplicated(["metric", "subject"])]
+    if not dupes.empty:
+        pairs = dupes[["metric", "subject"]].values.tolist()
+        raise ValueError(f"{path}: duplicate targets {pairs}")
+    return frame
+
+
+def build_trends(con: duckdb.DuckDBPyConnection, run_date: date, run_id: str | None = None,
+                 targets: Path | pd.DataFrame = DEFAULT_TARGETS) -> None:
+    """Deltas on the scorecards, `progress.targets` and `progress.target_status`, quarantine
+    resolution in `rs.quarantine.rows` and `progress.open_quarantine`, for `run_date`.
+    `run_id` (the night's run) is only logged: the resolving run is read from core."""
+    frame = targets if isinstance(targets, pd.DataFrame) else load_targets(targets)
+    params = {"run_date": run_date}
+    SQL.run(con, "trends_ddl")
+    SQL.run(con, "trends_scorecard_deltas", params)
+    con.execute("DELETE FROM wh.progress.targets")
+    con.register("targets_in", frame)
+    try:
+        con.execute("INSERT INTO wh.progress.targets BY NAME SELECT * FROM targets_in")
+    finally:
+        con.unregister("targets_in")
+    for ds in DATASETS.values():
+        SQL.run(con, "trends_quarantine_resolve", {**params, "dataset": ds.id},
+                     dataset=sqlfiles.ident(ds.id, DATASETS), core_key=key_text(ds, alias="c"))
+    SQL.run(con, "trends_open_quarantine", params)
+    SQL.run(con, "trends_target_status", params)
+    open_rows = con.execute("SELECT coalesce(sum(open_rows), 0) FROM wh.progress.open_quarantine "
+                            "WHERE run_date = $d", {"d": run_date}).fetchone()[0]
+    log.info("trends of %s (run %s): %d quarantined records open", run_date, run_id, open_rows)

@@ -1,0 +1,211 @@
+"""Warehouse I/O: build a night aside and publish it in one atomic step.
+
+The published files are never opened for writing. A run copies them into a private build
+folder next to them, does all its work there through one DuckDB connection (a scratch
+database with the two copies attached as `wh` and `rs`), checkpoints, and then renames
+each copy over its published file. A rename is atomic, so an analyst opening the
+warehouse read-only sees the previous night or the new one, never half of one; a crash
+before the rename leaves the published files as they were.
+
+The copies are small: the tables that grow with history (core, raw rows, quarantine) are
+views over immutable Parquet segments in a store folder next to each file
+(`transforms.warehouse.segments`). A night writes its new segments straight into the store under
+names no published manifest uses yet, so they stay invisible until the rename; copying and
+publishing cost the size of the DuckDB files, not of the history. Segments that a killed
+run left behind (named by no published manifest) are deleted at the start of the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from transforms import sqlfiles
+from transforms.warehouse import segments
+
+SQL = sqlfiles.SqlFolder(__package__)
+
+log = logging.getLogger(__name__)
+
+
+class WarehouseBusy(RuntimeError):
+    """Another run holds the warehouse lock."""
+
+
+@dataclass
+class Build:
+    con: duckdb.DuckDBPyConnection
+    folder: Path
+    warehouse: Path
+    restricted: Path
+
+    @property
+    def warehouse_copy(self) -> Path:
+        return self.folder / "warehouse.duckdb"
+
+    @property
+    def restricted_copy(self) -> Path:
+        return self.folder / "restricted.duckdb"
+
+
+@contextlib.contextmanager
+def lock(warehouse: Path) -> Iterator[None]:
+    """One writer at a time for a warehouse (released by the OS if the process dies)."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    path = warehouse.with_name(f".{warehouse.name}.lock")
+    with path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise WarehouseBusy(f"another run is writing {warehouse}") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def build(
+    warehouse: Path,
+    restricted: Path,
+    run_id: str,
+    *,
+    memory_limit: str,
+    threads: int,
+    views: bool = True,
+) -> Iterator[Build]:
+    """A private copy of both files, attached to a scratch connection. Call `publish` to
+    make the copies the published files; leaving the block without it discards them.
+    `views=False` leaves the views of the restricted file as published (a build that only
+    records a line in `meta.runs`)."""
+    # A run killed outright leaves its build folder; we hold the lock, so none is in use.
+    for stale in warehouse.parent.glob(f".build-*-{warehouse.stem}"):
+        log.warning("removing the build folder of an interrupted run: %s", stale)
+        shutil.rmtree(stale, ignore_errors=True)
+    started = datetime.now()
+    folder = warehouse.with_name(f".build-{run_id}-{warehouse.stem}")
+    folder.mkdir(parents=True)
+    try:
+        for published, copy in ((warehouse, folder / "warehouse.duckdb"),
+                                (restricted, folder / "restricted.duckdb")):
+            if published.exists():
+                shutil.copyfile(published, copy)
+        con = duckdb.connect(str(folder / "scratch.duckdb"),
+                             config={"memory_limit": memory_limit, "threads": threads})
+        try:
+            con.execute("SET temp_directory = ?", [str(folder / "spill")])
+            con.execute(f"ATTACH {sqlfiles.literal(folder / 'warehouse.duckdb')} AS wh")
+            con.execute(f"ATTACH {sqlfiles.literal(folder / 'restricted.duckdb')} AS rs")
+            SQL.run(con, "ddl_warehouse")
+            SQL.run(con, "ddl_restricted")
+            SQL.run(con, "stg_scratch")
+            segments.install_stores(con, {"wh": segments.store_folder(warehouse),
+                                          "rs": segments.store_folder(restricted)})
+            for db in segments.DATABASES:  # the copies still hold the published manifests
+                segments.remove_orphans(con, db, older_than=started)
+            if views:
+                segments.ensure(con, segments.RAW)
+                segments.ensure(con, segments.QUARANTINE)
+            yield Build(con, folder, warehouse, restricted)
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def publish(b: Build) -> None:
+    """Checkpoint both copies and rename them over the published files."""
+    b.con.execute("CHECKPOINT wh")
+    b.con.execute("CHECKPOINT rs")
+    b.con.execute("DETACH wh")
+    b.con.execute("DETACH rs")
+    b.con.close()
+    for wal in (b.warehouse_copy, b.restricted_copy):
+        if wal.with_name(wal.name + ".wal").exists():
+            raise RuntimeError(f"{wal} still has a write-ahead log after checkpoint")
+    # Restricted first: if we stop between the two, the analysts' file is still the old
+    # night, and a re-run of the night replaces what restricted got (keyed by source file).
+    os.replace(b.restricted_copy, b.restricted)
+    os.replace(b.warehouse_copy, b.warehouse)
+    _fsync_dir(b.warehouse.parent)
+
+
+def record_failed_run(warehouse: Path, restricted: Path, *, run_id: str, run_date, started_at,
+                      error: str, sources, datasets) -> None:
+    """Publish one `failed` line in `meta.runs` and nothing else, so the failure shows where
+    analysts and on-call look. Never raises: the run's own error is what matters."""
+    from datetime import datetime
+
+    try:
+        with build(warehouse, restricted, f"{run_id}-failed", memory_limit="1GB", threads=1,
+                   views=False) as b:
+            b.con.execute(
+                "INSERT INTO wh.meta.runs (run_id, run_date, started_at, finished_at, status, "
+                "error, sources, datasets) VALUES (?, ?, ?, ?, 'failed', ?, ?, ?)",
+                [run_id, run_date, started_at, datetime.now(), error, sources, datasets])
+            publish(b)
+    except Exception:  # noqa: BLE001 - recording is best effort
+        log.exception("could not record the failed run %s in %s", run_id, warehouse)
+
+
+def compact(warehouse: Path, restricted: Path, *, datasets: list[str] | None = None,
+            grace_hours: float = 24.0, memory_limit: str = "4GB", threads: int = 2) -> list[dict]:
+    """Rewrite each dataset's live rows of core, raw and quarantine into one segment and
+    clear its tombstones, published like a night (build aside, rename). Segments retired
+    more than `grace_hours` ago are deleted: a session opened before a compaction keeps
+    reading the segments its view names until then."""
+    import uuid
+    from datetime import timedelta
+
+    from validations.registry import DATASETS
+
+    run_id = f"compact-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    names = [sqlfiles.ident(d, DATASETS) for d in (datasets or DATASETS)]
+    done = []
+    with lock(warehouse), build(warehouse, restricted, run_id, memory_limit=memory_limit,
+                                threads=threads) as b:
+        cutoff = datetime.now() - timedelta(hours=grace_hours)
+        purged = {db: segments.purge_retired(b.con, db, cutoff) for db in segments.DATABASES}
+        for name in names:
+            for table in (segments.core(name), segments.RAW, segments.QUARANTINE):
+                if table.schema == "core" and not b.con.execute(
+                        "SELECT count(*) FROM duckdb_views() WHERE database_name = 'wh' "
+                        "AND schema_name = 'core' AND view_name = ?", [name]).fetchone()[0]:
+                    continue
+                done.append(segments.compact(b.con, table, name, run_id))
+        publish(b)
+    log.info("compacted %s; deleted retired segments: %s", run_id, purged)
+    return done
+
+
+def install_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Put the HMAC pads of the pseudonymisation key in the scratch table `stg_key`."""
+    block = 64
+    if len(key) > block:
+        key = hashlib.sha256(key).digest()  # as HMAC does with long keys
+    key = key.ljust(block, b"\0")
+    ipad = bytes(b ^ 0x36 for b in key)
+    opad = bytes(b ^ 0x5C for b in key)
+    con.execute("DELETE FROM stg_key")
+    con.execute("INSERT INTO stg_key VALUES (?, ?)", [ipad, opad])
+
+
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,111 @@
+"""DuckDB shapes of a dataset: its scratch stage table (the columns of staged rows are
+`transforms.ingest.columns`), the empty base table of its core
+view (with the column descriptions as COMMENT ON; `transforms.warehouse.segments` builds the view),
+and the expressions that pseudonymise personal columns.
+Every identifier comes from the registry and passes `ident`."""
+
+from __future__ import annotations
+
+from transforms import sqlfiles
+from transforms.ingest.columns import STAGE_META, STAGE_TYPES, stage_columns
+from transforms.sqlfiles import ident
+from validations.model import Column, Dataset
+
+CORE_TYPES = {**STAGE_TYPES, "money": "DECIMAL(18, 2)"}
+META_COLUMNS = (
+    ("_source_file", "VARCHAR", "Landing file the row came from, relative to the landing root"),
+    ("_source_row", "BIGINT", "Row of the landing file (1 = first data row)"),
+    ("_run_id", "VARCHAR", "Run that loaded this version of the record"),
+    ("_loaded_at", "TIMESTAMP", "When that run loaded it"),
+    ("_warnings", "VARCHAR[]", "Rule ids that warned on the row (empty if none)"),
+)
+
+
+def _name(ds: Dataset, column: str) -> str:
+    return ident(column, ds.column_names)
+
+
+def _table(ds: Dataset) -> str:
+    return ident(ds.id, [ds.id])
+
+
+
+
+def stage_table_sql(ds: Dataset) -> str:
+    """The scratch table of a dataset's staged rows: temporary (held in memory, spilled to
+    the temp directory beyond the memory limit), since nothing keeps it past the night."""
+    cols = ", ".join(f"{name} {typ}" + (" NOT NULL" if name in STAGE_META else "")
+                     for name, typ in stage_columns(ds))
+    return f"CREATE TEMP TABLE IF NOT EXISTS stg_{_table(ds)} ({cols})"
+
+
+
+
+def core_table_sql(ds: Dataset) -> list[str]:
+    """Create the empty typed base table of the view `core.<dataset>` if needed (see
+    `transforms.warehouse.segments`), add columns a newer description has, and comment it: the view
+    takes its types and comments from it."""
+    table = f"wh.store.core__{_table(ds)}"
+    cols = [(c.name, CORE_TYPES.get(c.type, "VARCHAR"), _comment(c)) for c in ds.columns]
+    all_cols = [*cols, *META_COLUMNS]
+    out = [
+        "CREATE SCHEMA IF NOT EXISTS wh.store",
+        f"CREATE TABLE IF NOT EXISTS {table} ("
+        + ", ".join(f"{name} {typ}" for name, typ, _ in all_cols)
+        + ")",
+    ]
+    out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {n} {t}" for n, t, _ in all_cols]
+    out.append(
+        f"COMMENT ON TABLE {table} IS {sqlfiles.literal(ds.description_en + ' / ' + ds.description_vi)}"
+    )
+    out += [f"COMMENT ON COLUMN {table}.{n} IS {sqlfiles.literal(text)}" for n, _, text in all_cols]
+    return out
+
+
+def _comment(col: Column) -> str:
+    return col.description + (f" ({', '.join(col.vi)})" if col.vi else "")
+
+
+
+
+def pseudonym_sql(expr: str) -> str:
+    """HMAC-SHA256 of a value, hex, keyed by the run's key in `stg_key` (aliased `k`)."""
+    return f"sha256(k.opad || unhex(sha256(k.ipad || encode({expr}))))"
+
+
+def select_core_columns(ds: Dataset, alias: str = "t") -> str:
+    """Stage-to-core expressions, each named as its column: personal ids pseudonymised,
+    withheld columns NULL."""
+    out = []
+    for col in ds.columns:
+        name = _name(ds, col.name)
+        ref = f"{alias}.{name}"
+        typ = CORE_TYPES.get(col.type, "VARCHAR")
+        if col.pii == "pseudonymise":
+            expr = f"CASE WHEN {ref} IS NULL THEN NULL ELSE {pseudonym_sql(ref)} END"
+        elif col.pii == "withhold":
+            expr = f"NULL::{typ}"
+        else:
+            expr = f"{ref}::{typ}"
+        out.append(f"{expr} AS {name}")
+    return ", ".join(out)
+
+
+def key_list(ds: Dataset, alias: str | None = None) -> str:
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + _name(ds, k) for k in ds.key)
+
+
+def key_join(ds: Dataset, left: str = "c", right: str = "t") -> str:
+    """Match a core row to a stage row by key. Personal-id keys would need the pseudonym."""
+    if any(ds.column(k).pii for k in ds.key):
+        raise ValueError(f"{ds.id}: a key column is personal data; key on a pseudonym instead")
+    return " AND ".join(f"{left}.{_name(ds, k)} = {right}.{_name(ds, k)}" for k in ds.key)
+
+
+def key_present(ds: Dataset) -> str:
+    return " AND ".join(f"{_name(ds, k)} IS NOT NULL" for k in ds.key)
+
+
+def key_text(ds: Dataset, alias: str = "s") -> str:
+    return "concat_ws('|', " + ", ".join(f"{alias}.{_name(ds, k)}::VARCHAR" for k in ds.key) + ")"

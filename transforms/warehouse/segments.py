@@ -1,0 +1,329 @@
+"""The segment store: the tables that grow with history, as immutable Parquet files.
+
+`core.<dataset>` (warehouse), `raw.rows` and `quarantine.rows` (restricted) are views. Each
+is the union of an empty typed base table (`store.<schema>__<name>`: it gives the view its
+types and column comments, and makes it work with no segment) and the live segments listed
+in the file's manifest `meta.segments`, minus the rows of its tombstone table
+(`store.<schema>__<name>__deleted`). `quarantine.rows` also joins its resolutions
+(`store.quarantine__rows__resolved`), since a segment is never modified.
+
+A segment lives in the store folder next to its DuckDB file (`<dir>/<stem>.segments/`), under
+`<schema>/<dataset>/<run_id>.parquet` (`<run_id>-<n>.parquet` for files a staging task
+wrote and the night adopted as they are: see `adopt`). A night writes its segments straight
+into the store: they are invisible until the DuckDB file whose manifest names them is
+published (renamed over the old one), so publishing costs the size of the DuckDB files, not
+of the history.
+The views name segments by absolute path (DuckDB resolves relative paths against the
+reader's working directory); every build regenerates them, so a moved folder heals on the
+next run.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from transforms import sqlfiles
+
+log = logging.getLogger(__name__)
+
+DATABASES = ("wh", "rs")
+_CORE_TOMBSTONE = ("_run_id", "_source_file", "_source_row")
+_FILE_TOMBSTONE = ("run_id", "source_file")
+RESOLUTION_COLUMNS = (("resolved_at", "TIMESTAMP"), ("resolved_by_run", "VARCHAR"),
+                      ("resolved_on", "DATE"))
+
+
+@dataclass(frozen=True)
+class StoredTable:
+    """A view over segments: `db.schema.name`, rows deleted by `tombstone` columns."""
+
+    db: str
+    schema: str
+    name: str
+    tombstone: tuple[str, ...]
+    resolved: bool = False
+
+    @property
+    def table_name(self) -> str:
+        """The name analysts use, and the manifest's `table_name`."""
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def base(self) -> str:
+        """The empty typed base table, unqualified by catalog (as the view names it)."""
+        return f"store.{self.schema}__{self.name}"
+
+    @property
+    def deleted(self) -> str:
+        return f"{self.base}__deleted"
+
+    @property
+    def resolutions(self) -> str:
+        return f"{self.base}__resolved"
+
+    def segment_path(self, dataset: str, run_id: str, suffix: str = "") -> str:
+        """Where a segment goes, relative to the store."""
+        return f"{self.schema}/{dataset}/{run_id}{suffix}.parquet"
+
+
+RAW = StoredTable("rs", "raw", "rows", _FILE_TOMBSTONE)
+QUARANTINE = StoredTable("rs", "quarantine", "rows", _FILE_TOMBSTONE, resolved=True)
+
+
+def core(dataset: str) -> StoredTable:
+    return StoredTable("wh", "core", dataset, _CORE_TOMBSTONE)
+
+
+def store_folder(database_file: Path) -> Path:
+    """`data/warehouse.duckdb` -> `data/warehouse.segments`."""
+    return database_file.resolve().with_name(f"{database_file.stem}.segments")
+
+
+def install_stores(con: duckdb.DuckDBPyConnection, stores: dict[str, Path]) -> None:
+    """Tell the night's connection where the store of each attached file is (`stg_stores`)."""
+    con.execute("CREATE TABLE IF NOT EXISTS stg_stores (db VARCHAR PRIMARY KEY, root VARCHAR)")
+    con.execute("DELETE FROM stg_stores")
+    for db, root in stores.items():
+        root.mkdir(parents=True, exist_ok=True)
+        con.execute("INSERT INTO stg_stores VALUES (?, ?)", [_db(db), str(root)])
+
+
+def store_root(con: duckdb.DuckDBPyConnection, db: str) -> Path:
+    row = con.execute("SELECT root FROM stg_stores WHERE db = ?", [_db(db)]).fetchone()
+    if row is None:
+        raise RuntimeError(f"no segment store installed for {db}")
+    return Path(row[0])
+
+
+def ensure(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
+    """Create the tombstone (and resolution) tables of `t` next to its base table, move the
+    rows of a pre-segment table of the same name into a segment, and (re)create the view."""
+    key = ", ".join(f"{c} {_column_type(con, t, c)}" for c in t.tombstone)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {t.db}.{t.deleted} ({key})")
+    if t.resolved:
+        cols = ", ".join(f"{c} {typ}" for c, typ in RESOLUTION_COLUMNS)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {t.db}.{t.resolutions} "
+                    f"(run_id VARCHAR, source_file VARCHAR, row_number BIGINT, {cols})")
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_catalog = ? "
+        "AND table_schema = ? AND table_name = ?", [t.db, t.schema, t.name]).fetchone()
+    if kind and kind[0] == "BASE TABLE":
+        _migrate(con, t)
+    refresh_view(con, t)
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
+    """A warehouse written before segments: its table becomes one segment."""
+    old = f"{t.db}.{t.table_name}"
+    stamp = f"migrated-{datetime.now():%Y%m%d%H%M%S}"
+    columns = [c for c, _, _ in base_columns(con, t)]
+    present = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ?", [t.db, t.schema, t.name]).fetchall()}
+    select = ", ".join(c for c in columns if c in present)
+    dataset = t.name if t.schema == "core" else "_migrated"
+    n = append(con, t, dataset, stamp, f"SELECT {select} FROM {old}", refresh=False)
+    if t.resolved and {"resolved_at", "resolved_by_run", "resolved_on"} <= present:
+        con.execute(
+            f"INSERT INTO {t.db}.{t.resolutions} SELECT DISTINCT run_id, source_file, "
+            f"row_number, resolved_at, resolved_by_run, resolved_on FROM {old} "
+            "WHERE resolved_at IS NOT NULL")
+    con.execute(f"DROP TABLE {old}")
+    log.warning("moved %d rows of the table %s into the segment store", n, old)
+
+
+def base_columns(con: duckdb.DuckDBPyConnection, t: StoredTable) -> list[tuple[str, str, str]]:
+    """(name, type, comment) of the base table, in order."""
+    schema, table = t.base.split(".")
+    return con.execute(
+        "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = ? "
+        "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+        [t.db, schema, table]).fetchall()
+
+
+def _column_type(con: duckdb.DuckDBPyConnection, t: StoredTable, column: str) -> str:
+    types = {c: typ for c, typ, _ in base_columns(con, t)}
+    if column not in types:
+        raise RuntimeError(f"{t.db}.{t.base} has no column {column}")
+    return types[column]
+
+
+def live_segments(con: duckdb.DuckDBPyConnection, t: StoredTable) -> list[str]:
+    """Paths, relative to the store, of the segments the view of `t` reads."""
+    return [p for (p,) in con.execute(
+        f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND retired_at IS NULL "
+        "ORDER BY path", [t.table_name]).fetchall()]
+
+
+def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
+    """(Re)create the view of `t` over its base table and live segments, with the base
+    table's comments (COMMENT ON does not survive CREATE OR REPLACE)."""
+    columns = base_columns(con, t)
+    sql = f"SELECT {', '.join(f'CAST(u.{c} AS {typ}) AS {c}' for c, typ, _ in columns)}"
+    joins = f"FROM ({_source(con, t, live_segments(con, t))}) AS u ANTI JOIN {t.deleted} AS d "
+    joins += "ON " + " AND ".join(f"d.{c} = u.{c}" for c in t.tombstone)
+    if t.resolved:
+        sql += ", " + ", ".join(f"r.{c}" for c, _ in RESOLUTION_COLUMNS)
+        joins += (f" LEFT JOIN {t.resolutions} AS r ON r.run_id = u.run_id "
+                  "AND r.source_file = u.source_file AND r.row_number = u.row_number")
+    con.execute(f"CREATE OR REPLACE VIEW {t.db}.{t.table_name} AS {sql} {joins}")
+    schema, table = t.base.split(".")
+    comment = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ?", [t.db, schema, table]).fetchone()
+    if comment and comment[0]:
+        con.execute(f"COMMENT ON VIEW {t.db}.{t.table_name} IS {sqlfiles.literal(comment[0])}")
+    for c, _, text in columns:
+        if text:
+            con.execute(f"COMMENT ON COLUMN {t.db}.{t.table_name}.{c} IS {sqlfiles.literal(text)}")
+
+
+def _source(con: duckdb.DuckDBPyConnection, t: StoredTable, paths: list[str],
+            catalog: str = "") -> str:
+    """The base table and the segments `paths` (relative to the store), by column name."""
+    source = f"FROM {catalog}{t.base}"
+    if paths:
+        root = store_root(con, t.db)
+        listed = ", ".join(sqlfiles.literal(root / p) for p in paths)
+        source += f" UNION ALL BY NAME FROM read_parquet([{listed}], union_by_name = true)"
+    return source
+
+
+def append(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str,
+           query: str, params: dict | None = None, *, refresh: bool = True) -> int:
+    """Write the rows of `query` (columns named as the base table's) as a new segment of `t`,
+    record it in the manifest and refresh the view. Writes nothing for zero rows. Returns
+    the number of rows."""
+    rel = t.segment_path(dataset, run_id)
+    path = store_root(con, t.db) / rel
+    if path.exists():
+        raise RuntimeError(f"segment {path} exists already: segments are never rewritten")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = con.execute(f"COPY ({query}) TO {sqlfiles.literal(path)} (FORMAT parquet)",
+                       params or None).fetchone()[0]
+    if rows == 0:
+        path.unlink(missing_ok=True)
+        return 0
+    _fsync(path)
+    _fsync(path.parent)
+    con.execute(
+        f"INSERT INTO {t.db}.meta.segments (table_name, dataset, run_id, path, rows, bytes, "
+        "written_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [t.table_name, dataset, run_id, rel, rows, path.stat().st_size, datetime.now()])
+    if refresh:
+        refresh_view(con, t)
+    return rows
+
+
+def adopt(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str,
+          files: list[tuple[str, int]]) -> int:
+    """Make Parquet files written elsewhere (by a staging task, with the base table's
+    columns) segments of `t` as they are: each is moved into the store (copied when it is on
+    another file system), made durable and recorded in the manifest, and the view refreshed.
+    `files` are (path, rows); zero-row files are skipped. Returns the number of rows."""
+    root = store_root(con, t.db)
+    total = 0
+    for i, (source, rows) in enumerate(files, start=1):
+        if not rows:
+            continue
+        rel = t.segment_path(dataset, run_id, f"-{i:04d}")
+        path = root / rel
+        if path.exists():
+            raise RuntimeError(f"segment {path} exists already: segments are never rewritten")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(source, path)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            shutil.copyfile(source, path)
+            os.unlink(source)
+        _fsync(path)
+        con.execute(
+            f"INSERT INTO {t.db}.meta.segments (table_name, dataset, run_id, path, rows, "
+            "bytes, written_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [t.table_name, dataset, run_id, rel, rows, path.stat().st_size, datetime.now()])
+        total += rows
+    if total:
+        _fsync(path.parent)
+        refresh_view(con, t)
+    return total
+
+
+def compact(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str) -> dict:
+    """Rewrite the live rows of `dataset`'s segments of `t` into one new segment, retire the
+    old segments (the view stops reading them; their files stay until `purge_retired`, since
+    an analyst's session opened before may still read them) and drop the tombstones that
+    only concerned them. Returns what it did."""
+    old = [p for (p,) in con.execute(
+        f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND dataset = ? "
+        "AND retired_at IS NULL ORDER BY path", [t.table_name, dataset]).fetchall()]
+    if not old:
+        return {"table": t.table_name, "dataset": dataset, "retired": 0, "rows": 0}
+    columns = ", ".join(f"CAST(u.{c} AS {typ}) AS {c}" for c, typ, _ in base_columns(con, t))
+    match = " AND ".join(f"d.{c} = u.{c}" for c in t.tombstone)
+    source = _source(con, t, old, catalog=f"{t.db}.")
+    rows = append(con, t, dataset, run_id,
+                  f"SELECT {columns} FROM ({source}) AS u "
+                  f"ANTI JOIN {t.db}.{t.deleted} AS d ON {match}", refresh=False)
+    con.execute(f"UPDATE {t.db}.meta.segments SET retired_at = ? WHERE table_name = ? "
+                "AND list_contains(?, path)", [datetime.now(), t.table_name, old])
+    deleted = con.execute(
+        f"DELETE FROM {t.db}.{t.deleted} AS d WHERE EXISTS (SELECT 1 FROM ({source}) AS u "
+        f"WHERE {match})").fetchone()[0]
+    refresh_view(con, t)
+    return {"table": t.table_name, "dataset": dataset, "retired": len(old), "rows": rows,
+            "tombstones_cleared": deleted}
+
+
+def purge_retired(con: duckdb.DuckDBPyConnection, db: str, retired_before: datetime) -> int:
+    """Delete the files of segments retired before `retired_before`, and their manifest rows."""
+    root = store_root(con, db)
+    gone = con.execute(f"SELECT path FROM {_db(db)}.meta.segments WHERE retired_at < ?",
+                       [retired_before]).fetchall()
+    for (path,) in gone:
+        (root / path).unlink(missing_ok=True)
+    con.execute(f"DELETE FROM {db}.meta.segments WHERE retired_at < ?", [retired_before])
+    return len(gone)
+
+
+def remove_orphans(con: duckdb.DuckDBPyConnection, db: str, older_than: datetime) -> list[Path]:
+    """Delete the segment files of `db`'s store that its manifest does not name and that were
+    written before `older_than` (left by a run that died before publishing). Call it under
+    the warehouse lock, on a connection whose `db` is still the published file."""
+    root = store_root(con, db)
+    known = {p for (p,) in con.execute(f"SELECT path FROM {_db(db)}.meta.segments").fetchall()}
+    cutoff = older_than.timestamp()
+    removed = []
+    for path in root.rglob("*.parquet"):
+        rel = path.relative_to(root).as_posix()
+        if rel not in known and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        log.warning("removed %d orphan segments from %s", len(removed), root)
+    return removed
+
+
+def _db(db: str) -> str:
+    if db not in DATABASES:
+        raise ValueError(f"unknown database {db!r}")
+    return db
+
+
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
