@@ -40,15 +40,24 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--restricted", type=Path)
     r.add_argument("--source", action="append", dest="sources", metavar="S")
     r.add_argument("--dataset", action="append", dest="datasets", metavar="X")
-    r.add_argument("--task-runner", choices=("thread", "dask"),
-                   help="where files are staged: this process (thread, the default) or a Dask "
-                        "cluster (same as VNHEALTH_TASK_RUNNER)")
-    r.add_argument("--dask-address", metavar="HOST:PORT",
-                   help="the Dask scheduler to use (default: a local cluster; same as "
-                        "VNHEALTH_DASK_ADDRESS)")
-    r.add_argument("--workers", type=int, metavar="N",
-                   help="bundles staged at a time: threads, or local Dask worker processes "
-                        "(VNHEALTH_STAGE_WORKERS, VNHEALTH_DASK_WORKERS)")
+    r.add_argument(
+        "--task-runner",
+        choices=("thread", "dask"),
+        help="where files are staged: this process (thread, the default) or a Dask "
+        "cluster (same as VNHEALTH_TASK_RUNNER)",
+    )
+    r.add_argument(
+        "--dask-address",
+        metavar="HOST:PORT",
+        help="the Dask scheduler to use (default: a local cluster; same as VNHEALTH_DASK_ADDRESS)",
+    )
+    r.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="bundles staged at a time: threads, or local Dask worker processes "
+        "(VNHEALTH_STAGE_WORKERS, VNHEALTH_DASK_WORKERS)",
+    )
 
     sc = sub.add_parser("score", help="score a run against the generator's ground truth")
     sc.add_argument("--landing", type=Path, required=True)
@@ -58,16 +67,23 @@ def _parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="write the progress report")
     rep.add_argument("--warehouse", type=Path)
-    rep.add_argument("--restricted", type=Path,
-                     help="the quarantine, for the feedback files (default: next to the warehouse)")
+    rep.add_argument(
+        "--restricted",
+        type=Path,
+        help="the quarantine, for the feedback files (default: next to the warehouse)",
+    )
     rep.add_argument("--out", type=Path, required=True)
     rep.add_argument("--date", type=_date, help="run date (default: the latest)")
     cp = sub.add_parser("compact", help="rewrite each dataset's history into one segment")
     cp.add_argument("--warehouse", type=Path)
     cp.add_argument("--restricted", type=Path)
     cp.add_argument("--dataset", action="append", dest="datasets", metavar="X")
-    cp.add_argument("--grace-hours", type=float, default=24.0,
-                    help="delete segments retired longer ago than this (default 24)")
+    cp.add_argument(
+        "--grace-hours",
+        type=float,
+        default=24.0,
+        help="delete segments retired longer ago than this (default 24)",
+    )
     return p
 
 
@@ -82,10 +98,13 @@ def main(argv: list[str] | None = None) -> int:
         from sample.generate.night import NightSpec, generate
         from transforms.reference import load
 
-        counts = generate(args.out, NightSpec(run_date=args.date, scale=args.scale, seed=args.seed),
-                          load())
-        print(f"landing zone: {args.out / args.date.isoformat()}  ({counts['files']} files, "
-              f"{counts['rows']} rows, {counts['defects']} planted defects)")
+        counts = generate(
+            args.out, NightSpec(run_date=args.date, scale=args.scale, seed=args.seed), load()
+        )
+        print(
+            f"landing zone: {args.out / args.date.isoformat()}  ({counts['files']} files, "
+            f"{counts['rows']} rows, {counts['defects']} planted defects)"
+        )
         print(f"ground truth: {args.out / '_truth' / args.date.isoformat()}")
         return 0
     if args.command == "run":
@@ -93,10 +112,12 @@ def main(argv: list[str] | None = None) -> int:
             print("--workers must be at least 1", file=sys.stderr)
             return 2
         # Through the environment, so that backfill's nights use the same runner.
-        for name, value in (("VNHEALTH_TASK_RUNNER", args.task_runner),
-                            ("VNHEALTH_DASK_ADDRESS", args.dask_address),
-                            ("VNHEALTH_STAGE_WORKERS", args.workers),
-                            ("VNHEALTH_DASK_WORKERS", args.workers)):
+        for name, value in (
+            ("VNHEALTH_TASK_RUNNER", args.task_runner),
+            ("VNHEALTH_DASK_ADDRESS", args.dask_address),
+            ("VNHEALTH_STAGE_WORKERS", args.workers),
+            ("VNHEALTH_DASK_WORKERS", args.workers),
+        ):
             if value is not None:
                 os.environ[name] = str(value)
         from flows.nightly import backfill, make_task_runner, nightly
@@ -105,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             landing=str(args.landing),
             warehouse=str(args.warehouse) if args.warehouse else None,
             restricted=str(args.restricted) if args.restricted else None,
-            sources=args.sources, datasets=args.datasets,
+            sources=args.sources,
+            datasets=args.datasets,
         )
         if args.until and args.until < args.date:
             print("--until is before --date", file=sys.stderr)
@@ -125,14 +147,19 @@ def main(argv: list[str] | None = None) -> int:
         from flows.settings import Settings
         from sample.truth import score
 
-        overrides = {k: v for k, v in (("warehouse", args.warehouse),
-                                       ("restricted", args.restricted)) if v}
+        overrides = {
+            k: v for k, v in (("warehouse", args.warehouse), ("restricted", args.restricted)) if v
+        }
         s = Settings(**overrides)
         r = score(args.landing, args.date, s.warehouse, s.restricted_path)
-        print(f"planted errors quarantined under their criterion: {r.errors_caught}/"
-              f"{r.planted_errors} ({100 * r.error_recall:.2f}%)")
-        print(f"planted warnings loaded and flagged: {r.warnings_flagged}/{r.planted_warnings} "
-              f"({100 * r.warning_recall:.2f}%)")
+        print(
+            f"planted errors quarantined under their criterion: {r.errors_caught}/"
+            f"{r.planted_errors} ({100 * r.error_recall:.2f}%)"
+        )
+        print(
+            f"planted warnings loaded and flagged: {r.warnings_flagged}/{r.planted_warnings} "
+            f"({100 * r.warning_recall:.2f}%)"
+        )
         print(f"clean rows quarantined or flagged: {r.clean_rows_touched}")
         print(f"files with the expected status: {r.files_as_expected}/{r.files_expected}")
         print(f"files whose rows do not add up: {len(r.accounting_broken)}")
@@ -147,8 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         from flows.settings import Settings
         from transforms.report import write_report
 
-        overrides = {k: v for k, v in (("warehouse", args.warehouse),
-                                       ("restricted", args.restricted)) if v}
+        overrides = {
+            k: v for k, v in (("warehouse", args.warehouse), ("restricted", args.restricted)) if v
+        }
         s = Settings(**overrides)
         try:
             written = write_report(s.warehouse, args.out, args.date, s.restricted_path)
@@ -162,13 +190,19 @@ def main(argv: list[str] | None = None) -> int:
         from flows.settings import Settings
         from transforms.warehouse import publish as wh_io
 
-        overrides = {k: v for k, v in (("warehouse", args.warehouse),
-                                       ("restricted", args.restricted)) if v}
+        overrides = {
+            k: v for k, v in (("warehouse", args.warehouse), ("restricted", args.restricted)) if v
+        }
         s = Settings(**overrides)
         try:
-            done = wh_io.compact(s.warehouse, s.restricted_path, datasets=args.datasets,
-                                 grace_hours=args.grace_hours,
-                                 memory_limit=s.duckdb_memory_limit, threads=s.duckdb_threads)
+            done = wh_io.compact(
+                s.warehouse,
+                s.restricted_path,
+                datasets=args.datasets,
+                grace_hours=args.grace_hours,
+                memory_limit=s.duckdb_memory_limit,
+                threads=s.duckdb_threads,
+            )
         except (wh_io.WarehouseBusy, ValueError) as exc:
             print(f"compact failed: {exc}", file=sys.stderr)
             return 1

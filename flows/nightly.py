@@ -90,23 +90,39 @@ class RunSummary:
 def _record(lf: LandingFile, run_date: date, cutoff_hour: int) -> FileRecord:
     cutoff = datetime.combine(run_date + timedelta(days=1), time(hour=cutoff_hour))
     rec = FileRecord(
-        source_file=lf.source_file, source=lf.source, source_current=lf.source_current,
-        province_code=lf.province_code, dataset=lf.dataset, part=lf.part, format=lf.ext,
-        bytes=lf.size, modified_at=lf.modified_at, late=lf.modified_at > cutoff,
+        source_file=lf.source_file,
+        source=lf.source,
+        source_current=lf.source_current,
+        province_code=lf.province_code,
+        dataset=lf.dataset,
+        part=lf.part,
+        format=lf.ext,
+        bytes=lf.size,
+        modified_at=lf.modified_at,
+        late=lf.modified_at > cutoff,
     )
     if lf.remapped:
-        rec.notes.append(f"mã tỉnh cũ {lf.source} → {lf.source_current} | pre-2025 province "
-                         f"code {lf.source} mapped to {lf.source_current}")
+        rec.notes.append(
+            f"mã tỉnh cũ {lf.source} → {lf.source_current} | pre-2025 province "
+            f"code {lf.source} mapped to {lf.source_current}"
+        )
     return rec
 
 
 @task(cache_policy=NO_CACHE)
-def discover_files(night: Night, sources: list[str] | None,
-                   datasets: list[str] | None) -> list[LandingFile]:
+def discover_files(
+    night: Night, sources: list[str] | None, datasets: list[str] | None
+) -> list[LandingFile]:
     s, ref, run_date = night.settings, night.ref, night.run_date
     known = {ds: progress.delivered_by_of(ds) for ds in known_dataset_ids()}
-    files = landing.discover(s.landing, run_date, ref, known,
-                             sources=set(sources or ()), only_datasets=set(datasets or ()))
+    files = landing.discover(
+        s.landing,
+        run_date,
+        ref,
+        known,
+        sources=set(sources or ()),
+        only_datasets=set(datasets or ()),
+    )
     get_run_logger().info("%d files in %s for %s", len(files), s.landing, run_date)
     return files
 
@@ -118,24 +134,31 @@ def checksums(paths: list[Path]) -> list[str]:
 
 
 @task(cache_policy=NO_CACHE, task_run_name="stage {bundle.name}")
-def stage_bundle(bundle: stage.Bundle, params: stage.StageParams,
-                 out_dir: str) -> stage.BundleResult:
+def stage_bundle(
+    bundle: stage.Bundle, params: stage.StageParams, out_dir: str
+) -> stage.BundleResult:
     """Read, map, parse and check the rows of a bundle of files into Parquet files (no
     warehouse here: it runs in a thread, another process or on another machine)."""
     return stage.stage_bundle(bundle, params, out_dir)
 
 
 @task(cache_policy=NO_CACHE, task_run_name="finish {dataset_id}")
-def finish_dataset(night: Night, dataset_id: str, staged: list[stage.BundleResult],
-                   files: list[tuple]) -> list[loading.FileOutcome]:
+def finish_dataset(
+    night: Night, dataset_id: str, staged: list[stage.BundleResult], files: list[tuple]
+) -> list[loading.FileOutcome]:
     """Load the staged bundles and files into the scratch tables, apply the set rules,
     quarantine and load."""
     raw_files = loading.load_bundles(night.con, dataset_id, staged)
     if files:
         night.con.executemany("INSERT INTO stg_files VALUES (?, ?, ?, ?, ?, ?)", files)
-    return loading.finish_dataset(night.con, DATASETS[dataset_id], run_id=night.run_id,
-                                  run_date=night.run_date, loaded_at=night.started_at,
-                                  raw_files=raw_files)
+    return loading.finish_dataset(
+        night.con,
+        DATASETS[dataset_id],
+        run_id=night.run_id,
+        run_date=night.run_date,
+        loaded_at=night.started_at,
+        raw_files=raw_files,
+    )
 
 
 @task(cache_policy=NO_CACHE)
@@ -144,8 +167,13 @@ def record_files(night: Night, records: list[FileRecord]) -> None:
 
     con, processed_at = night.con, datetime.now()
     rows = [
-        {**asdict(r), "notes": "; ".join(r.notes) or None, "run_id": night.run_id,
-         "run_date": night.run_date, "processed_at": processed_at}
+        {
+            **asdict(r),
+            "notes": "; ".join(r.notes) or None,
+            "run_id": night.run_id,
+            "run_date": night.run_date,
+            "processed_at": processed_at,
+        }
         for r in records
     ]
     if not rows:
@@ -162,25 +190,40 @@ def record_files(night: Night, records: list[FileRecord]) -> None:
 def build_progress(night: Night) -> None:
     s = night.settings
     scoring = progress.Scoring(
-        w_accurate=s.weight_accurate, w_sufficient=s.weight_sufficient,
-        w_clean=s.weight_clean, w_up_to_date=s.weight_up_to_date,
-        green=s.rating_green, amber=s.rating_amber)
-    progress.build_progress(night.con, night.run_id, night.run_date, scoring,
-                            cost_target=(s.cost_target_low_pct, s.cost_target_high_pct))
+        w_accurate=s.weight_accurate,
+        w_sufficient=s.weight_sufficient,
+        w_clean=s.weight_clean,
+        w_up_to_date=s.weight_up_to_date,
+        green=s.rating_green,
+        amber=s.rating_amber,
+    )
+    progress.build_progress(
+        night.con,
+        night.run_id,
+        night.run_date,
+        scoring,
+        cost_target=(s.cost_target_low_pct, s.cost_target_high_pct),
+    )
     trends.build_trends(night.con, night.run_date, run_id=night.run_id)
 
 
-def _files_to_stage(con: duckdb.DuckDBPyConnection, files: list[LandingFile],
-                    records: list[FileRecord]) -> dict[str, list[int]]:
+def _files_to_stage(
+    con: duckdb.DuckDBPyConnection, files: list[LandingFile], records: list[FileRecord]
+) -> dict[str, list[int]]:
     """Checksum the usable files and set aside the unregistered and the duplicates. Returns
     per dataset the indexes (into `files`) of the files to stage, in delivery order."""
     to_hash = [i for i, lf in enumerate(files) if not lf.rejection]
     hashes = checksums([files[i].path for i in to_hash]) if to_hash else []
     # A file whose content was loaded before is a duplicate: one lookup for the night.
-    earlier = {sha: (source_file, run_id) for sha, source_file, run_id in con.execute(
-        "SELECT sha256, arg_min(source_file, processed_at), arg_min(run_id, processed_at) "
-        "FROM wh.meta.files WHERE status = 'loaded' AND sha256 IN (SELECT unnest(?)) "
-        "GROUP BY sha256", [list(hashes)]).fetchall()}
+    earlier = {
+        sha: (source_file, run_id)
+        for sha, source_file, run_id in con.execute(
+            "SELECT sha256, arg_min(source_file, processed_at), arg_min(run_id, processed_at) "
+            "FROM wh.meta.files WHERE status = 'loaded' AND sha256 IN (SELECT unnest(?)) "
+            "GROUP BY sha256",
+            [list(hashes)],
+        ).fetchall()
+    }
     by_dataset: dict[str, list[int]] = {}
     for i, sha in zip(to_hash, hashes, strict=True):
         lf, rec = files[i], records[i]
@@ -198,24 +241,33 @@ def _files_to_stage(con: duckdb.DuckDBPyConnection, files: list[LandingFile],
     return by_dataset
 
 
-def _stage_and_finish(night: Night, b: wh_io.Build, files: list[LandingFile],
-                      records: list[FileRecord], by_dataset: dict[str, list[int]]) -> None:
+def _stage_and_finish(
+    night: Night,
+    b: wh_io.Build,
+    files: list[LandingFile],
+    records: list[FileRecord],
+    by_dataset: dict[str, list[int]],
+) -> None:
     """Submit every bundle of every dataset at once (staging does not read the warehouse),
     then per dataset in dependency order: wait for its bundles, load them and finish it.
     Fills in the files' records. A file's id is its position in `files`, from 1."""
     s, logger = night.settings, get_run_logger()
-    order = load_order(by_dataset, {ds: sum(files[i].size for i in ix)
-                                    for ds, ix in by_dataset.items()})
+    order = load_order(
+        by_dataset, {ds: sum(files[i].size for i in ix) for ds, ix in by_dataset.items()}
+    )
     stage_root = Path(s.stage_dir) / night.run_id if s.stage_dir else b.folder / "stage"
     futures: dict[str, list] = {}
     try:
         params = _stage_params(s, night.run_date, night.run_id)
         for ds_id in order:
             bundles = stage.make_bundles(
-                ds_id, [_stage_file(i + 1, files[i]) for i in by_dataset[ds_id]],
-                s.stage_bundle_bytes)
-            futures[ds_id] = [stage_bundle.submit(bundle, params, str(stage_root / ds_id))
-                              for bundle in bundles]
+                ds_id,
+                [_stage_file(i + 1, files[i]) for i in by_dataset[ds_id]],
+                s.stage_bundle_bytes,
+            )
+            futures[ds_id] = [
+                stage_bundle.submit(bundle, params, str(stage_root / ds_id)) for bundle in bundles
+            ]
         for ds_id in order:
             staged = [f.result() for f in futures[ds_id]]
             results = {fr.file_id: fr for br in staged for fr in br.files}
@@ -228,10 +280,13 @@ def _stage_and_finish(night: Night, b: wh_io.Build, files: list[LandingFile],
                     continue
                 rec.rows_in = fr.rows_in
                 rec.notes += fr.notes
-                stg_files.append((i + 1, lf.source_file, lf.source_current, lf.province_code,
-                                  ds_id, rec.sha256))
-            outcomes = {o.file_id: o for o in finish_dataset(quote(night), ds_id, quote(staged),
-                                                              quote(stg_files))}
+                stg_files.append(
+                    (i + 1, lf.source_file, lf.source_current, lf.province_code, ds_id, rec.sha256)
+                )
+            outcomes = {
+                o.file_id: o
+                for o in finish_dataset(quote(night), ds_id, quote(staged), quote(stg_files))
+            }
             for i in by_dataset[ds_id]:
                 rec = records[i]
                 if rec.status == "loaded":
@@ -247,21 +302,32 @@ def _stage_and_finish(night: Night, b: wh_io.Build, files: list[LandingFile],
 
 
 def _stage_file(file_id: int, lf: LandingFile) -> stage.StageFile:
-    return stage.StageFile(file_id=file_id, path=str(lf.path.resolve()), ext=lf.ext or "",
-                           source_file=lf.source_file, bytes=lf.size)
+    return stage.StageFile(
+        file_id=file_id,
+        path=str(lf.path.resolve()),
+        ext=lf.ext or "",
+        source_file=lf.source_file,
+        bytes=lf.size,
+    )
 
 
 def _stage_params(s: Settings, run_date: date, run_id: str) -> stage.StageParams:
     return stage.StageParams(
-        run_date=run_date, run_id=run_id, reference_dir=str(Path(s.reference_dir).resolve()),
+        run_date=run_date,
+        run_id=run_id,
+        reference_dir=str(Path(s.reference_dir).resolve()),
         limits=ingest.ReadLimits(
-            batch_rows=s.batch_rows, max_bytes=s.max_file_bytes,
+            batch_rows=s.batch_rows,
+            max_bytes=s.max_file_bytes,
             max_expanded_bytes=s.max_xlsx_expanded_bytes,
-            max_compression_ratio=s.max_xlsx_compression_ratio),
+            max_compression_ratio=s.max_xlsx_compression_ratio,
+        ),
         freshness_days_province=s.freshness_days_province,
         freshness_days_moh=s.freshness_days_moh,
-        future_tolerance_days=s.future_tolerance_days, elderly_age=s.elderly_age,
-        duckdb_memory_limit=s.stage_memory_limit)
+        future_tolerance_days=s.future_tolerance_days,
+        elderly_age=s.elderly_age,
+        duckdb_memory_limit=s.stage_memory_limit,
+    )
 
 
 def make_task_runner(s: Settings | None = None) -> TaskRunner:
@@ -273,8 +339,9 @@ def make_task_runner(s: Settings | None = None) -> TaskRunner:
 
         if s.dask_address:
             return DaskTaskRunner(address=s.dask_address)
-        return DaskTaskRunner(cluster_kwargs={
-            "n_workers": s.dask_workers, "threads_per_worker": 1, "processes": True})
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": s.dask_workers, "threads_per_worker": 1, "processes": True}
+        )
     return ThreadPoolTaskRunner(max_workers=s.stage_workers)
 
 
@@ -288,7 +355,8 @@ def resolve_key(s: Settings) -> bytes:
     if not key:
         raise RuntimeError(
             "No pseudonymisation key: set VNHEALTH_PSEUDONYM_KEY, VNHEALTH_PSEUDONYM_KEY_FILE "
-            "or VNHEALTH_PSEUDONYM_KEY_BLOCK (a Prefect Secret block)")
+            "or VNHEALTH_PSEUDONYM_KEY_BLOCK (a Prefect Secret block)"
+        )
     return key
 
 
@@ -306,9 +374,13 @@ def _on_failure(flow, flow_run, state) -> None:
     params = flow_run.parameters or {}
     flow_run_logger(flow_run, flow).error(
         "NIGHT FAILED %s (flow run %s): %s | published warehouse unchanged; fix, then re-run: "
-        "vnhealth run --landing %s --date %s", params.get("run_date") or "last night",
-        flow_run.name, state.message, params.get("landing") or "<landing>",
-        params.get("run_date") or "<date>")
+        "vnhealth run --landing %s --date %s",
+        params.get("run_date") or "last night",
+        flow_run.name,
+        state.message,
+        params.get("landing") or "<landing>",
+        params.get("run_date") or "<date>",
+    )
 
 
 class SettingsTaskRunner(ThreadPoolTaskRunner):
@@ -342,26 +414,51 @@ def nightly(
     with wh_io.lock(s.warehouse):
         try:
             key = resolve_key(s)
-            with wh_io.build(s.warehouse, s.restricted_path, run_id,
-                             memory_limit=s.duckdb_memory_limit, threads=s.duckdb_threads) as b:
+            with wh_io.build(
+                s.warehouse,
+                s.restricted_path,
+                run_id,
+                memory_limit=s.duckdb_memory_limit,
+                threads=s.duckdb_threads,
+            ) as b:
                 summary = _build_night(b, s, key, run_id, run_date, started_at, sources, datasets)
                 publish_artifacts(b.con, run_date, night=asdict(summary))
                 wh_io.publish(b)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             logger.error("night %s failed, nothing published: %s", run_date, reason)
-            wh_io.record_failed_run(s.warehouse, s.restricted_path, run_id=run_id,
-                                    run_date=run_date, started_at=started_at, error=reason,
-                                    sources=sources, datasets=datasets)
+            wh_io.record_failed_run(
+                s.warehouse,
+                s.restricted_path,
+                run_id=run_id,
+                run_date=run_date,
+                started_at=started_at,
+                error=reason,
+                sources=sources,
+                datasets=datasets,
+            )
             raise
-    logger.info("published %s: %d files, %d rows in, %d loaded, %d quarantined", run_id,
-                summary.files, summary.rows_in, summary.rows_loaded, summary.rows_quarantined)
+    logger.info(
+        "published %s: %d files, %d rows in, %d loaded, %d quarantined",
+        run_id,
+        summary.files,
+        summary.rows_in,
+        summary.rows_loaded,
+        summary.rows_quarantined,
+    )
     return asdict(summary)
 
 
-def _build_night(b: wh_io.Build, s: Settings, key: bytes, run_id: str, run_date: date,
-                 started_at: datetime, sources: list[str] | None,
-                 datasets: list[str] | None) -> RunSummary:
+def _build_night(
+    b: wh_io.Build,
+    s: Settings,
+    key: bytes,
+    run_id: str,
+    run_date: date,
+    started_at: datetime,
+    sources: list[str] | None,
+    datasets: list[str] | None,
+) -> RunSummary:
     """Everything a night does inside its build folder, up to (not including) publishing."""
     ref = reference.load(s.reference_dir)
     con = b.con
@@ -381,19 +478,34 @@ def _build_night(b: wh_io.Build, s: Settings, key: bytes, run_id: str, run_date:
     record_files(night, records)
     build_progress(night)
     summary = RunSummary(
-        run_id=run_id, run_date=run_date, status="succeeded", files=len(records),
+        run_id=run_id,
+        run_date=run_date,
+        status="succeeded",
+        files=len(records),
         files_loaded=sum(r.status == "loaded" for r in records),
         files_rejected=sum(r.status == "rejected" for r in records),
         files_duplicate=sum(r.status == "duplicate" for r in records),
         rows_in=sum(r.rows_in for r in records),
         rows_loaded=sum(r.rows_loaded for r in records),
         rows_quarantined=sum(r.rows_quarantined for r in records),
-        warehouse=str(s.warehouse), restricted=str(s.restricted_path),
+        warehouse=str(s.warehouse),
+        restricted=str(s.restricted_path),
     )
     con.execute(
         "INSERT INTO wh.meta.runs VALUES (?, ?, ?, ?, 'succeeded', NULL, ?, ?, ?, ?, ?, ?)",
-        [run_id, run_date, started_at, datetime.now(), sources, datasets, summary.files,
-         summary.rows_in, summary.rows_loaded, summary.rows_quarantined])
+        [
+            run_id,
+            run_date,
+            started_at,
+            datetime.now(),
+            sources,
+            datasets,
+            summary.files,
+            summary.rows_in,
+            summary.rows_loaded,
+            summary.rows_quarantined,
+        ],
+    )
     return summary
 
 
@@ -414,7 +526,15 @@ def backfill(
     summaries = []
     day = start_date
     while day <= end_date:
-        summaries.append(nightly(run_date=day, landing=landing, warehouse=warehouse,
-                                 restricted=restricted, sources=sources, datasets=datasets))
+        summaries.append(
+            nightly(
+                run_date=day,
+                landing=landing,
+                warehouse=warehouse,
+                restricted=restricted,
+                sources=sources,
+                datasets=datasets,
+            )
+        )
         day += timedelta(days=1)
     return summaries

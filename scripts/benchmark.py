@@ -92,8 +92,13 @@ print(json.dumps({"seconds": seconds, "max_rss_kb": peak, "tree_rss_kb": max(pea
 
 
 def measure(argv: list[str], log: Path, env: dict[str, str]) -> dict:
-    out = subprocess.run([sys.executable, "-c", WRAPPER, str(log), *argv], env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", WRAPPER, str(log), *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["returncode"] != 0:
         raise SystemExit(f"{argv[0]} failed (exit {result['returncode']}); see {log}")
@@ -127,8 +132,9 @@ def _encoding(path: Path) -> str:
 def encodings(landing: Path, run_date: str) -> dict[str, str]:
     """The encoding of every file the bare load reads, worked out before it is timed: the
     bare load is given what the night has to find out for itself."""
-    return {str(f): _encoding(f) for files in landing_files(landing, run_date).values()
-            for f in files}
+    return {
+        str(f): _encoding(f) for files in landing_files(landing, run_date).values() for f in files
+    }
 
 
 def landing_files(landing: Path, run_date: str) -> dict[str, list[Path]]:
@@ -143,8 +149,14 @@ def landing_files(landing: Path, run_date: str) -> dict[str, list[Path]]:
     return dict(by_dataset)
 
 
-def bare_load(landing: Path, run_date: str, db: Path, threads: int, memory_limit: str,
-              encoding_of: dict[str, str]) -> None:
+def bare_load(
+    landing: Path,
+    run_date: str,
+    db: Path,
+    threads: int,
+    memory_limit: str,
+    encoding_of: dict[str, str],
+) -> None:
     """One plain table per dataset from all its files, one `read_csv` per encoding, every
     column as text (`all_varchar`: type sniffing on a sample fails on the dirty value that
     comes after it, and a bare load checks nothing)."""
@@ -155,9 +167,11 @@ def bare_load(landing: Path, run_date: str, db: Path, threads: int, memory_limit
         groups: dict[str, list[str]] = collections.defaultdict(list)
         for f in files:
             groups[encoding_of[str(f)]].append(str(f))
-        selects = [f"SELECT * FROM read_csv({paths!r}, union_by_name = true, "
-                   f"encoding = '{enc}', all_varchar = true)"
-                   for enc, paths in sorted(groups.items())]
+        selects = [
+            f"SELECT * FROM read_csv({paths!r}, union_by_name = true, "
+            f"encoding = '{enc}', all_varchar = true)"
+            for enc, paths in sorted(groups.items())
+        ]
         con.execute(f'CREATE TABLE "{dataset}" AS ' + " UNION ALL BY NAME ".join(selects))
     con.execute("CHECKPOINT")
     con.close()
@@ -178,14 +192,29 @@ class PrefectServer:
     def __init__(self, home: Path, log: Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
-        env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED":
-               "false", "PREFECT_UI_ENABLED": "false"}
+        env = {
+            **os.environ,
+            "PREFECT_HOME": str(home),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_UI_ENABLED": "false",
+        }
         env.pop("PREFECT_API_URL", None)
         self._log = log.open("ab")
         self.proc = subprocess.Popen(
-            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port",
-             str(self.port)], env=env, stdout=self._log, stderr=self._log,
-            start_new_session=True)
+            [
+                str(BIN / "prefect"),
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            env=env,
+            stdout=self._log,
+            stderr=self._log,
+            start_new_session=True,
+        )
 
     def wait(self, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
@@ -216,8 +245,7 @@ class PrefectServer:
 
 
 class Bench:
-    def __init__(self, work: Path, server_url: str | None, threads: int,
-                 memory_limit: str) -> None:
+    def __init__(self, work: Path, server_url: str | None, threads: int, memory_limit: str) -> None:
         self.work, self.threads, self.memory_limit = work, threads, memory_limit
         self.log = work / "children.log"
         self.env = dict(os.environ)
@@ -240,15 +268,39 @@ class Bench:
 
     def generate(self, landing: Path, run_date: str, visits_rows: int, seed: int = 0) -> dict:
         scale = visits_rows / PER_SCALE
-        return measure([str(BIN / "vnhealth"), "generate", "--out", str(landing), "--date",
-                        run_date, "--scale", f"{scale:.6f}", "--seed", str(seed)],
-                       self.log, self.env)
+        return measure(
+            [
+                str(BIN / "vnhealth"),
+                "generate",
+                "--out",
+                str(landing),
+                "--date",
+                run_date,
+                "--scale",
+                f"{scale:.6f}",
+                "--seed",
+                str(seed),
+            ],
+            self.log,
+            self.env,
+        )
 
     def night(self, landing: Path, run_date: str, warehouse_dir: Path | None = None) -> dict:
         folder = warehouse_dir or self._fresh("night")
-        result = measure([str(BIN / "vnhealth"), "run", "--landing", str(landing), "--date",
-                          run_date, "--warehouse", str(folder / "warehouse.duckdb")],
-                         self.log, self.env)
+        result = measure(
+            [
+                str(BIN / "vnhealth"),
+                "run",
+                "--landing",
+                str(landing),
+                "--date",
+                run_date,
+                "--warehouse",
+                str(folder / "warehouse.duckdb"),
+            ],
+            self.log,
+            self.env,
+        )
         if warehouse_dir is None:
             shutil.rmtree(folder, ignore_errors=True)
         return result
@@ -258,11 +310,27 @@ class Bench:
         known = self.work / f"encodings-{landing.name}.json"
         if not known.exists():  # worked out once, outside the timing
             known.write_text(json.dumps(encodings(landing, run_date)))
-        result = measure([sys.executable, __file__, "bare-load", "--landing", str(landing),
-                          "--date", run_date, "--db", str(folder / "bare.duckdb"),
-                          "--threads", str(self.threads), "--memory-limit", self.memory_limit,
-                          "--encodings", str(known)],
-                         self.log, self.env)
+        result = measure(
+            [
+                sys.executable,
+                __file__,
+                "bare-load",
+                "--landing",
+                str(landing),
+                "--date",
+                run_date,
+                "--db",
+                str(folder / "bare.duckdb"),
+                "--threads",
+                str(self.threads),
+                "--memory-limit",
+                self.memory_limit,
+                "--encodings",
+                str(known),
+            ],
+            self.log,
+            self.env,
+        )
         shutil.rmtree(folder, ignore_errors=True)
         return result
 
@@ -274,8 +342,11 @@ def _rows(landing: Path, run_date: str) -> int:
         for f in files:
             with f.open("rb") as fh:
                 # Lines minus the header; the generator writes no line breaks inside fields.
-                total += max(0, sum(chunk.count(b"\n") for chunk in iter(
-                    lambda fh=fh: fh.read(1 << 20), b"")) - 1)
+                total += max(
+                    0,
+                    sum(chunk.count(b"\n") for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""))
+                    - 1,
+                )
     return total
 
 
@@ -289,11 +360,13 @@ def _mib(kb: float) -> str:
 
 def _line(label: str, results: list[dict], rows: int | None = None) -> str:
     secs = [r["seconds"] for r in results]
-    text = (f"{label:<34} median {statistics.median(secs):8.1f} s  "
-            f"(runs: {', '.join(f'{s:.1f}' for s in secs)})  "
-            f"peak RSS median {_mib(_median(results, 'max_rss_kb'))}, "
-            f"max {_mib(max(r['max_rss_kb'] for r in results))}, "
-            f"process tree max {_mib(max(r.get('tree_rss_kb', 0) for r in results))}")
+    text = (
+        f"{label:<34} median {statistics.median(secs):8.1f} s  "
+        f"(runs: {', '.join(f'{s:.1f}' for s in secs)})  "
+        f"peak RSS median {_mib(_median(results, 'max_rss_kb'))}, "
+        f"max {_mib(max(r['max_rss_kb'] for r in results))}, "
+        f"process tree max {_mib(max(r.get('tree_rss_kb', 0) for r in results))}"
+    )
     if rows:
         text += f"  {rows / statistics.median(secs):,.0f} rows/s"
     return text
@@ -306,9 +379,11 @@ def _publish_cost(folder: Path) -> dict:
     from transforms.warehouse import publish as wh_io
 
     wh, rs = folder / "warehouse.duckdb", folder / "restricted.duckdb"
-    out = {"duckdb_bytes": wh.stat().st_size + rs.stat().st_size,
-           "segment_bytes": sum(p.stat().st_size for p in folder.glob("*.segments/**/*.parquet")),
-           "segments": sum(1 for _ in folder.glob("*.segments/**/*.parquet"))}
+    out = {
+        "duckdb_bytes": wh.stat().st_size + rs.stat().st_size,
+        "segment_bytes": sum(p.stat().st_size for p in folder.glob("*.segments/**/*.parquet")),
+        "segments": sum(1 for _ in folder.glob("*.segments/**/*.parquet")),
+    }
     start = time.perf_counter()
     with wh_io.build(wh, rs, f"bench-{time.time_ns()}", memory_limit="1GB", threads=1) as b:
         wh_io.publish(b)
@@ -317,9 +392,11 @@ def _publish_cost(folder: Path) -> dict:
 
 
 def _history_line(n: dict) -> str:
-    return (f"after night {n['night']:>2}: night {n['seconds']:6.1f} s, build+publish "
-            f"{n['publish_seconds']:5.2f} s, DuckDB files {n['duckdb_bytes'] / 2**20:6.1f} MiB, "
-            f"segments {n['segment_bytes'] / 2**20:7.1f} MiB in {n['segments']} files")
+    return (
+        f"after night {n['night']:>2}: night {n['seconds']:6.1f} s, build+publish "
+        f"{n['publish_seconds']:5.2f} s, DuckDB files {n['duckdb_bytes'] / 2**20:6.1f} MiB, "
+        f"segments {n['segment_bytes'] / 2**20:7.1f} MiB in {n['segments']} files"
+    )
 
 
 def run(args: argparse.Namespace) -> None:
@@ -329,8 +406,11 @@ def run(args: argparse.Namespace) -> None:
     # A background job ignores SIGINT; on SIGTERM, unwind so the Prefect server is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     report: dict = {"args": {k: str(v) for k, v in vars(args).items()}}
-    server = (None if args.temporary_server
-              else PrefectServer(work / "prefect-home", work / "prefect-server.log"))
+    server = (
+        None
+        if args.temporary_server
+        else PrefectServer(work / "prefect-home", work / "prefect-server.log")
+    )
     try:
         bench = Bench(work, server and server.url, args.threads, args.memory_limit)
         landing, rows = args.landing, 0
@@ -338,8 +418,10 @@ def run(args: argparse.Namespace) -> None:
             landing = work / "landing"
             g = bench.generate(landing, run_date, args.visits_rows, args.seed)
             report["generate"] = g
-            print(f"generated {args.visits_rows:,} visit rows (+ the other datasets) in "
-                  f"{g['seconds']:.1f} s, peak RSS {_mib(g['max_rss_kb'])}: {landing}")
+            print(
+                f"generated {args.visits_rows:,} visit rows (+ the other datasets) in "
+                f"{g['seconds']:.1f} s, peak RSS {_mib(g['max_rss_kb'])}: {landing}"
+            )
         if args.compare:
             rows = _rows(landing, run_date)
             print(f"landing zone {landing}: {rows:,} data rows in the files the night loads")
@@ -353,14 +435,18 @@ def run(args: argparse.Namespace) -> None:
         for i in range(args.repeats if args.compare else 0):
             nights.append(bench.night(landing, run_date))
             bares.append(bench.bare(landing, run_date))
-            print(f"  round {i + 1}: night {nights[-1]['seconds']:.1f} s, "
-                  f"bare {bares[-1]['seconds']:.1f} s", flush=True)
+            print(
+                f"  round {i + 1}: night {nights[-1]['seconds']:.1f} s, "
+                f"bare {bares[-1]['seconds']:.1f} s",
+                flush=True,
+            )
         if args.compare:
             ratio = _median(nights, "seconds") / _median(bares, "seconds")
             print(_line("(a) full night", nights, rows))
             print(_line("(b) bare DuckDB load", bares, rows))
-            rounds = ", ".join(f"{n['seconds'] / b['seconds']:.2f}"
-                               for n, b in zip(nights, bares, strict=True))
+            rounds = ", ".join(
+                f"{n['seconds'] / b['seconds']:.2f}" for n, b in zip(nights, bares, strict=True)
+            )
             print(f"median ratio (a)/(b): {ratio:.2f}  (per round: {rounds})")
             report.update(rows=rows, nights=nights, bares=bares, ratio=ratio)
 
@@ -375,10 +461,16 @@ def run(args: argparse.Namespace) -> None:
             for _ in range(args.repeats):  # alternate N and 4N
                 for factor in (1, 4):
                     timings.setdefault(factor, []).append(
-                        bench.night(work / f"landing-growth-{factor}", run_date))
+                        bench.night(work / f"landing-growth-{factor}", run_date)
+                    )
             for factor in (1, 4):
-                print(_line(f"night at {small * factor:,} visit rows", timings[factor],
-                            _rows(work / f"landing-growth-{factor}", run_date)))
+                print(
+                    _line(
+                        f"night at {small * factor:,} visit rows",
+                        timings[factor],
+                        _rows(work / f"landing-growth-{factor}", run_date),
+                    )
+                )
             growth = _median(timings[4], "seconds") / _median(timings[1], "seconds")
             print(f"growth: 4N / N median time = {growth:.2f}  (target at most 4.4)")
             report.update(growth_rows=small, growth=timings, growth_ratio=growth)
@@ -398,14 +490,20 @@ def run(args: argparse.Namespace) -> None:
                 folder = bench._fresh("history")
                 for k, d in enumerate(dates, start=1):
                     result = bench.night(hist, d, folder)
-                    per_night.append({"night": k, "seconds": result["seconds"],
-                                      **_publish_cost(folder)})
+                    per_night.append(
+                        {"night": k, "seconds": result["seconds"], **_publish_cost(folder)}
+                    )
                     print(_history_line(per_night[-1]), flush=True)
                 size = sum(p.stat().st_size for p in folder.glob("*.duckdb"))
                 sizes.append(size)
                 full.append(bench.night(hist, run_date, folder))
-                per_night.append({"night": len(dates) + 1, "seconds": full[-1]["seconds"],
-                                  **_publish_cost(folder)})
+                per_night.append(
+                    {
+                        "night": len(dates) + 1,
+                        "seconds": full[-1]["seconds"],
+                        **_publish_cost(folder),
+                    }
+                )
                 print(_history_line(per_night[-1]), flush=True)
                 shutil.rmtree(folder, ignore_errors=True)
             print(_line("night into an empty warehouse", empty))
@@ -413,10 +511,18 @@ def run(args: argparse.Namespace) -> None:
             before_mib = statistics.median(sizes) / 2**20
             growth = _median(full, "seconds") / _median(empty, "seconds")
             extra = _median(full, "seconds") - _median(empty, "seconds")
-            print(f"warehouse + restricted before that night: {before_mib:,.0f} MiB; "
-                  f"publish growth: {growth:.2f}x ({extra:+.1f} s)")
-            report.update(history=args.history, history_rows=hist_rows, history_empty=empty,
-                          history_full=full, history_bytes=sizes, history_nights=per_night)
+            print(
+                f"warehouse + restricted before that night: {before_mib:,.0f} MiB; "
+                f"publish growth: {growth:.2f}x ({extra:+.1f} s)"
+            )
+            report.update(
+                history=args.history,
+                history_rows=hist_rows,
+                history_empty=empty,
+                history_full=full,
+                history_bytes=sizes,
+                history_nights=per_night,
+            )
     finally:
         if server:
             server.stop()
@@ -444,25 +550,44 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--date", default="2026-11-20")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--no-compare", dest="compare", action="store_false",
-                   help="skip the night-vs-bare comparison (only --growth / --history)")
+    p.add_argument(
+        "--no-compare",
+        dest="compare",
+        action="store_false",
+        help="skip the night-vs-bare comparison (only --growth / --history)",
+    )
     p.add_argument("--growth", action="store_true", help="also time the night at N and 4N")
     p.add_argument("--growth-rows", type=int, default=250_000, help="N visit rows for --growth")
-    p.add_argument("--history", type=int, default=0, metavar="K",
-                   help="also time a night into a warehouse holding K earlier nights")
-    p.add_argument("--history-rows", type=int, default=100_000,
-                   help="visit rows per night for --history")
+    p.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also time a night into a warehouse holding K earlier nights",
+    )
+    p.add_argument(
+        "--history-rows", type=int, default=100_000, help="visit rows per night for --history"
+    )
     p.add_argument("--threads", type=int, default=2, help="DuckDB threads, both sides")
     p.add_argument("--memory-limit", default="768MB", help="DuckDB memory_limit, both sides")
     p.add_argument("--work", type=Path, help="scratch folder (default: a new temp folder)")
     p.add_argument("--keep", action="store_true", help="keep generated landing zones")
-    p.add_argument("--temporary-server", action="store_true",
-                   help="no shared Prefect server: each night starts a temporary one, as "
-                        "`vnhealth run` does on a machine without a server")
+    p.add_argument(
+        "--temporary-server",
+        action="store_true",
+        help="no shared Prefect server: each night starts a temporary one, as "
+        "`vnhealth run` does on a machine without a server",
+    )
     args = p.parse_args(argv)
     if args.command == "bare-load":
-        bare_load(args.landing, args.date, args.db, args.threads, args.memory_limit,
-                  json.loads(args.encodings.read_text()))
+        bare_load(
+            args.landing,
+            args.date,
+            args.db,
+            args.threads,
+            args.memory_limit,
+            json.loads(args.encodings.read_text()),
+        )
         return 0
     run(args)
     return 0

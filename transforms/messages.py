@@ -16,153 +16,192 @@ class Reason:
 
     @classmethod
     def outside_layout(cls, rel: str) -> Reason:
-        return cls("outside_layout",
-                   f"Tệp '{rel}' không nằm đúng cấu trúc <ngày>/<nguồn>/<bộ dữ liệu>.<đuôi>",
-                   f"File '{rel}' is outside the layout <date>/<source>/<dataset>.<ext>")
+        return cls(
+            "outside_layout",
+            f"Tệp '{rel}' không nằm đúng cấu trúc <ngày>/<nguồn>/<bộ dữ liệu>.<đuôi>",
+            f"File '{rel}' is outside the layout <date>/<source>/<dataset>.<ext>",
+        )
 
     @classmethod
     def unknown_source(cls, source: str) -> Reason:
-        return cls("unknown_source",
-                   f"Nguồn '{source}' không phải 'moh' hoặc mã tỉnh 'pNN' hợp lệ",
-                   f"Source '{source}' is neither 'moh' nor a valid province 'pNN'")
+        return cls(
+            "unknown_source",
+            f"Nguồn '{source}' không phải 'moh' hoặc mã tỉnh 'pNN' hợp lệ",
+            f"Source '{source}' is neither 'moh' nor a valid province 'pNN'",
+        )
 
     @classmethod
     def unknown_format(cls, name: str) -> Reason:
-        return cls("unknown_format",
-                   f"Tên tệp '{name}' không hợp lệ hoặc định dạng không được hỗ trợ "
-                   "(csv, xlsx, json, xml)",
-                   f"File name '{name}' is not valid or its format is not supported "
-                   "(csv, xlsx, json, xml)")
+        return cls(
+            "unknown_format",
+            f"Tên tệp '{name}' không hợp lệ hoặc định dạng không được hỗ trợ "
+            "(csv, xlsx, json, xml)",
+            f"File name '{name}' is not valid or its format is not supported "
+            "(csv, xlsx, json, xml)",
+        )
 
     @classmethod
     def unknown_dataset(cls, dataset: str | None) -> Reason:
-        return cls("unknown_dataset",
-                   f"Bộ dữ liệu '{dataset}' không có trong danh mục",
-                   f"Dataset '{dataset}' is not a known dataset")
+        return cls(
+            "unknown_dataset",
+            f"Bộ dữ liệu '{dataset}' không có trong danh mục",
+            f"Dataset '{dataset}' is not a known dataset",
+        )
 
     @classmethod
     def not_registered(cls, dataset: str) -> Reason:
-        return cls("not_registered",
-                   f"Bộ dữ liệu '{dataset}' chưa được hệ thống tiếp nhận",
-                   f"Dataset '{dataset}' is not yet accepted by the pipeline")
+        return cls(
+            "not_registered",
+            f"Bộ dữ liệu '{dataset}' chưa được hệ thống tiếp nhận",
+            f"Dataset '{dataset}' is not yet accepted by the pipeline",
+        )
 
     @classmethod
     def wrong_source(cls, dataset: str, source: str, expected: str) -> Reason:
         who_vi = "Bộ Y tế (moh)" if expected == "moh" else "các tỉnh (pNN)"
         who_en = "the ministry (moh)" if expected == "moh" else "provinces (pNN)"
-        return cls("wrong_source",
-                   f"Bộ dữ liệu '{dataset}' do {who_vi} gửi, không phải '{source}'",
-                   f"Dataset '{dataset}' is delivered by {who_en}, not by '{source}'")
+        return cls(
+            "wrong_source",
+            f"Bộ dữ liệu '{dataset}' do {who_vi} gửi, không phải '{source}'",
+            f"Dataset '{dataset}' is delivered by {who_en}, not by '{source}'",
+        )
 
     @classmethod
     def missing_columns(cls, columns: list[str]) -> Reason:
         shown = ", ".join(columns)
-        return cls("missing_columns",
-                   f"Thiếu cột bắt buộc: {shown}", f"Required columns missing: {shown}")
+        return cls(
+            "missing_columns", f"Thiếu cột bắt buộc: {shown}", f"Required columns missing: {shown}"
+        )
 
     @classmethod
     def empty(cls) -> Reason:
-        return cls("empty", "Tệp rỗng hoặc chỉ có dòng tiêu đề",
-                   "The file is empty or holds only a header")
+        return cls(
+            "empty", "Tệp rỗng hoặc chỉ có dòng tiêu đề", "The file is empty or holds only a header"
+        )
 
     @classmethod
     def unreadable(cls, detail: str) -> Reason:
-        return cls("unreadable", f"Không đọc được tệp: {detail}",
-                   f"The file cannot be read: {detail}")
+        return cls(
+            "unreadable", f"Không đọc được tệp: {detail}", f"The file cannot be read: {detail}"
+        )
 
     @classmethod
     def too_large(cls, size: int, limit: int) -> Reason:
-        return cls("too_large",
-                   f"Tệp quá lớn ({size:,} byte, giới hạn {limit:,} byte)",
-                   f"The file is too large ({size:,} bytes, limit {limit:,} bytes)")
+        return cls(
+            "too_large",
+            f"Tệp quá lớn ({size:,} byte, giới hạn {limit:,} byte)",
+            f"The file is too large ({size:,} bytes, limit {limit:,} bytes)",
+        )
 
     @classmethod
     def duplicate(cls, run_id: str) -> Reason:
-        return cls("duplicate",
-                   f"Tệp có nội dung trùng với tệp đã nạp ở lần chạy {run_id}; không nạp lại",
-                   f"Same content as a file already loaded in run {run_id}; not loaded again")
+        return cls(
+            "duplicate",
+            f"Tệp có nội dung trùng với tệp đã nạp ở lần chạy {run_id}; không nạp lại",
+            f"Same content as a file already loaded in run {run_id}; not loaded again",
+        )
 
     @classmethod
     def wrong_format(cls, ext: str, found_vi: str, found_en: str) -> Reason:
-        return cls("wrong_format",
-                   f"Tệp có đuôi .{ext} nhưng nội dung là {found_vi}; hãy xuất lại đúng định dạng",
-                   f"The file is named .{ext} but holds {found_en}; export it again in that "
-                   "format")
+        return cls(
+            "wrong_format",
+            f"Tệp có đuôi .{ext} nhưng nội dung là {found_vi}; hãy xuất lại đúng định dạng",
+            f"The file is named .{ext} but holds {found_en}; export it again in that format",
+        )
 
     @classmethod
     def corrupt(cls, ext: str, detail_vi: str, detail_en: str | None = None) -> Reason:
         """`detail_en` defaults to `detail_vi` for details that read the same in both
         (a library's own message, a position)."""
-        return cls("corrupt",
-                   f"Tệp .{ext} bị hỏng hoặc không trọn vẹn (có thể bị cắt khi gửi): {detail_vi}",
-                   f"The .{ext} file is damaged or incomplete (perhaps cut off in transfer): "
-                   f"{detail_en if detail_en is not None else detail_vi}")
+        return cls(
+            "corrupt",
+            f"Tệp .{ext} bị hỏng hoặc không trọn vẹn (có thể bị cắt khi gửi): {detail_vi}",
+            f"The .{ext} file is damaged or incomplete (perhaps cut off in transfer): "
+            f"{detail_en if detail_en is not None else detail_vi}",
+        )
 
     @classmethod
     def encrypted(cls) -> Reason:
-        return cls("encrypted",
-                   "Bảng tính được đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại",
-                   "The workbook is password-protected; remove the password and send it again")
+        return cls(
+            "encrypted",
+            "Bảng tính được đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại",
+            "The workbook is password-protected; remove the password and send it again",
+        )
 
     @classmethod
     def legacy_xls(cls) -> Reason:
-        return cls("legacy_xls",
-                   "Tệp là bảng tính Excel 97-2003 (.xls) đổi tên; hãy lưu lại dạng .xlsx",
-                   "The file is an Excel 97-2003 (.xls) workbook renamed; save it as .xlsx")
+        return cls(
+            "legacy_xls",
+            "Tệp là bảng tính Excel 97-2003 (.xls) đổi tên; hãy lưu lại dạng .xlsx",
+            "The file is an Excel 97-2003 (.xls) workbook renamed; save it as .xlsx",
+        )
 
     @classmethod
     def too_expanded(cls, size: int, limit: int, ratio: float, max_ratio: float) -> Reason:
-        return cls("too_expanded",
-                   f"Bảng tính giải nén ra {size:,} byte (gấp {ratio:,.0f} lần; giới hạn "
-                   f"{limit:,} byte, {max_ratio:,.0f} lần): nghi là tệp nén độc hại, không mở",
-                   f"The workbook expands to {size:,} bytes ({ratio:,.0f} times its size; limit "
-                   f"{limit:,} bytes, {max_ratio:,.0f} times): a suspected zip bomb, not opened")
+        return cls(
+            "too_expanded",
+            f"Bảng tính giải nén ra {size:,} byte (gấp {ratio:,.0f} lần; giới hạn "
+            f"{limit:,} byte, {max_ratio:,.0f} lần): nghi là tệp nén độc hại, không mở",
+            f"The workbook expands to {size:,} bytes ({ratio:,.0f} times its size; limit "
+            f"{limit:,} bytes, {max_ratio:,.0f} times): a suspected zip bomb, not opened",
+        )
 
     @classmethod
     def no_header(cls) -> Reason:
-        return cls("no_header",
-                   "Không tìm thấy dòng tiêu đề cột của bộ dữ liệu trong trang tính nào",
-                   "No sheet has a header row with the dataset's column names")
+        return cls(
+            "no_header",
+            "Không tìm thấy dòng tiêu đề cột của bộ dữ liệu trong trang tính nào",
+            "No sheet has a header row with the dataset's column names",
+        )
 
     @classmethod
     def data_after_blank(cls, sheet: str, row: int) -> Reason:
-        return cls("data_after_blank",
-                   f"Trang '{sheet}': dòng trống ở dòng {row} chia đôi dữ liệu; hãy xóa dòng "
-                   "trống rồi gửi lại (không nạp một phần tệp)",
-                   f"Sheet '{sheet}': a blank row at row {row} splits the data; remove it and "
-                   "send again (a file is never loaded in part)")
+        return cls(
+            "data_after_blank",
+            f"Trang '{sheet}': dòng trống ở dòng {row} chia đôi dữ liệu; hãy xóa dòng "
+            "trống rồi gửi lại (không nạp một phần tệp)",
+            f"Sheet '{sheet}': a blank row at row {row} splits the data; remove it and "
+            "send again (a file is never loaded in part)",
+        )
 
     @classmethod
     def bad_records(cls, detail_vi: str, detail_en: str) -> Reason:
-        return cls("bad_records",
-                   f"Tệp JSON không phải danh sách bản ghi (mảng hoặc {{\"data\": [...]}}): "
-                   f"{detail_vi}",
-                   f"The JSON file is not a list of records (an array or {{\"data\": [...]}}): "
-                   f"{detail_en}")
+        return cls(
+            "bad_records",
+            f'Tệp JSON không phải danh sách bản ghi (mảng hoặc {{"data": [...]}}): {detail_vi}',
+            f'The JSON file is not a list of records (an array or {{"data": [...]}}): {detail_en}',
+        )
 
     @classmethod
     def not_claims(cls, detail_vi: str, detail_en: str) -> Reason:
-        return cls("not_claims",
-                   f"Tệp XML không phải hồ sơ giám định BHYT (GIAMDINHHS, bảng XML1): {detail_vi}",
-                   f"The XML file is not a claims envelope (GIAMDINHHS with an XML1 table): "
-                   f"{detail_en}")
+        return cls(
+            "not_claims",
+            f"Tệp XML không phải hồ sơ giám định BHYT (GIAMDINHHS, bảng XML1): {detail_vi}",
+            f"The XML file is not a claims envelope (GIAMDINHHS with an XML1 table): {detail_en}",
+        )
 
     @classmethod
     def unsafe_xml(cls) -> Reason:
-        return cls("unsafe_xml",
-                   "Tệp XML khai báo thực thể hoặc tham chiếu ngoài (DTD/ENTITY); không được phép",
-                   "The XML file declares entities or external references (DTD/ENTITY); "
-                   "not allowed")
+        return cls(
+            "unsafe_xml",
+            "Tệp XML khai báo thực thể hoặc tham chiếu ngoài (DTD/ENTITY); không được phép",
+            "The XML file declares entities or external references (DTD/ENTITY); not allowed",
+        )
 
     @classmethod
     def bad_encoding(cls) -> Reason:
-        return cls("bad_encoding",
-                   "Tệp có ký tự không đọc được: không phải UTF-8, UTF-16 hay Windows-1258 "
-                   "(hoặc trộn nhiều bảng mã); hãy lưu lại dạng UTF-8",
-                   "The file has characters that cannot be read: not UTF-8, UTF-16 or "
-                   "Windows-1258 (or a mix of encodings); save it again as UTF-8")
+        return cls(
+            "bad_encoding",
+            "Tệp có ký tự không đọc được: không phải UTF-8, UTF-16 hay Windows-1258 "
+            "(hoặc trộn nhiều bảng mã); hãy lưu lại dạng UTF-8",
+            "The file has characters that cannot be read: not UTF-8, UTF-16 or "
+            "Windows-1258 (or a mix of encodings); save it again as UTF-8",
+        )
 
     @classmethod
     def malformed_csv(cls, detail_vi: str, detail_en: str) -> Reason:
-        return cls("malformed_csv",
-                   f"Tệp CSV sai cấu trúc: {detail_vi}", f"The CSV is malformed: {detail_en}")
+        return cls(
+            "malformed_csv",
+            f"Tệp CSV sai cấu trúc: {detail_vi}",
+            f"The CSV is malformed: {detail_en}",
+        )

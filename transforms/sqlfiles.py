@@ -52,11 +52,17 @@ class SqlFolder:
         text = _template(self.package, name)
         if identifiers:
             text = text.format(**identifiers)
-        return [s.strip() for s in _STATEMENT_END.split(text)
-                if s.strip() and not _only_comments(s)]
+        return [
+            s.strip() for s in _STATEMENT_END.split(text) if s.strip() and not _only_comments(s)
+        ]
 
-    def run(self, con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
-            **identifiers: str) -> None:
+    def run(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        name: str,
+        params: dict | None = None,
+        **identifiers: str,
+    ) -> None:
         """Execute every statement of `sql/<name>.sql`, binding the parameters each uses."""
         params = params or {}
         for statement in self.statements(name, **identifiers):

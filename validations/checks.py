@@ -160,16 +160,21 @@ def commune_in_province(communes: pd.Series, provinces: pd.Series, commune_provi
 def age_in_years(born: pd.Series, on: pd.Series | pd.Timestamp) -> pd.Series:
     """Completed years of age on a date (NA where either date is missing)."""
     born = pd.to_datetime(born)
-    on = pd.to_datetime(on) if isinstance(on, pd.Series) else pd.Series(
-        pd.Timestamp(on), index=born.index)
+    on = (
+        pd.to_datetime(on)
+        if isinstance(on, pd.Series)
+        else pd.Series(pd.Timestamp(on), index=born.index)
+    )
     had_birthday = (on.dt.month > born.dt.month) | (
-        (on.dt.month == born.dt.month) & (on.dt.day >= born.dt.day))
+        (on.dt.month == born.dt.month) & (on.dt.day >= born.dt.day)
+    )
     years = on.dt.year - born.dt.year - (~had_birthday).astype("Int64")
     return years.where(born.notna() & on.notna())
 
 
-def age_between(born: pd.Series, on: pd.Series, low: int | None = None,
-                high: int | None = None) -> pd.Series:
+def age_between(
+    born: pd.Series, on: pd.Series, low: int | None = None, high: int | None = None
+) -> pd.Series:
     """Aged at least `low` and at most `high` completed years on the date `on`."""
     age = age_in_years(born, on)
     ok = pd.Series(True, index=age.index)
@@ -187,8 +192,9 @@ def on_or_after(later: pd.Series, earlier: pd.Series) -> pd.Series:
     return passes(a >= b) | either_missing(a, b)
 
 
-def required_when(value: pd.Series, condition: pd.Series,
-                  raw: pd.Series | None = None) -> pd.Series:
+def required_when(
+    value: pd.Series, condition: pd.Series, raw: pd.Series | None = None
+) -> pd.Series:
     """`value` is given where `condition` holds (an unreadable delivered value counts as
     given: it fails `format`, not this rule)."""
     given = value.notna() if raw is None else value.notna() | raw.notna()

@@ -12,8 +12,12 @@ from validations.model import Database, Dataset, Rule
 
 DATABASES: tuple[Database, ...] = (
     Database("kcb", "Khám bệnh, chữa bệnh", "Medical examination and treatment", ("visits",)),
-    Database("co_so_hanh_nghe", "Cơ sở KCB và người hành nghề",
-             "Facilities and practitioners", ("facilities", "practitioners")),
+    Database(
+        "co_so_hanh_nghe",
+        "Cơ sở KCB và người hành nghề",
+        "Facilities and practitioners",
+        ("facilities", "practitioners"),
+    ),
     Database("duoc", "Dược", "Pharmaceuticals", ("drugs", "prescriptions")),
     Database("y_duoc_co_truyen", "Y dược cổ truyền", "Traditional medicine", ("herbal_products",)),
     Database("trang_thiet_bi", "Trang thiết bị y tế", "Medical devices", ("medical_devices",)),
@@ -22,13 +26,21 @@ DATABASES: tuple[Database, ...] = (
     Database("chung_sinh", "Giấy chứng sinh", "Births", ("births",)),
     Database("bao_tu", "Giấy báo tử", "Deaths", ("deaths",)),
     Database("bao_tro_xa_hoi", "Bảo trợ xã hội", "Social protection", ("social_protection",)),
-    Database("so_suc_khoe", "Sổ sức khỏe điện tử, khám sức khỏe",
-             "E-health book, health checks", ("health_checks",)),
+    Database(
+        "so_suc_khoe",
+        "Sổ sức khỏe điện tử, khám sức khỏe",
+        "E-health book, health checks",
+        ("health_checks",),
+    ),
     Database("nhan_luc", "Nhân lực y tế", "Health workforce", ("workforce",)),
-    Database("tthc", "Thủ tục hành chính", "Administrative procedures",
-             ("procedures", "procedure_status"), counts_in_scorecard=False),
+    Database(
+        "tthc",
+        "Thủ tục hành chính",
+        "Administrative procedures",
+        ("procedures", "procedure_status"),
+        counts_in_scorecard=False,
+    ),
 )
-
 
 
 def _discover() -> dict[str, Dataset]:
@@ -49,9 +61,7 @@ def _discover() -> dict[str, Dataset]:
 # export of DATASETS.md; those not registered yet score 0 as "nothing received".
 DATASETS: dict[str, Dataset] = _discover()
 
-DATASET_DATABASE: dict[str, str] = {
-    name: db.id for db in DATABASES for name in db.datasets
-}
+DATASET_DATABASE: dict[str, str] = {name: db.id for db in DATABASES for name in db.datasets}
 
 
 def known_dataset_ids() -> frozenset[str]:

@@ -120,10 +120,12 @@ class RowValidator:
                 rule_ids += [check.name] * len(found)
         if not rule_ids:
             return _no_failures()
-        out = pd.DataFrame({
-            "row": frame.index.to_numpy()[np.concatenate(rows)].astype("int64"),
-            "rule_id": pd.Series(rule_ids, dtype="str"),
-        })
+        out = pd.DataFrame(
+            {
+                "row": frame.index.to_numpy()[np.concatenate(rows)].astype("int64"),
+                "rule_id": pd.Series(rule_ids, dtype="str"),
+            }
+        )
         return out.drop_duplicates(ignore_index=True)
 
     def failures_by_schema(self, frame: pd.DataFrame) -> pd.DataFrame:

@@ -143,17 +143,32 @@ def standard_defects(
         ]
     out += [
         Defect(dataset, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(dataset, "unreadable_updated_at", "accurate", "error",
-               setter("updated_at", UNREADABLE_STAMP)),
-        Defect(dataset, "updated_in_future", "accurate", "error",
-               setter("updated_at", datetime.combine(d + timedelta(days=30), time(9)))),
+        Defect(
+            dataset,
+            "unreadable_updated_at",
+            "accurate",
+            "error",
+            setter("updated_at", UNREADABLE_STAMP),
+        ),
+        Defect(
+            dataset,
+            "updated_in_future",
+            "accurate",
+            "error",
+            setter("updated_at", datetime.combine(d + timedelta(days=30), time(9))),
+        ),
         Defect(dataset, "stale_record", "up_to_date", "warning", stale(w, fresh_days)),
     ]
     if province and commune:
         out += [
             Defect(dataset, "missing_commune_code", "sufficient", "error", setter(commune, "")),
-            Defect(dataset, "commune_not_in_province", "accurate", "error",
-                   setter(commune, lambda r, rng: w.foreign_commune(r[province]))),
+            Defect(
+                dataset,
+                "commune_not_in_province",
+                "accurate",
+                "error",
+                setter(commune, lambda r, rng: w.foreign_commune(r[province])),
+            ),
         ]
     return out
 

@@ -20,14 +20,34 @@ from sample.generate.population import (
 
 DATASET = "births"
 AFTER = ("facilities",)
-HEADER = ["certificate_no", "mother_id", "mother_birth_date", "born_at", "sex", "weight_grams",
-          "gestational_weeks", "place", "facility_code", "province_code", "commune_code",
-          "updated_at"]
-VI = {"certificate_no": "Số giấy chứng sinh", "mother_id": "Số định danh của mẹ",
-      "mother_birth_date": "Ngày sinh của mẹ", "born_at": "Thời điểm sinh",
-      "sex": "Giới tính", "weight_grams": "Cân nặng (gram)",
-      "gestational_weeks": "Tuổi thai (tuần)", "place": "Nơi sinh", "facility_code": "Mã cơ sở",
-      "province_code": "Mã tỉnh", "commune_code": "Mã xã", "updated_at": "Ngày cập nhật"}
+HEADER = [
+    "certificate_no",
+    "mother_id",
+    "mother_birth_date",
+    "born_at",
+    "sex",
+    "weight_grams",
+    "gestational_weeks",
+    "place",
+    "facility_code",
+    "province_code",
+    "commune_code",
+    "updated_at",
+]
+VI = {
+    "certificate_no": "Số giấy chứng sinh",
+    "mother_id": "Số định danh của mẹ",
+    "mother_birth_date": "Ngày sinh của mẹ",
+    "born_at": "Thời điểm sinh",
+    "sex": "Giới tính",
+    "weight_grams": "Cân nặng (gram)",
+    "gestational_weeks": "Tuổi thai (tuần)",
+    "place": "Nơi sinh",
+    "facility_code": "Mã cơ sở",
+    "province_code": "Mã tỉnh",
+    "commune_code": "Mã xã",
+    "updated_at": "Ngày cập nhật",
+}
 DATES = frozenset({"mother_birth_date"})
 STAMPS = frozenset({"born_at", "updated_at"})
 
@@ -50,42 +70,90 @@ def defects(w: World) -> list[Defect]:
     return standard_defects(w, DATASET, key="certificate_no") + [
         Defect(DATASET, "missing_mother_id", "sufficient", "error", setter("mother_id", "")),
         Defect(DATASET, "invalid_mother_id", "accurate", "error", setter("mother_id", "98765")),
-        Defect(DATASET, "junk_mother_id", "clean", "error",
-               setter("mother_id", lambda r, rng: rng.choice(["999999999999", "123456789012"]))),
-        Defect(DATASET, "missing_mother_birth_date", "sufficient", "error",
-               setter("mother_birth_date", None)),
-        Defect(DATASET, "unreadable_mother_birth_date", "accurate", "error",
-               setter("mother_birth_date", UNREADABLE_DATE)),
+        Defect(
+            DATASET,
+            "junk_mother_id",
+            "clean",
+            "error",
+            setter("mother_id", lambda r, rng: rng.choice(["999999999999", "123456789012"])),
+        ),
+        Defect(
+            DATASET,
+            "missing_mother_birth_date",
+            "sufficient",
+            "error",
+            setter("mother_birth_date", None),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_mother_birth_date",
+            "accurate",
+            "error",
+            setter("mother_birth_date", UNREADABLE_DATE),
+        ),
         Defect(DATASET, "mother_under_10", "accurate", "error", mother_too_young),
         Defect(DATASET, "mother_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
         Defect(DATASET, "missing_born_at", "sufficient", "error", setter("born_at", None)),
-        Defect(DATASET, "unreadable_born_at", "accurate", "error",
-               setter("born_at", UNREADABLE_STAMP)),
-        Defect(DATASET, "born_in_future", "accurate", "error",
-               setter("born_at", datetime.combine(d + timedelta(days=20), time(3)))),
+        Defect(
+            DATASET, "unreadable_born_at", "accurate", "error", setter("born_at", UNREADABLE_STAMP)
+        ),
+        Defect(
+            DATASET,
+            "born_in_future",
+            "accurate",
+            "error",
+            setter("born_at", datetime.combine(d + timedelta(days=20), time(3))),
+        ),
         Defect(DATASET, "missing_sex", "sufficient", "error", setter("sex", "")),
         Defect(DATASET, "unknown_sex", "accurate", "error", setter("sex", "X")),
         Defect(DATASET, "missing_weight", "sufficient", "error", setter("weight_grams", None)),
-        Defect(DATASET, "unreadable_weight", "accurate", "error",
-               setter("weight_grams", UNREADABLE_NUMBER)),
-        Defect(DATASET, "weight_out_of_range", "accurate", "error",
-               setter("weight_grams", lambda r, rng: rng.choice([150, 32000]))),
-        Defect(DATASET, "unreadable_gestational_weeks", "accurate", "error",
-               setter("gestational_weeks", UNREADABLE_NUMBER)),
-        Defect(DATASET, "gestational_weeks_out_of_range", "accurate", "error",
-               setter("gestational_weeks", lambda r, rng: rng.choice([12, 52]))),
+        Defect(
+            DATASET,
+            "unreadable_weight",
+            "accurate",
+            "error",
+            setter("weight_grams", UNREADABLE_NUMBER),
+        ),
+        Defect(
+            DATASET,
+            "weight_out_of_range",
+            "accurate",
+            "error",
+            setter("weight_grams", lambda r, rng: rng.choice([150, 32000])),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_gestational_weeks",
+            "accurate",
+            "error",
+            setter("gestational_weeks", UNREADABLE_NUMBER),
+        ),
+        Defect(
+            DATASET,
+            "gestational_weeks_out_of_range",
+            "accurate",
+            "error",
+            setter("gestational_weeks", lambda r, rng: rng.choice([12, 52])),
+        ),
         Defect(DATASET, "missing_place", "sufficient", "error", setter("place", "")),
         Defect(DATASET, "unknown_place", "accurate", "error", setter("place", "street")),
         Defect(DATASET, "facility_missing_at_facility", "sufficient", "error", missing_facility),
-        Defect(DATASET, "unknown_facility", "accurate", "error",
-               setter("facility_code", lambda r, rng: r["province_code"] + "999")),
+        Defect(
+            DATASET,
+            "unknown_facility",
+            "accurate",
+            "error",
+            setter("facility_code", lambda r, rng: r["province_code"] + "999"),
+        ),
     ]
 
 
 def _row(w: World, prov: str, seq: int) -> dict:
     rng, d = w.rng, w.run_date
-    born = datetime.combine(d - timedelta(days=rng.randint(0, 30)),
-                            time(rng.randint(0, 20), rng.choice([0, 15, 30, 45])))
+    born = datetime.combine(
+        d - timedelta(days=rng.randint(0, 30)),
+        time(rng.randint(0, 20), rng.choice([0, 15, 30, 45])),
+    )
     mother_id, mother_born, _ = person(w, prov, 18, 42, on=born.date(), sex="F")
     place = rng.choices(["facility", "home", "other"], [17, 2, 1])[0]
     return {
@@ -107,6 +175,13 @@ def _row(w: World, prov: str, seq: int) -> dict:
 def generate(w: World) -> list:
     n = rows_per_province(w, 0.25)
     return provincial_outputs(
-        w, dataset=DATASET, kind="births_export", header=HEADER, vi=VI,
+        w,
+        dataset=DATASET,
+        kind="births_export",
+        header=HEADER,
+        vi=VI,
         make_rows=lambda prov: [_row(w, prov, s) for s in range(n)],
-        catalogue=defects(w), dates=DATES, stamps=STAMPS)
+        catalogue=defects(w),
+        dates=DATES,
+        stamps=STAMPS,
+    )

@@ -21,14 +21,44 @@ from sample.generate.population import (
 
 DATASET = "deaths"
 AFTER = ("facilities",)
-HEADER = ["notice_no", "person_id", "birth_date", "died_at", "cause_icd10", "place",
-          "facility_code", "province_code", "commune_code", "updated_at"]
-VI = {"notice_no": "Số giấy báo tử", "person_id": "Số định danh", "birth_date": "Ngày sinh",
-      "died_at": "Thời điểm tử vong", "cause_icd10": "Nguyên nhân tử vong (ICD-10)",
-      "place": "Nơi tử vong", "facility_code": "Mã cơ sở", "province_code": "Mã tỉnh",
-      "commune_code": "Mã xã", "updated_at": "Ngày cập nhật"}
-CAUSES = ["I63.9", "I21.9", "C34.9", "J44.9", "C22.0", "E11.9", "J18.9", "V89.2", "I10",
-          "N18.5", "A41.9", "K74.6"]
+HEADER = [
+    "notice_no",
+    "person_id",
+    "birth_date",
+    "died_at",
+    "cause_icd10",
+    "place",
+    "facility_code",
+    "province_code",
+    "commune_code",
+    "updated_at",
+]
+VI = {
+    "notice_no": "Số giấy báo tử",
+    "person_id": "Số định danh",
+    "birth_date": "Ngày sinh",
+    "died_at": "Thời điểm tử vong",
+    "cause_icd10": "Nguyên nhân tử vong (ICD-10)",
+    "place": "Nơi tử vong",
+    "facility_code": "Mã cơ sở",
+    "province_code": "Mã tỉnh",
+    "commune_code": "Mã xã",
+    "updated_at": "Ngày cập nhật",
+}
+CAUSES = [
+    "I63.9",
+    "I21.9",
+    "C34.9",
+    "J44.9",
+    "C22.0",
+    "E11.9",
+    "J18.9",
+    "V89.2",
+    "I10",
+    "N18.5",
+    "A41.9",
+    "K74.6",
+]
 DATES = frozenset({"birth_date"})
 STAMPS = frozenset({"died_at", "updated_at"})
 
@@ -48,32 +78,60 @@ def defects(w: World) -> list[Defect]:
     return standard_defects(w, DATASET, key="notice_no") + [
         Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
         Defect(DATASET, "invalid_person_id", "accurate", "error", setter("person_id", "12345")),
-        Defect(DATASET, "junk_person_id", "clean", "error",
-               setter("person_id", lambda r, rng: rng.choice(["000000000000", "123456789012"]))),
+        Defect(
+            DATASET,
+            "junk_person_id",
+            "clean",
+            "error",
+            setter("person_id", lambda r, rng: rng.choice(["000000000000", "123456789012"])),
+        ),
         Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
-        Defect(DATASET, "unreadable_birth_date", "accurate", "error",
-               setter("birth_date", UNREADABLE_DATE)),
+        Defect(
+            DATASET,
+            "unreadable_birth_date",
+            "accurate",
+            "error",
+            setter("birth_date", UNREADABLE_DATE),
+        ),
         Defect(DATASET, "missing_died_at", "sufficient", "error", setter("died_at", None)),
-        Defect(DATASET, "unreadable_died_at", "accurate", "error",
-               setter("died_at", UNREADABLE_STAMP)),
+        Defect(
+            DATASET, "unreadable_died_at", "accurate", "error", setter("died_at", UNREADABLE_STAMP)
+        ),
         Defect(DATASET, "died_before_birth", "accurate", "error", died_before_birth),
-        Defect(DATASET, "died_in_future", "accurate", "error",
-               setter("died_at", datetime.combine(d + timedelta(days=30), time(8)))),
+        Defect(
+            DATASET,
+            "died_in_future",
+            "accurate",
+            "error",
+            setter("died_at", datetime.combine(d + timedelta(days=30), time(8))),
+        ),
         Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
-        Defect(DATASET, "invalid_cause_icd10", "accurate", "error",
-               setter("cause_icd10", lambda r, rng: rng.choice(["J189X", "Đột quỵ"]))),
+        Defect(
+            DATASET,
+            "invalid_cause_icd10",
+            "accurate",
+            "error",
+            setter("cause_icd10", lambda r, rng: rng.choice(["J189X", "Đột quỵ"])),
+        ),
         Defect(DATASET, "missing_place", "sufficient", "error", setter("place", "")),
         Defect(DATASET, "unknown_place", "accurate", "error", setter("place", "street")),
         Defect(DATASET, "facility_missing_at_facility", "sufficient", "error", missing_facility),
-        Defect(DATASET, "unknown_facility", "accurate", "error",
-               setter("facility_code", lambda r, rng: r["province_code"] + "999")),
+        Defect(
+            DATASET,
+            "unknown_facility",
+            "accurate",
+            "error",
+            setter("facility_code", lambda r, rng: r["province_code"] + "999"),
+        ),
     ]
 
 
 def _row(w: World, prov: str, seq: int) -> dict:
     rng, d = w.rng, w.run_date
-    died = datetime.combine(d - timedelta(days=rng.randint(1, 60)),
-                            time(rng.randint(0, 23), rng.choice([0, 10, 20, 30, 40, 50])))
+    died = datetime.combine(
+        d - timedelta(days=rng.randint(1, 60)),
+        time(rng.randint(0, 23), rng.choice([0, 10, 20, 30, 40, 50])),
+    )
     pid, born, _ = person(w, prov, 1, 100, on=died.date())
     place = rng.choices(["facility", "home", "other"], [6, 3, 1])[0]
     return {
@@ -100,15 +158,23 @@ def generate(w: World) -> list:
         for i, row in enumerate(rows):
             ids.add(str(row["person_id"]))
             if i not in broken and row["died_at"] <= datetime.combine(
-                    w.run_date - timedelta(days=3), time(0)):
+                w.run_date - timedelta(days=3), time(0)
+            ):
                 dead.append({k: row[k] for k in ("person_id", "birth_date", "died_at")})
         return rows
 
     outputs = provincial_outputs(
-        w, dataset=DATASET, kind="deaths_export", header=HEADER, vi=VI,
+        w,
+        dataset=DATASET,
+        kind="deaths_export",
+        header=HEADER,
+        vi=VI,
         make_rows=lambda prov: [_row(w, prov, s) for s in range(n)],
-        catalogue=defects(w), dates=DATES, stamps=STAMPS, after_plant=publish)
+        catalogue=defects(w),
+        dates=DATES,
+        stamps=STAMPS,
+        after_plant=publish,
+    )
     w.facts["dead_people"] = dead
     w.facts["dead_ids"] = ids
     return outputs
-

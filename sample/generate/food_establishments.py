@@ -15,19 +15,39 @@ from sample.generate.population import (
 )
 
 DATASET = "food_establishments"
-HEADER = ["establishment_id", "name", "business_type", "province_code", "commune_code",
-          "certificate_no", "certificate_valid_until", "last_inspected_on", "inspection_result",
-          "updated_at"]
-VI = {"establishment_id": "Mã cơ sở thực phẩm", "name": "Tên cơ sở",
-      "business_type": "Loại hình kinh doanh", "province_code": "Mã tỉnh",
-      "commune_code": "Mã xã", "certificate_no": "Số giấy chứng nhận",
-      "certificate_valid_until": "Ngày hết hạn giấy chứng nhận",
-      "last_inspected_on": "Ngày kiểm tra gần nhất", "inspection_result": "Kết quả kiểm tra",
-      "updated_at": "Ngày cập nhật"}
+HEADER = [
+    "establishment_id",
+    "name",
+    "business_type",
+    "province_code",
+    "commune_code",
+    "certificate_no",
+    "certificate_valid_until",
+    "last_inspected_on",
+    "inspection_result",
+    "updated_at",
+]
+VI = {
+    "establishment_id": "Mã cơ sở thực phẩm",
+    "name": "Tên cơ sở",
+    "business_type": "Loại hình kinh doanh",
+    "province_code": "Mã tỉnh",
+    "commune_code": "Mã xã",
+    "certificate_no": "Số giấy chứng nhận",
+    "certificate_valid_until": "Ngày hết hạn giấy chứng nhận",
+    "last_inspected_on": "Ngày kiểm tra gần nhất",
+    "inspection_result": "Kết quả kiểm tra",
+    "updated_at": "Ngày cập nhật",
+}
 DATES = frozenset({"certificate_valid_until", "last_inspected_on"})
 STAMPS = frozenset({"updated_at"})
-NAME_WORDS = {"producer": "Công ty TNHH Thực phẩm", "trader": "Cửa hàng Thực phẩm",
-              "restaurant": "Nhà hàng", "catering": "Bếp ăn tập thể", "street_food": "Quán"}
+NAME_WORDS = {
+    "producer": "Công ty TNHH Thực phẩm",
+    "trader": "Cửa hàng Thực phẩm",
+    "restaurant": "Nhà hàng",
+    "catering": "Bếp ăn tập thể",
+    "street_food": "Quán",
+}
 
 
 def defects(w: World) -> list[Defect]:
@@ -42,19 +62,41 @@ def defects(w: World) -> list[Defect]:
 
     return standard_defects(w, DATASET, key="establishment_id") + [
         Defect(DATASET, "missing_name", "sufficient", "error", setter("name", "")),
-        Defect(DATASET, "missing_business_type", "sufficient", "error",
-               setter("business_type", "")),
-        Defect(DATASET, "unknown_business_type", "accurate", "error",
-               setter("business_type", "spa")),
+        Defect(
+            DATASET, "missing_business_type", "sufficient", "error", setter("business_type", "")
+        ),
+        Defect(
+            DATASET, "unknown_business_type", "accurate", "error", setter("business_type", "spa")
+        ),
         Defect(DATASET, "missing_certificate", "sufficient", "error", missing_certificate),
-        Defect(DATASET, "unreadable_certificate_valid_until", "accurate", "error",
-               setter("certificate_valid_until", UNREADABLE_DATE)),
-        Defect(DATASET, "unreadable_last_inspected_on", "accurate", "error",
-               setter("last_inspected_on", UNREADABLE_DATE)),
-        Defect(DATASET, "inspected_in_future", "accurate", "error",
-               setter("last_inspected_on", d + timedelta(days=45))),
-        Defect(DATASET, "unknown_inspection_result", "accurate", "error",
-               setter("inspection_result", "ok")),
+        Defect(
+            DATASET,
+            "unreadable_certificate_valid_until",
+            "accurate",
+            "error",
+            setter("certificate_valid_until", UNREADABLE_DATE),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_last_inspected_on",
+            "accurate",
+            "error",
+            setter("last_inspected_on", UNREADABLE_DATE),
+        ),
+        Defect(
+            DATASET,
+            "inspected_in_future",
+            "accurate",
+            "error",
+            setter("last_inspected_on", d + timedelta(days=45)),
+        ),
+        Defect(
+            DATASET,
+            "unknown_inspection_result",
+            "accurate",
+            "error",
+            setter("inspection_result", "ok"),
+        ),
         Defect(DATASET, "expired_certificate", "up_to_date", "warning", expired),
     ]
 
@@ -71,11 +113,13 @@ def _row(w: World, prov: str, seq: int) -> dict:
         "province_code": prov,
         "commune_code": rng.choice(w.communes_by_province[prov]),
         "certificate_no": f"{rng.randint(1, 999):03d}/{d.year - rng.randint(0, 2)}/ATTP-CNĐK"
-        if certified else "",
+        if certified
+        else "",
         "certificate_valid_until": d + timedelta(days=rng.randint(30, 1000)) if certified else None,
         "last_inspected_on": inspected,
-        "inspection_result": (rng.choices(["pass", "fail"], [19, 1])[0] if inspected
-                              else "not_inspected"),
+        "inspection_result": (
+            rng.choices(["pass", "fail"], [19, 1])[0] if inspected else "not_inspected"
+        ),
         "updated_at": w.fresh_stamp(),
     }
 
@@ -83,6 +127,13 @@ def _row(w: World, prov: str, seq: int) -> dict:
 def generate(w: World) -> list:
     n = rows_per_province(w, 0.25)
     return provincial_outputs(
-        w, dataset=DATASET, kind="food_establishments_export", header=HEADER, vi=VI,
+        w,
+        dataset=DATASET,
+        kind="food_establishments_export",
+        header=HEADER,
+        vi=VI,
         make_rows=lambda prov: [_row(w, prov, s) for s in range(n)],
-        catalogue=defects(w), dates=DATES, stamps=STAMPS)
+        catalogue=defects(w),
+        dates=DATES,
+        stamps=STAMPS,
+    )

@@ -27,17 +27,46 @@ from sample.generate.population import (
 
 DATASET = "immunizations"
 AFTER = ("facilities",)
-HEADER = ["record_id", "person_id", "birth_date", "vaccine_code", "dose_number",
-          "vaccinated_on", "facility_code", "province_code", "commune_code", "updated_at"]
-VI = {"record_id": "Mã mũi tiêm", "person_id": "Số định danh", "birth_date": "Ngày sinh",
-      "vaccine_code": "Mã vắc xin", "dose_number": "Mũi số", "vaccinated_on": "Ngày tiêm",
-      "facility_code": "Mã cơ sở tiêm chủng", "province_code": "Mã tỉnh", "commune_code": "Mã xã",
-      "updated_at": "Ngày cập nhật"}
+HEADER = [
+    "record_id",
+    "person_id",
+    "birth_date",
+    "vaccine_code",
+    "dose_number",
+    "vaccinated_on",
+    "facility_code",
+    "province_code",
+    "commune_code",
+    "updated_at",
+]
+VI = {
+    "record_id": "Mã mũi tiêm",
+    "person_id": "Số định danh",
+    "birth_date": "Ngày sinh",
+    "vaccine_code": "Mã vắc xin",
+    "dose_number": "Mũi số",
+    "vaccinated_on": "Ngày tiêm",
+    "facility_code": "Mã cơ sở tiêm chủng",
+    "province_code": "Mã tỉnh",
+    "commune_code": "Mã xã",
+    "updated_at": "Ngày cập nhật",
+}
 DATES = frozenset({"birth_date", "vaccinated_on"})
 STAMPS = frozenset({"updated_at"})
 # Doses in the schedule of each vaccine.
-SCHEDULE = {"BCG": 1, "HEPB": 1, "DPT_VGB_HIB": 3, "OPV": 3, "IPV": 2, "MR": 1, "MEASLES": 2,
-            "DPT": 2, "ROTA": 2, "PCV": 3, "JE": 3}
+SCHEDULE = {
+    "BCG": 1,
+    "HEPB": 1,
+    "DPT_VGB_HIB": 3,
+    "OPV": 3,
+    "IPV": 2,
+    "MR": 1,
+    "MEASLES": 2,
+    "DPT": 2,
+    "ROTA": 2,
+    "PCV": 3,
+    "JE": 3,
+}
 INCONSISTENT_VACCINE = "JE"  # kept out of the clean rows of the provinces that get the group
 
 
@@ -60,31 +89,69 @@ def defects(w: World) -> list[Defect]:
 
     return standard_defects(w, DATASET, key="record_id") + [
         Defect(DATASET, "invalid_person_id", "accurate", "error", setter("person_id", "12AB5")),
-        Defect(DATASET, "junk_person_id", "clean", "error",
-               setter("person_id", lambda r, rng: rng.choice(["111111111111", "012345678901"]))),
+        Defect(
+            DATASET,
+            "junk_person_id",
+            "clean",
+            "error",
+            setter("person_id", lambda r, rng: rng.choice(["111111111111", "012345678901"])),
+        ),
         Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
-        Defect(DATASET, "unreadable_birth_date", "accurate", "error",
-               setter("birth_date", UNREADABLE_DATE)),
+        Defect(
+            DATASET,
+            "unreadable_birth_date",
+            "accurate",
+            "error",
+            setter("birth_date", UNREADABLE_DATE),
+        ),
         Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
         Defect(DATASET, "missing_vaccine_code", "sufficient", "error", setter("vaccine_code", "")),
-        Defect(DATASET, "unknown_vaccine_code", "accurate", "error",
-               setter("vaccine_code", "COVID19")),
+        Defect(
+            DATASET, "unknown_vaccine_code", "accurate", "error", setter("vaccine_code", "COVID19")
+        ),
         Defect(DATASET, "missing_dose_number", "sufficient", "error", setter("dose_number", None)),
-        Defect(DATASET, "unreadable_dose_number", "accurate", "error",
-               setter("dose_number", UNREADABLE_NUMBER)),
-        Defect(DATASET, "dose_out_of_range", "accurate", "error",
-               setter("dose_number", lambda r, rng: rng.choice([0, 6]))),
-        Defect(DATASET, "missing_vaccinated_on", "sufficient", "error",
-               setter("vaccinated_on", None)),
-        Defect(DATASET, "unreadable_vaccinated_on", "accurate", "error",
-               setter("vaccinated_on", UNREADABLE_DATE)),
+        Defect(
+            DATASET,
+            "unreadable_dose_number",
+            "accurate",
+            "error",
+            setter("dose_number", UNREADABLE_NUMBER),
+        ),
+        Defect(
+            DATASET,
+            "dose_out_of_range",
+            "accurate",
+            "error",
+            setter("dose_number", lambda r, rng: rng.choice([0, 6])),
+        ),
+        Defect(
+            DATASET, "missing_vaccinated_on", "sufficient", "error", setter("vaccinated_on", None)
+        ),
+        Defect(
+            DATASET,
+            "unreadable_vaccinated_on",
+            "accurate",
+            "error",
+            setter("vaccinated_on", UNREADABLE_DATE),
+        ),
         Defect(DATASET, "vaccinated_before_birth", "accurate", "error", before_birth),
-        Defect(DATASET, "vaccinated_in_future", "accurate", "error",
-               setter("vaccinated_on", d + timedelta(days=30))),
-        Defect(DATASET, "missing_facility_code", "sufficient", "error",
-               setter("facility_code", "")),
-        Defect(DATASET, "unknown_facility", "accurate", "error",
-               setter("facility_code", lambda r, rng: r["province_code"] + "999")),
+        Defect(
+            DATASET,
+            "vaccinated_in_future",
+            "accurate",
+            "error",
+            setter("vaccinated_on", d + timedelta(days=30)),
+        ),
+        Defect(
+            DATASET, "missing_facility_code", "sufficient", "error", setter("facility_code", "")
+        ),
+        Defect(
+            DATASET,
+            "unknown_facility",
+            "accurate",
+            "error",
+            setter("facility_code", lambda r, rng: r["province_code"] + "999"),
+        ),
     ]
 
 
@@ -128,8 +195,9 @@ def _schedule_rows(w: World, prov: str, n: int, vaccines: list[str]) -> list[dic
 def generate(w: World) -> list:
     n = rows_per_province(w, 0.4, least=12)
     index_of = {p: i for i, p in enumerate(w.provinces)}
-    inconsistent = Defect(DATASET, "dose_exceeds_previous_dose", "accurate", "warning",
-                          lambda row, rng, ctx: None)
+    inconsistent = Defect(
+        DATASET, "dose_exceeds_previous_dose", "accurate", "warning", lambda row, rng, ctx: None
+    )
 
     def make_rows(prov: str) -> list[dict]:
         vaccines = list(SCHEDULE)
@@ -158,7 +226,14 @@ def generate(w: World) -> list:
         return rows
 
     return provincial_outputs(
-        w, dataset=DATASET, kind="immunizations_export", header=HEADER, vi=VI,
-        make_rows=make_rows, catalogue=defects(w), dates=DATES, stamps=STAMPS,
-        after_plant=keep_consistent)
-
+        w,
+        dataset=DATASET,
+        kind="immunizations_export",
+        header=HEADER,
+        vi=VI,
+        make_rows=make_rows,
+        catalogue=defects(w),
+        dates=DATES,
+        stamps=STAMPS,
+        after_plant=keep_consistent,
+    )

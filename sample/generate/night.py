@@ -30,7 +30,6 @@ from transforms.reference import Reference
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-
 def generators() -> list:
     """Every `sample/generate/<dataset>.py` module with `DATASET` and `generate`, in an
     order where each runs after the generators named in its `AFTER` (whose facts it uses)."""
@@ -42,6 +41,7 @@ def generators() -> list:
     graph = {name: set(getattr(m, "AFTER", ())) for name, m in sorted(modules.items())}
     return [modules[name] for name in TopologicalSorter(graph).static_order()]
 
+
 __all__ = ["NightSpec", "generate"]
 
 
@@ -49,14 +49,17 @@ def bad_files(w: World) -> list[Output]:
     """Files that must be rejected, each for one reason."""
     header = ",".join(c for c in visits.HEADER if c != "patient_id").encode()
     return [
-        Output(w.night_path("p01", "vaccines.csv"), "rejected", "unknown_dataset",
-               data=b"a,b\n1,2\n"),
-        Output(w.night_path("p79", "huong_dan.pdf"), "rejected", "stray_file",
-               data=b"%PDF-1.4\n"),
+        Output(
+            w.night_path("p01", "vaccines.csv"), "rejected", "unknown_dataset", data=b"a,b\n1,2\n"
+        ),
+        Output(w.night_path("p79", "huong_dan.pdf"), "rejected", "stray_file", data=b"%PDF-1.4\n"),
         Output(w.night_path("p48", "visits__empty.csv"), "rejected", "empty_file", data=b""),
-        Output(w.night_path("p31", "visits__no_patient_column.csv"), "rejected",
-               "missing_required_column",
-               data=header + b"\n" + b"x," * (len(visits.HEADER) - 2) + b"x\n"),
+        Output(
+            w.night_path("p31", "visits__no_patient_column.csv"),
+            "rejected",
+            "missing_required_column",
+            data=header + b"\n" + b"x," * (len(visits.HEADER) - 2) + b"x\n",
+        ),
     ]
 
 
@@ -67,11 +70,15 @@ def bad_files(w: World) -> list[Output]:
 # and their defects leave the truth with it; submissions says `missing`). Both are listed
 # in `_truth/<date>/deliveries.csv`. Only exports no other generator takes facts from.
 LATE_DELIVERIES: dict[str, tuple[int, ...]] = {
-    "immunizations": (2, 14), "deaths": (11,), "food_establishments": (8,),
+    "immunizations": (2, 14),
+    "deaths": (11,),
+    "food_establishments": (8,),
     "procedure_status": (20,),
 }
 MISSING_DELIVERIES: dict[str, tuple[int, ...]] = {
-    "food_establishments": (5, 17), "births": (9,), "social_protection": (23,),
+    "food_establishments": (5, 17),
+    "births": (9,),
+    "social_protection": (23,),
     "immunizations": (30,),
 }
 LATE_AT = time(10)
@@ -123,13 +130,15 @@ def generate(out: Path, spec: NightSpec, ref: Reference) -> dict[str, int]:
         os.utime(path, (stamp, stamp))
     truth = out / "_truth" / spec.run_date.isoformat()
     truth.mkdir(parents=True, exist_ok=True)
-    planted = sorted(((o.rel, i + 1, d) for o in outputs for i, d in o.planted),
-                     key=lambda p: (p[0], p[1]))
+    planted = sorted(
+        ((o.rel, i + 1, d) for o in outputs for i, d in o.planted), key=lambda p: (p[0], p[1])
+    )
     with (truth / "defects.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source_file", "row_number", "dataset", "criterion", "severity", "kind"])
-        writer.writerows((rel, n, d.dataset, d.criterion, d.severity, d.kind)
-                         for rel, n, d in planted)
+        writer.writerows(
+            (rel, n, d.dataset, d.criterion, d.severity, d.kind) for rel, n, d in planted
+        )
     with (truth / "files.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source_file", "expected_status", "kind"])
@@ -138,5 +147,8 @@ def generate(out: Path, spec: NightSpec, ref: Reference) -> dict[str, int]:
         writer = csv.writer(fh)
         writer.writerow(["source", "dataset", "expected_status"])
         writer.writerows(deliveries)
-    return {"files": len(outputs), "defects": len(planted),
-            "rows": sum(len(o.rows) for o in outputs)}
+    return {
+        "files": len(outputs),
+        "defects": len(planted),
+        "rows": sum(len(o.rows) for o in outputs),
+    }

@@ -6,14 +6,74 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
-            "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trương", "Lâm", "Mai"]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Trương",
+    "Lâm",
+    "Mai",
+]
 MIDDLE_M = ["Văn", "Hữu", "Đức", "Công", "Quang", "Minh", "Thành", "Xuân", "Đình", "Tuấn"]
 MIDDLE_F = ["Thị", "Ngọc", "Thu", "Thanh", "Kim", "Mỹ", "Hồng", "Diệu", "Bảo", "Phương"]
-GIVEN_M = ["An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Nam", "Phúc",
-           "Quân", "Sơn", "Thắng", "Trung", "Việt", "Vinh", "Đạt", "Hiếu", "Lộc", "Tùng"]
-GIVEN_F = ["Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh",
-           "Mai", "Ngân", "Nhung", "Oanh", "Phượng", "Quỳnh", "Thảo", "Trang", "Uyên", "Yến"]
+GIVEN_M = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hải",
+    "Hùng",
+    "Khánh",
+    "Long",
+    "Nam",
+    "Phúc",
+    "Quân",
+    "Sơn",
+    "Thắng",
+    "Trung",
+    "Việt",
+    "Vinh",
+    "Đạt",
+    "Hiếu",
+    "Lộc",
+    "Tùng",
+]
+GIVEN_F = [
+    "Anh",
+    "Chi",
+    "Dung",
+    "Giang",
+    "Hà",
+    "Hạnh",
+    "Hoa",
+    "Hương",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Ngân",
+    "Nhung",
+    "Oanh",
+    "Phượng",
+    "Quỳnh",
+    "Thảo",
+    "Trang",
+    "Uyên",
+    "Yến",
+]
 
 
 def full_name(rng: random.Random, sex: str) -> str:
@@ -34,8 +94,22 @@ def cccd(rng: random.Random, registration_code: str, sex: str, born: date) -> st
     return f"0{registration_code}{digit}{born.year % 100:02d}{rng.randrange(10**6):06d}"
 
 
-PLACE_WORDS = ["An Khang", "Hòa Bình", "Phúc An", "Tâm Đức", "Việt Mỹ", "Hồng Ngọc", "Thiện Nhân",
-               "Minh Châu", "Sài Gòn", "Hà Thành", "Đại Phước", "Bình An", "Tân Hưng", "Hạnh Phúc"]
+PLACE_WORDS = [
+    "An Khang",
+    "Hòa Bình",
+    "Phúc An",
+    "Tâm Đức",
+    "Việt Mỹ",
+    "Hồng Ngọc",
+    "Thiện Nhân",
+    "Minh Châu",
+    "Sài Gòn",
+    "Hà Thành",
+    "Đại Phước",
+    "Bình An",
+    "Tân Hưng",
+    "Hạnh Phúc",
+]
 
 
 def rng_word(rng: random.Random) -> str:

@@ -14,12 +14,26 @@ from sample.generate.population import (
 
 DATASET = "procedure_status"
 AFTER = ("procedures",)
-HEADER = ["province_code", "procedure_code", "implemented", "online_level", "portal_connected",
-          "files_received", "files_online", "updated_at"]
-VI = {"province_code": "Mã tỉnh", "procedure_code": "Mã TTHC", "implemented": "Đã triển khai",
-      "online_level": "Mức độ DVC", "portal_connected": "Đã kết nối Cổng DVCQG",
-      "files_received": "Số hồ sơ tiếp nhận", "files_online": "Số hồ sơ trực tuyến",
-      "updated_at": "Ngày cập nhật"}
+HEADER = [
+    "province_code",
+    "procedure_code",
+    "implemented",
+    "online_level",
+    "portal_connected",
+    "files_received",
+    "files_online",
+    "updated_at",
+]
+VI = {
+    "province_code": "Mã tỉnh",
+    "procedure_code": "Mã TTHC",
+    "implemented": "Đã triển khai",
+    "online_level": "Mức độ DVC",
+    "portal_connected": "Đã kết nối Cổng DVCQG",
+    "files_received": "Số hồ sơ tiếp nhận",
+    "files_online": "Số hồ sơ trực tuyến",
+    "updated_at": "Ngày cập nhật",
+}
 STAMPS = frozenset({"updated_at"})
 UNKNOWN_CODE = "3.999999"  # never in the catalogue (codes are drawn below 999000)
 
@@ -33,29 +47,68 @@ def defects(w: World) -> list[Defect]:
 
     out = standard_defects(w, DATASET, key="procedure_code", commune=None)
     out += [
-        Defect(DATASET, "unknown_procedure", "accurate", "error",
-               setter("procedure_code", UNKNOWN_CODE)),
+        Defect(
+            DATASET,
+            "unknown_procedure",
+            "accurate",
+            "error",
+            setter("procedure_code", UNKNOWN_CODE),
+        ),
         Defect(DATASET, "missing_implemented", "sufficient", "error", setter("implemented", None)),
-        Defect(DATASET, "unreadable_implemented", "accurate", "error",
-               setter("implemented", UNREADABLE_BOOL)),
+        Defect(
+            DATASET,
+            "unreadable_implemented",
+            "accurate",
+            "error",
+            setter("implemented", UNREADABLE_BOOL),
+        ),
         Defect(DATASET, "missing_online_level", "sufficient", "error", setter("online_level", "")),
-        Defect(DATASET, "unknown_online_level", "accurate", "error",
-               setter("online_level", "level3")),
-        Defect(DATASET, "missing_portal_connected", "sufficient", "error",
-               setter("portal_connected", None)),
-        Defect(DATASET, "unreadable_portal_connected", "accurate", "error",
-               setter("portal_connected", UNREADABLE_BOOL)),
-        Defect(DATASET, "unreadable_files_received", "accurate", "error",
-               setter("files_received", UNREADABLE_NUMBER)),
-        Defect(DATASET, "unreadable_files_online", "accurate", "error",
-               setter("files_online", UNREADABLE_NUMBER)),
-        Defect(DATASET, "negative_files_received", "accurate", "error",
-               setter("files_received", -5)),
+        Defect(
+            DATASET, "unknown_online_level", "accurate", "error", setter("online_level", "level3")
+        ),
+        Defect(
+            DATASET,
+            "missing_portal_connected",
+            "sufficient",
+            "error",
+            setter("portal_connected", None),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_portal_connected",
+            "accurate",
+            "error",
+            setter("portal_connected", UNREADABLE_BOOL),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_files_received",
+            "accurate",
+            "error",
+            setter("files_received", UNREADABLE_NUMBER),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_files_online",
+            "accurate",
+            "error",
+            setter("files_online", UNREADABLE_NUMBER),
+        ),
+        Defect(
+            DATASET, "negative_files_received", "accurate", "error", setter("files_received", -5)
+        ),
         Defect(DATASET, "more_online_than_received", "accurate", "error", too_many_online),
     ]
     if central:
-        out.append(Defect(DATASET, "central_procedure_reported", "accurate", "error",
-                          setter("procedure_code", lambda r, rng: rng.choice(central))))
+        out.append(
+            Defect(
+                DATASET,
+                "central_procedure_reported",
+                "accurate",
+                "error",
+                setter("procedure_code", lambda r, rng: rng.choice(central)),
+            )
+        )
     return out
 
 
@@ -68,7 +121,8 @@ def _row(w: World, prov: str, code: str) -> dict:
         "procedure_code": code,
         "implemented": implemented,
         "online_level": rng.choices(["full", "partial", "none"], [4, 4, 2])[0]
-        if implemented else "none",
+        if implemented
+        else "none",
         "portal_connected": implemented and rng.random() < 0.75,
         "files_received": received,
         "files_online": rng.randint(0, received),
@@ -79,6 +133,12 @@ def _row(w: World, prov: str, code: str) -> dict:
 def generate(w: World) -> list:
     codes = w.facts["procedure_codes"]["decentralized"]
     return provincial_outputs(
-        w, dataset=DATASET, kind="procedure_status_export", header=HEADER, vi=VI,
+        w,
+        dataset=DATASET,
+        kind="procedure_status_export",
+        header=HEADER,
+        vi=VI,
         make_rows=lambda prov: [_row(w, prov, c) for c in codes],
-        catalogue=defects(w), stamps=STAMPS)
+        catalogue=defects(w),
+        stamps=STAMPS,
+    )

@@ -23,21 +23,58 @@ from sample.generate.population import (
 
 DATASET = "procedures"
 TOTAL, PORTAL_ELIGIBLE, DECENTRALIZED = 282, 117, 165  # November 2025, at scale 1
-HEADER = ["procedure_code", "procedure_name", "field", "level", "decentralized",
-          "portal_eligible", "online_level", "portal_integrated", "integrated_on",
-          "standardized", "baseline_cost", "current_cost", "updated_at"]
+HEADER = [
+    "procedure_code",
+    "procedure_name",
+    "field",
+    "level",
+    "decentralized",
+    "portal_eligible",
+    "online_level",
+    "portal_integrated",
+    "integrated_on",
+    "standardized",
+    "baseline_cost",
+    "current_cost",
+    "updated_at",
+]
 DATES = frozenset({"integrated_on"})
 STAMPS = frozenset({"updated_at"})
 AMOUNTS = frozenset({"baseline_cost", "current_cost"})
-FIELDS = ["Khám bệnh, chữa bệnh", "Dược phẩm", "Y tế dự phòng", "An toàn thực phẩm",
-          "Trang thiết bị y tế", "Bảo hiểm y tế", "Dân số", "Y dược cổ truyền",
-          "Tổ chức cán bộ", "Mỹ phẩm"]
-ACTIONS = ["Cấp giấy phép hoạt động", "Cấp lại giấy phép hành nghề", "Điều chỉnh giấy phép",
-           "Công bố đủ điều kiện", "Cấp giấy chứng nhận", "Đăng ký lưu hành",
-           "Cấp chứng chỉ", "Thu hồi giấy phép", "Gia hạn giấy đăng ký"]
-OBJECTS = ["đối với bệnh viện", "đối với phòng khám", "cơ sở bán lẻ thuốc", "trang thiết bị y tế",
-           "cơ sở sản xuất mỹ phẩm", "người hành nghề", "cơ sở tiêm chủng",
-           "cơ sở xét nghiệm", "thực phẩm bảo vệ sức khỏe"]
+FIELDS = [
+    "Khám bệnh, chữa bệnh",
+    "Dược phẩm",
+    "Y tế dự phòng",
+    "An toàn thực phẩm",
+    "Trang thiết bị y tế",
+    "Bảo hiểm y tế",
+    "Dân số",
+    "Y dược cổ truyền",
+    "Tổ chức cán bộ",
+    "Mỹ phẩm",
+]
+ACTIONS = [
+    "Cấp giấy phép hoạt động",
+    "Cấp lại giấy phép hành nghề",
+    "Điều chỉnh giấy phép",
+    "Công bố đủ điều kiện",
+    "Cấp giấy chứng nhận",
+    "Đăng ký lưu hành",
+    "Cấp chứng chỉ",
+    "Thu hồi giấy phép",
+    "Gia hạn giấy đăng ký",
+]
+OBJECTS = [
+    "đối với bệnh viện",
+    "đối với phòng khám",
+    "cơ sở bán lẻ thuốc",
+    "trang thiết bị y tế",
+    "cơ sở sản xuất mỹ phẩm",
+    "người hành nghề",
+    "cơ sở tiêm chủng",
+    "cơ sở xét nghiệm",
+    "thực phẩm bảo vệ sức khỏe",
+]
 
 
 def defects(w: World) -> list[Defect]:
@@ -68,8 +105,7 @@ def defects(w: World) -> list[Defect]:
         ("missing_online_level", "sufficient", setter("online_level", "")),
         ("unknown_online_level", "accurate", setter("online_level", "level4")),
         ("missing_portal_integrated", "sufficient", setter("portal_integrated", None)),
-        ("unreadable_portal_integrated", "accurate",
-         setter("portal_integrated", UNREADABLE_BOOL)),
+        ("unreadable_portal_integrated", "accurate", setter("portal_integrated", UNREADABLE_BOOL)),
         ("integrated_but_not_eligible", "accurate", integrated_not_eligible),
         ("integrated_without_date", "sufficient", integrated_without_date),
         ("unreadable_integrated_on", "accurate", setter("integrated_on", UNREADABLE_DATE)),
@@ -80,12 +116,22 @@ def defects(w: World) -> list[Defect]:
         ("duplicate_procedure_code", "clean", duplicate),
         ("missing_updated_at", "sufficient", setter("updated_at", None)),
         ("unreadable_updated_at", "accurate", setter("updated_at", UNREADABLE_STAMP)),
-        ("updated_in_future", "accurate",
-         setter("updated_at", datetime.combine(d + timedelta(days=30), time(9)))),
+        (
+            "updated_in_future",
+            "accurate",
+            setter("updated_at", datetime.combine(d + timedelta(days=30), time(9))),
+        ),
     ]
     out = [Defect(DATASET, kind, criterion, "error", apply) for kind, criterion, apply in errors]
-    out.append(Defect(DATASET, "stale_registry_record", "up_to_date", "warning",
-                      setter("updated_at", datetime.combine(d - timedelta(days=90), time(9)))))
+    out.append(
+        Defect(
+            DATASET,
+            "stale_registry_record",
+            "up_to_date",
+            "warning",
+            setter("updated_at", datetime.combine(d - timedelta(days=90), time(9))),
+        )
+    )
     return out
 
 
@@ -93,8 +139,11 @@ def _row(w: World, code: str, level: str, eligible: bool) -> dict:
     rng, d = w.rng, w.run_date
     integrated = eligible and rng.random() < 0.8
     decentralized = level != "central"
-    online = (rng.choices(["full", "partial", "none"], [5, 4, 1])[0] if eligible
-              else rng.choices(["partial", "none"], [1, 2])[0])
+    online = (
+        rng.choices(["full", "partial", "none"], [5, 4, 1])[0]
+        if eligible
+        else rng.choices(["partial", "none"], [1, 2])[0]
+    )
     baseline = float(rng.randrange(50, 5000) * 1_000_000)
     return {
         "procedure_code": code,
@@ -124,7 +173,8 @@ def generate(w: World) -> list[Output]:
     numbers = rng.sample(range(1, 999_000), total + len(errors))
     codes = [f"{rng.choice('123')}.{n:06d}" for n in numbers]
     levels = ["central"] * (total - n_dec) + [
-        "province" if i % 10 < 7 else "commune" for i in range(n_dec)]
+        "province" if i % 10 < 7 else "commune" for i in range(n_dec)
+    ]
     eligible = [True] * n_eligible + [False] * (total - n_eligible)
     rng.shuffle(levels)
     rng.shuffle(eligible)
@@ -149,7 +199,16 @@ def generate(w: World) -> list[Output]:
         "decentralized": [r["procedure_code"] for r in clean if r["decentralized"]],
         "central": [r["procedure_code"] for r in clean if not r["decentralized"]],
     }
-    return [Output(rel=w.night_path("moh", "procedures.csv"), expected_status="loaded",
-                   kind="procedures_catalogue", header=HEADER, rows=rows,
-                   planted=sorted(planted, key=lambda p: p[0]), dates=DATES, stamps=STAMPS,
-                   amounts=AMOUNTS)]
+    return [
+        Output(
+            rel=w.night_path("moh", "procedures.csv"),
+            expected_status="loaded",
+            kind="procedures_catalogue",
+            header=HEADER,
+            rows=rows,
+            planted=sorted(planted, key=lambda p: p[0]),
+            dates=DATES,
+            stamps=STAMPS,
+            amounts=AMOUNTS,
+        )
+    ]

@@ -19,19 +19,42 @@ from sample.generate.population import (
 
 DATASET = "social_protection"
 AFTER = ("deaths",)
-HEADER = ["beneficiary_id", "person_id", "birth_date", "category", "benefit_start", "benefit_end",
-          "monthly_amount", "province_code", "commune_code", "updated_at"]
-VI = {"beneficiary_id": "Mã đối tượng", "person_id": "Số định danh", "birth_date": "Ngày sinh",
-      "category": "Diện đối tượng", "benefit_start": "Ngày bắt đầu hưởng",
-      "benefit_end": "Ngày kết thúc hưởng", "monthly_amount": "Mức hưởng hằng tháng",
-      "province_code": "Mã tỉnh", "commune_code": "Mã xã", "updated_at": "Ngày cập nhật"}
+HEADER = [
+    "beneficiary_id",
+    "person_id",
+    "birth_date",
+    "category",
+    "benefit_start",
+    "benefit_end",
+    "monthly_amount",
+    "province_code",
+    "commune_code",
+    "updated_at",
+]
+VI = {
+    "beneficiary_id": "Mã đối tượng",
+    "person_id": "Số định danh",
+    "birth_date": "Ngày sinh",
+    "category": "Diện đối tượng",
+    "benefit_start": "Ngày bắt đầu hưởng",
+    "benefit_end": "Ngày kết thúc hưởng",
+    "monthly_amount": "Mức hưởng hằng tháng",
+    "province_code": "Mã tỉnh",
+    "commune_code": "Mã xã",
+    "updated_at": "Ngày cập nhật",
+}
 DATES = frozenset({"birth_date", "benefit_start", "benefit_end"})
 STAMPS = frozenset({"updated_at"})
 AMOUNTS = frozenset({"monthly_amount"})
 BASE_ALLOWANCE = 500_000.0  # VND a month (Decree 76/2024), times a coefficient
 # Age range at the night by category; elderly are old enough when their benefit started.
-AGES = {"elderly": (82, 100), "disability": (5, 85), "orphan": (2, 15),
-        "poor_household": (18, 80), "other": (18, 80)}
+AGES = {
+    "elderly": (82, 100),
+    "disability": (5, 85),
+    "orphan": (2, 15),
+    "poor_household": (18, 80),
+    "other": (18, 80),
+}
 
 
 def defects(w: World) -> list[Defect]:
@@ -56,28 +79,54 @@ def defects(w: World) -> list[Defect]:
     out = standard_defects(w, DATASET, key="beneficiary_id") + [
         Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
         Defect(DATASET, "invalid_person_id", "accurate", "error", setter("person_id", "0011")),
-        Defect(DATASET, "junk_person_id", "clean", "error",
-               setter("person_id", lambda r, rng: rng.choice(["222222222222", "123456789012"]))),
+        Defect(
+            DATASET,
+            "junk_person_id",
+            "clean",
+            "error",
+            setter("person_id", lambda r, rng: rng.choice(["222222222222", "123456789012"])),
+        ),
         Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
-        Defect(DATASET, "unreadable_birth_date", "accurate", "error",
-               setter("birth_date", UNREADABLE_DATE)),
+        Defect(
+            DATASET,
+            "unreadable_birth_date",
+            "accurate",
+            "error",
+            setter("birth_date", UNREADABLE_DATE),
+        ),
         Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
         Defect(DATASET, "missing_category", "sufficient", "error", setter("category", "")),
         Defect(DATASET, "unknown_category", "accurate", "error", setter("category", "veteran")),
         Defect(DATASET, "elderly_under_threshold", "accurate", "error", too_young),
-        Defect(DATASET, "missing_benefit_start", "sufficient", "error",
-               setter("benefit_start", None)),
-        Defect(DATASET, "unreadable_benefit_start", "accurate", "error",
-               setter("benefit_start", UNREADABLE_DATE)),
-        Defect(DATASET, "unreadable_benefit_end", "accurate", "error",
-               setter("benefit_end", UNREADABLE_DATE)),
+        Defect(
+            DATASET, "missing_benefit_start", "sufficient", "error", setter("benefit_start", None)
+        ),
+        Defect(
+            DATASET,
+            "unreadable_benefit_start",
+            "accurate",
+            "error",
+            setter("benefit_start", UNREADABLE_DATE),
+        ),
+        Defect(
+            DATASET,
+            "unreadable_benefit_end",
+            "accurate",
+            "error",
+            setter("benefit_end", UNREADABLE_DATE),
+        ),
         Defect(DATASET, "benefit_end_before_start", "accurate", "error", end_before_start),
-        Defect(DATASET, "missing_monthly_amount", "sufficient", "error",
-               setter("monthly_amount", None)),
-        Defect(DATASET, "unreadable_monthly_amount", "accurate", "error",
-               setter("monthly_amount", UNREADABLE_NUMBER)),
-        Defect(DATASET, "zero_monthly_amount", "accurate", "error",
-               setter("monthly_amount", 0.0)),
+        Defect(
+            DATASET, "missing_monthly_amount", "sufficient", "error", setter("monthly_amount", None)
+        ),
+        Defect(
+            DATASET,
+            "unreadable_monthly_amount",
+            "accurate",
+            "error",
+            setter("monthly_amount", UNREADABLE_NUMBER),
+        ),
+        Defect(DATASET, "zero_monthly_amount", "accurate", "error", setter("monthly_amount", 0.0)),
     ]
     if w.facts.get("dead_people"):
         out.append(Defect(DATASET, "benefit_for_dead_person", "up_to_date", "warning", dead))
@@ -110,6 +159,14 @@ def _row(w: World, prov: str, seq: int) -> dict:
 def generate(w: World) -> list:
     n = rows_per_province(w, 0.3)
     return provincial_outputs(
-        w, dataset=DATASET, kind="social_protection_export", header=HEADER, vi=VI,
+        w,
+        dataset=DATASET,
+        kind="social_protection_export",
+        header=HEADER,
+        vi=VI,
         make_rows=lambda prov: [_row(w, prov, s) for s in range(n)],
-        catalogue=defects(w), dates=DATES, stamps=STAMPS, amounts=AMOUNTS)
+        catalogue=defects(w),
+        dates=DATES,
+        stamps=STAMPS,
+        amounts=AMOUNTS,
+    )

@@ -29,8 +29,15 @@ def province_layout(index: int) -> Layout:
     """Deterministic variety: one office in so many writes its files each way."""
     vietnamese = index % 3 == 0
     return Layout(
-        encoding=("cp1258" if index % 7 == 3 else "utf-16" if index % 9 == 5
-                  else "utf-8-sig" if index % 4 == 1 else "utf-8"),
+        encoding=(
+            "cp1258"
+            if index % 7 == 3
+            else "utf-16"
+            if index % 9 == 5
+            else "utf-8-sig"
+            if index % 4 == 1
+            else "utf-8"
+        ),
         delimiter=";" if index % 5 == 2 else "\t" if index % 11 == 7 else ",",
         vietnamese_headers=vietnamese,
         decomposed=index % 6 == 4,

@@ -31,14 +31,19 @@ def pseudonym_key() -> Iterator[str]:
         os.environ["VNHEALTH_PSEUDONYM_KEY"] = before
 
 
-def run_night(landing: Path, run_date, warehouse: Path, restricted: Path | None = None,
-              **params) -> dict:
+def run_night(
+    landing: Path, run_date, warehouse: Path, restricted: Path | None = None, **params
+) -> dict:
     """The real flow into the given files; returns its summary."""
     from flows.nightly import nightly
 
-    return nightly(run_date=run_date, landing=str(landing), warehouse=str(warehouse),
-                   restricted=str(restricted or warehouse.with_name("restricted.duckdb")),
-                   **params)
+    return nightly(
+        run_date=run_date,
+        landing=str(landing),
+        warehouse=str(warehouse),
+        restricted=str(restricted or warehouse.with_name("restricted.duckdb")),
+        **params,
+    )
 
 
 @pytest.fixture

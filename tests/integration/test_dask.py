@@ -31,20 +31,25 @@ def test_a_night_staged_on_dask_publishes_the_same_warehouse(tmp_path, monkeypat
     a, b = tmp_path / "a" / "warehouse.duckdb", tmp_path / "b" / "warehouse.duckdb"
     params = dict(run_date=RUN_DATE, landing=str(landing))
 
-    first = nightly(warehouse=str(a), restricted=str(a.with_name("restricted.duckdb")),
-                    **params)
+    first = nightly(warehouse=str(a), restricted=str(a.with_name("restricted.duckdb")), **params)
     # Many bundles per dataset and small batches: the cut must not change any result.
     monkeypatch.setenv("VNHEALTH_STAGE_BUNDLE_BYTES", "100000")
     monkeypatch.setenv("VNHEALTH_BATCH_ROWS", "700")
     # As a deployment chooses it: from the environment, when the flow run starts.
     monkeypatch.setenv("VNHEALTH_TASK_RUNNER", "dask")
     monkeypatch.setenv("VNHEALTH_DASK_WORKERS", "2")
-    second = nightly(warehouse=str(b), restricted=str(b.with_name("restricted.duckdb")),
-                     **params)
+    second = nightly(warehouse=str(b), restricted=str(b.with_name("restricted.duckdb")), **params)
 
     assert first["files_loaded"] > 0 and first["files_rejected"] > 0
-    for field in ("files", "files_loaded", "files_rejected", "files_duplicate", "rows_in",
-                  "rows_loaded", "rows_quarantined"):
+    for field in (
+        "files",
+        "files_loaded",
+        "files_rejected",
+        "files_duplicate",
+        "rows_in",
+        "rows_loaded",
+        "rows_quarantined",
+    ):
         assert second[field] == first[field], field
     snap_a, snap_b = _snapshot(a), _snapshot(b)
     assert any(t.startswith("core.") for t in snap_a)

@@ -39,8 +39,14 @@ class Processes:
         self.children: list[subprocess.Popen] = []
 
     def start(self, args: list[str], env: dict, log: Path) -> subprocess.Popen:
-        proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=log.open("w"),
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            args,
+            cwd=REPO,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.children.append(proc)
         return proc
 
@@ -62,13 +68,16 @@ def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("prefect-home")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
-               PREFECT_SERVER_ANALYTICS_ENABLED="false", PWD=str(REPO))
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PWD=str(REPO),
+    )
     env.pop("VNHEALTH_PSEUDONYM_KEY", None)  # the worker must get the key from the block
     procs = Processes()
     log = home / "server.log"
-    procs.start([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                env, log)
+    procs.start([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, log)
     try:
         deadline = time.time() + 180
         while True:
@@ -85,18 +94,23 @@ def server(tmp_path_factory):
 
 
 def _prefect(env: dict, *args: str, timeout: int = 180) -> str:
-    done = subprocess.run([PREFECT, *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run(
+        [PREFECT, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert done.returncode == 0, (args, done.stdout[-3000:], done.stderr[-3000:])
     return done.stdout + done.stderr
 
 
 def _trigger_and_run(env: dict, procs: Processes, home: Path, params: dict) -> dict:
-    out = _prefect(env, "deployment", "run", "vnhealth-nightly/nightly",
-                   "--params", json.dumps(params))
+    out = _prefect(
+        env, "deployment", "run", "vnhealth-nightly/nightly", "--params", json.dumps(params)
+    )
     flow_run_id = re.search(r"UUID: ([0-9a-f-]{36})", out).group(1)
-    worker = procs.start([PREFECT, "worker", "start", "--pool", "vnhealth-process",
-                          "--run-once"], env, home / f"worker-{flow_run_id}.log")
+    worker = procs.start(
+        [PREFECT, "worker", "start", "--pool", "vnhealth-process", "--run-once"],
+        env,
+        home / f"worker-{flow_run_id}.log",
+    )
     deadline = time.time() + 600
     while True:
         run = httpx.get(f"{env['PREFECT_API_URL']}/flow_runs/{flow_run_id}", timeout=10).json()
@@ -127,23 +141,32 @@ def test_a_deployed_night_runs_on_a_worker_and_reruns_without_reprocessing(serve
     assert "nightly" in out and "backfill" in out
 
     deployment = httpx.get(
-        f"{env['PREFECT_API_URL']}/deployments/name/vnhealth-nightly/nightly", timeout=10).json()
+        f"{env['PREFECT_API_URL']}/deployments/name/vnhealth-nightly/nightly", timeout=10
+    ).json()
     assert deployment["global_concurrency_limit"]["limit"] == 1
     [schedule] = deployment["schedules"]
     assert schedule["schedule"]["cron"] == "0 2 * * *"
     assert schedule["schedule"]["timezone"] == "Asia/Ho_Chi_Minh"
 
-    params = {"run_date": RUN_DATE.isoformat(), "landing": str(landing),
-              "warehouse": str(warehouse), "restricted": str(warehouse.with_name("r.duckdb")),
-              "sources": ["moh", "p01"]}
+    params = {
+        "run_date": RUN_DATE.isoformat(),
+        "landing": str(landing),
+        "warehouse": str(warehouse),
+        "restricted": str(warehouse.with_name("r.duckdb")),
+        "sources": ["moh", "p01"],
+    }
     first = _trigger_and_run(env, procs, home, params)
     assert first["parameters"]["sources"] == ["moh", "p01"]
     assert first["parameters"]["run_date"] == RUN_DATE.isoformat()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         runs = con.execute("SELECT run_id, status FROM meta.runs").fetchall()
         assert [status for _, status in runs] == ["succeeded"]
-        sources = {s for (s,) in con.execute(
-            "SELECT DISTINCT source FROM meta.files WHERE status = 'loaded'").fetchall()}
+        sources = {
+            s
+            for (s,) in con.execute(
+                "SELECT DISTINCT source FROM meta.files WHERE status = 'loaded'"
+            ).fetchall()
+        }
         assert sources == {"moh", "p01"}
         assert con.execute("SELECT count(*) FROM core.visits").fetchone()[0] > 0
 
@@ -151,8 +174,12 @@ def test_a_deployed_night_runs_on_a_worker_and_reruns_without_reprocessing(serve
     _trigger_and_run(env, procs, home, params)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         second_run = con.execute(
-            "SELECT run_id FROM meta.runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
-        statuses = dict(con.execute(
-            "SELECT status, count(*) FROM meta.files WHERE run_id = ? GROUP BY ALL",
-            [second_run]).fetchall())
+            "SELECT run_id FROM meta.runs ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()[0]
+        statuses = dict(
+            con.execute(
+                "SELECT status, count(*) FROM meta.files WHERE run_id = ? GROUP BY ALL",
+                [second_run],
+            ).fetchall()
+        )
     assert "loaded" not in statuses and statuses["duplicate"] > 0

@@ -71,7 +71,8 @@ def _snapshot(warehouse: Path) -> dict[str, str]:
         for schema, table in tables:
             rows = con.execute(
                 f"SELECT * EXCLUDE (_run_id, _loaded_at) FROM {schema}.{table} ORDER BY ALL"
-                if schema == "core" else f"SELECT * FROM {schema}.{table} ORDER BY ALL"
+                if schema == "core"
+                else f"SELECT * FROM {schema}.{table} ORDER BY ALL"
             ).fetchall()
             out[f"{schema}.{table}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return out
@@ -93,34 +94,42 @@ def test_a_night_matches_its_ground_truth(landing, first_night):
         # Every one of the 12 databases is scored, with zeros where nothing arrived.
         cards = con.execute(
             "SELECT database_id, rows_received, overall_pct, rating "
-            "FROM progress.database_scorecard WHERE run_date = ?", [RUN_DATE]).fetchall()
+            "FROM progress.database_scorecard WHERE run_date = ?",
+            [RUN_DATE],
+        ).fetchall()
         assert len(cards) == 12
         by_db = {db: (n, pct, rating) for db, n, pct, rating in cards}
         assert by_db["kcb"][0] > 0 and 75 <= by_db["kcb"][1] <= 100
         assert all(pct == 0 and rating == "red" for n, pct, rating in by_db.values() if n == 0)
         provinces = con.execute(
-            "SELECT count(DISTINCT province_code) FROM progress.province_scorecard").fetchone()
+            "SELECT count(DISTINCT province_code) FROM progress.province_scorecard"
+        ).fetchone()
         assert provinces[0] == 34
         # Accepted rows are in core once per key, with their warnings listed.
         for ds in DATASETS.values():
             key = ", ".join(ds.key)
             dupes = con.execute(
                 f"SELECT count(*) FROM (SELECT {key} FROM core.{ds.id} GROUP BY ALL "
-                "HAVING count(*) > 1)").fetchone()[0]
+                "HAVING count(*) > 1)"
+            ).fetchone()[0]
             assert dupes == 0
         warned = con.execute(
-            "SELECT count(*) FROM core.visits WHERE len(_warnings) > 0").fetchone()[0]
+            "SELECT count(*) FROM core.visits WHERE len(_warnings) > 0"
+        ).fetchone()[0]
         assert warned > 0
         rules = con.execute("SELECT count(*), count(DISTINCT criterion) FROM dq.rules").fetchone()
         assert rules[0] == sum(len(ds.rules) for ds in DATASETS.values()) and rules[1] == 4
         # The default-size night exercises every rule of every dataset at least once.
         silent = con.execute(
             "SELECT rule_id FROM dq.rule_results WHERE run_id = ? GROUP BY rule_id "
-            "HAVING sum(rows_failed) = 0", [summary["run_id"]]).fetchall()
+            "HAVING sum(rows_failed) = 0",
+            [summary["run_id"]],
+        ).fetchall()
         assert silent == []
     with duckdb.connect(str(restricted), read_only=True) as con:
-        q = con.execute("SELECT rule_id, criterion, severity, message, raw FROM quarantine.rows "
-                        "LIMIT 1").fetchone()
+        q = con.execute(
+            "SELECT rule_id, criterion, severity, message, raw FROM quarantine.rows LIMIT 1"
+        ).fetchone()
         assert " | " in q[3] and json.loads(q[4])
         received = con.execute("SELECT count(*) FROM raw.rows").fetchone()[0]
         assert received == summary["rows_in"]
@@ -131,8 +140,12 @@ def test_running_the_same_night_twice_changes_nothing(landing, published, tmp_pa
     before = _snapshot(warehouse)
     # An analyst keeps querying the warehouse from another process during the run.
     stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(stop)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse), str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         second = run_night(landing, RUN_DATE, warehouse, restricted)
     finally:
@@ -147,11 +160,15 @@ def test_running_the_same_night_twice_changes_nothing(landing, published, tmp_pa
     with duckdb.connect(str(warehouse), read_only=True) as con:
         per_run = con.execute(
             "SELECT run_id, sum(rows_checked), sum(rows_failed) FROM dq.rule_results "
-            "GROUP BY run_id").fetchall()
+            "GROUP BY run_id"
+        ).fetchall()
         assert len(per_run) == 2 and per_run[0][1:] == per_run[1][1:]
-        statuses = dict(con.execute(
-            "SELECT status, count(*) FROM meta.files WHERE run_id = ? GROUP BY ALL",
-            [second["run_id"]]).fetchall())
+        statuses = dict(
+            con.execute(
+                "SELECT status, count(*) FROM meta.files WHERE run_id = ? GROUP BY ALL",
+                [second["run_id"]],
+            ).fetchall()
+        )
         assert statuses["duplicate"] == first["files_loaded"]
 
 
@@ -161,13 +178,21 @@ def test_no_raw_personal_identifier_reaches_the_warehouse(first_night):
     _, folder = first_night
     warehouse, restricted = folder / "warehouse.duckdb", folder / "restricted.duckdb"
     with duckdb.connect(str(restricted), read_only=True) as con:
-        ids = {v for (v,) in con.execute(
-            "SELECT DISTINCT upper(v) FROM (SELECT unnest([raw->>'patient_id', "
-            "raw->>'SO_CCCD', raw->>'person_id', raw->>'mother_id', raw->>'insurance_card', "
-            "raw->>'MA_THE_BHYT']) AS v FROM raw.rows) WHERE length(v) >= 9").fetchall()}
-        names = {v for (v,) in con.execute(
-            "SELECT DISTINCT v FROM (SELECT unnest([raw->>'patient_name', raw->>'HO_TEN', "
-            "raw->>'full_name']) AS v FROM raw.rows) WHERE v IS NOT NULL").fetchall()}
+        ids = {
+            v
+            for (v,) in con.execute(
+                "SELECT DISTINCT upper(v) FROM (SELECT unnest([raw->>'patient_id', "
+                "raw->>'SO_CCCD', raw->>'person_id', raw->>'mother_id', raw->>'insurance_card', "
+                "raw->>'MA_THE_BHYT']) AS v FROM raw.rows) WHERE length(v) >= 9"
+            ).fetchall()
+        }
+        names = {
+            v
+            for (v,) in con.execute(
+                "SELECT DISTINCT v FROM (SELECT unnest([raw->>'patient_name', raw->>'HO_TEN', "
+                "raw->>'full_name']) AS v FROM raw.rows) WHERE v IS NOT NULL"
+            ).fetchall()
+        }
     ids = {i.replace(" ", "") for i in ids if i}
     # A placeholder ("Không rõ", "test") is no one's name: it may stand in any column.
     names = {n for n in names if n.lower().strip() not in PLACEHOLDER_NAMES}
@@ -177,7 +202,8 @@ def test_no_raw_personal_identifier_reaches_the_warehouse(first_night):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         columns = con.execute(
             "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-            "WHERE data_type IN ('VARCHAR', 'VARCHAR[]', 'JSON')").fetchall()
+            "WHERE data_type IN ('VARCHAR', 'VARCHAR[]', 'JSON')"
+        ).fetchall()
         for schema, table, column in columns:
             query = f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM {schema}.{table}'
             for (value,) in con.execute(query).fetchall():
@@ -231,8 +257,14 @@ READER = textwrap.dedent("""
 
 
 def _cli(*args: str, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _api_env() -> dict:
@@ -250,8 +282,18 @@ def test_a_run_killed_midway_leaves_the_published_warehouse_intact(tmp_path, pub
     before_restricted = hashlib.sha256(restricted.read_bytes()).hexdigest()
     fresh = tmp_path / "fresh"
     generate(fresh, NightSpec(run_date=RUN_DATE, scale=1, seed=11), load())
-    proc = _cli("run", "--landing", str(fresh), "--date", RUN_DATE.isoformat(),
-                "--warehouse", str(warehouse), "--restricted", str(restricted), env=_api_env())
+    proc = _cli(
+        "run",
+        "--landing",
+        str(fresh),
+        "--date",
+        RUN_DATE.isoformat(),
+        "--warehouse",
+        str(warehouse),
+        "--restricted",
+        str(restricted),
+        env=_api_env(),
+    )
     deadline = time.time() + 120
     while time.time() < deadline:
         builds = list(warehouse.parent.glob(".build-*"))
@@ -266,8 +308,7 @@ def test_a_run_killed_midway_leaves_the_published_warehouse_intact(tmp_path, pub
     assert hashlib.sha256(restricted.read_bytes()).hexdigest() == before_restricted
     assert list(warehouse.parent.glob(".build-*"))  # what the killed run left behind
     # The next run cleans up after the killed one and publishes normally.
-    summary = run_night(fresh, RUN_DATE, warehouse, restricted,
-                        sources=["moh", "p01"])
+    summary = run_night(fresh, RUN_DATE, warehouse, restricted, sources=["moh", "p01"])
     assert summary["files_loaded"] > 0
     assert not list(warehouse.parent.glob(".build-*"))
     # Whatever segments the killed run wrote are gone: the stores hold exactly what the
@@ -285,8 +326,18 @@ def test_a_failed_run_exits_1_and_publishes_only_its_failure(landing, published)
     before_restricted = hashlib.sha256(restricted.read_bytes()).hexdigest()
     env = _api_env()
     env.pop("VNHEALTH_PSEUDONYM_KEY")
-    proc = _cli("run", "--landing", str(landing), "--date", RUN_DATE.isoformat(),
-                "--warehouse", str(warehouse), "--restricted", str(restricted), env=env)
+    proc = _cli(
+        "run",
+        "--landing",
+        str(landing),
+        "--date",
+        RUN_DATE.isoformat(),
+        "--warehouse",
+        str(warehouse),
+        "--restricted",
+        str(restricted),
+        env=env,
+    )
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 1, (out, err)
     assert "pseudonymisation key" in err
@@ -294,7 +345,8 @@ def test_a_failed_run_exits_1_and_publishes_only_its_failure(landing, published)
     assert hashlib.sha256(restricted.read_bytes()).hexdigest() == before_restricted
     with duckdb.connect(str(warehouse), read_only=True) as con:
         status, error = con.execute(
-            "SELECT status, error FROM meta.runs ORDER BY started_at DESC LIMIT 1").fetchone()
+            "SELECT status, error FROM meta.runs ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
     assert status == "failed" and "pseudonymisation key" in error
 
 

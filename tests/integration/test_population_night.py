@@ -17,8 +17,15 @@ from transforms.reference import load
 from validations.registry import DATASETS
 
 RUN_DATE = date(2026, 11, 24)
-OURS = ("food_establishments", "immunizations", "births", "deaths", "social_protection",
-        "procedures", "procedure_status")
+OURS = (
+    "food_establishments",
+    "immunizations",
+    "births",
+    "deaths",
+    "social_protection",
+    "procedures",
+    "procedure_status",
+)
 # What the night loads: ours, and what they reference or are checked with.
 RUN = (*OURS, "facilities", "visits")
 EXTRA_RULES = {"visits.admitted_at.after_death"}
@@ -27,9 +34,10 @@ EXTRA_RULES = {"visits.admitted_at.after_death"}
 def _keep_truth_of(landing: Path, datasets) -> None:
     """Score only the datasets the run loads: drop the other generators' truth."""
     truth = landing / "_truth" / RUN_DATE.isoformat()
-    for name, dataset_of in (("defects.csv", lambda r: r["dataset"]),
-                             ("files.csv", lambda r: r["source_file"].split("/")[-1]
-                              .split(".")[0].split("__")[0])):
+    for name, dataset_of in (
+        ("defects.csv", lambda r: r["dataset"]),
+        ("files.csv", lambda r: r["source_file"].split("/")[-1].split(".")[0].split("__")[0]),
+    ):
         with (truth / name).open(encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
             fields, rows = reader.fieldnames, list(reader)
@@ -69,16 +77,20 @@ def test_the_population_night(landing, night):
     night(landing, RUN_DATE, datasets=["procedures"])
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM progress.procedures_summary").fetchone() == (1,)
-        assert con.execute(
-            "SELECT count(*) FROM progress.procedures_by_province").fetchone() == (34,)
+        assert con.execute("SELECT count(*) FROM progress.procedures_by_province").fetchone() == (
+            34,
+        )
         _procedures_progress_matches_the_catalogue(con, landing)
 
 
 def _every_rule_fires(con) -> None:
     """Every rule of our datasets (and visits-after-death) failed somewhere."""
     ours = {r.id for ds in OURS for r in DATASETS[ds].rules} | EXTRA_RULES
-    failed = dict(con.execute(
-        "SELECT rule_id, sum(rows_failed) FROM dq.rule_results GROUP BY rule_id").fetchall())
+    failed = dict(
+        con.execute(
+            "SELECT rule_id, sum(rows_failed) FROM dq.rule_results GROUP BY rule_id"
+        ).fetchall()
+    )
     assert {r for r in ours if not failed.get(r)} == set()
 
 
@@ -95,12 +107,17 @@ def _truth_is_recovered(landing: Path, warehouse: Path, restricted: Path) -> Non
 
 def _deliveries_are_judged_as_planted(con, landing: Path) -> None:
     """Late and missing deliveries show in progress.submissions as planted."""
-    planted = {(d["source"], d["dataset"]): d["expected_status"]
-               for d in _truth(landing, "deliveries.csv")}
+    planted = {
+        (d["source"], d["dataset"]): d["expected_status"] for d in _truth(landing, "deliveries.csv")
+    }
     assert {"late", "missing"} <= set(planted.values())
-    got = dict(((src, ds), st) for src, ds, st in con.execute(
-        "SELECT source, dataset, status FROM progress.submissions WHERE run_date = ?",
-        [RUN_DATE]).fetchall())
+    got = dict(
+        ((src, ds), st)
+        for src, ds, st in con.execute(
+            "SELECT source, dataset, status FROM progress.submissions WHERE run_date = ?",
+            [RUN_DATE],
+        ).fetchall()
+    )
     assert {k: got.get(k) for k in planted} == planted
     ours_received = {k: v for k, v in got.items() if k[1] in OURS and k not in planted}
     assert set(ours_received.values()) == {"received"}
@@ -109,8 +126,11 @@ def _deliveries_are_judged_as_planted(con, landing: Path) -> None:
 def _procedures_progress_matches_the_catalogue(con, landing: Path) -> None:
     """The summary equals what the catalogue CSV says (rows planted with errors aside)."""
     rel = f"{RUN_DATE.isoformat()}/moh/procedures.csv"
-    broken = {int(d["row_number"]) for d in _truth(landing, "defects.csv")
-              if d["source_file"] == rel and d["severity"] == "error"}
+    broken = {
+        int(d["row_number"])
+        for d in _truth(landing, "defects.csv")
+        if d["source_file"] == rel and d["severity"] == "error"
+    }
     with (landing / rel).open(encoding="utf-8") as fh:
         rows = [r for n, r in enumerate(csv.DictReader(fh), start=1) if n not in broken]
 
@@ -132,32 +152,45 @@ def _procedures_progress_matches_the_catalogue(con, landing: Path) -> None:
     }
     got = con.execute(
         f"SELECT {', '.join(expected)}, cost_reduction_pct, integration_rate_pct "
-        "FROM progress.procedures_summary WHERE run_date = ?", [RUN_DATE]).fetchall()
+        "FROM progress.procedures_summary WHERE run_date = ?",
+        [RUN_DATE],
+    ).fetchall()
     assert len(got) == 1
     *counts, reduction, integration = got[0]
     assert dict(zip(expected, counts, strict=True)) == expected
     assert reduction == pytest.approx(100 * (1 - current / baseline))
     assert integration == pytest.approx(
-        100 * expected["portal_integrated"] / expected["portal_eligible"])
+        100 * expected["portal_integrated"] / expected["portal_eligible"]
+    )
 
     by_province = con.execute(
         "SELECT province_code, decentralized, implemented, portal_connected "
-        "FROM progress.procedures_by_province WHERE run_date = ?", [RUN_DATE]).fetchall()
+        "FROM progress.procedures_by_province WHERE run_date = ?",
+        [RUN_DATE],
+    ).fetchall()
     assert len(by_province) == 34
     assert {d for _, d, _, _ in by_province} == {expected["decentralized"]}
-    reported = dict(con.execute(
-        "SELECT province_code, count(*) FILTER (WHERE implemented) "
-        "FROM core.procedure_status GROUP BY ALL").fetchall())
+    reported = dict(
+        con.execute(
+            "SELECT province_code, count(*) FILTER (WHERE implemented) "
+            "FROM core.procedure_status GROUP BY ALL"
+        ).fetchall()
+    )
     assert {p: i for p, _, i, _ in by_province} == {
-        p: reported.get(p, 0) for p, _, _, _ in by_province}
+        p: reported.get(p, 0) for p, _, _, _ in by_province
+    }
 
 
 def test_the_catalogue_has_november_2025_proportions_at_scale_1(tmp_path):
     generate(tmp_path, NightSpec(run_date=RUN_DATE), load())
     rel = tmp_path / RUN_DATE.isoformat() / "moh" / "procedures.csv"
-    broken = {int(d["row_number"]) for d in csv.DictReader(
-        (tmp_path / "_truth" / RUN_DATE.isoformat() / "defects.csv").open(encoding="utf-8"))
-        if d["dataset"] == "procedures" and d["severity"] == "error"}
+    broken = {
+        int(d["row_number"])
+        for d in csv.DictReader(
+            (tmp_path / "_truth" / RUN_DATE.isoformat() / "defects.csv").open(encoding="utf-8")
+        )
+        if d["dataset"] == "procedures" and d["severity"] == "error"
+    }
     with rel.open(encoding="utf-8") as fh:
         rows = [r for n, r in enumerate(csv.DictReader(fh), start=1) if n not in broken]
     assert len(rows) == 282

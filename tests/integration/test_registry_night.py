@@ -30,8 +30,15 @@ from tests.conftest import RUN_DATE
 from transforms.reference import load
 from validations.registry import DATASETS
 
-GENERATORS = (practitioners, drugs, herbal_products, medical_devices, prescriptions,
-              workforce, health_checks)
+GENERATORS = (
+    practitioners,
+    drugs,
+    herbal_products,
+    medical_devices,
+    prescriptions,
+    workforce,
+    health_checks,
+)
 MINE = tuple(g.DATASET for g in GENERATORS)
 SPEC = NightSpec(run_date=RUN_DATE)  # the default size (scale 1) and seed
 
@@ -62,8 +69,12 @@ def _catalogues() -> dict[str, list[str]]:
 
 def test_every_defect_kind_is_planted_at_the_default_size(landing):
     planted = Counter((row["dataset"], row["kind"]) for row in _planted(landing))
-    unplanted = [(ds, kind) for ds, kinds in _catalogues().items() for kind in kinds
-                 if not planted[(ds, kind)]]
+    unplanted = [
+        (ds, kind)
+        for ds, kinds in _catalogues().items()
+        for kind in kinds
+        if not planted[(ds, kind)]
+    ]
     assert unplanted == []
 
 
@@ -72,9 +83,11 @@ def test_a_real_night_fails_every_rule_and_catches_every_planted_row(landing, ni
     assert summary["status"] == "succeeded"
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        failed = dict(con.execute(
-            "SELECT rule_id, sum(rows_failed) FROM dq.rule_results GROUP BY rule_id"
-        ).fetchall())
+        failed = dict(
+            con.execute(
+                "SELECT rule_id, sum(rows_failed) FROM dq.rule_results GROUP BY rule_id"
+            ).fetchall()
+        )
     rules = [r.id for ds in MINE for r in DATASETS[ds].rules]
     assert [rule_id for rule_id in rules if not failed.get(rule_id)] == []
 

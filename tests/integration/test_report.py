@@ -27,23 +27,32 @@ def report(tmp_path_factory):
     """Two nights (with two facility rows whose codes look like formulas) and the report
     of the second night. Returns (output folder, written paths, warehouse)."""
     landing = build_small_landing(tmp_path_factory.mktemp("report_landing"))
-    _put(landing / D2.isoformat() / "moh" / "facilities__extra.csv",
-         _csv([facility_row(facility_code=code, updated_at=f"{D2} 08:00:00")
-               for code in INJECTED]), D2)
+    _put(
+        landing / D2.isoformat() / "moh" / "facilities__extra.csv",
+        _csv([facility_row(facility_code=code, updated_at=f"{D2} 08:00:00") for code in INJECTED]),
+        D2,
+    )
     folder = tmp_path_factory.mktemp("report_wh")
     warehouse = folder / "warehouse.duckdb"
     run_night(landing, D1, warehouse)
     run_night(landing, D2, warehouse)
     out = folder / "report"
     assert cli(["report", "--warehouse", str(warehouse), "--out", str(out)]) == 0
-    return out, sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()), \
-        warehouse
+    return (
+        out,
+        sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()),
+        warehouse,
+    )
 
 
 def test_report_writes_every_file(report):
     _, written, _ = report
-    assert {f"report_{D2}.html", f"report_{D2}.md", f"tien_do_{D2}.xlsx",
-            f"database_scorecard_{D2}.csv"} <= set(written)
+    assert {
+        f"report_{D2}.html",
+        f"report_{D2}.md",
+        f"tien_do_{D2}.xlsx",
+        f"database_scorecard_{D2}.csv",
+    } <= set(written)
     feedback = {p for p in written if p.startswith("feedback/")}
     # Every source expected that night: 34 provinces and the ministry.
     assert len(feedback) == 35
@@ -55,8 +64,15 @@ def test_the_html_is_self_contained_and_bilingual(report):
     html = (out / f"report_{D2}.html").read_text(encoding="utf-8")
     assert "<script" not in html
     assert not re.search(r"""(?:src|href)\s*=|@import|url\(""", html)
-    for words in ("Điểm theo tiêu chí", "scores per database by criterion", "tỉnh × CSDL",
-                  "submission status", "Xu hướng", "trends", "Mục tiêu"):
+    for words in (
+        "Điểm theo tiêu chí",
+        "scores per database by criterion",
+        "tỉnh × CSDL",
+        "submission status",
+        "Xu hướng",
+        "trends",
+        "Mục tiêu",
+    ):
         assert words in html
     assert html.count("<svg") >= 4 + 12  # bars, heat map, submissions, trends (12 + quarantine)
 
@@ -68,16 +84,30 @@ def _chromium() -> str | None:
 def test_the_html_renders_in_headless_chromium(report, tmp_path):
     browser = _chromium()
     if browser is None:
-        pytest.skip("chromium is not installed (make test installs it with apt-get; "
-                    "this machine could not)")
+        pytest.skip(
+            "chromium is not installed (make test installs it with apt-get; this machine could not)"
+        )
     out, _, _ = report
     page = (out / f"report_{D2}.html").resolve()
     shot = out / "report_screenshot.png"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run",
-             f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0"]
-    done = subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1400,2000",
-                           page.as_uri()], capture_output=True, text=True, timeout=120)
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    done = subprocess.run(
+        [browser, *flags, f"--screenshot={shot}", "--window-size=1400,2000", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     log = done.stdout + done.stderr
     assert not re.search(r"ERROR:CONSOLE|Uncaught|Failed to load resource", log), log[-2000:]
@@ -85,24 +115,35 @@ def test_the_html_renders_in_headless_chromium(report, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1400, 2000)
-    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True,
-                         text=True, timeout=120)
+    dom = subprocess.run(
+        [browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
+    )
     assert "Khám bệnh, chữa bệnh" in dom.stdout and "</svg>" in dom.stdout
 
 
 def test_the_workbook_has_a_formatted_sheet_per_progress_table(report):
     out, _, _ = report
     wb = openpyxl.load_workbook(out / f"tien_do_{D2}.xlsx")
-    assert wb.sheetnames == ["Điểm CSDL", "Điểm tỉnh × CSDL", "Tình hình gửi", "TTHC tổng hợp",
-                             "TTHC theo tỉnh", "Mục tiêu", "Cách ly còn mở", "Chỉ tiêu cấu hình"]
+    assert wb.sheetnames == [
+        "Điểm CSDL",
+        "Điểm tỉnh × CSDL",
+        "Tình hình gửi",
+        "TTHC tổng hợp",
+        "TTHC theo tỉnh",
+        "Mục tiêu",
+        "Cách ly còn mở",
+        "Chỉ tiêu cấu hình",
+    ]
     ws = wb["Điểm CSDL"]
     assert ws.freeze_panes == "A2"
     header = [c.value for c in ws[1]]
     assert header[0] == "Ngày dữ liệu\nrun_date" and "Tổng hợp (%)\noverall_pct" in header
     rating = header.index("Xếp loại\nrating") + 1
     overall = header.index("Tổng hợp (%)\noverall_pct") + 1
-    fills = {ws.cell(r, rating).value: ws.cell(r, rating).fill.fgColor.rgb
-             for r in range(2, ws.max_row + 1)}
+    fills = {
+        ws.cell(r, rating).value: ws.cell(r, rating).fill.fgColor.rgb
+        for r in range(2, ws.max_row + 1)
+    }
     assert fills["red"] == "00FFCDD2"
     assert ws.cell(2, overall).number_format == "0.0"
     assert ws.max_row == 1 + 12
@@ -122,8 +163,10 @@ def test_feedback_files_mask_ids_and_never_hold_formulas(report):
     rows = list(wb["Dòng bị từ chối - Rejected"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     assert wb["Dòng bị từ chối - Rejected"].freeze_panes == "A2"
-    assert [r[header.index("Khóa bản ghi\nrecord_key")] for r in body] == \
-        ["04001|KB040001", "04001|KB040002"]
+    assert [r[header.index("Khóa bản ghi\nrecord_key")] for r in body] == [
+        "04001|KB040001",
+        "04001|KB040002",
+    ]
     reason = {r[header.index("Lý do (tiếng Anh)\nreason_en")] for r in body}
     assert len(reason) == 1 and "icd10_main" in reason.pop()
     raw = body[0][header.index("Dữ liệu gốc (đã che)\nraw")]
@@ -131,7 +174,8 @@ def test_feedback_files_mask_ids_and_never_hold_formulas(report):
     assert "patient_name=N. V. A." in raw and "Nguyễn" not in raw
     summary = [c.value for c in _cells(wb["Tổng hợp - Summary"])]
     assert "visits.icd10_main.format" in summary or any(
-        isinstance(v, str) and v.startswith("visits.icd10_main") for v in summary)
+        isinstance(v, str) and v.startswith("visits.icd10_main") for v in summary
+    )
 
     moh = openpyxl.load_workbook(out / "feedback" / f"phan_hoi_moh_{D2}.xlsx")
     cells = [c for ws in moh for c in _cells(ws)]
@@ -144,8 +188,11 @@ def test_feedback_files_mask_ids_and_never_hold_formulas(report):
 def test_open_quarantine_reaches_the_feedback_and_the_page(report):
     out, _, warehouse = report
     with duckdb.connect(str(warehouse), read_only=True) as wh:
-        open_p04 = wh.execute("SELECT open_rows FROM progress.open_quarantine WHERE run_date = $d "
-                              "AND province_code = '04'", {"d": D2}).fetchone()[0]
+        open_p04 = wh.execute(
+            "SELECT open_rows FROM progress.open_quarantine WHERE run_date = $d "
+            "AND province_code = '04'",
+            {"d": D2},
+        ).fetchone()[0]
     assert open_p04 == 2
     assert "Bản ghi còn cách ly" in (out / f"report_{D2}.html").read_text(encoding="utf-8")
 

@@ -41,20 +41,29 @@ def _put(path: Path, rows: list[dict[str, str]], night: date) -> None:
 
 
 def _visit(n: int, updated_at: str, icd: str = "J18.9", bad: bool = False) -> dict[str, str]:
-    return visit_row(visit_id=f"KB01{n:04d}", facility_code="01001",
-                     icd10_main="XYZ" if bad else icd, updated_at=updated_at)
+    return visit_row(
+        visit_id=f"KB01{n:04d}",
+        facility_code="01001",
+        icd10_main="XYZ" if bad else icd,
+        updated_at=updated_at,
+    )
 
 
 def _night(root: Path, night: date, visits: list[dict[str, str]]) -> None:
-    _put(root / night.isoformat() / "moh" / "facilities.csv",
-         [facility_row(updated_at=f"{night} 08:00:00")], night)
+    _put(
+        root / night.isoformat() / "moh" / "facilities.csv",
+        [facility_row(updated_at=f"{night} 08:00:00")],
+        night,
+    )
     _put(root / night.isoformat() / "p01" / "visits.csv", visits, night)
 
 
 def _segments(store: Path) -> dict[str, tuple[int, int]]:
     """Every segment file of a store: relative path -> (inode, mtime in ns)."""
-    return {p.relative_to(store).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in store.rglob("*.parquet")}
+    return {
+        p.relative_to(store).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in store.rglob("*.parquet")
+    }
 
 
 def _manifest(db: Path) -> set[str]:
@@ -63,16 +72,23 @@ def _manifest(db: Path) -> set[str]:
 
 
 def _visits(con: duckdb.DuckDBPyConnection, prefix: str = "") -> dict[str, tuple]:
-    return {v: (icd, str(upd), src) for v, icd, upd, src in con.execute(
-        f"SELECT visit_id, icd10_main, updated_at, _source_file FROM {prefix}core.visits"
-    ).fetchall()}
+    return {
+        v: (icd, str(upd), src)
+        for v, icd, upd, src in con.execute(
+            f"SELECT visit_id, icd10_main, updated_at, _source_file FROM {prefix}core.visits"
+        ).fetchall()
+    }
 
 
 @pytest.fixture
 def stores(tmp_path):
     folder = tmp_path / "wh"
-    return (folder / "warehouse.duckdb", folder / "restricted.duckdb",
-            folder / "warehouse.segments", folder / "restricted.segments")
+    return (
+        folder / "warehouse.duckdb",
+        folder / "restricted.duckdb",
+        folder / "warehouse.segments",
+        folder / "restricted.segments",
+    )
 
 
 def test_a_night_neither_copies_nor_rewrites_the_history(tmp_path, stores, monkeypatch):
@@ -80,16 +96,27 @@ def test_a_night_neither_copies_nor_rewrites_the_history(tmp_path, stores, monke
     landing = tmp_path / "landing"
     nights = (D1, D2, D3)
     for i, night in enumerate(nights):
-        _night(landing, night, [_visit(n, f"{night} 09:00:00", bad=n % 10 == 3)
-                                for n in range(1 + 10 * i, 11 + 10 * i)])
+        _night(
+            landing,
+            night,
+            [
+                _visit(n, f"{night} 09:00:00", bad=n % 10 == 3)
+                for n in range(1 + 10 * i, 11 + 10 * i)
+            ],
+        )
     # What the build folder holds just before publishing: the DuckDB files and this night's
     # staged batches (`stage/`), no copy of a segment.
     seen: list[set[str]] = []
     real_publish = wh_io.publish
 
     def publish(b: wh_io.Build) -> None:
-        seen.append({str(p.relative_to(b.folder)) for p in b.folder.rglob("*")
-                     if p.is_file() and p.relative_to(b.folder).parts[0] != "stage"})
+        seen.append(
+            {
+                str(p.relative_to(b.folder))
+                for p in b.folder.rglob("*")
+                if p.is_file() and p.relative_to(b.folder).parts[0] != "stage"
+            }
+        )
         real_publish(b)
 
     monkeypatch.setattr(wh_io, "publish", publish)
@@ -102,8 +129,13 @@ def test_a_night_neither_copies_nor_rewrites_the_history(tmp_path, stores, monke
         # core.visits, core.facilities, raw rows of both, the quarantined visit.
         assert len(after) == len(before) + 5
         before = after
-        sizes.append((warehouse.stat().st_size, restricted.stat().st_size,
-                      sum(p.stat().st_size for p in wh_store.rglob("*.parquet"))))
+        sizes.append(
+            (
+                warehouse.stat().st_size,
+                restricted.stat().st_size,
+                sum(p.stat().st_size for p in wh_store.rglob("*.parquet")),
+            )
+        )
     for files in seen:
         assert not any(name.endswith(".parquet") for name in files), files
         assert {"warehouse.duckdb", "restricted.duckdb"} <= files
@@ -116,10 +148,16 @@ def test_a_night_neither_copies_nor_rewrites_the_history(tmp_path, stores, monke
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM core.visits").fetchone()[0] == 27
     with duckdb.connect(str(restricted), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM raw.rows WHERE dataset = 'visits'"
-                           ).fetchone()[0] == 30
-        assert con.execute("SELECT count(DISTINCT (source_file, row_number)) "
-                           "FROM quarantine.rows").fetchone()[0] == 3
+        assert (
+            con.execute("SELECT count(*) FROM raw.rows WHERE dataset = 'visits'").fetchone()[0]
+            == 30
+        )
+        assert (
+            con.execute(
+                "SELECT count(DISTINCT (source_file, row_number)) FROM quarantine.rows"
+            ).fetchone()[0]
+            == 3
+        )
 
 
 def test_the_upsert_across_nights_through_segments(tmp_path, stores):
@@ -128,9 +166,15 @@ def test_the_upsert_across_nights_through_segments(tmp_path, stores):
     _night(landing, D1, [_visit(n, f"{D1} 09:00:00") for n in (1, 2, 3, 4)])
     run_night(landing, D1, warehouse, restricted)
     # Night 2: visit 1 newer (replaces), visit 2 older (does not), visit 5 new.
-    _night(landing, D2, [_visit(1, f"{D2} 09:00:00", icd="I10"),
-                         _visit(2, f"{D1} 08:00:00", icd="I10"),
-                         _visit(5, f"{D2} 09:00:00")])
+    _night(
+        landing,
+        D2,
+        [
+            _visit(1, f"{D2} 09:00:00", icd="I10"),
+            _visit(2, f"{D1} 08:00:00", icd="I10"),
+            _visit(5, f"{D2} 09:00:00"),
+        ],
+    )
     run_night(landing, D2, warehouse, restricted)
     d1_file, d2_file = (f"{d.isoformat()}/p01/visits.csv" for d in (D1, D2))
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -143,8 +187,7 @@ def test_the_upsert_across_nights_through_segments(tmp_path, stores):
         }
     # Night 2's visits file delivered again, corrected: it replaces exactly its earlier rows
     # (visit 5 goes, visit 6 comes; visit 1 stays as this version has it).
-    _night(landing, D2, [_visit(1, f"{D2} 09:00:00", icd="I10"),
-                         _visit(6, f"{D2} 09:30:00")])
+    _night(landing, D2, [_visit(1, f"{D2} 09:00:00", icd="I10"), _visit(6, f"{D2} 09:30:00")])
     run_night(landing, D2, warehouse, restricted)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         expected = {
@@ -156,11 +199,13 @@ def test_the_upsert_across_nights_through_segments(tmp_path, stores):
         }
         assert _visits(con) == expected
         # Through segments: one per night that loaded visits, and tombstones for the rest.
-        per_run = con.execute("SELECT count(*), sum(rows) FROM meta.segments "
-                              "WHERE table_name = 'core.visits'").fetchone()
+        per_run = con.execute(
+            "SELECT count(*), sum(rows) FROM meta.segments WHERE table_name = 'core.visits'"
+        ).fetchone()
         assert per_run == (3, 4 + 2 + 2)  # visit 2 of night 2 is not written
-        assert con.execute("SELECT count(*) FROM store.core__visits__deleted"
-                           ).fetchone()[0] == 8 - 5
+        assert (
+            con.execute("SELECT count(*) FROM store.core__visits__deleted").fetchone()[0] == 8 - 5
+        )
         assert con.execute("SELECT count(*) FROM store.core__visits").fetchone()[0] == 0
     # Running the night again changes nothing (its files are duplicates now).
     segs = _segments(wh_store)
@@ -204,13 +249,18 @@ def test_core_views_keep_the_types_and_comments_of_the_tables(tmp_path, stores):
             expected = [(c.name, CORE_TYPES.get(c.type, "VARCHAR")) for c in ds.columns]
             expected += [(name, typ) for name, typ, _ in META_COLUMNS]
             assert described == [(n, t.replace(", ", ",")) for n, t in expected], ds.id
-            comments = dict(con.execute(
-                "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'core' "
-                "AND table_name = ?", [ds.id]).fetchall())
+            comments = dict(
+                con.execute(
+                    "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'core' "
+                    "AND table_name = ?",
+                    [ds.id],
+                ).fetchall()
+            )
             assert all(comments.values()), (ds.id, comments)
             table_comment = con.execute(
-                "SELECT comment FROM duckdb_views() WHERE schema_name = 'core' "
-                "AND view_name = ?", [ds.id]).fetchone()[0]
+                "SELECT comment FROM duckdb_views() WHERE schema_name = 'core' AND view_name = ?",
+                [ds.id],
+            ).fetchone()[0]
             assert ds.description_en in table_comment
     with duckdb.connect(str(restricted), read_only=True) as con:
         cols = [r[0] for r in con.execute("DESCRIBE quarantine.rows").fetchall()]
@@ -244,8 +294,10 @@ def test_orphan_segments_of_a_killed_run_are_removed_by_the_next(tmp_path, store
 
 def _everything(warehouse: Path, restricted: Path) -> dict[str, list]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        out = {f"core.{ds}": con.execute(f"SELECT * FROM core.{ds} ORDER BY ALL").fetchall()
-               for ds in DATASETS}
+        out = {
+            f"core.{ds}": con.execute(f"SELECT * FROM core.{ds} ORDER BY ALL").fetchall()
+            for ds in DATASETS
+        }
     with duckdb.connect(str(restricted), read_only=True) as con:
         for table in ("raw.rows", "quarantine.rows"):
             out[table] = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
@@ -267,15 +319,20 @@ def test_compaction_rewrites_history_into_one_segment_and_keeps_every_row(tmp_pa
     try:
         done = wh_io.compact(warehouse, restricted, grace_hours=24, threads=1)
         assert {(d["table"], d["dataset"]) for d in done if d["retired"]} >= {
-            ("core.visits", "visits"), ("raw.rows", "visits"), ("quarantine.rows", "visits")}
+            ("core.visits", "visits"),
+            ("raw.rows", "visits"),
+            ("quarantine.rows", "visits"),
+        }
         assert _everything(warehouse, restricted) == before
         # The session opened before still reads its segments: retired, not yet deleted.
         assert analyst.execute("SELECT count(*) FROM core.visits").fetchone()[0] == 5
     finally:
         analyst.close()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        live = con.execute("SELECT count(*) FROM meta.segments WHERE table_name = 'core.visits' "
-                           "AND retired_at IS NULL").fetchone()[0]
+        live = con.execute(
+            "SELECT count(*) FROM meta.segments WHERE table_name = 'core.visits' "
+            "AND retired_at IS NULL"
+        ).fetchone()[0]
         assert live == 1
         assert con.execute("SELECT count(*) FROM store.core__visits__deleted").fetchone()[0] == 0
     now = set(_segments(wh_store)) | {f"rs/{p}" for p in _segments(rs_store)}

@@ -47,22 +47,38 @@ def _put(path: Path, data: bytes, night: date) -> None:
 def build_small_landing(root: Path) -> Path:
     """The two nights of the module docstring under `root`; returns `root`."""
     ref = load()
-    commune = {p: next(c for c, (_, prov) in sorted(ref.communes.items()) if prov == p)
-               for p in PROVINCES}
-    facilities = [facility_row(facility_code=f"{p}001", province_code=p, commune_code=commune[p],
-                               facility_name=f"Bệnh viện Đa khoa tỉnh {p}")
-                  for p in PROVINCES]
+    commune = {
+        p: next(c for c, (_, prov) in sorted(ref.communes.items()) if prov == p) for p in PROVINCES
+    }
+    facilities = [
+        facility_row(
+            facility_code=f"{p}001",
+            province_code=p,
+            commune_code=commune[p],
+            facility_name=f"Bệnh viện Đa khoa tỉnh {p}",
+        )
+        for p in PROVINCES
+    ]
     for night in (D1, D2):
-        _put(root / night.isoformat() / "moh" / "facilities.csv",
-             _csv([{**f, "updated_at": f"{night} 08:00:00"} for f in facilities]), night)
+        _put(
+            root / night.isoformat() / "moh" / "facilities.csv",
+            _csv([{**f, "updated_at": f"{night} 08:00:00"} for f in facilities]),
+            night,
+        )
         for p in PROVINCES:
             rows = []
             for n in range(1, 5):
                 bad = n in BAD.get((night, p), set())
-                rows.append(visit_row(
-                    visit_id=f"KB{p}{n:04d}", facility_code=f"{p}001", province_code=p,
-                    commune_code=commune[p], icd10_main="XYZ" if bad else "J18.9",
-                    updated_at=f"{night} 09:0{n}:00"))
+                rows.append(
+                    visit_row(
+                        visit_id=f"KB{p}{n:04d}",
+                        facility_code=f"{p}001",
+                        province_code=p,
+                        commune_code=commune[p],
+                        icd10_main="XYZ" if bad else "J18.9",
+                        updated_at=f"{night} 09:0{n}:00",
+                    )
+                )
             _put(root / night.isoformat() / f"p{p}" / "visits.csv", _csv(rows), night)
     return root
 
@@ -92,10 +108,13 @@ def test_scorecards_carry_the_change_against_earlier_nights(two_nights):
             "SELECT count(*), count(*) FILTER (WHERE abs(t.delta_1d - (t.overall_pct - "
             "y.overall_pct)) < 1e-9) FROM progress.database_scorecard AS t "
             "JOIN progress.database_scorecard AS y ON y.database_id = t.database_id "
-            "AND y.run_date = t.run_date - 1 WHERE t.run_date = $d", {"d": D2}).fetchone()
+            "AND y.run_date = t.run_date - 1 WHERE t.run_date = $d",
+            {"d": D2},
+        ).fetchone()
         p01 = wh.execute(
             "SELECT run_date, accurate_pct, delta_1d FROM progress.province_scorecard "
-            "WHERE province_code = '01' AND database_id = 'kcb' ORDER BY run_date").fetchall()
+            "WHERE province_code = '01' AND database_id = 'kcb' ORDER BY run_date"
+        ).fetchall()
     (d1, acc1, overall1, delta1, _, _), (d2, acc2, overall2, delta2, delta7, delta30) = kcb
     assert (d1, d2) == (D1, D2)
     assert acc1 == pytest.approx(100 * 9 / 12) and acc2 == pytest.approx(100 * 10 / 12)
@@ -114,7 +133,8 @@ def test_quarantine_is_resolved_by_a_corrected_redelivery(two_nights):
         rows = rs.execute(
             "SELECT run_date, source, record_key, resolved_by_run, resolved_on, "
             "resolved_at IS NOT NULL FROM quarantine.rows WHERE dataset = 'visits' "
-            "ORDER BY run_date, source, record_key").fetchall()
+            "ORDER BY run_date, source, record_key"
+        ).fetchall()
     assert rows == [
         (D1, "p01", "01001|KB010003", second["run_id"], D2, True),
         (D1, "p04", "04001|KB040001", None, None, False),
@@ -131,7 +151,8 @@ def test_open_quarantine_is_counted_per_province_and_database(two_nights):
         got = wh.execute(
             "SELECT run_date, province_code, database_id, open_rows, resolved_rows, "
             "oldest_open_since, oldest_open_days FROM progress.open_quarantine "
-            "ORDER BY ALL").fetchall()
+            "ORDER BY ALL"
+        ).fetchall()
     assert got == [
         (D1, "01", "kcb", 1, 0, D1, 0),
         (D1, "04", "kcb", 2, 0, D1, 0),
@@ -144,14 +165,25 @@ def test_target_status_says_what_is_on_track(two_nights):
     folder, *_ = two_nights
     with _wh(folder) as wh:
         targets = wh.execute("SELECT count(*) FROM progress.targets").fetchone()[0]
-        status = {(m, s): (v, t, on, r) for m, s, v, t, on, r in wh.execute(
-            "SELECT metric, subject, value, target, on_track, rating FROM progress.target_status "
-            "WHERE run_date = $d", {"d": D2}).fetchall()}
-        overall = dict(wh.execute(
-            "SELECT database_id, overall_pct FROM progress.database_scorecard "
-            "WHERE run_date = $d", {"d": D2}).fetchall())
-        expected = wh.execute("SELECT count(*) FROM progress.submissions "
-                              "WHERE run_date = $d AND expected", {"d": D2}).fetchone()[0]
+        status = {
+            (m, s): (v, t, on, r)
+            for m, s, v, t, on, r in wh.execute(
+                "SELECT metric, subject, value, target, on_track, rating "
+                "FROM progress.target_status "
+                "WHERE run_date = $d",
+                {"d": D2},
+            ).fetchall()
+        }
+        overall = dict(
+            wh.execute(
+                "SELECT database_id, overall_pct FROM progress.database_scorecard "
+                "WHERE run_date = $d",
+                {"d": D2},
+            ).fetchall()
+        )
+        expected = wh.execute(
+            "SELECT count(*) FROM progress.submissions WHERE run_date = $d AND expected", {"d": D2}
+        ).fetchone()[0]
     assert targets == len(load_targets())
     assert {s for m, s in status if m == "overall_pct"} == set(overall)
     value, target, on_track, rating = status[("overall_pct", "kcb")]
@@ -170,9 +202,15 @@ def test_rerunning_a_night_replaces_its_rows(two_nights):
 
     def snapshot():
         with _wh(folder) as wh:
-            return {t: wh.execute(f"SELECT * FROM progress.{t} ORDER BY ALL").fetchall()
-                    for t in ("database_scorecard", "province_scorecard", "target_status",
-                              "open_quarantine")}
+            return {
+                t: wh.execute(f"SELECT * FROM progress.{t} ORDER BY ALL").fetchall()
+                for t in (
+                    "database_scorecard",
+                    "province_scorecard",
+                    "target_status",
+                    "open_quarantine",
+                )
+            }
 
     before = snapshot()
     run_night(landing, D2, folder / "warehouse.duckdb")

@@ -33,11 +33,17 @@ _STAGE_META_TYPES = ("INTEGER", "BIGINT", "INTEGER")
 
 def stage_columns(ds: Dataset) -> list[tuple[str, str]]:
     """(name, DuckDB type) of `stg_<dataset>`: the dataset's columns, then STAGE_META."""
-    return [*((ident(c.name, ds.column_names), STAGE_TYPES.get(c.type, "VARCHAR")) for c in ds.columns),
-            *zip(STAGE_META, _STAGE_META_TYPES, strict=True)]
+    return [
+        *((ident(c.name, ds.column_names), STAGE_TYPES.get(c.type, "VARCHAR")) for c in ds.columns),
+        *zip(STAGE_META, _STAGE_META_TYPES, strict=True),
+    ]
 
 
 def stage_arrow_schema(ds: Dataset) -> pa.Schema:
     """The schema of a staging task's rows file: the columns of `stg_<dataset>`."""
-    return pa.schema([pa.field(name, ARROW_TYPES[typ], nullable=name not in STAGE_META)
-                      for name, typ in stage_columns(ds)])
+    return pa.schema(
+        [
+            pa.field(name, ARROW_TYPES[typ], nullable=name not in STAGE_META)
+            for name, typ in stage_columns(ds)
+        ]
+    )

@@ -89,10 +89,16 @@ def _describe(path, landing, night, reference, datasets) -> LandingFile:
         modified_at=datetime.fromtimestamp(stat.st_mtime, LOCAL_TZ).replace(tzinfo=None),
     )
     if len(rel.parts) != 2:
-        return LandingFile(**base, source=rel.parts[0] if len(rel.parts) > 1 else "",
-                           source_current=None, province_code=None, dataset=None, part=None,
-                           ext=path.suffix.lstrip(".").lower() or None,
-                           rejection=Reason.outside_layout(rel.as_posix()))
+        return LandingFile(
+            **base,
+            source=rel.parts[0] if len(rel.parts) > 1 else "",
+            source_current=None,
+            province_code=None,
+            dataset=None,
+            part=None,
+            ext=path.suffix.lstrip(".").lower() or None,
+            rejection=Reason.outside_layout(rel.as_posix()),
+        )
     source, name = rel.parts
     m_source = _SOURCE.match(source)
     m_name = _NAME.match(name)
@@ -105,8 +111,15 @@ def _describe(path, landing, night, reference, datasets) -> LandingFile:
         current = "moh"
     dataset = m_name.group("dataset") if m_name else None
     ext = m_name.group("ext").lower() if m_name else path.suffix.lstrip(".").lower() or None
-    lf = dict(base, source=source, source_current=current, province_code=province,
-              dataset=dataset, part=m_name.group("part") if m_name else None, ext=ext)
+    lf = dict(
+        base,
+        source=source,
+        source_current=current,
+        province_code=province,
+        dataset=dataset,
+        part=m_name.group("part") if m_name else None,
+        ext=ext,
+    )
     if not m_source or current is None:
         return LandingFile(**lf, rejection=Reason.unknown_source(source))
     if not m_name or ext not in EXTENSIONS:

@@ -54,8 +54,10 @@ _DATETIME_FORMATS: tuple[tuple[str, str], ...] = (
 _EXCEL_SERIAL = r"[0-9]{1,5}(?:\.[0-9]+)?"
 # A bare year is not a date: 1800-2199 read as serials would land in 1904-1906 unnoticed.
 _BARE_YEAR = r"(?:1[89]|2[01])[0-9]{2}"
-_ISO_WITH_OFFSET = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
-                    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})")
+_ISO_WITH_OFFSET = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})"
+)
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
 # Patterns say [0-9], not \d: pandas runs a pattern with \d in Python's `re`, value by value,
@@ -99,8 +101,9 @@ def _datetimes(s: pd.Series) -> pd.Series:
         # before it are one day later than the 1899-12-30 epoch says.
         days = days.where((days >= 1) & (days < 2958466) & ((days < 60) | (days >= 61)))
         days = days.where(days >= 61, days + 1)
-        out[hit.index[hit]] = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
-                               ).dt.round("s").astype(TIMESTAMP)
+        out[hit.index[hit]] = (
+            (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s").astype(TIMESTAMP)
+        )
     return out
 
 
@@ -116,21 +119,34 @@ def _read_datetimes(text: pd.Series, pattern: str, fmt: str) -> np.ndarray:
     if "(?P<" not in pattern:
         return pd.to_datetime(text, format=fmt, errors="coerce").astype(TIMESTAMP).to_numpy()
     fields = pc.extract_regex(arrow_text(text), f"^{pattern}$")
-    f = {name: pc.cast(pc.struct_field(fields, name), pa.int64()).to_numpy(zero_copy_only=False)
-         for name in fields.type.names}
+    f = {
+        name: pc.cast(pc.struct_field(fields, name), pa.int64()).to_numpy(zero_copy_only=False)
+        for name in fields.type.names
+    }
     year, month, day = f["Y"], f["m"], f["d"]
     hour, minute, second = (f.get(name, np.zeros_like(year)) for name in "HMS")
-    first = ((year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1))
-    days_in_month = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")
-                     ).astype("int64")
-    sure = ((year >= 1000) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days_in_month)
-            & (hour <= 23) & (minute <= 59) & (second <= 59))
-    stamps = ((first.astype("datetime64[D]") + (day - 1)).astype(TIMESTAMP)
-              + ((hour * 60 + minute) * 60 + second).astype("timedelta64[s]"))
+    first = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)
+    days_in_month = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(
+        "int64"
+    )
+    sure = (
+        (year >= 1000)
+        & (month >= 1)
+        & (month <= 12)
+        & (day >= 1)
+        & (day <= days_in_month)
+        & (hour <= 23)
+        & (minute <= 59)
+        & (second <= 59)
+    )
+    stamps = (first.astype("datetime64[D]") + (day - 1)).astype(TIMESTAMP) + (
+        (hour * 60 + minute) * 60 + second
+    ).astype("timedelta64[s]")
     out = np.where(sure, stamps, np.datetime64("NaT"))
     if not sure.all():
-        out[~sure] = pd.to_datetime(text[~sure], format=fmt, errors="coerce"
-                                    ).astype(TIMESTAMP).to_numpy()
+        out[~sure] = (
+            pd.to_datetime(text[~sure], format=fmt, errors="coerce").astype(TIMESTAMP).to_numpy()
+        )
     return out
 
 
@@ -341,8 +357,9 @@ def _given_and_typed(raw: pd.Series, col: Column, ref: Reference) -> tuple[pd.Se
     return _clean_and_parse(raw, lambda given: _typed(given, col, ref))
 
 
-def _clean_and_parse(raw: pd.Series, parse: Callable[[pd.Series], pd.Series]
-                     ) -> tuple[pd.Series, pd.Series]:
+def _clean_and_parse(
+    raw: pd.Series, parse: Callable[[pd.Series], pd.Series]
+) -> tuple[pd.Series, pd.Series]:
     """`clean_text(raw)` and `parse` of it, each distinct delivered value cleaned and parsed
     once (see `_per_distinct`)."""
     raw = raw.astype("str")
@@ -378,7 +395,8 @@ def parse_frame(text: pd.DataFrame, ds: Dataset, ref: Reference) -> pd.DataFrame
         parts = [c for c in text.columns if c.startswith(col.name + PART)]
         if parts:
             total, summed_text, from_parts = _sum_parts(
-                [_clean_and_parse(text[c], _money) for c in parts])
+                [_clean_and_parse(text[c], _money) for c in parts]
+            )
             use_parts = given.isna() & from_parts
             typed = typed.mask(use_parts, total)
             given = given.mask(use_parts, summed_text)
@@ -388,8 +406,7 @@ def parse_frame(text: pd.DataFrame, ds: Dataset, ref: Reference) -> pd.DataFrame
     return pd.DataFrame(out, index=text.index)
 
 
-def _sum_parts(parts: list[tuple[pd.Series, pd.Series]]
-               ) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _sum_parts(parts: list[tuple[pd.Series, pd.Series]]) -> tuple[pd.Series, pd.Series, pd.Series]:
     """From each part's (cleaned text, amount): the sum of amounts delivered in parts (missing
     if any given part is unreadable), the parts' text joined by ` + `, and where any part was
     given."""
@@ -400,8 +417,9 @@ def _sum_parts(parts: list[tuple[pd.Series, pd.Series]]
     unreadable = pd.concat([t.notna() & n.isna() for t, n in parts], axis=1).any(axis=1)
     any_given = pd.concat([t.notna() for t in texts], axis=1).any(axis=1)
     # what `texts[0].str.cat(texts[1:], sep=" + ", na_rep="")` gives, in Arrow
-    text = pc.binary_join_element_wise(*(arrow_text(t).fill_null("") for t in texts),
-                                       pa.scalar(" + ", pa.large_string()))
+    text = pc.binary_join_element_wise(
+        *(arrow_text(t).fill_null("") for t in texts), pa.scalar(" + ", pa.large_string())
+    )
     text = pd.Series(text, index=texts[0].index, dtype="str")
     return total.mask(unreadable), text.where(any_given), any_given
 

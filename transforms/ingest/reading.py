@@ -65,9 +65,12 @@ def read_batches(
         head = fh.read(HEAD_BYTES)
     if not head.strip(b" \t\r\n\0\xef\xbb\xbf\xff\xfe"):
         raise FileRejected(Reason.empty())
-    opts = ReadOptions(batch_rows=batch_rows, header_keys=header_keys,
-                       max_expanded_bytes=max_expanded_bytes,
-                       max_compression_ratio=max_compression_ratio)
+    opts = ReadOptions(
+        batch_rows=batch_rows,
+        header_keys=header_keys,
+        max_expanded_bytes=max_expanded_bytes,
+        max_compression_ratio=max_compression_ratio,
+    )
     produced = False
     for batch in reader(path, head, opts):
         if len(batch):

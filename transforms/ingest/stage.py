@@ -40,21 +40,25 @@ TABLES = ("rows", "raw", "failures")
 # The raw file is kept (as a segment of raw.rows): zstd at level 1 halves it against snappy
 # at the same speed. The others live for one night.
 COMPRESSION = {"rows": ("snappy", None), "raw": ("zstd", 1), "failures": ("snappy", None)}
-FAILURES_SCHEMA = pa.schema([
-    pa.field("dataset", pa.string(), nullable=False),
-    pa.field("_file_id", pa.int32(), nullable=False),
-    pa.field("_row", pa.int64(), nullable=False),
-    pa.field("rule_id", pa.string(), nullable=False),
-])
+FAILURES_SCHEMA = pa.schema(
+    [
+        pa.field("dataset", pa.string(), nullable=False),
+        pa.field("_file_id", pa.int32(), nullable=False),
+        pa.field("_row", pa.int64(), nullable=False),
+        pa.field("rule_id", pa.string(), nullable=False),
+    ]
+)
 # The columns of raw.rows (`sql/ddl_restricted.sql`): a bundle's raw file is adopted as a
 # segment of it without being rewritten.
-RAW_SCHEMA = pa.schema([
-    pa.field("run_id", pa.string(), nullable=False),
-    pa.field("dataset", pa.string(), nullable=False),
-    pa.field("source_file", pa.string(), nullable=False),
-    pa.field("row_number", pa.int64(), nullable=False),
-    pa.field("raw", pa.json_(pa.string()), nullable=False),
-])
+RAW_SCHEMA = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("dataset", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("row_number", pa.int64(), nullable=False),
+        pa.field("raw", pa.json_(pa.string()), nullable=False),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,11 @@ class BundleWriter:
     def __init__(self, out: Path, bundle: Bundle, ds: Dataset, run_id: str, memory_limit: str):
         self.ds, self.run_id = ds, run_id
         self.paths = {kind: out / f"{bundle.name}-{kind}.parquet" for kind in TABLES}
-        self.schemas = {"rows": stage_arrow_schema(ds), "raw": RAW_SCHEMA,
-                        "failures": FAILURES_SCHEMA}
+        self.schemas = {
+            "rows": stage_arrow_schema(ds),
+            "raw": RAW_SCHEMA,
+            "failures": FAILURES_SCHEMA,
+        }
         self.source_file = {f.file_id: f.source_file for f in bundle.files}
         self.rows = dict.fromkeys(TABLES, 0)
         self._writers: dict[str, pq.ParquetWriter] = {}
@@ -157,24 +164,33 @@ class BundleWriter:
         finally:
             self._json.unregister("batch")
         n = len(raw)
-        self._write("raw", pa.table([
-            pa.repeat(self.run_id, n).cast(pa.string()),
-            pa.repeat(self.ds.id, n).cast(pa.string()),
-            pa.repeat(self.source_file[file_id], n).cast(pa.string()),
-            pa.array(np.arange(first_row, first_row + n, dtype="int64")),
-            pa.ExtensionArray.from_storage(
-                pa.json_(pa.string()), json.column("raw").combine_chunks().cast(pa.string())),
-        ], schema=RAW_SCHEMA))
+        self._write(
+            "raw",
+            pa.table(
+                [
+                    pa.repeat(self.run_id, n).cast(pa.string()),
+                    pa.repeat(self.ds.id, n).cast(pa.string()),
+                    pa.repeat(self.source_file[file_id], n).cast(pa.string()),
+                    pa.array(np.arange(first_row, first_row + n, dtype="int64")),
+                    pa.ExtensionArray.from_storage(
+                        pa.json_(pa.string()), json.column("raw").combine_chunks().cast(pa.string())
+                    ),
+                ],
+                schema=RAW_SCHEMA,
+            ),
+        )
         self._written.add(file_id)
 
     def write_rows(self, frame: pd.DataFrame) -> None:
-        self._write("rows", pa.Table.from_pandas(frame, schema=self.schemas["rows"],
-                                                 preserve_index=False))
+        self._write(
+            "rows", pa.Table.from_pandas(frame, schema=self.schemas["rows"], preserve_index=False)
+        )
         self._written.update(frame["_file_id"].unique().tolist())
 
     def write_failures(self, frame: pd.DataFrame) -> None:
-        self._write("failures", pa.Table.from_pandas(frame, schema=FAILURES_SCHEMA,
-                                                     preserve_index=False))
+        self._write(
+            "failures", pa.Table.from_pandas(frame, schema=FAILURES_SCHEMA, preserve_index=False)
+        )
 
     def drop_file(self, file_id: int) -> None:
         if file_id in self._written:
@@ -203,16 +219,19 @@ class BundleWriter:
         if writer is None:
             codec, level = COMPRESSION[kind]
             writer = self._writers[kind] = pq.ParquetWriter(
-                self.paths[kind], self.schemas[kind], compression=codec,
-                compression_level=level)
+                self.paths[kind], self.schemas[kind], compression=codec, compression_level=level
+            )
         writer.write_table(table)
         self.rows[kind] += table.num_rows
 
     def _remove_dropped(self) -> None:
         dropped = sorted(self._dropped)
         files = [self.source_file[i] for i in dropped]
-        for kind, where, values in (("rows", "_file_id", dropped), ("raw", "source_file", files),
-                                    ("failures", "_file_id", dropped)):
+        for kind, where, values in (
+            ("rows", "_file_id", dropped),
+            ("raw", "source_file", files),
+            ("failures", "_file_id", dropped),
+        ):
             path = self.paths[kind]
             if not self.rows[kind]:
                 continue
@@ -220,7 +239,8 @@ class BundleWriter:
             n = self._json.execute(
                 f"COPY (SELECT * FROM read_parquet(?) WHERE {where} NOT IN "
                 f"(SELECT unnest(?))) TO {sqlfiles.literal(kept)} (FORMAT parquet)",
-                [str(path), values]).fetchall()[0][0]
+                [str(path), values],
+            ).fetchall()[0][0]
             os.replace(kept, path)
             self.rows[kind] = n
             if not n:
@@ -235,11 +255,14 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
     ds = DATASETS[bundle.dataset]
     ref = reference.load(Path(params.reference_dir))  # cached: once per worker process
     ctx = make_context(
-        params.run_date, ds.delivered_by, ref,
+        params.run_date,
+        ds.delivered_by,
+        ref,
         freshness_days_province=params.freshness_days_province,
         freshness_days_moh=params.freshness_days_moh,
         future_tolerance_days=params.future_tolerance_days,
-        elderly_age=params.elderly_age)
+        elderly_age=params.elderly_age,
+    )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results: list[FileResult] = []
@@ -258,5 +281,6 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
         sink.abort()
         raise
     paths = sink.close()
-    return BundleResult(bundle.dataset, bundle.name, results, paths,
-                        {kind: n for kind, n in sink.rows.items() if n})
+    return BundleResult(
+        bundle.dataset, bundle.name, results, paths, {kind: n for kind, n in sink.rows.items() if n}
+    )

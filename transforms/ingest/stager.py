@@ -69,8 +69,14 @@ class DatasetStager:
     last file.
     """
 
-    def __init__(self, sink: StageSink, ds: Dataset, validator: RowValidator, ref: Reference,
-                 limits: ReadLimits):
+    def __init__(
+        self,
+        sink: StageSink,
+        ds: Dataset,
+        validator: RowValidator,
+        ref: Reference,
+        limits: ReadLimits,
+    ):
         self.sink, self.ds, self.validator, self.ref, self.limits = sink, ds, validator, ref, limits
         self._pending: list[pd.DataFrame] = []
         self._pending_rows = 0
@@ -83,9 +89,14 @@ class DatasetStager:
         try:
             headers = None
             batches = read_batches(
-                path, ext or "", batch_rows=limits.batch_rows, max_bytes=limits.max_bytes,
-                header_keys=header_keys(self.ds), max_expanded_bytes=limits.max_expanded_bytes,
-                max_compression_ratio=limits.max_compression_ratio)
+                path,
+                ext or "",
+                batch_rows=limits.batch_rows,
+                max_bytes=limits.max_bytes,
+                header_keys=header_keys(self.ds),
+                max_expanded_bytes=limits.max_expanded_bytes,
+                max_compression_ratio=limits.max_compression_ratio,
+            )
             for raw in batches:
                 raw = raw.reset_index(drop=True)
                 if headers is None:
@@ -95,8 +106,8 @@ class DatasetStager:
                     if headers.extras:
                         staged.notes.append(
                             "cột không có trong mô tả, giữ trong dòng gốc | columns not in the "
-                            "dataset, kept in the raw row: "
-                            + ", ".join(map(str, headers.extras)))
+                            "dataset, kept in the raw row: " + ", ".join(map(str, headers.extras))
+                        )
                 self._add_batch(raw, headers, file_id, staged.rows_in)
                 staged.rows_in += len(raw)
             if staged.rows_in == 0:
@@ -129,17 +140,22 @@ class DatasetStager:
         frame = parse_frame(text, self.ds, self.ref)
         frame["_file_id"], frame["_row"] = text["_file_id"], text["_row"]
         frame["_required_filled"] = sum(
-            _given(frame, c).astype("int64") for c in self.ds.required_columns)
+            _given(frame, c).astype("int64") for c in self.ds.required_columns
+        )
         failures = self.validator.failures(frame)
         self.sink.write_rows(frame[[*self.ds.column_names, *STAGE_META]])
         if len(failures):
             rows = failures["row"].to_numpy()
-            self.sink.write_failures(pd.DataFrame({
-                "dataset": self.ds.id,
-                "_file_id": frame["_file_id"].to_numpy()[rows],
-                "_row": frame["_row"].to_numpy()[rows],
-                "rule_id": failures["rule_id"].to_numpy(),
-            }))
+            self.sink.write_failures(
+                pd.DataFrame(
+                    {
+                        "dataset": self.ds.id,
+                        "_file_id": frame["_file_id"].to_numpy()[rows],
+                        "_row": frame["_row"].to_numpy()[rows],
+                        "rule_id": failures["rule_id"].to_numpy(),
+                    }
+                )
+            )
 
 
 def header_keys(ds: Dataset) -> frozenset[str]:

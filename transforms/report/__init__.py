@@ -25,8 +25,9 @@ from transforms.report.workbook import write_workbook
 CSV_TABLES = ("database_scorecard", "province_scorecard", "submissions")
 
 
-def write_report(warehouse: Path, out: Path, run_date: date | None = None,
-                 restricted: Path | None = None) -> list[Path]:
+def write_report(
+    warehouse: Path, out: Path, run_date: date | None = None, restricted: Path | None = None
+) -> list[Path]:
     """Write the report of `run_date` (default: the latest night) into `out` and return its
     files. `restricted` defaults to restricted.duckdb next to the warehouse."""
     out.mkdir(parents=True, exist_ok=True)
@@ -64,6 +65,7 @@ def _markdown(data: report_data.ReportData, path: Path) -> Path:
             f"| {r.database_name_vi} / {r.database_name_en} (`{r.database_id}`) "
             f"| {r.rows_received:,} | {r.rows_quarantined:,} | {r.accurate_pct:.1f} "
             f"| {r.sufficient_pct:.1f} | {r.clean_pct:.1f} | {r.up_to_date_pct:.1f} "
-            f"| {r.overall_pct:.1f} | {r.rating} |")
+            f"| {r.overall_pct:.1f} | {r.rating} |"
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

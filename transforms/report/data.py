@@ -13,9 +13,16 @@ import duckdb
 import pandas as pd
 
 # Progress tables in the order of the workbook's sheets.
-PROGRESS_TABLES = ("database_scorecard", "province_scorecard", "submissions",
-                   "procedures_summary", "procedures_by_province", "target_status",
-                   "open_quarantine", "targets")
+PROGRESS_TABLES = (
+    "database_scorecard",
+    "province_scorecard",
+    "submissions",
+    "procedures_summary",
+    "procedures_by_province",
+    "target_status",
+    "open_quarantine",
+    "targets",
+)
 HISTORY_NIGHTS = 30
 
 
@@ -31,9 +38,13 @@ class ReportData:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = $s AND table_name = $t "
-        "AND database_name = current_database()", {"s": schema, "t": table}).fetchone()[0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = $s AND table_name = $t "
+            "AND database_name = current_database()",
+            {"s": schema, "t": table},
+        ).fetchone()[0]
+    )
 
 
 def latest_run_date(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -63,17 +74,19 @@ def load(con: duckdb.DuckDBPyConnection, run_date: date) -> ReportData:
         where = "" if name == "targets" else "WHERE run_date = $d"
         order = f"ORDER BY {_ORDER[name]}" if name in _ORDER else ""
         data.tables[name] = con.execute(
-            f"SELECT * FROM progress.{name} {where} {order}",
-            {"d": run_date} if where else None).df()
+            f"SELECT * FROM progress.{name} {where} {order}", {"d": run_date} if where else None
+        ).df()
     if table_exists(con, "progress", "database_scorecard"):
         data.history = con.execute(
             "SELECT run_date, database_id, database_name_vi, database_name_en, overall_pct "
             "FROM progress.database_scorecard WHERE run_date <= $d "
             "AND run_date > $d - $n ORDER BY run_date, database_id",
-            {"d": run_date, "n": HISTORY_NIGHTS}).df()
+            {"d": run_date, "n": HISTORY_NIGHTS},
+        ).df()
     if table_exists(con, "progress", "open_quarantine"):
         data.quarantine_history = con.execute(
             "SELECT run_date, sum(open_rows) AS open_rows FROM progress.open_quarantine "
             "WHERE run_date <= $d AND run_date > $d - $n GROUP BY ALL ORDER BY run_date",
-            {"d": run_date, "n": HISTORY_NIGHTS}).df()
+            {"d": run_date, "n": HISTORY_NIGHTS},
+        ).df()
     return data

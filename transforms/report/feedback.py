@@ -25,8 +25,18 @@ log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 SUMMARY_SHEET = "Tổng hợp - Summary"
 ROWS_SHEET = "Dòng bị từ chối - Rejected"
-ROW_COLUMNS = ["dataset", "source_file", "row_number", "record_key", "rule_id", "criterion",
-               "severity", "reason_vi", "reason_en", "raw"]
+ROW_COLUMNS = [
+    "dataset",
+    "source_file",
+    "row_number",
+    "record_key",
+    "rule_id",
+    "criterion",
+    "severity",
+    "reason_vi",
+    "reason_en",
+    "raw",
+]
 
 
 def mask_id(value: str) -> str:
@@ -95,7 +105,8 @@ def quarantined_rows(restricted: Path, run_date: date) -> pd.DataFrame:
             "SELECT source, dataset, source_file, row_number, record_key, rule_id, criterion, "
             "severity, message, raw::VARCHAR AS raw FROM quarantine.rows "
             "WHERE run_date = $d ORDER BY source, dataset, source_file, row_number, rule_id",
-            {"d": run_date}).df()
+            {"d": run_date},
+        ).df()
     messages = frame.pop("message").map(_split_message)
     frame.insert(7, "reason_vi", [m[0] for m in messages])
     frame.insert(8, "reason_en", [m[1] for m in messages])
@@ -103,8 +114,13 @@ def quarantined_rows(restricted: Path, run_date: date) -> pd.DataFrame:
     return frame[["source", *ROW_COLUMNS]]
 
 
-def write_feedback(warehouse_con: duckdb.DuckDBPyConnection, restricted: Path, run_date: date,
-                   out: Path, province_names: dict[str, str] | None = None) -> list[Path]:
+def write_feedback(
+    warehouse_con: duckdb.DuckDBPyConnection,
+    restricted: Path,
+    run_date: date,
+    out: Path,
+    province_names: dict[str, str] | None = None,
+) -> list[Path]:
     """Write `out/phan_hoi_<source>_<run_date>.xlsx` for every source expected or heard
     from that night; return the paths."""
     out.mkdir(parents=True, exist_ok=True)
@@ -112,43 +128,70 @@ def write_feedback(warehouse_con: duckdb.DuckDBPyConnection, restricted: Path, r
     deliveries = warehouse_con.execute(_sql("feedback_deliveries"), params).df()
     rules = warehouse_con.execute(_sql("feedback_rules"), params).df()
     submissions = warehouse_con.execute(
-        "SELECT source, dataset, expected, status FROM progress.submissions "
-        "WHERE run_date = $d", {"d": run_date}).df()
+        "SELECT source, dataset, expected, status FROM progress.submissions WHERE run_date = $d",
+        {"d": run_date},
+    ).df()
     rows = quarantined_rows(restricted, run_date)
-    sources = sorted(set(submissions.source) | set(deliveries.source) | set(rows.source),
-                     key=lambda s: (s != "moh", s))
+    sources = sorted(
+        set(submissions.source) | set(deliveries.source) | set(rows.source),
+        key=lambda s: (s != "moh", s),
+    )
     names = province_names or {}
     written = []
     for source in sources:
         summary = submissions[submissions.source == source].merge(
-            deliveries[deliveries.source == source], on=["source", "dataset"], how="outer")
+            deliveries[deliveries.source == source], on=["source", "dataset"], how="outer"
+        )
         summary = summary.drop(columns=["source"]).sort_values("dataset")
         path = out / f"phan_hoi_{source}_{run_date}.xlsx"
-        _write_one(path, source, names.get(source[1:], "Bộ Y tế" if source == "moh" else ""),
-                   run_date, summary, rules[rules.source == source].drop(columns=["source"]),
-                   rows[rows.source == source].drop(columns=["source"]))
+        _write_one(
+            path,
+            source,
+            names.get(source[1:], "Bộ Y tế" if source == "moh" else ""),
+            run_date,
+            summary,
+            rules[rules.source == source].drop(columns=["source"]),
+            rows[rows.source == source].drop(columns=["source"]),
+        )
         written.append(path)
     return written
 
 
-def _write_one(path: Path, source: str, name: str, run_date: date, summary: pd.DataFrame,
-               rules: pd.DataFrame, rows: pd.DataFrame) -> None:
+def _write_one(
+    path: Path,
+    source: str,
+    name: str,
+    run_date: date,
+    summary: pd.DataFrame,
+    rules: pd.DataFrame,
+    rows: pd.DataFrame,
+) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = SUMMARY_SHEET
     title = f"Phản hồi chất lượng dữ liệu / Data quality feedback — {source} {name} — {run_date}"
     set_value(ws, 1, 1, title).font = Font(bold=True, size=14)
-    set_value(ws, 2, 1, "Dòng bị từ chối (cách ly) chưa được nạp vào CSDL: sửa và gửi lại trong "
-                        "lần gửi sau. Số định danh chỉ hiện 3 ký tự cuối. / Rejected (quarantined) "
-                        "rows are not in the database: correct and re-send them with the next "
-                        "delivery. Person ids show their last 3 characters only.")
+    set_value(
+        ws,
+        2,
+        1,
+        "Dòng bị từ chối (cách ly) chưa được nạp vào CSDL: sửa và gửi lại trong "
+        "lần gửi sau. Số định danh chỉ hiện 3 ký tự cuối. / Rejected (quarantined) "
+        "rows are not in the database: correct and re-send them with the next "
+        "delivery. Person ids show their last 3 characters only.",
+    )
     ws.cell(row=2, column=1).alignment = Alignment(wrap_text=False)
     set_value(ws, 4, 1, "Theo bộ dữ liệu / per dataset").font = Font(bold=True)
     write_frame(ws, summary, start_row=5)
     start = 5 + len(summary) + 3
-    set_value(ws, start - 1, 1, "Theo quy tắc / per rule (lỗi = cách ly, cảnh báo = nạp kèm "
-                                "cảnh báo / error = quarantined, warning = loaded with a "
-                                "flag)").font = Font(bold=True)
+    set_value(
+        ws,
+        start - 1,
+        1,
+        "Theo quy tắc / per rule (lỗi = cách ly, cảnh báo = nạp kèm "
+        "cảnh báo / error = quarantined, warning = loaded with a "
+        "flag)",
+    ).font = Font(bold=True)
     write_frame(ws, rules, start_row=start)
     ws.freeze_panes = "A6"
     ws.auto_filter.ref = None

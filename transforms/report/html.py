@@ -106,21 +106,36 @@ def _kpis(data: ReportData) -> str:
     if not db.empty:
         tiles += [
             ("Điểm tổng hợp trung bình", "mean overall score", f"{db.overall_pct.mean():.1f}"),
-            ("CSDL đạt mức xanh", "databases rated green",
-             f"{(db.rating == 'green').sum()} / {len(db)}"),
+            (
+                "CSDL đạt mức xanh",
+                "databases rated green",
+                f"{(db.rating == 'green').sum()} / {len(db)}",
+            ),
             ("Dòng nhận", "rows received", f"{int(db.rows_received.sum()):,}"),
             ("Dòng bị cách ly", "rows quarantined", f"{int(db.rows_quarantined.sum()):,}"),
         ]
     if not sub.empty:
         exp = sub[sub.expected]
-        tiles.append(("Dữ liệu đã nhận đúng hạn", "deliveries received on time",
-                      f"{(exp.status == 'received').sum()} / {len(exp)}"))
+        tiles.append(
+            (
+                "Dữ liệu đã nhận đúng hạn",
+                "deliveries received on time",
+                f"{(exp.status == 'received').sum()} / {len(exp)}",
+            )
+        )
     if not oq.empty:
-        tiles.append(("Bản ghi còn cách ly", "quarantined records open",
-                      f"{int(oq.open_rows.sum()):,}"))
-    return '<div class="kpis">' + "".join(
-        f'<div class="kpi"><b>{escape(v)}</b><span>{escape(vi)}<br>'
-        f'<span class="en">{escape(en)}</span></span></div>' for vi, en, v in tiles) + "</div>"
+        tiles.append(
+            ("Bản ghi còn cách ly", "quarantined records open", f"{int(oq.open_rows.sum()):,}")
+        )
+    return (
+        '<div class="kpis">'
+        + "".join(
+            f'<div class="kpi"><b>{escape(v)}</b><span>{escape(vi)}<br>'
+            f'<span class="en">{escape(en)}</span></span></div>'
+            for vi, en, v in tiles
+        )
+        + "</div>"
+    )
 
 
 def _scores(data: ReportData) -> str:
@@ -130,32 +145,52 @@ def _scores(data: ReportData) -> str:
     green, amber = _thresholds(data)
     series = [(f"{c}_pct", f"{vi} / {en}", CRITERION_COLOUR[c]) for c, (vi, en) in CRITERIA.items()]
     series.append(("overall_pct", "Tổng hợp / overall", "#37474f"))
-    groups = [(r.database_name_vi, r.database_name_en,
-               {k: getattr(r, k) for k, _, _ in series}) for r in db.itertuples()]
-    chart = svg.grouped_bars(groups, series, green=green, amber=amber,
-                             label="Điểm theo tiêu chí / scores by criterion")
+    groups = [
+        (r.database_name_vi, r.database_name_en, {k: getattr(r, k) for k, _, _ in series})
+        for r in db.itertuples()
+    ]
+    chart = svg.grouped_bars(
+        groups, series, green=green, amber=amber, label="Điểm theo tiêu chí / scores by criterion"
+    )
     has_delta = "delta_1d" in db.columns
-    head = [_th("CSDL", "database"), _th("Nhận", "received"), _th("Cách ly", "quarantined"),
-            *(_th(vi, en) for vi, en in CRITERIA.values()), _th("Tổng hợp", "overall"),
-            _th("Xếp loại", "rating")]
+    head = [
+        _th("CSDL", "database"),
+        _th("Nhận", "received"),
+        _th("Cách ly", "quarantined"),
+        *(_th(vi, en) for vi, en in CRITERIA.values()),
+        _th("Tổng hợp", "overall"),
+        _th("Xếp loại", "rating"),
+    ]
     if has_delta:
         head += [_th("±1 ngày", "1 day"), _th("±7 ngày", "7 days"), _th("±30 ngày", "30 days")]
     rows = []
     for r in db.itertuples():
-        cells = [f"<td>{escape(r.database_name_vi)}<br><span class='note'>"
-                 f"{escape(r.database_name_en)}</span></td>",
-                 f'<td class="num">{_num(int(r.rows_received))}</td>',
-                 f'<td class="num">{_num(int(r.rows_quarantined))}</td>',
-                 *(f'<td class="num">{_num(getattr(r, f"{c}_pct"))}</td>' for c in CRITERIA),
-                 f'<td class="num"><b>{_num(r.overall_pct)}</b></td>', _rating_cell(r.rating)]
+        cells = [
+            f"<td>{escape(r.database_name_vi)}<br><span class='note'>"
+            f"{escape(r.database_name_en)}</span></td>",
+            f'<td class="num">{_num(int(r.rows_received))}</td>',
+            f'<td class="num">{_num(int(r.rows_quarantined))}</td>',
+            *(f'<td class="num">{_num(getattr(r, f"{c}_pct"))}</td>' for c in CRITERIA),
+            f'<td class="num"><b>{_num(r.overall_pct)}</b></td>',
+            _rating_cell(r.rating),
+        ]
         if has_delta:
             cells += [_delta(r.delta_1d), _delta(r.delta_7d), _delta(r.delta_30d)]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (_h2("Điểm theo tiêu chí đúng, đủ, sạch, sống của từng CSDL",
-                "scores per database by criterion") + chart
-            + f'<p class="note">Vạch đứt: ngưỡng xanh {green:g} và vàng {amber:g} / dashed: '
-              f"green {green:g} and amber {amber:g} thresholds</p>"
-            + "<table><tr>" + "".join(head) + "</tr>" + "".join(rows) + "</table>")
+    return (
+        _h2(
+            "Điểm theo tiêu chí đúng, đủ, sạch, sống của từng CSDL",
+            "scores per database by criterion",
+        )
+        + chart
+        + f'<p class="note">Vạch đứt: ngưỡng xanh {green:g} và vàng {amber:g} / dashed: '
+        f"green {green:g} and amber {amber:g} thresholds</p>"
+        + "<table><tr>"
+        + "".join(head)
+        + "</tr>"
+        + "".join(rows)
+        + "</table>"
+    )
 
 
 def _heat_map(data: ReportData) -> str:
@@ -164,16 +199,20 @@ def _heat_map(data: ReportData) -> str:
     if ps.empty:
         return ""
     green, amber = _thresholds(data)
-    provinces = ps[["province_code", "province_name"]].drop_duplicates().sort_values(
-        "province_code")
+    provinces = (
+        ps[["province_code", "province_name"]].drop_duplicates().sort_values("province_code")
+    )
     names = dict(zip(db.database_id, db.database_name_vi, strict=False)) if not db.empty else {}
     cols = [(d, names.get(d, d)) for d in sorted(ps.database_id.unique())]
-    rows = [(r.province_code, f"{r.province_code} {r.province_name}")
-            for r in provinces.itertuples()]
+    rows = [
+        (r.province_code, f"{r.province_code} {r.province_name}") for r in provinces.itertuples()
+    ]
     values = {(r.province_code, r.database_id): float(r.overall_pct) for r in ps.itertuples()}
-    return (_h2("Điểm tổng hợp theo tỉnh × CSDL", "overall score, province × database")
-            + svg.heat_map(rows, cols, values, green=green, amber=amber,
-                           label="tỉnh × CSDL / province × database"))
+    return _h2(
+        "Điểm tổng hợp theo tỉnh × CSDL", "overall score, province × database"
+    ) + svg.heat_map(
+        rows, cols, values, green=green, amber=amber, label="tỉnh × CSDL / province × database"
+    )
 
 
 def _submissions(data: ReportData) -> str:
@@ -181,26 +220,45 @@ def _submissions(data: ReportData) -> str:
     if sub.empty:
         return ""
     counts = sub.groupby("status").size().to_dict()
-    legend = '<p class="legend">' + "".join(
-        f'<span><i style="background:#{STATUS_FILL[s]}"></i>{escape(vi)} / {escape(en)}: '
-        f"{counts.get(s, 0)}</span>" for s, (vi, en) in STATUSES.items()) + "</p>"
+    legend = (
+        '<p class="legend">'
+        + "".join(
+            f'<span><i style="background:#{STATUS_FILL[s]}"></i>{escape(vi)} / {escape(en)}: '
+            f"{counts.get(s, 0)}</span>"
+            for s, (vi, en) in STATUSES.items()
+        )
+        + "</p>"
+    )
     sources = sorted(sub.source.unique(), key=lambda s: (s != "moh", s))
     datasets = sorted(sub.dataset.unique())
     status = {(r.source, r.dataset): r.status for r in sub.itertuples()}
     problems = sub[sub.status != "received"].sort_values(["status", "source", "dataset"])
     table = ""
     if not problems.empty:
-        table = ("<table><tr>" + _th("Nguồn", "source") + _th("Bộ dữ liệu", "dataset")
-                 + _th("Tình trạng", "status") + _th("Số tệp", "files") + "</tr>"
-                 + "".join(
-                     f"<tr><td>{escape(r.source)}</td><td>{escape(r.dataset)}</td>"
-                     f'<td style="background:#{STATUS_FILL.get(r.status, "FFFFFF")}">'
-                     f"{escape(' / '.join(STATUSES.get(r.status, (r.status, r.status))))}</td>"
-                     f'<td class="num">{r.files}</td></tr>' for r in problems.itertuples())
-                 + "</table>")
-    return (_h2("Tình hình gửi dữ liệu", "submission status") + legend
-            + svg.status_grid(sources, datasets, status, STATUS_FILL,
-                              label="nguồn × bộ dữ liệu / source × dataset") + table)
+        table = (
+            "<table><tr>"
+            + _th("Nguồn", "source")
+            + _th("Bộ dữ liệu", "dataset")
+            + _th("Tình trạng", "status")
+            + _th("Số tệp", "files")
+            + "</tr>"
+            + "".join(
+                f"<tr><td>{escape(r.source)}</td><td>{escape(r.dataset)}</td>"
+                f'<td style="background:#{STATUS_FILL.get(r.status, "FFFFFF")}">'
+                f"{escape(' / '.join(STATUSES.get(r.status, (r.status, r.status))))}</td>"
+                f'<td class="num">{r.files}</td></tr>'
+                for r in problems.itertuples()
+            )
+            + "</table>"
+        )
+    return (
+        _h2("Tình hình gửi dữ liệu", "submission status")
+        + legend
+        + svg.status_grid(
+            sources, datasets, status, STATUS_FILL, label="nguồn × bộ dữ liệu / source × dataset"
+        )
+        + table
+    )
 
 
 def _procedures(data: ReportData) -> str:
@@ -208,19 +266,28 @@ def _procedures(data: ReportData) -> str:
     if ps.empty:
         return ""
     r = ps.iloc[0]
-    stages = [("Tổng số TTHC", "all procedures", float(r.total)),
-              ("Đủ điều kiện tích hợp", "portal eligible", float(r.portal_eligible)),
-              ("Đã tích hợp Cổng DVCQG", "portal integrated", float(r.portal_integrated)),
-              ("Trực tuyến toàn trình", "full online", float(r.full_online))]
+    stages = [
+        ("Tổng số TTHC", "all procedures", float(r.total)),
+        ("Đủ điều kiện tích hợp", "portal eligible", float(r.portal_eligible)),
+        ("Đã tích hợp Cổng DVCQG", "portal integrated", float(r.portal_integrated)),
+        ("Trực tuyến toàn trình", "full online", float(r.full_online)),
+    ]
     cost = None if _missing(r.cost_reduction_pct) else float(r.cost_reduction_pct)
     low = float(r.get("cost_target_low_pct", 30.0) or 30.0)
     high = float(r.get("cost_target_high_pct", 36.5) or 36.5)
-    return (_h2("Thủ tục hành chính", "administrative procedures")
-            + svg.funnel(stages, label="phễu TTHC / procedures funnel")
-            + "<h3>Cắt giảm chi phí tuân thủ <span class='note'>/ compliance-cost reduction"
-              "</span></h3>"
-            + svg.band_gauge(cost, low, high, scale_max=max(50.0, (cost or 0) + 5),
-                             label="cắt giảm chi phí / cost reduction"))
+    return (
+        _h2("Thủ tục hành chính", "administrative procedures")
+        + svg.funnel(stages, label="phễu TTHC / procedures funnel")
+        + "<h3>Cắt giảm chi phí tuân thủ <span class='note'>/ compliance-cost reduction"
+        "</span></h3>"
+        + svg.band_gauge(
+            cost,
+            low,
+            high,
+            scale_max=max(50.0, (cost or 0) + 5),
+            label="cắt giảm chi phí / cost reduction",
+        )
+    )
 
 
 def _targets(data: ReportData) -> str:
@@ -232,41 +299,74 @@ def _targets(data: ReportData) -> str:
         vi, en = METRICS.get(r.metric, (r.metric, r.metric))
         track = "–" if _missing(r.on_track) else ("✔ có / yes" if r.on_track else "✘ không / no")
         target = _num(r.target) + ("" if _missing(r.target_high) else f"–{_num(r.target_high)}")
-        rows.append(f"<tr><td>{escape(vi)}<br><span class='note'>{escape(en)}</span></td>"
-                    f"<td>{escape(r.subject)}</td><td class='num'>{_num(r.value)}</td>"
-                    f"<td class='num'>{target}</td>"
-                    f"<td>{escape(_date(r.deadline))}</td>"
-                    f"<td>{track}</td>{_rating_cell(r.rating)}</tr>")
-    return (_h2("Mục tiêu và tiến độ", "targets and whether they are on track")
-            + "<table><tr>" + _th("Chỉ tiêu", "metric") + _th("Đối tượng", "subject")
-            + _th("Giá trị", "value") + _th("Mục tiêu", "target") + _th("Hạn", "deadline")
-            + _th("Đúng tiến độ", "on track") + _th("Xếp loại", "rating") + "</tr>"
-            + "".join(rows) + "</table>")
+        rows.append(
+            f"<tr><td>{escape(vi)}<br><span class='note'>{escape(en)}</span></td>"
+            f"<td>{escape(r.subject)}</td><td class='num'>{_num(r.value)}</td>"
+            f"<td class='num'>{target}</td>"
+            f"<td>{escape(_date(r.deadline))}</td>"
+            f"<td>{track}</td>{_rating_cell(r.rating)}</tr>"
+        )
+    return (
+        _h2("Mục tiêu và tiến độ", "targets and whether they are on track")
+        + "<table><tr>"
+        + _th("Chỉ tiêu", "metric")
+        + _th("Đối tượng", "subject")
+        + _th("Giá trị", "value")
+        + _th("Mục tiêu", "target")
+        + _th("Hạn", "deadline")
+        + _th("Đúng tiến độ", "on track")
+        + _th("Xếp loại", "rating")
+        + "</tr>"
+        + "".join(rows)
+        + "</table>"
+    )
 
 
 def _trends(data: ReportData) -> str:
     h = data.history
     if h.empty or h.run_date.nunique() < 2:
-        return (_h2("Xu hướng", "trends")
-                + '<p class="note">Chưa đủ lịch sử (cần ít nhất 2 đêm) / not enough history '
-                  "yet (at least 2 nights).</p>")
+        return (
+            _h2("Xu hướng", "trends")
+            + '<p class="note">Chưa đủ lịch sử (cần ít nhất 2 đêm) / not enough history '
+            "yet (at least 2 nights).</p>"
+        )
     lo = max(0.0, float(h.overall_pct.min()) - 2)
     charts = []
     for _, g in h.groupby("database_id", sort=True):
         first = g.iloc[0]
-        pts = [(d.date() if hasattr(d, "date") else d, v)
-               for d, v in zip(g.run_date, g.overall_pct, strict=True)]
-        charts.append(svg.line_chart(pts, title_vi=first.database_name_vi,
-                                     title_en=first.database_name_en, y_range=(lo, 100.0)))
+        pts = [
+            (d.date() if hasattr(d, "date") else d, v)
+            for d, v in zip(g.run_date, g.overall_pct, strict=True)
+        ]
+        charts.append(
+            svg.line_chart(
+                pts,
+                title_vi=first.database_name_vi,
+                title_en=first.database_name_en,
+                y_range=(lo, 100.0),
+            )
+        )
     q = data.quarantine_history
     if not q.empty and len(q) >= 2:
-        pts = [(d.date() if hasattr(d, "date") else d, float(v))
-               for d, v in zip(q.run_date, q.open_rows, strict=True)]
-        charts.append(svg.line_chart(pts, title_vi="Bản ghi còn cách ly",
-                                     title_en="quarantined records open", colour="#c62828",
-                                     digits=0))
-    return (_h2("Xu hướng điểm tổng hợp (30 đêm gần nhất)", "overall score trends, last 30 nights")
-            + '<div class="small-multiples">' + "".join(charts) + "</div>")
+        pts = [
+            (d.date() if hasattr(d, "date") else d, float(v))
+            for d, v in zip(q.run_date, q.open_rows, strict=True)
+        ]
+        charts.append(
+            svg.line_chart(
+                pts,
+                title_vi="Bản ghi còn cách ly",
+                title_en="quarantined records open",
+                colour="#c62828",
+                digits=0,
+            )
+        )
+    return (
+        _h2("Xu hướng điểm tổng hợp (30 đêm gần nhất)", "overall score trends, last 30 nights")
+        + '<div class="small-multiples">'
+        + "".join(charts)
+        + "</div>"
+    )
 
 
 def _open_quarantine(data: ReportData) -> str:
@@ -280,26 +380,45 @@ def _open_quarantine(data: ReportData) -> str:
         f"<td class='num'>{_num(int(r.resolved_rows))}</td>"
         f"<td>{escape(_date(r.oldest_open_since))}</td>"
         f"<td class='num'>{'' if _missing(r.oldest_open_days) else int(r.oldest_open_days)}</td>"
-        "</tr>" for r in top.itertuples())
-    return (_h2("Bản ghi còn cách ly (nhiều nhất)", "open quarantine, largest first")
-            + "<table><tr>" + _th("Tỉnh", "province") + _th("CSDL", "database")
-            + _th("Còn mở", "open") + _th("Đã khắc phục", "resolved")
-            + _th("Từ ngày", "since") + _th("Số ngày", "days") + "</tr>" + rows + "</table>")
+        "</tr>"
+        for r in top.itertuples()
+    )
+    return (
+        _h2("Bản ghi còn cách ly (nhiều nhất)", "open quarantine, largest first")
+        + "<table><tr>"
+        + _th("Tỉnh", "province")
+        + _th("CSDL", "database")
+        + _th("Còn mở", "open")
+        + _th("Đã khắc phục", "resolved")
+        + _th("Từ ngày", "since")
+        + _th("Số ngày", "days")
+        + "</tr>"
+        + rows
+        + "</table>"
+    )
 
 
 def render(data: ReportData, generated_at: datetime | None = None) -> str:
     """The page for `data`; every section whose table is empty is left out."""
     generated_at = generated_at or datetime.now()
-    sections = [_scores(data), _targets(data), _heat_map(data), _submissions(data),
-                _procedures(data), _trends(data), _open_quarantine(data)]
+    sections = [
+        _scores(data),
+        _targets(data),
+        _heat_map(data),
+        _submissions(data),
+        _procedures(data),
+        _trends(data),
+        _open_quarantine(data),
+    ]
     body = "".join(f"<section>{s}</section>" for s in sections if s)
     title = f"Tiến độ cơ sở dữ liệu y tế / Health databases progress — {data.run_date}"
     return (
-        "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>Tiến độ 12 cơ sở dữ liệu chuyên ngành y tế — đúng, đủ, sạch, sống</h1>"
         f"<p>Progress of the 12 specialised health databases — accurate, sufficient, clean, "
         f"up-to-date · ngày dữ liệu / run date <b>{data.run_date}</b> · lập lúc / generated "
         f"{generated_at:%Y-%m-%d %H:%M}</p></header><main>{_kpis(data)}{body}</main>"
-        "</body></html>\n")
+        "</body></html>\n"
+    )

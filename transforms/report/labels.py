@@ -120,10 +120,13 @@ METRICS: dict[str, tuple[str, str]] = {
 
 # Fills (light, for table cells) and strokes (for marks) of each rating / status.
 RATING_FILL = {"green": "C8E6C9", "amber": "FFE0B2", "red": "FFCDD2", "no_data": "E0E0E0"}
-STATUS_FILL = {"received": "C8E6C9", "late": "FFE0B2", "missing": "FFCDD2",
-               "rejected": "EF9A9A"}
-CRITERION_COLOUR = {"accurate": "#1f77b4", "sufficient": "#9467bd", "clean": "#17becf",
-                    "up_to_date": "#ff7f0e"}
+STATUS_FILL = {"received": "C8E6C9", "late": "FFE0B2", "missing": "FFCDD2", "rejected": "EF9A9A"}
+CRITERION_COLOUR = {
+    "accurate": "#1f77b4",
+    "sufficient": "#9467bd",
+    "clean": "#17becf",
+    "up_to_date": "#ff7f0e",
+}
 
 
 def column_label(name: str) -> tuple[str, str]:

@@ -14,8 +14,13 @@ INK = "#263238"
 MUTED = "#607d8b"
 
 # Colour stops of a 0-100 score: red below amber, amber to green, deep green at 100.
-_STOPS = ((0.0, (198, 40, 40)), (50.0, (229, 115, 115)), (75.0, (255, 183, 77)),
-          (90.0, (129, 199, 132)), (100.0, (46, 125, 50)))
+_STOPS = (
+    (0.0, (198, 40, 40)),
+    (50.0, (229, 115, 115)),
+    (75.0, (255, 183, 77)),
+    (90.0, (129, 199, 132)),
+    (100.0, (46, 125, 50)),
+)
 
 
 def score_colour(value: float | None, green: float = 90.0, amber: float = 75.0) -> str:
@@ -34,25 +39,44 @@ def score_colour(value: float | None, green: float = 90.0, amber: float = 75.0) 
 
 
 def text_colour(fill: str) -> str:
-    r, g, b = (int(fill[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
     return "#ffffff" if 0.299 * r + 0.587 * g + 0.114 * b < 120 else INK
 
 
 def _svg(width: float, height: float, body: list[str], label: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-            f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}" '
-            f'{FONT} font-size="12">' + "".join(body) + "</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}" '
+        f'{FONT} font-size="12">' + "".join(body) + "</svg>"
+    )
 
 
-def _text(x: float, y: float, s: str, *, anchor: str = "start", size: int = 12,
-          fill: str = INK, weight: str = "normal", extra: str = "") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" '
-            f'fill="{fill}" font-weight="{weight}" {extra}>{escape(s)}</text>')
+def _text(
+    x: float,
+    y: float,
+    s: str,
+    *,
+    anchor: str = "start",
+    size: int = 12,
+    fill: str = INK,
+    weight: str = "normal",
+    extra: str = "",
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" '
+        f'fill="{fill}" font-weight="{weight}" {extra}>{escape(s)}</text>'
+    )
 
 
-def grouped_bars(groups: Sequence[tuple[str, str, dict[str, float]]],
-                 series: Sequence[tuple[str, str, str]], *, green: float = 90.0,
-                 amber: float = 75.0, width: int = 1240, label: str = "") -> str:
+def grouped_bars(
+    groups: Sequence[tuple[str, str, dict[str, float]]],
+    series: Sequence[tuple[str, str, str]],
+    *,
+    green: float = 90.0,
+    amber: float = 75.0,
+    width: int = 1240,
+    label: str = "",
+) -> str:
     """Horizontal grouped bars on a 0-100 axis: one group per (label_vi, label_en, values),
     one bar per series (key, label, colour), with the rating thresholds dashed."""
     left, right, top, bar, gap = 300, 60, 34, 9, 14
@@ -68,17 +92,20 @@ def grouped_bars(groups: Sequence[tuple[str, str, dict[str, float]]],
         body.append(_text(lx + 16, 16, name))
         lx += 24 + 7.2 * len(name)
     for tick in range(0, 101, 25):
-        body.append(f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" '
-                    f'y2="{height - 26}" stroke="{GRID}"/>')
+        body.append(
+            f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" '
+            f'y2="{height - 26}" stroke="{GRID}"/>'
+        )
         body.append(_text(x(tick), height - 10, f"{tick}", anchor="middle", fill=MUTED))
     for at, colour in ((green, "#2e7d32"), (amber, "#ef6c00")):
-        body.append(f'<line x1="{x(at):.1f}" y1="{top - 6}" x2="{x(at):.1f}" y2="{height - 26}" '
-                    f'stroke="{colour}" stroke-dasharray="4 3"/>')
+        body.append(
+            f'<line x1="{x(at):.1f}" y1="{top - 6}" x2="{x(at):.1f}" y2="{height - 26}" '
+            f'stroke="{colour}" stroke-dasharray="4 3"/>'
+        )
     for i, (vi, en, values) in enumerate(groups):
         y0 = top + i * group_h
         body.append(_text(left - 8, y0 + group_h / 2 - 6, vi, anchor="end", weight="bold"))
-        body.append(_text(left - 8, y0 + group_h / 2 + 8, en, anchor="end", fill=MUTED,
-                          size=11))
+        body.append(_text(left - 8, y0 + group_h / 2 + 8, en, anchor="end", fill=MUTED, size=11))
         for j, (key, name, colour) in enumerate(series):
             v = values.get(key)
             if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -86,22 +113,37 @@ def grouped_bars(groups: Sequence[tuple[str, str, dict[str, float]]],
             y = y0 + j * bar
             body.append(
                 f'<rect x="{left}" y="{y:.1f}" width="{x(v) - left:.1f}" height="{bar - 1}" '
-                f'fill="{colour}"><title>{escape(f"{vi} / {en} · {name}: {v:.1f}")}</title></rect>')
+                f'fill="{colour}"><title>{escape(f"{vi} / {en} · {name}: {v:.1f}")}</title></rect>'
+            )
             body.append(_text(x(v) + 3, y + bar - 1.5, f"{v:.1f}", size=9, fill=MUTED))
     return _svg(width, height, body, label)
 
 
-def heat_map(rows: Sequence[tuple[str, str]], cols: Sequence[tuple[str, str]],
-             values: dict[tuple[str, str], float], *, green: float = 90.0,
-             amber: float = 75.0, label: str = "") -> str:
+def heat_map(
+    rows: Sequence[tuple[str, str]],
+    cols: Sequence[tuple[str, str]],
+    values: dict[tuple[str, str], float],
+    *,
+    green: float = 90.0,
+    amber: float = 75.0,
+    label: str = "",
+) -> str:
     """A grid of scores: rows and cols are (key, label); cells coloured by score."""
     left, top, cw, ch = 190, 160, 74, 20
     width, height = left + cw * len(cols) + 110, top + ch * len(rows) + 10
     body = []
     for j, (_, name) in enumerate(cols):
         cx = left + j * cw + cw / 2
-        body.append(_text(cx, top - 8, name, anchor="start", size=11,
-                          extra=f'transform="rotate(-40 {cx:.1f} {top - 8})"'))
+        body.append(
+            _text(
+                cx,
+                top - 8,
+                name,
+                anchor="start",
+                size=11,
+                extra=f'transform="rotate(-40 {cx:.1f} {top - 8})"',
+            )
+        )
     for i, (rkey, rname) in enumerate(rows):
         y = top + i * ch
         body.append(_text(left - 6, y + 14, rname, anchor="end", size=11))
@@ -111,22 +153,38 @@ def heat_map(rows: Sequence[tuple[str, str]], cols: Sequence[tuple[str, str]],
             shown = "–" if v is None else f"{v:.0f}"
             body.append(
                 f'<rect x="{left + j * cw}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
-                f'fill="{fill}"><title>{escape(f"{rname} · {cname}: {shown}")}</title></rect>')
-            body.append(_text(left + j * cw + cw / 2 - 1, y + 13, shown, anchor="middle",
-                              size=10, fill=text_colour(fill)))
+                f'fill="{fill}"><title>{escape(f"{rname} · {cname}: {shown}")}</title></rect>'
+            )
+            body.append(
+                _text(
+                    left + j * cw + cw / 2 - 1,
+                    y + 13,
+                    shown,
+                    anchor="middle",
+                    size=10,
+                    fill=text_colour(fill),
+                )
+            )
     return _svg(width, height, body, label)
 
 
-def status_grid(rows: Sequence[str], cols: Sequence[str], status: dict[tuple[str, str], str],
-                fills: dict[str, str], *, label: str = "") -> str:
+def status_grid(
+    rows: Sequence[str],
+    cols: Sequence[str],
+    status: dict[tuple[str, str], str],
+    fills: dict[str, str],
+    *,
+    label: str = "",
+) -> str:
     """Which delivery arrived: rows (sources) × cols (datasets), a cell per status."""
     left, top, cw, ch = 60, 120, 56, 16
     width, height = left + cw * len(cols) + 100, top + ch * len(rows) + 10
     body = []
     for j, name in enumerate(cols):
         cx = left + j * cw + cw / 2
-        body.append(_text(cx, top - 8, name, size=11,
-                          extra=f'transform="rotate(-40 {cx:.1f} {top - 8})"'))
+        body.append(
+            _text(cx, top - 8, name, size=11, extra=f'transform="rotate(-40 {cx:.1f} {top - 8})"')
+        )
     for i, rname in enumerate(rows):
         y = top + i * ch
         body.append(_text(left - 6, y + 12, rname, anchor="end", size=11))
@@ -135,13 +193,14 @@ def status_grid(rows: Sequence[str], cols: Sequence[str], status: dict[tuple[str
             if s is None:
                 continue
             tip = escape(f"{rname} · {cname}: {s}")
-            body.append(f'<rect x="{left + j * cw}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
-                        f'fill="#{fills.get(s, "E0E0E0")}"><title>{tip}</title></rect>')
+            body.append(
+                f'<rect x="{left + j * cw}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
+                f'fill="#{fills.get(s, "E0E0E0")}"><title>{tip}</title></rect>'
+            )
     return _svg(width, height, body, label)
 
 
-def funnel(stages: Sequence[tuple[str, str, float]], *, width: int = 760,
-           label: str = "") -> str:
+def funnel(stages: Sequence[tuple[str, str, float]], *, width: int = 760, label: str = "") -> str:
     """Centred bars narrowing from the first stage: (label_vi, label_en, count)."""
     top, bh, gap, left = 10, 34, 8, 250
     plot_w = width - left - 20
@@ -154,49 +213,100 @@ def funnel(stages: Sequence[tuple[str, str, float]], *, width: int = 760,
         x0 = left + (plot_w - w) / 2
         shade = 90 - 12 * i
         tip = escape(f"{vi} / {en}: {n:,.0f}")
-        body.append(f'<rect x="{x0:.1f}" y="{y}" width="{w:.1f}" height="{bh}" rx="3" '
-                    f'fill="hsl(205, 60%, {shade * 0.6:.0f}%)"><title>{tip}</title></rect>')
+        body.append(
+            f'<rect x="{x0:.1f}" y="{y}" width="{w:.1f}" height="{bh}" rx="3" '
+            f'fill="hsl(205, 60%, {shade * 0.6:.0f}%)"><title>{tip}</title></rect>'
+        )
         body.append(_text(left - 10, y + 15, vi, anchor="end", weight="bold"))
         body.append(_text(left - 10, y + 29, en, anchor="end", fill=MUTED, size=11))
         share = f"{n:,.0f}  ({100 * n / first:.1f} %)"
-        body.append(_text(left + plot_w / 2, y + 22, share, anchor="middle", fill="#ffffff",
-                          weight="bold", extra='stroke="#0d3b66" stroke-width="0.3"'))
+        body.append(
+            _text(
+                left + plot_w / 2,
+                y + 22,
+                share,
+                anchor="middle",
+                fill="#ffffff",
+                weight="bold",
+                extra='stroke="#0d3b66" stroke-width="0.3"',
+            )
+        )
     return _svg(width, height, body, label)
 
 
-def band_gauge(value: float | None, low: float, high: float, *, scale_max: float = 50.0,
-               width: int = 520, label: str = "") -> str:
+def band_gauge(
+    value: float | None,
+    low: float,
+    high: float,
+    *,
+    scale_max: float = 50.0,
+    width: int = 520,
+    label: str = "",
+) -> str:
     """A 0-`scale_max` % axis with the target band shaded and a marker at `value`."""
     left, right, y = 20, 20, 30
     plot_w = width - left - right
     x = lambda v: left + plot_w * max(0.0, min(scale_max, v)) / scale_max  # noqa: E731
-    body = [f'<rect x="{left}" y="{y}" width="{plot_w}" height="14" fill="#eceff1"/>',
-            f'<rect x="{x(low):.1f}" y="{y}" width="{x(high) - x(low):.1f}" height="14" '
-            f'fill="#a5d6a7"><title>{escape(f"mục tiêu / target {low}–{high} %")}</title></rect>']
+    body = [
+        f'<rect x="{left}" y="{y}" width="{plot_w}" height="14" fill="#eceff1"/>',
+        f'<rect x="{x(low):.1f}" y="{y}" width="{x(high) - x(low):.1f}" height="14" '
+        f'fill="#a5d6a7"><title>{escape(f"mục tiêu / target {low}–{high} %")}</title></rect>',
+    ]
     for tick in range(0, int(scale_max) + 1, 10):
         body.append(_text(x(tick), y + 30, f"{tick} %", anchor="middle", fill=MUTED, size=10))
-    body.append(_text(x((low + high) / 2), y - 6, f"{low:g}–{high:g} %", anchor="middle",
-                      fill="#2e7d32", size=11))
+    body.append(
+        _text(
+            x((low + high) / 2),
+            y - 6,
+            f"{low:g}–{high:g} %",
+            anchor="middle",
+            fill="#2e7d32",
+            size=11,
+        )
+    )
     if value is not None and not math.isnan(value):
-        body.append(f'<polygon points="{x(value) - 6:.1f},{y - 2} {x(value) + 6:.1f},{y - 2} '
-                    f'{x(value):.1f},{y + 8}" fill="{INK}"/>')
-        body.append(f'<line x1="{x(value):.1f}" y1="{y}" x2="{x(value):.1f}" y2="{y + 14}" '
-                    f'stroke="{INK}" stroke-width="2"/>')
+        body.append(
+            f'<polygon points="{x(value) - 6:.1f},{y - 2} {x(value) + 6:.1f},{y - 2} '
+            f'{x(value):.1f},{y + 8}" fill="{INK}"/>'
+        )
+        body.append(
+            f'<line x1="{x(value):.1f}" y1="{y}" x2="{x(value):.1f}" y2="{y + 14}" '
+            f'stroke="{INK}" stroke-width="2"/>'
+        )
         body.append(_text(x(value), y + 44, f"{value:.1f} %", anchor="middle", weight="bold"))
     return _svg(width, y + 52, body, label)
 
 
-def line_chart(points: Sequence[tuple[date, float]], *, title_vi: str, title_en: str,
-               width: int = 300, height: int = 130, y_range: tuple[float, float] | None = None,
-               colour: str = "#1565c0", unit: str = "", digits: int = 1) -> str:
+def line_chart(
+    points: Sequence[tuple[date, float]],
+    *,
+    title_vi: str,
+    title_en: str,
+    width: int = 300,
+    height: int = 130,
+    y_range: tuple[float, float] | None = None,
+    colour: str = "#1565c0",
+    unit: str = "",
+    digits: int = 1,
+) -> str:
     """A small line chart of one series over nights, with its first and last value."""
     left, right, top, bottom = 34, 12, 34, 20
     pts = [(d, float(v)) for d, v in points if v is not None and not math.isnan(float(v))]
-    body = [_text(4, 13, title_vi, weight="bold", size=11),
-            _text(4, 26, title_en, fill=MUTED, size=10)]
+    body = [
+        _text(4, 13, title_vi, weight="bold", size=11),
+        _text(4, 26, title_en, fill=MUTED, size=10),
+    ]
     if len(pts) < 2:
-        body.append(_text(width / 2, height / 2 + 10, "chưa đủ lịch sử / not enough history",
-                          anchor="middle", fill=MUTED, size=10))
+        body.append(
+            _text(
+                width / 2,
+                height / 2 + 10,
+                "chưa đủ lịch sử / not enough history",
+                anchor="middle",
+                fill=MUTED,
+                size=10,
+            )
+        )
         return _svg(width, height, body, f"{title_vi} / {title_en}")
     lo, hi = y_range or (min(v for _, v in pts), max(v for _, v in pts))
     if hi - lo < 1:
@@ -206,18 +316,31 @@ def line_chart(points: Sequence[tuple[date, float]], *, title_vi: str, title_en:
     px = lambda d: left + (width - left - right) * (d - d0).days / span  # noqa: E731
     py = lambda v: top + (height - top - bottom) * (1 - (v - lo) / (hi - lo))  # noqa: E731
     for tick in (lo, hi):
-        body.append(f'<line x1="{left}" y1="{py(tick):.1f}" x2="{width - right}" '
-                    f'y2="{py(tick):.1f}" stroke="{GRID}"/>')
-        body.append(_text(left - 3, py(tick) + 4, f"{tick:.0f}", anchor="end", size=9,
-                          fill=MUTED))
-    path = " ".join(f"{'M' if i == 0 else 'L'}{px(d):.1f},{py(v):.1f}"
-                    for i, (d, v) in enumerate(pts))
+        body.append(
+            f'<line x1="{left}" y1="{py(tick):.1f}" x2="{width - right}" '
+            f'y2="{py(tick):.1f}" stroke="{GRID}"/>'
+        )
+        body.append(_text(left - 3, py(tick) + 4, f"{tick:.0f}", anchor="end", size=9, fill=MUTED))
+    path = " ".join(
+        f"{'M' if i == 0 else 'L'}{px(d):.1f},{py(v):.1f}" for i, (d, v) in enumerate(pts)
+    )
     body.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
     for d, v in pts:
-        body.append(f'<circle cx="{px(d):.1f}" cy="{py(v):.1f}" r="2.5" fill="{colour}">'
-                    f"<title>{escape(f'{d}: {v:,.{digits}f}{unit}')}</title></circle>")
+        body.append(
+            f'<circle cx="{px(d):.1f}" cy="{py(v):.1f}" r="2.5" fill="{colour}">'
+            f"<title>{escape(f'{d}: {v:,.{digits}f}{unit}')}</title></circle>"
+        )
     body.append(_text(left, height - 5, str(d0), size=9, fill=MUTED))
     body.append(_text(width - right, height - 5, str(d1), anchor="end", size=9, fill=MUTED))
-    body.append(_text(width - right, top - 3, f"{pts[-1][1]:,.{digits}f}{unit}", anchor="end",
-                      size=11, weight="bold", fill=colour))
+    body.append(
+        _text(
+            width - right,
+            top - 3,
+            f"{pts[-1][1]:,.{digits}f}{unit}",
+            anchor="end",
+            size=11,
+            weight="bold",
+            fill=colour,
+        )
+    )
     return _svg(width, height, body, f"{title_vi} / {title_en}")

@@ -56,21 +56,28 @@ def set_value(ws: Worksheet, row: int, col: int, value):
 
 
 def _number_format(column: str, series: pd.Series) -> str | None:
-    if column.endswith("_pct") or column.startswith("delta_") or column in (
-            "value", "target", "target_high", "green", "amber"):
+    if (
+        column.endswith("_pct")
+        or column.startswith("delta_")
+        or column in ("value", "target", "target_high", "green", "amber")
+    ):
         return "0.0"
     if column.endswith("_cost"):
         return "#,##0"
     if pd.api.types.is_integer_dtype(series):
         return "#,##0"
-    if pd.api.types.is_datetime64_any_dtype(series) or column in ("run_date", "deadline") or \
-            column.endswith("_since"):
+    if (
+        pd.api.types.is_datetime64_any_dtype(series)
+        or column in ("run_date", "deadline")
+        or column.endswith("_since")
+    ):
         return "yyyy-mm-dd"
     return None
 
 
-def write_frame(ws: Worksheet, frame: pd.DataFrame, *, start_row: int = 1,
-                labels: bool = True) -> None:
+def write_frame(
+    ws: Worksheet, frame: pd.DataFrame, *, start_row: int = 1, labels: bool = True
+) -> None:
     """A table from `start_row`: bilingual header (Vietnamese, then the column name), then
     the rows, with number formats, rating fills, widths, a filter and a frozen header."""
     for j, column in enumerate(frame.columns, start=1):
@@ -97,8 +104,10 @@ def write_frame(ws: Worksheet, frame: pd.DataFrame, *, start_row: int = 1,
             if fill:
                 cell.fill = PatternFill("solid", fgColor=fill)
     for j, column in enumerate(frame.columns, start=1):
-        longest = max([len(column_label(column)[0]), len(column)]
-                      + [len(str(v)) for v in frame[column].head(200)])
+        longest = max(
+            [len(column_label(column)[0]), len(column)]
+            + [len(str(v)) for v in frame[column].head(200)]
+        )
         ws.column_dimensions[get_column_letter(j)].width = min(60, max(9, longest + 2))
     last = get_column_letter(max(1, len(frame.columns)))
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)

@@ -38,20 +38,40 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
 
 def load_facts(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
     """Fill the scratch tables the night's SQL joins to, and refresh `dq.rules`."""
-    _insert(con, "stg_provinces",
-            pd.DataFrame({"code": list(ref.provinces), "name": list(ref.provinces.values())}))
-    _insert(con, "stg_databases", pd.DataFrame(
-        [(d.id, d.name_vi, d.name_en, d.counts_in_scorecard) for d in DATABASES],
-        columns=["database_id", "name_vi", "name_en", "scored"]))
-    _insert(con, "stg_datasets", pd.DataFrame(
-        list(DATASET_DATABASE.items()), columns=["dataset", "database_id"]))
+    _insert(
+        con,
+        "stg_provinces",
+        pd.DataFrame({"code": list(ref.provinces), "name": list(ref.provinces.values())}),
+    )
+    _insert(
+        con,
+        "stg_databases",
+        pd.DataFrame(
+            [(d.id, d.name_vi, d.name_en, d.counts_in_scorecard) for d in DATABASES],
+            columns=["database_id", "name_vi", "name_en", "scored"],
+        ),
+    )
+    _insert(
+        con,
+        "stg_datasets",
+        pd.DataFrame(list(DATASET_DATABASE.items()), columns=["dataset", "database_id"]),
+    )
     _insert(con, "stg_expected", expected_deliveries(ref))
     rules = pd.DataFrame(
         [
-            dict(rule_id=r.id, dataset=ds.id, database_id=ds.database_id, criterion=r.criterion,
-                 severity=r.severity, kind=r.kind, columns=list(r.columns),
-                 description_vi=r.vi, description_en=r.en)
-            for ds in DATASETS.values() for r in ds.rules
+            dict(
+                rule_id=r.id,
+                dataset=ds.id,
+                database_id=ds.database_id,
+                criterion=r.criterion,
+                severity=r.severity,
+                kind=r.kind,
+                columns=list(r.columns),
+                description_vi=r.vi,
+                description_en=r.en,
+            )
+            for ds in DATASETS.values()
+            for r in ds.rules
         ]
     )
     assert len(rules) == len(all_rules())
@@ -84,12 +104,22 @@ def delivered_by_of(dataset: str) -> str:
     return "moh" if dataset in MOH_EXPORTS else "province"
 
 
-def build_progress(con: duckdb.DuckDBPyConnection, run_id: str, run_date: date, scoring: Scoring,
-                   cost_target: tuple[float, float] = (30.0, 36.5)):
+def build_progress(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    run_date: date,
+    scoring: Scoring,
+    cost_target: tuple[float, float] = (30.0, 36.5),
+):
     """Rule results of the run and the night's progress tables (replacing the night's rows).
     `cost_target` is the band (low, high) of the compliance-cost reduction, in percent."""
-    params = {"run_id": run_id, "run_date": run_date, **scoring.__dict__,
-              "cost_target_low": float(cost_target[0]), "cost_target_high": float(cost_target[1])}
+    params = {
+        "run_id": run_id,
+        "run_date": run_date,
+        **scoring.__dict__,
+        "cost_target_low": float(cost_target[0]),
+        "cost_target_high": float(cost_target[1]),
+    }
     SQL.run(con, "progress_night_files", params)
     SQL.run(con, "progress_rule_results", params)
     SQL.run(con, "progress_database_scorecard", params)

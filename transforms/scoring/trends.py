@@ -28,8 +28,17 @@ SQL = sqlfiles.SqlFolder(__package__)
 log = logging.getLogger(__name__)
 
 DEFAULT_TARGETS = Path(str(resources.files(__package__).joinpath("targets.csv")))
-TARGET_COLUMNS = ("metric", "subject", "green", "amber", "target", "target_high", "deadline",
-                  "description_vi", "description_en")
+TARGET_COLUMNS = (
+    "metric",
+    "subject",
+    "green",
+    "amber",
+    "target",
+    "target_high",
+    "deadline",
+    "description_vi",
+    "description_en",
+)
 
 
 def load_targets(path: Path = DEFAULT_TARGETS) -> pd.DataFrame:
@@ -45,13 +54,17 @@ def load_targets(path: Path = DEFAULT_TARGETS) -> pd.DataFrame:
     for n, row in enumerate(rows, start=2):
         try:
             rec = {
-                "metric": row["metric"].strip(), "subject": row["subject"].strip() or "*",
-                "green": float(row["green"]), "amber": float(row["amber"]),
+                "metric": row["metric"].strip(),
+                "subject": row["subject"].strip() or "*",
+                "green": float(row["green"]),
+                "amber": float(row["amber"]),
                 "target": float(row["target"]),
                 "target_high": float(row["target_high"]) if row["target_high"].strip() else None,
                 "deadline": date.fromisoformat(row["deadline"].strip())
-                if row["deadline"].strip() else None,
-                "description_vi": row["description_vi"], "description_en": row["description_en"],
+                if row["deadline"].strip()
+                else None,
+                "description_vi": row["description_vi"],
+                "description_en": row["description_en"],
             }
         except ValueError as exc:
             raise ValueError(f"{path}, line {n}: {exc}") from exc
@@ -70,8 +83,12 @@ def load_targets(path: Path = DEFAULT_TARGETS) -> pd.DataFrame:
     return frame
 
 
-def build_trends(con: duckdb.DuckDBPyConnection, run_date: date, run_id: str | None = None,
-                 targets: Path | pd.DataFrame = DEFAULT_TARGETS) -> None:
+def build_trends(
+    con: duckdb.DuckDBPyConnection,
+    run_date: date,
+    run_id: str | None = None,
+    targets: Path | pd.DataFrame = DEFAULT_TARGETS,
+) -> None:
     """Deltas on the scorecards, `progress.targets` and `progress.target_status`, quarantine
     resolution in `rs.quarantine.rows` and `progress.open_quarantine`, for `run_date`.
     `run_id` (the night's run) is only logged: the resolving run is read from core."""
@@ -86,10 +103,17 @@ def build_trends(con: duckdb.DuckDBPyConnection, run_date: date, run_id: str | N
     finally:
         con.unregister("targets_in")
     for ds in DATASETS.values():
-        SQL.run(con, "trends_quarantine_resolve", {**params, "dataset": ds.id},
-                     dataset=sqlfiles.ident(ds.id, DATASETS), core_key=key_text(ds, alias="c"))
+        SQL.run(
+            con,
+            "trends_quarantine_resolve",
+            {**params, "dataset": ds.id},
+            dataset=sqlfiles.ident(ds.id, DATASETS),
+            core_key=key_text(ds, alias="c"),
+        )
     SQL.run(con, "trends_open_quarantine", params)
     SQL.run(con, "trends_target_status", params)
-    open_rows = con.execute("SELECT coalesce(sum(open_rows), 0) FROM wh.progress.open_quarantine "
-                            "WHERE run_date = $d", {"d": run_date}).fetchone()[0]
+    open_rows = con.execute(
+        "SELECT coalesce(sum(open_rows), 0) FROM wh.progress.open_quarantine WHERE run_date = $d",
+        {"d": run_date},
+    ).fetchone()[0]
     log.info("trends of %s (run %s): %d quarantined records open", run_date, run_id, open_rows)

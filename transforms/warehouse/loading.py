@@ -52,14 +52,23 @@ def apply_set_rules(con: duckdb.DuckDBPyConnection, ds: Dataset, run_date: date)
     for rule in ds.rules:
         params = {"dataset": ds.id, "rule_id": rule.id}
         if rule.kind == "unique":
-            SQL.run(con, "int_unique_key", params, dataset=ds.id, key=key_list(ds),
-                         key_present=key_present(ds))
+            SQL.run(
+                con,
+                "int_unique_key",
+                params,
+                dataset=ds.id,
+                key=key_list(ds),
+                key_present=key_present(ds),
+            )
         elif rule.kind == "reference" and rule.references:
             ref_ds, ref_col = rule.references
             if ref_ds not in DATASETS:
                 continue
             SQL.run(
-                con, "int_reference_exists", params, dataset=ds.id,
+                con,
+                "int_reference_exists",
+                params,
+                dataset=ds.id,
                 column=sqlfiles.ident(rule.columns[0], ds.column_names),
                 ref_dataset=sqlfiles.ident(ref_ds, DATASETS),
                 ref_column=sqlfiles.ident(ref_col, DATASETS[ref_ds].column_names),
@@ -87,19 +96,41 @@ def finish_dataset(
     params = {"dataset": ds.id, "run_id": run_id, "run_date": run_date, "loaded_at": loaded_at}
     SQL.run(con, "int_row_outcome", params)
     dataset = sqlfiles.ident(ds.id, DATASETS)
-    SQL.run(con, "int_upsert_core", params, dataset=dataset, key=key_list(ds),
-                 key_join=key_join(ds))
-    _append(con, segments.core(dataset), dataset, run_id, params, "int_upsert_core_rows",
-            dataset=dataset, key_join=key_join(ds), select_columns=select_core_columns(ds))
+    SQL.run(
+        con, "int_upsert_core", params, dataset=dataset, key=key_list(ds), key_join=key_join(ds)
+    )
+    _append(
+        con,
+        segments.core(dataset),
+        dataset,
+        run_id,
+        params,
+        "int_upsert_core_rows",
+        dataset=dataset,
+        key_join=key_join(ds),
+        select_columns=select_core_columns(ds),
+    )
     SQL.run(con, "int_quarantine", params)
-    _append(con, segments.QUARANTINE, dataset, run_id, params, "int_quarantine_rows",
-            dataset=dataset, key_text=key_text(ds))
+    _append(
+        con,
+        segments.QUARANTINE,
+        dataset,
+        run_id,
+        params,
+        "int_quarantine_rows",
+        dataset=dataset,
+        key_text=key_text(ds),
+    )
     segments.adopt(con, segments.RAW, dataset, run_id, list(raw_files))
     province = next((c.name for c in ds.columns if c.type == "province"), None)
-    SQL.run(con, "int_file_stats", params, dataset=ds.id,
-                 required_count=str(len(ds.required_columns)),
-                 row_province=f"s.{sqlfiles.ident(province, ds.column_names)}" if province
-                 else "NULL")
+    SQL.run(
+        con,
+        "int_file_stats",
+        params,
+        dataset=ds.id,
+        required_count=str(len(ds.required_columns)),
+        row_province=f"s.{sqlfiles.ident(province, ds.column_names)}" if province else "NULL",
+    )
     rows = con.execute(
         f"""
         SELECT s._file_id, count(*), count(*) FILTER (WHERE NOT coalesce(o.has_error, false))
@@ -114,23 +145,30 @@ def finish_dataset(
     return [FileOutcome(fid, n, ok, n - ok) for fid, n, ok in rows]
 
 
-def _append(con: duckdb.DuckDBPyConnection, table: segments.StoredTable, segment_of: str,
-            run_id: str, params: dict, name: str, **identifiers: str) -> int:
+def _append(
+    con: duckdb.DuckDBPyConnection,
+    table: segments.StoredTable,
+    segment_of: str,
+    run_id: str,
+    params: dict,
+    name: str,
+    **identifiers: str,
+) -> int:
     """Write the rows of the one SELECT of `sql/<name>.sql` as tonight's segment of `table`."""
     (query,) = SQL.statements(name, **identifiers)
     used = set(sqlfiles.params_of(query))
-    return segments.append(con, table, segment_of, run_id, query,
-                           {k: v for k, v in params.items() if k in used})
+    return segments.append(
+        con, table, segment_of, run_id, query, {k: v for k, v in params.items() if k in used}
+    )
 
 
 def ensure_stage_table(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
     con.execute(stage_table_sql(ds))
 
 
-
-
-def load_bundles(con: duckdb.DuckDBPyConnection, dataset: str,
-                 results: list[BundleResult]) -> list[tuple[str, int]]:
+def load_bundles(
+    con: duckdb.DuckDBPyConnection, dataset: str, results: list[BundleResult]
+) -> list[tuple[str, int]]:
     """Make the bundles' files the run's scratch input for `dataset`: typed rows into
     `stg_<dataset>`, failures into `stg_failures`, and the temporary view `stg_raw` over the
     raw files (joined to `stg_files` for the file ids). Returns the raw files with their
@@ -141,9 +179,14 @@ def load_bundles(con: duckdb.DuckDBPyConnection, dataset: str,
         if paths:
             con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM read_parquet(?)", [paths])
     raw = [(r.paths["raw"], r.rows["raw"]) for r in results if "raw" in r.paths]
-    source = ("SELECT f._file_id, r.row_number AS _row, r.raw AS _raw FROM read_parquet(["
-              + ", ".join(sqlfiles.literal(p) for p, _ in raw)
-              + "]) AS r JOIN stg_files AS f USING (source_file)") if raw else (
-        "SELECT NULL::INTEGER AS _file_id, NULL::BIGINT AS _row, NULL::JSON AS _raw LIMIT 0")
+    source = (
+        (
+            "SELECT f._file_id, r.row_number AS _row, r.raw AS _raw FROM read_parquet(["
+            + ", ".join(sqlfiles.literal(p) for p, _ in raw)
+            + "]) AS r JOIN stg_files AS f USING (source_file)"
+        )
+        if raw
+        else ("SELECT NULL::INTEGER AS _file_id, NULL::BIGINT AS _row, NULL::JSON AS _raw LIMIT 0")
+    )
     con.execute(f"CREATE OR REPLACE TEMP VIEW stg_raw AS {source}")
     return raw

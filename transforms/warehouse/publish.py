@@ -96,12 +96,16 @@ def build(
     folder = warehouse.with_name(f".build-{run_id}-{warehouse.stem}")
     folder.mkdir(parents=True)
     try:
-        for published, copy in ((warehouse, folder / "warehouse.duckdb"),
-                                (restricted, folder / "restricted.duckdb")):
+        for published, copy in (
+            (warehouse, folder / "warehouse.duckdb"),
+            (restricted, folder / "restricted.duckdb"),
+        ):
             if published.exists():
                 shutil.copyfile(published, copy)
-        con = duckdb.connect(str(folder / "scratch.duckdb"),
-                             config={"memory_limit": memory_limit, "threads": threads})
+        con = duckdb.connect(
+            str(folder / "scratch.duckdb"),
+            config={"memory_limit": memory_limit, "threads": threads},
+        )
         try:
             con.execute("SET temp_directory = ?", [str(folder / "spill")])
             con.execute(f"ATTACH {sqlfiles.literal(folder / 'warehouse.duckdb')} AS wh")
@@ -109,8 +113,10 @@ def build(
             SQL.run(con, "ddl_warehouse")
             SQL.run(con, "ddl_restricted")
             SQL.run(con, "stg_scratch")
-            segments.install_stores(con, {"wh": segments.store_folder(warehouse),
-                                          "rs": segments.store_folder(restricted)})
+            segments.install_stores(
+                con,
+                {"wh": segments.store_folder(warehouse), "rs": segments.store_folder(restricted)},
+            )
             for db in segments.DATABASES:  # the copies still hold the published manifests
                 segments.remove_orphans(con, db, older_than=started)
             if views:
@@ -141,26 +147,44 @@ def publish(b: Build) -> None:
     _fsync_dir(b.warehouse.parent)
 
 
-def record_failed_run(warehouse: Path, restricted: Path, *, run_id: str, run_date, started_at,
-                      error: str, sources, datasets) -> None:
+def record_failed_run(
+    warehouse: Path,
+    restricted: Path,
+    *,
+    run_id: str,
+    run_date,
+    started_at,
+    error: str,
+    sources,
+    datasets,
+) -> None:
     """Publish one `failed` line in `meta.runs` and nothing else, so the failure shows where
     analysts and on-call look. Never raises: the run's own error is what matters."""
     from datetime import datetime
 
     try:
-        with build(warehouse, restricted, f"{run_id}-failed", memory_limit="1GB", threads=1,
-                   views=False) as b:
+        with build(
+            warehouse, restricted, f"{run_id}-failed", memory_limit="1GB", threads=1, views=False
+        ) as b:
             b.con.execute(
                 "INSERT INTO wh.meta.runs (run_id, run_date, started_at, finished_at, status, "
                 "error, sources, datasets) VALUES (?, ?, ?, ?, 'failed', ?, ?, ?)",
-                [run_id, run_date, started_at, datetime.now(), error, sources, datasets])
+                [run_id, run_date, started_at, datetime.now(), error, sources, datasets],
+            )
             publish(b)
     except Exception:  # noqa: BLE001 - recording is best effort
         log.exception("could not record the failed run %s in %s", run_id, warehouse)
 
 
-def compact(warehouse: Path, restricted: Path, *, datasets: list[str] | None = None,
-            grace_hours: float = 24.0, memory_limit: str = "4GB", threads: int = 2) -> list[dict]:
+def compact(
+    warehouse: Path,
+    restricted: Path,
+    *,
+    datasets: list[str] | None = None,
+    grace_hours: float = 24.0,
+    memory_limit: str = "4GB",
+    threads: int = 2,
+) -> list[dict]:
     """Rewrite each dataset's live rows of core, raw and quarantine into one segment and
     clear its tombstones, published like a night (build aside, rename). Segments retired
     more than `grace_hours` ago are deleted: a session opened before a compaction keeps
@@ -173,15 +197,22 @@ def compact(warehouse: Path, restricted: Path, *, datasets: list[str] | None = N
     run_id = f"compact-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     names = [sqlfiles.ident(d, DATASETS) for d in (datasets or DATASETS)]
     done = []
-    with lock(warehouse), build(warehouse, restricted, run_id, memory_limit=memory_limit,
-                                threads=threads) as b:
+    with (
+        lock(warehouse),
+        build(warehouse, restricted, run_id, memory_limit=memory_limit, threads=threads) as b,
+    ):
         cutoff = datetime.now() - timedelta(hours=grace_hours)
         purged = {db: segments.purge_retired(b.con, db, cutoff) for db in segments.DATABASES}
         for name in names:
             for table in (segments.core(name), segments.RAW, segments.QUARANTINE):
-                if table.schema == "core" and not b.con.execute(
+                if (
+                    table.schema == "core"
+                    and not b.con.execute(
                         "SELECT count(*) FROM duckdb_views() WHERE database_name = 'wh' "
-                        "AND schema_name = 'core' AND view_name = ?", [name]).fetchone()[0]:
+                        "AND schema_name = 'core' AND view_name = ?",
+                        [name],
+                    ).fetchone()[0]
+                ):
                     continue
                 done.append(segments.compact(b.con, table, name, run_id))
         publish(b)
@@ -199,8 +230,6 @@ def install_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     opad = bytes(b ^ 0x5C for b in key)
     con.execute("DELETE FROM stg_key")
     con.execute("INSERT INTO stg_key VALUES (?, ?)", [ipad, opad])
-
-
 
 
 def _fsync_dir(path: Path) -> None:

@@ -29,16 +29,14 @@ def _table(ds: Dataset) -> str:
     return ident(ds.id, [ds.id])
 
 
-
-
 def stage_table_sql(ds: Dataset) -> str:
     """The scratch table of a dataset's staged rows: temporary (held in memory, spilled to
     the temp directory beyond the memory limit), since nothing keeps it past the night."""
-    cols = ", ".join(f"{name} {typ}" + (" NOT NULL" if name in STAGE_META else "")
-                     for name, typ in stage_columns(ds))
+    cols = ", ".join(
+        f"{name} {typ}" + (" NOT NULL" if name in STAGE_META else "")
+        for name, typ in stage_columns(ds)
+    )
     return f"CREATE TEMP TABLE IF NOT EXISTS stg_{_table(ds)} ({cols})"
-
-
 
 
 def core_table_sql(ds: Dataset) -> list[str]:
@@ -55,17 +53,14 @@ def core_table_sql(ds: Dataset) -> list[str]:
         + ")",
     ]
     out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {n} {t}" for n, t, _ in all_cols]
-    out.append(
-        f"COMMENT ON TABLE {table} IS {sqlfiles.literal(ds.description_en + ' / ' + ds.description_vi)}"
-    )
+    description = f"{ds.description_en} / {ds.description_vi}"
+    out.append(f"COMMENT ON TABLE {table} IS {sqlfiles.literal(description)}")
     out += [f"COMMENT ON COLUMN {table}.{n} IS {sqlfiles.literal(text)}" for n, _, text in all_cols]
     return out
 
 
 def _comment(col: Column) -> str:
     return col.description + (f" ({', '.join(col.vi)})" if col.vi else "")
-
-
 
 
 def pseudonym_sql(expr: str) -> str:

@@ -37,8 +37,11 @@ log = logging.getLogger(__name__)
 DATABASES = ("wh", "rs")
 _CORE_TOMBSTONE = ("_run_id", "_source_file", "_source_row")
 _FILE_TOMBSTONE = ("run_id", "source_file")
-RESOLUTION_COLUMNS = (("resolved_at", "TIMESTAMP"), ("resolved_by_run", "VARCHAR"),
-                      ("resolved_on", "DATE"))
+RESOLUTION_COLUMNS = (
+    ("resolved_at", "TIMESTAMP"),
+    ("resolved_by_run", "VARCHAR"),
+    ("resolved_on", "DATE"),
+)
 
 
 @dataclass(frozen=True)
@@ -110,11 +113,15 @@ def ensure(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {t.db}.{t.deleted} ({key})")
     if t.resolved:
         cols = ", ".join(f"{c} {typ}" for c, typ in RESOLUTION_COLUMNS)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {t.db}.{t.resolutions} "
-                    f"(run_id VARCHAR, source_file VARCHAR, row_number BIGINT, {cols})")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {t.db}.{t.resolutions} "
+            f"(run_id VARCHAR, source_file VARCHAR, row_number BIGINT, {cols})"
+        )
     kind = con.execute(
         "SELECT table_type FROM information_schema.tables WHERE table_catalog = ? "
-        "AND table_schema = ? AND table_name = ?", [t.db, t.schema, t.name]).fetchone()
+        "AND table_schema = ? AND table_name = ?",
+        [t.db, t.schema, t.name],
+    ).fetchone()
     if kind and kind[0] == "BASE TABLE":
         _migrate(con, t)
     refresh_view(con, t)
@@ -125,9 +132,14 @@ def _migrate(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
     old = f"{t.db}.{t.table_name}"
     stamp = f"migrated-{datetime.now():%Y%m%d%H%M%S}"
     columns = [c for c, _, _ in base_columns(con, t)]
-    present = {r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
-        "AND table_name = ?", [t.db, t.schema, t.name]).fetchall()}
+    present = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+            "AND table_name = ?",
+            [t.db, t.schema, t.name],
+        ).fetchall()
+    }
     select = ", ".join(c for c in columns if c in present)
     dataset = t.name if t.schema == "core" else "_migrated"
     n = append(con, t, dataset, stamp, f"SELECT {select} FROM {old}", refresh=False)
@@ -135,7 +147,8 @@ def _migrate(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
         con.execute(
             f"INSERT INTO {t.db}.{t.resolutions} SELECT DISTINCT run_id, source_file, "
             f"row_number, resolved_at, resolved_by_run, resolved_on FROM {old} "
-            "WHERE resolved_at IS NOT NULL")
+            "WHERE resolved_at IS NOT NULL"
+        )
     con.execute(f"DROP TABLE {old}")
     log.warning("moved %d rows of the table %s into the segment store", n, old)
 
@@ -146,7 +159,8 @@ def base_columns(con: duckdb.DuckDBPyConnection, t: StoredTable) -> list[tuple[s
     return con.execute(
         "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = ? "
         "AND schema_name = ? AND table_name = ? ORDER BY column_index",
-        [t.db, schema, table]).fetchall()
+        [t.db, schema, table],
+    ).fetchall()
 
 
 def _column_type(con: duckdb.DuckDBPyConnection, t: StoredTable, column: str) -> str:
@@ -158,9 +172,14 @@ def _column_type(con: duckdb.DuckDBPyConnection, t: StoredTable, column: str) ->
 
 def live_segments(con: duckdb.DuckDBPyConnection, t: StoredTable) -> list[str]:
     """Paths, relative to the store, of the segments the view of `t` reads."""
-    return [p for (p,) in con.execute(
-        f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND retired_at IS NULL "
-        "ORDER BY path", [t.table_name]).fetchall()]
+    return [
+        p
+        for (p,) in con.execute(
+            f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND retired_at IS NULL "
+            "ORDER BY path",
+            [t.table_name],
+        ).fetchall()
+    ]
 
 
 def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
@@ -172,13 +191,17 @@ def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
     joins += "ON " + " AND ".join(f"d.{c} = u.{c}" for c in t.tombstone)
     if t.resolved:
         sql += ", " + ", ".join(f"r.{c}" for c, _ in RESOLUTION_COLUMNS)
-        joins += (f" LEFT JOIN {t.resolutions} AS r ON r.run_id = u.run_id "
-                  "AND r.source_file = u.source_file AND r.row_number = u.row_number")
+        joins += (
+            f" LEFT JOIN {t.resolutions} AS r ON r.run_id = u.run_id "
+            "AND r.source_file = u.source_file AND r.row_number = u.row_number"
+        )
     con.execute(f"CREATE OR REPLACE VIEW {t.db}.{t.table_name} AS {sql} {joins}")
     schema, table = t.base.split(".")
     comment = con.execute(
         "SELECT comment FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
-        "AND table_name = ?", [t.db, schema, table]).fetchone()
+        "AND table_name = ?",
+        [t.db, schema, table],
+    ).fetchone()
     if comment and comment[0]:
         con.execute(f"COMMENT ON VIEW {t.db}.{t.table_name} IS {sqlfiles.literal(comment[0])}")
     for c, _, text in columns:
@@ -186,8 +209,9 @@ def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
             con.execute(f"COMMENT ON COLUMN {t.db}.{t.table_name}.{c} IS {sqlfiles.literal(text)}")
 
 
-def _source(con: duckdb.DuckDBPyConnection, t: StoredTable, paths: list[str],
-            catalog: str = "") -> str:
+def _source(
+    con: duckdb.DuckDBPyConnection, t: StoredTable, paths: list[str], catalog: str = ""
+) -> str:
     """The base table and the segments `paths` (relative to the store), by column name."""
     source = f"FROM {catalog}{t.base}"
     if paths:
@@ -197,8 +221,16 @@ def _source(con: duckdb.DuckDBPyConnection, t: StoredTable, paths: list[str],
     return source
 
 
-def append(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str,
-           query: str, params: dict | None = None, *, refresh: bool = True) -> int:
+def append(
+    con: duckdb.DuckDBPyConnection,
+    t: StoredTable,
+    dataset: str,
+    run_id: str,
+    query: str,
+    params: dict | None = None,
+    *,
+    refresh: bool = True,
+) -> int:
     """Write the rows of `query` (columns named as the base table's) as a new segment of `t`,
     record it in the manifest and refresh the view. Writes nothing for zero rows. Returns
     the number of rows."""
@@ -207,8 +239,9 @@ def append(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id:
     if path.exists():
         raise RuntimeError(f"segment {path} exists already: segments are never rewritten")
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = con.execute(f"COPY ({query}) TO {sqlfiles.literal(path)} (FORMAT parquet)",
-                       params or None).fetchone()[0]
+    rows = con.execute(
+        f"COPY ({query}) TO {sqlfiles.literal(path)} (FORMAT parquet)", params or None
+    ).fetchone()[0]
     if rows == 0:
         path.unlink(missing_ok=True)
         return 0
@@ -217,14 +250,20 @@ def append(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id:
     con.execute(
         f"INSERT INTO {t.db}.meta.segments (table_name, dataset, run_id, path, rows, bytes, "
         "written_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [t.table_name, dataset, run_id, rel, rows, path.stat().st_size, datetime.now()])
+        [t.table_name, dataset, run_id, rel, rows, path.stat().st_size, datetime.now()],
+    )
     if refresh:
         refresh_view(con, t)
     return rows
 
 
-def adopt(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str,
-          files: list[tuple[str, int]]) -> int:
+def adopt(
+    con: duckdb.DuckDBPyConnection,
+    t: StoredTable,
+    dataset: str,
+    run_id: str,
+    files: list[tuple[str, int]],
+) -> int:
     """Make Parquet files written elsewhere (by a staging task, with the base table's
     columns) segments of `t` as they are: each is moved into the store (copied when it is on
     another file system), made durable and recorded in the manifest, and the view refreshed.
@@ -250,7 +289,8 @@ def adopt(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: 
         con.execute(
             f"INSERT INTO {t.db}.meta.segments (table_name, dataset, run_id, path, rows, "
             "bytes, written_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [t.table_name, dataset, run_id, rel, rows, path.stat().st_size, datetime.now()])
+            [t.table_name, dataset, run_id, rel, rows, path.stat().st_size, datetime.now()],
+        )
         total += rows
     if total:
         _fsync(path.parent)
@@ -263,32 +303,52 @@ def compact(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id
     old segments (the view stops reading them; their files stay until `purge_retired`, since
     an analyst's session opened before may still read them) and drop the tombstones that
     only concerned them. Returns what it did."""
-    old = [p for (p,) in con.execute(
-        f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND dataset = ? "
-        "AND retired_at IS NULL ORDER BY path", [t.table_name, dataset]).fetchall()]
+    old = [
+        p
+        for (p,) in con.execute(
+            f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND dataset = ? "
+            "AND retired_at IS NULL ORDER BY path",
+            [t.table_name, dataset],
+        ).fetchall()
+    ]
     if not old:
         return {"table": t.table_name, "dataset": dataset, "retired": 0, "rows": 0}
     columns = ", ".join(f"CAST(u.{c} AS {typ}) AS {c}" for c, typ, _ in base_columns(con, t))
     match = " AND ".join(f"d.{c} = u.{c}" for c in t.tombstone)
     source = _source(con, t, old, catalog=f"{t.db}.")
-    rows = append(con, t, dataset, run_id,
-                  f"SELECT {columns} FROM ({source}) AS u "
-                  f"ANTI JOIN {t.db}.{t.deleted} AS d ON {match}", refresh=False)
-    con.execute(f"UPDATE {t.db}.meta.segments SET retired_at = ? WHERE table_name = ? "
-                "AND list_contains(?, path)", [datetime.now(), t.table_name, old])
+    rows = append(
+        con,
+        t,
+        dataset,
+        run_id,
+        f"SELECT {columns} FROM ({source}) AS u ANTI JOIN {t.db}.{t.deleted} AS d ON {match}",
+        refresh=False,
+    )
+    con.execute(
+        f"UPDATE {t.db}.meta.segments SET retired_at = ? WHERE table_name = ? "
+        "AND list_contains(?, path)",
+        [datetime.now(), t.table_name, old],
+    )
     deleted = con.execute(
         f"DELETE FROM {t.db}.{t.deleted} AS d WHERE EXISTS (SELECT 1 FROM ({source}) AS u "
-        f"WHERE {match})").fetchone()[0]
+        f"WHERE {match})"
+    ).fetchone()[0]
     refresh_view(con, t)
-    return {"table": t.table_name, "dataset": dataset, "retired": len(old), "rows": rows,
-            "tombstones_cleared": deleted}
+    return {
+        "table": t.table_name,
+        "dataset": dataset,
+        "retired": len(old),
+        "rows": rows,
+        "tombstones_cleared": deleted,
+    }
 
 
 def purge_retired(con: duckdb.DuckDBPyConnection, db: str, retired_before: datetime) -> int:
     """Delete the files of segments retired before `retired_before`, and their manifest rows."""
     root = store_root(con, db)
-    gone = con.execute(f"SELECT path FROM {_db(db)}.meta.segments WHERE retired_at < ?",
-                       [retired_before]).fetchall()
+    gone = con.execute(
+        f"SELECT path FROM {_db(db)}.meta.segments WHERE retired_at < ?", [retired_before]
+    ).fetchall()
     for (path,) in gone:
         (root / path).unlink(missing_ok=True)
     con.execute(f"DELETE FROM {db}.meta.segments WHERE retired_at < ?", [retired_before])
@@ -317,8 +377,6 @@ def _db(db: str) -> str:
     if db not in DATABASES:
         raise ValueError(f"unknown database {db!r}")
     return db
-
-
 
 
 def _fsync(path: Path) -> None:

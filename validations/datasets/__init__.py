@@ -10,8 +10,19 @@ SEX = dict(
     type="enum",
     values=("M", "F", "U"),
     synonyms={
-        "1": "M", "2": "F", "3": "U", "nam": "M", "nữ": "F", "nu": "F", "male": "M",
-        "female": "F", "m": "M", "f": "F", "u": "U", "không rõ": "U", "khong ro": "U",
+        "1": "M",
+        "2": "F",
+        "3": "U",
+        "nam": "M",
+        "nữ": "F",
+        "nu": "F",
+        "male": "M",
+        "female": "F",
+        "m": "M",
+        "f": "F",
+        "u": "U",
+        "không rõ": "U",
+        "khong ro": "U",
     },
 )
 
@@ -44,9 +55,9 @@ def define(
     if duplicated:
         raise ValueError(f"{id}: rule ids defined twice: {sorted(duplicated)}")
     for rule in all_rules:
-        unknown = set(rule.columns) - set(bare.column_names) - {
-            c + "__raw" for c in bare.column_names
-        }
+        unknown = (
+            set(rule.columns) - set(bare.column_names) - {c + "__raw" for c in bare.column_names}
+        )
         if unknown:
             raise ValueError(f"{rule.id} names unknown columns {sorted(unknown)}")
     return Dataset(**{**bare.__dict__, "rules": all_rules})

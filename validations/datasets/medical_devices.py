@@ -13,8 +13,11 @@ FIXED_TERM_CLASSES = ("C", "D")
 
 
 def _valid_until_given(df, ctx):
-    return checks.required_when(df["valid_until"], df["risk_class"].isin(FIXED_TERM_CLASSES),
-                                raw=df["valid_until" + RAW_SUFFIX])
+    return checks.required_when(
+        df["valid_until"],
+        df["risk_class"].isin(FIXED_TERM_CLASSES),
+        raw=df["valid_until" + RAW_SUFFIX],
+    )
 
 
 DATASET = define(
@@ -25,26 +28,67 @@ DATASET = define(
     description_vi="Danh mục trang thiết bị y tế được cấp số lưu hành",
     description_en="Register of medical devices with a marketing number",
     columns=(
-        Column("registration_no", "code", "Marketing number (số lưu hành) of the device",
-               vi=("số lưu hành", "số đăng ký lưu hành", "số công bố"), required=True),
-        Column("device_name", "text", "Device name", vi=("tên trang thiết bị", "tên thiết bị"),
-               required=True),
-        Column("risk_class", "enum", "Risk class, A (lowest) to D", vi=("phân loại", "loại",
-               "mức độ rủi ro"), required=True, values=("A", "B", "C", "D"),
-               synonyms={"loại a": "A", "loại b": "B", "loại c": "C", "loại d": "D",
-                         "a": "A", "b": "B", "c": "C", "d": "D"}),
-        Column("owner_name", "text", "Holder of the marketing number",
-               vi=("chủ sở hữu", "chủ sở hữu số lưu hành")),
-        Column("valid_until", "date", "Last day the marketing number is valid (classes C and D)",
-               vi=("ngày hết hiệu lực", "hiệu lực đến")),
-        Column("updated_at", "datetime", "When the source system last changed the record",
-               vi=("ngày cập nhật", "thời điểm cập nhật"), required=True),
+        Column(
+            "registration_no",
+            "code",
+            "Marketing number (số lưu hành) of the device",
+            vi=("số lưu hành", "số đăng ký lưu hành", "số công bố"),
+            required=True,
+        ),
+        Column(
+            "device_name",
+            "text",
+            "Device name",
+            vi=("tên trang thiết bị", "tên thiết bị"),
+            required=True,
+        ),
+        Column(
+            "risk_class",
+            "enum",
+            "Risk class, A (lowest) to D",
+            vi=("phân loại", "loại", "mức độ rủi ro"),
+            required=True,
+            values=("A", "B", "C", "D"),
+            synonyms={
+                "loại a": "A",
+                "loại b": "B",
+                "loại c": "C",
+                "loại d": "D",
+                "a": "A",
+                "b": "B",
+                "c": "C",
+                "d": "D",
+            },
+        ),
+        Column(
+            "owner_name",
+            "text",
+            "Holder of the marketing number",
+            vi=("chủ sở hữu", "chủ sở hữu số lưu hành"),
+        ),
+        Column(
+            "valid_until",
+            "date",
+            "Last day the marketing number is valid (classes C and D)",
+            vi=("ngày hết hiệu lực", "hiệu lực đến"),
+        ),
+        Column(
+            "updated_at",
+            "datetime",
+            "When the source system last changed the record",
+            vi=("ngày cập nhật", "thời điểm cập nhật"),
+            required=True,
+        ),
     ),
     rules=(
-        Rule("medical_devices.valid_until.required_for_class_c_d", "sufficient", "error",
-             "Thiếu ngày hết hiệu lực của số lưu hành cho thiết bị loại C, D",
-             "valid_until is required for risk classes C and D",
-             ("risk_class", "valid_until", "valid_until" + RAW_SUFFIX),
-             check=_valid_until_given),
+        Rule(
+            "medical_devices.valid_until.required_for_class_c_d",
+            "sufficient",
+            "error",
+            "Thiếu ngày hết hiệu lực của số lưu hành cho thiết bị loại C, D",
+            "valid_until is required for risk classes C and D",
+            ("risk_class", "valid_until", "valid_until" + RAW_SUFFIX),
+            check=_valid_until_given,
+        ),
     ),
 )

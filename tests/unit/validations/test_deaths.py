@@ -67,4 +67,6 @@ def test_rules_against_deaths_compare_pseudonyms_as_the_warehouse_makes_them(sql
     from transforms import sqlfiles
     from transforms.warehouse.schema import pseudonym_sql
 
-    assert pseudonym_sql(column) in "\n".join(sqlfiles.SqlFolder("validations.datasets").statements(sql))
+    assert pseudonym_sql(column) in "\n".join(
+        sqlfiles.SqlFolder("validations.datasets").statements(sql)
+    )

@@ -43,10 +43,18 @@ def test_every_row_rule_of_drugs_is_exercised():
     assert row_rules - {rule_id for rule_id, _ in BROKEN} == set()
 
 
-@pytest.mark.parametrize("registration_no", [
-    "893110123423",  # 2022 numbering: 12 digits
-    "VN-20123-17", "VS-4567-21", "GC-345-22", "QLĐB-789-20", "QLSP-1234-19", "QLVX-56-21",
-])
+@pytest.mark.parametrize(
+    "registration_no",
+    [
+        "893110123423",  # 2022 numbering: 12 digits
+        "VN-20123-17",
+        "VS-4567-21",
+        "GC-345-22",
+        "QLĐB-789-20",
+        "QLSP-1234-19",
+        "QLVX-56-21",
+    ],
+)
 def test_every_registration_format_passes(registration_no, ctx_for, ref):
     row = drug_row(registration_no=registration_no)
     assert failures("drugs", [row], ctx_for("moh"), ref) == [set()]

@@ -47,8 +47,12 @@ def test_every_row_rule_of_health_checks_is_exercised():
 
 
 def test_vietnamese_values_and_same_day_expiry_pass(ctx_for, ref):
-    row = health_check_row(check_type="Khám lái xe", conclusion="Đủ sức khỏe",
-                           checked_on="20/11/2026", valid_until="20/11/2026")
+    row = health_check_row(
+        check_type="Khám lái xe",
+        conclusion="Đủ sức khỏe",
+        checked_on="20/11/2026",
+        valid_until="20/11/2026",
+    )
     assert failures("health_checks", [row], ctx_for("province"), ref) == [set()]
 
 

@@ -91,7 +91,9 @@ def _dose_rule_flags(rows, errors=()):
     for n in errors:
         con.execute("INSERT INTO stg_failures VALUES ('immunizations', 1, ?, 'x.error')", [n])
     rule = next(r for r in ds.rules if r.id == "immunizations.doses.consistent")
-    sqlfiles.SqlFolder("validations.datasets").run(con, rule.sql, {"dataset": DATASET, "rule_id": rule.id, "run_date": None})
+    sqlfiles.SqlFolder("validations.datasets").run(
+        con, rule.sql, {"dataset": DATASET, "rule_id": rule.id, "run_date": None}
+    )
     return sorted(
         r[0]
         for r in con.execute(

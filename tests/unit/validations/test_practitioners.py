@@ -65,12 +65,14 @@ def test_licence_numbers_of_every_authority_pass(license_no, ctx_for, ref):
 
 
 def test_vietnamese_values_map_to_codes(ctx_for, ref):
-    row = practitioner_row(profession="Bác sĩ", status="Còn hiệu lực", sex="Nữ",
-                           birth_date="02/03/1985")
+    row = practitioner_row(
+        profession="Bác sĩ", status="Còn hiệu lực", sex="Nữ", birth_date="02/03/1985"
+    )
     assert failures("practitioners", [row], ctx_for("moh"), ref) == [set()]
 
 
 def test_facility_code_is_a_reference_rule():
-    rule = next(r for r in DATASETS["practitioners"].rules
-                if r.id == "practitioners.facility_code.exists")
+    rule = next(
+        r for r in DATASETS["practitioners"].rules if r.id == "practitioners.facility_code.exists"
+    )
     assert (rule.kind, rule.references) == ("reference", ("facilities", "facility_code"))

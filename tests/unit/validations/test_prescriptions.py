@@ -74,8 +74,11 @@ def test_days_supply_is_optional_and_90_is_allowed(ctx_for, ref):
 
 # --- set rules, in SQL ---------------------------------------------------------------------
 
-LICENCES = [("001234/BYT-CCHN", "active"), ("002222/HNO-CCHN", "suspended"),
-            ("003333/HCM-GPHN", "revoked")]
+LICENCES = [
+    ("001234/BYT-CCHN", "active"),
+    ("002222/HNO-CCHN", "suspended"),
+    ("003333/HCM-GPHN", "revoked"),
+]
 REGISTRATIONS = [("VD-12345-19", date(2028, 12, 31)), ("893110123423", date(2026, 11, 22))]
 FACILITIES = ["01001"]
 
@@ -91,21 +94,32 @@ def _set_rule_failures(staged: list[dict]) -> list[set[str]]:
     con.execute(stage_table_sql(DATASETS["prescriptions"]))
     # core.<dataset> is a view over segments and its empty base table: rows in the base
     # table are what the view shows, without writing Parquet for a unit test.
-    con.executemany("INSERT INTO wh.store.core__facilities (facility_code) VALUES (?)",
-                    [[f] for f in FACILITIES])
-    con.executemany("INSERT INTO wh.store.core__practitioners (license_no, status) VALUES (?, ?)",
-                    [list(x) for x in LICENCES])
-    con.executemany("INSERT INTO wh.store.core__drugs (registration_no, valid_until) VALUES (?, ?)",
-                    [list(x) for x in REGISTRATIONS])
+    con.executemany(
+        "INSERT INTO wh.store.core__facilities (facility_code) VALUES (?)",
+        [[f] for f in FACILITIES],
+    )
+    con.executemany(
+        "INSERT INTO wh.store.core__practitioners (license_no, status) VALUES (?, ?)",
+        [list(x) for x in LICENCES],
+    )
+    con.executemany(
+        "INSERT INTO wh.store.core__drugs (registration_no, valid_until) VALUES (?, ?)",
+        [list(x) for x in REGISTRATIONS],
+    )
     for i, row in enumerate(staged, start=1):
         con.execute(
             "INSERT INTO stg_prescriptions (_file_id, _row, prescription_code, facility_code, "
             "prescriber_license_no, issued_at, drug_registration_no, _required_filled) "
             "VALUES (1, ?, ?, ?, ?, ?, ?, 0)",
-            [i, f"01001ab12cd{i}-N", row.get("facility_code", "01001"),
-             row.get("prescriber_license_no", "001234/BYT-CCHN"),
-             row.get("issued_at", "2026-11-20 09:00:00"),
-             row.get("drug_registration_no", "VD-12345-19")])
+            [
+                i,
+                f"01001ab12cd{i}-N",
+                row.get("facility_code", "01001"),
+                row.get("prescriber_license_no", "001234/BYT-CCHN"),
+                row.get("issued_at", "2026-11-20 09:00:00"),
+                row.get("drug_registration_no", "VD-12345-19"),
+            ],
+        )
     loading.apply_set_rules(con, DATASETS["prescriptions"], date(2026, 11, 24))
     out: list[set[str]] = [set() for _ in staged]
     for row, rule_id in con.execute("SELECT _row, rule_id FROM stg_failures").fetchall():
@@ -121,8 +135,10 @@ SET_CASES = [
     ({"prescriber_license_no": "003333/HCM-GPHN"}, {"prescriptions.prescriber_license_no.active"}),
     ({"drug_registration_no": "VD-99999-19"}, {"prescriptions.drug_registration_no.exists"}),
     ({"drug_registration_no": "893110123423", "issued_at": "2026-11-22 23:30:00"}, set()),
-    ({"drug_registration_no": "893110123423", "issued_at": "2026-11-23 00:10:00"},
-     {"prescriptions.drug_registration_no.valid_on_issue"}),
+    (
+        {"drug_registration_no": "893110123423", "issued_at": "2026-11-23 00:10:00"},
+        {"prescriptions.drug_registration_no.valid_on_issue"},
+    ),
     ({"drug_registration_no": "893110123423", "issued_at": None}, set()),
 ]
 
@@ -133,6 +149,9 @@ def test_set_rules_against_the_registers():
 
 
 def test_an_expired_registration_only_warns():
-    rule = next(r for r in DATASETS["prescriptions"].rules
-                if r.id == "prescriptions.drug_registration_no.valid_on_issue")
+    rule = next(
+        r
+        for r in DATASETS["prescriptions"].rules
+        if r.id == "prescriptions.drug_registration_no.valid_on_issue"
+    )
     assert (rule.criterion, rule.severity, rule.kind) == ("up_to_date", "warning", "sql")

@@ -55,12 +55,17 @@ def test_referenced_datasets_load_first():
 def test_with_sizes_referenced_datasets_come_first_then_the_largest():
     sizes = {ds: i for i, ds in enumerate(sorted(DATASETS))}
     order = load_order(DATASETS, sizes)
-    referenced = {n for ds in DATASETS.values() for r in ds.rules for n in r.depends_on
-                  if n in DATASETS and n != ds.id}
+    referenced = {
+        n
+        for ds in DATASETS.values()
+        for r in ds.rules
+        for n in r.depends_on
+        if n in DATASETS and n != ds.id
+    }
     for ds in DATASETS.values():
         for needed in (n for r in ds.rules for n in r.depends_on if n in DATASETS):
             if needed != ds.id:
                 assert order.index(needed) < order.index(ds.id)
     rest = [ds for ds in order if ds not in referenced]
-    assert order[:len(referenced)] == [ds for ds in order if ds in referenced]
+    assert order[: len(referenced)] == [ds for ds in order if ds in referenced]
     assert rest == sorted(rest, key=lambda d: -sizes[d])

@@ -39,8 +39,13 @@ def batches(tmp_path_factory) -> dict[str, pd.DataFrame]:
             continue
         ds = DATASETS[lf.dataset]
         try:
-            for raw in read_batches(lf.path, lf.ext or "", batch_rows=50_000, max_bytes=10**8,
-                                    header_keys=header_keys(ds)):
+            for raw in read_batches(
+                lf.path,
+                lf.ext or "",
+                batch_rows=50_000,
+                max_bytes=10**8,
+                header_keys=header_keys(ds),
+            ):
                 raw = raw.reset_index(drop=True)
                 headers = map_headers([str(c) for c in raw.columns], ds)
                 if headers.missing_required:
@@ -48,8 +53,10 @@ def batches(tmp_path_factory) -> dict[str, pd.DataFrame]:
                 texts.setdefault(ds.id, []).append(canonical_text(raw, ds, headers))
         except FileRejected:
             continue
-    return {ds_id: parse_frame(pd.concat(t, ignore_index=True), DATASETS[ds_id], ref)
-            for ds_id, t in texts.items()}
+    return {
+        ds_id: parse_frame(pd.concat(t, ignore_index=True), DATASETS[ds_id], ref)
+        for ds_id, t in texts.items()
+    }
 
 
 def _pairs(failures: pd.DataFrame) -> list[tuple[int, str]]:
@@ -59,11 +66,18 @@ def _pairs(failures: pd.DataFrame) -> list[tuple[int, str]]:
 def _validator(ds) -> RowValidator:
     """The dataset's row rules in the context of the night, with the default settings."""
     s = Settings()
-    return RowValidator(ds, make_context(
-        NIGHT, ds.delivered_by, reference.load(s.reference_dir),
-        freshness_days_province=s.freshness_days_province,
-        freshness_days_moh=s.freshness_days_moh,
-        future_tolerance_days=s.future_tolerance_days, elderly_age=s.elderly_age))
+    return RowValidator(
+        ds,
+        make_context(
+            NIGHT,
+            ds.delivered_by,
+            reference.load(s.reference_dir),
+            freshness_days_province=s.freshness_days_province,
+            freshness_days_moh=s.freshness_days_moh,
+            future_tolerance_days=s.future_tolerance_days,
+            elderly_age=s.elderly_age,
+        ),
+    )
 
 
 @pytest.mark.parametrize("dataset_id", sorted(DATASETS))

@@ -28,8 +28,10 @@ BROKEN = [
     ("workforce.start_date.required", {"start_date": ""}),
     ("workforce.start_date.format", {"start_date": "tháng 9/2012"}),
     ("workforce.start_date.working_age", {"start_date": "2003-03-01"}),
-    ("workforce.start_date.working_age", {"birth_date": "1945-03-02",
-                                          "person_id": "001145012345", "start_date": "2021-03-02"}),
+    (
+        "workforce.start_date.working_age",
+        {"birth_date": "1945-03-02", "person_id": "001145012345", "start_date": "2021-03-02"},
+    ),
     ("workforce.end_date.format", {"end_date": "31/12"}),
     ("workforce.end_date.after_start", {"end_date": "2012-08-31"}),
     ("workforce.province_code.required", {"province_code": ""}),
@@ -56,8 +58,9 @@ def test_every_row_rule_of_workforce_is_exercised():
     assert row_rules - {rule_id for rule_id, _ in BROKEN} == set()
 
 
-@pytest.mark.parametrize(("start", "end"), [("2003-03-02", ""), ("2012-09-01", "2012-09-01"),
-                                            ("2060-03-02", "")])
+@pytest.mark.parametrize(
+    ("start", "end"), [("2003-03-02", ""), ("2012-09-01", "2012-09-01"), ("2060-03-02", "")]
+)
 def test_working_age_and_end_date_bounds_are_inclusive(start, end, ctx_for, ref):
     row = workforce_row(start_date=start, end_date=end)
     assert failures("workforce", [row], ctx_for("province"), ref) == [set()]

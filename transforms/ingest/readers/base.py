@@ -79,7 +79,8 @@ def pandas_names(header: Sequence[str]) -> list[str]:
     before unnamed ones are numbered (the rules of `pandas.io.common.mangle_dupe_names`)."""
     names = [cell or f"Unnamed: {i}" for i, cell in enumerate(header)]
     order = [i for i, cell in enumerate(header) if cell] + [
-        i for i, cell in enumerate(header) if not cell]
+        i for i, cell in enumerate(header) if not cell
+    ]
     counts: dict[str, int] = {}
     for i in order:
         name = base = names[i]
@@ -93,8 +94,9 @@ def pandas_names(header: Sequence[str]) -> list[str]:
     return names
 
 
-def frames(columns: list[str], rows: Iterable[Sequence[str | None]],
-           batch_rows: int) -> Iterator[pd.DataFrame]:
+def frames(
+    columns: list[str], rows: Iterable[Sequence[str | None]], batch_rows: int
+) -> Iterator[pd.DataFrame]:
     """Batches of at most `batch_rows` rows as `str` columns (missing = NA)."""
     batch: list[Sequence[str | None]] = []
     for row in rows:

@@ -50,15 +50,17 @@ def read_claims_batches(path: Path, head: bytes, opts: ReadOptions) -> Iterator[
             tags.update(dict.fromkeys(item))
             count += 1
     if count == 0:
-        raise FileRejected(Reason.not_claims(
-            "không có HOSO nào chứa bảng XML1", "no HOSO holds an XML1 table"))
+        raise FileRejected(
+            Reason.not_claims("không có HOSO nào chứa bảng XML1", "no HOSO holds an XML1 table")
+        )
     columns = list(tags)
     add_stamp = not any(fold(t) in _UPDATED_KEYS for t in columns)
     if add_stamp:
         log.debug("%s: updated_at taken from NGAYLAP %s", path.name, stamp)
     rows = (
         [rec.get(t) for t in columns] + ([stamp] if add_stamp else [])
-        for kind, rec in _walk(path) if kind != STAMP
+        for kind, rec in _walk(path)
+        if kind != STAMP
     )
     yield from frames(columns + ([UPDATED_AT] if add_stamp else []), rows, opts.batch_rows)
 
@@ -80,9 +82,12 @@ def _walk_open(fh) -> Iterator[tuple[str, dict | str]]:
                 if not root_seen:
                     root_seen = True
                     if tag != ENVELOPE:
-                        raise FileRejected(Reason.not_claims(
-                            f"thẻ gốc là <{tag}>, không phải <{ENVELOPE}>",
-                            f"the root element is <{tag}>, not <{ENVELOPE}>"))
+                        raise FileRejected(
+                            Reason.not_claims(
+                                f"thẻ gốc là <{tag}>, không phải <{ENVELOPE}>",
+                                f"the root element is <{tag}>, not <{ENVELOPE}>",
+                            )
+                        )
                 continue
             if tag == STAMP and elem.text and elem.text.strip():
                 yield STAMP, elem.text.strip()
@@ -102,8 +107,11 @@ def _summary_rows(filehoso: Element, n: int) -> Iterator[dict[str, str | None]]:
     """The TONG_HOP rows of one XML1 entry: base64 text, or (leniently) inline XML."""
     content = next((c for c in filehoso if _local(c.tag) == "NOIDUNGFILE"), None)
     if content is None:
-        raise FileRejected(Reason.not_claims(f"FILEHOSO thứ {n} không có NOIDUNGFILE",
-                                             f"FILEHOSO number {n} has no NOIDUNGFILE"))
+        raise FileRejected(
+            Reason.not_claims(
+                f"FILEHOSO thứ {n} không có NOIDUNGFILE", f"FILEHOSO number {n} has no NOIDUNGFILE"
+            )
+        )
     if len(content):
         table = content[0]
     else:
@@ -113,16 +121,26 @@ def _summary_rows(filehoso: Element, n: int) -> Iterator[dict[str, str | None]]:
         except (binascii.Error, ValueError) as exc:
             if isinstance(exc, defusedxml.DefusedXmlException):
                 raise
-            raise FileRejected(Reason.not_claims(
-                f"NOIDUNGFILE của FILEHOSO thứ {n} không phải base64 hợp lệ",
-                f"the NOIDUNGFILE of FILEHOSO number {n} is not valid base64")) from exc
+            raise FileRejected(
+                Reason.not_claims(
+                    f"NOIDUNGFILE của FILEHOSO thứ {n} không phải base64 hợp lệ",
+                    f"the NOIDUNGFILE of FILEHOSO number {n} is not valid base64",
+                )
+            ) from exc
         except ParseError as exc:
             vi, en = _where(exc)
-            raise FileRejected(Reason.corrupt(
-                "xml", f"bảng XML1 của FILEHOSO thứ {n}, {vi}",
-                f"the XML1 table of FILEHOSO number {n}, {en}")) from exc
-    rows = [table] if _local(table.tag) == SUMMARY_ROW else [
-        e for e in table.iter() if _local(e.tag) == SUMMARY_ROW]
+            raise FileRejected(
+                Reason.corrupt(
+                    "xml",
+                    f"bảng XML1 của FILEHOSO thứ {n}, {vi}",
+                    f"the XML1 table of FILEHOSO number {n}, {en}",
+                )
+            ) from exc
+    rows = (
+        [table]
+        if _local(table.tag) == SUMMARY_ROW
+        else [e for e in table.iter() if _local(e.tag) == SUMMARY_ROW]
+    )
     for row in rows:
         yield {_local(c.tag): _strip(c.text) for c in row}
 

@@ -66,8 +66,9 @@ def detect_delimiter(first_line: str) -> str:
     return max(DELIMITERS, key=lambda d: counts[d])
 
 
-def read_csv_batches(path: Path, head: bytes, opts: ReadOptions, *,
-                     engine: Engine = "pyarrow") -> Iterator[pd.DataFrame]:
+def read_csv_batches(
+    path: Path, head: bytes, opts: ReadOptions, *, engine: Engine = "pyarrow"
+) -> Iterator[pd.DataFrame]:
     """Batches of `opts.batch_rows` rows (the last one shorter) as `pandas.read_csv` reads
     them: columns named by the header line (blank -> `Unnamed: <i>`, repeated -> `name.1`),
     `str` values as delivered, NaN where a cell is empty, the index counting on from one
@@ -104,7 +105,7 @@ def _sample_lines(sample: bytes, encoding: str) -> Iterator[str]:
     decoder = codecs.getincrementaldecoder(encoding)(errors="ignore")
     rest = ""
     for start in range(0, len(sample), 1 << 16):
-        chunk = sample[start:start + (1 << 16)]
+        chunk = sample[start : start + (1 << 16)]
         text = rest + decoder.decode(chunk, final=start + len(chunk) == len(sample))
         *lines, rest = text.split("\n")
         for line in lines:
@@ -114,6 +115,7 @@ def _sample_lines(sample: bytes, encoding: str) -> Iterator[str]:
 
 
 # -- pyarrow -------------------------------------------------------------------------------
+
 
 class _PandasNeeded(Exception):
     """pyarrow would not read the rest of the file as pandas does."""
@@ -127,8 +129,10 @@ def _utf8_file(path: Path, encoding: str) -> Iterator[Path]:
         yield path
         return
     decoder = codecs.getincrementaldecoder(encoding)()
-    with tempfile.NamedTemporaryFile(prefix="vnhealth-", suffix=".csv") as tmp, \
-            path.open("rb") as src:
+    with (
+        tempfile.NamedTemporaryFile(prefix="vnhealth-", suffix=".csv") as tmp,
+        path.open("rb") as src,
+    ):
         try:
             while block := src.read(1 << 20):
                 tmp.write(decoder.decode(block).encode("utf-8"))
@@ -151,11 +155,20 @@ def _arrow_batches(path: Path, delimiter: str, batch_rows: int) -> Iterator[pd.D
             # second one did not read the landing zone's files any faster.
             read_options=pa_csv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES),
             parse_options=pa_csv.ParseOptions(
-                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
-                newlines_in_values=True, ignore_empty_lines=True),
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=True,
+            ),
             convert_options=pa_csv.ConvertOptions(
-                default_column_type=pa.large_string(), strings_can_be_null=True,
-                quoted_strings_can_be_null=True, null_values=[""], check_utf8=True),
+                default_column_type=pa.large_string(),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+                check_utf8=True,
+            ),
         )
     except pa.ArrowInvalid as exc:
         raise _PandasNeeded(_arrow_problem(exc)) from exc
@@ -231,8 +244,9 @@ def _arrow_problem(exc: Exception) -> str:
     return f"pyarrow: {message.split(':')[0]}"
 
 
-def _split(batches: list[pa.RecordBatch], n: int
-           ) -> tuple[list[pa.RecordBatch], list[pa.RecordBatch]]:
+def _split(
+    batches: list[pa.RecordBatch], n: int
+) -> tuple[list[pa.RecordBatch], list[pa.RecordBatch]]:
     """The first `n` rows of the batches, and the rest."""
     head: list[pa.RecordBatch] = []
     for i, batch in enumerate(batches):
@@ -242,7 +256,7 @@ def _split(batches: list[pa.RecordBatch], n: int
             head.append(batch)
             n -= batch.num_rows
         else:
-            return [*head, batch.slice(0, n)], [batch.slice(n), *batches[i + 1:]]
+            return [*head, batch.slice(0, n)], [batch.slice(n), *batches[i + 1 :]]
     return head, []
 
 
@@ -256,8 +270,10 @@ def _frame(batches: list[pa.RecordBatch], columns: list[str], start: int) -> pd.
 
 # -- pandas --------------------------------------------------------------------------------
 
-def _pandas_batches(path: Path, encoding: str, delimiter: str, batch_rows: int, *,
-                    skip: int = 0) -> Iterator[pd.DataFrame]:
+
+def _pandas_batches(
+    path: Path, encoding: str, delimiter: str, batch_rows: int, *, skip: int = 0
+) -> Iterator[pd.DataFrame]:
     """`pandas.read_csv`'s batches of the file, after its first `skip` data rows (yielded
     already)."""
     try:
@@ -277,7 +293,7 @@ def _pandas_batches(path: Path, encoding: str, delimiter: str, batch_rows: int, 
         for batch in reader:
             before, seen = seen, seen + len(batch)
             if seen > skip:
-                yield batch.iloc[skip - before:] if before < skip else batch
+                yield batch.iloc[skip - before :] if before < skip else batch
         if not seen:
             raise FileRejected(Reason.empty())
     except UnicodeDecodeError as exc:
@@ -301,8 +317,7 @@ def _check_first_row(lines: Iterator[str], delimiter: str) -> None:
     except csv.Error:
         return  # the sample may end inside a quoted cell; pandas judges the whole file
     if header and first and len(first) > len(header):
-        raise FileRejected(_malformed(
-            f"Expected {len(header)} fields in line 2, saw {len(first)}"))
+        raise FileRejected(_malformed(f"Expected {len(header)} fields in line 2, saw {len(first)}"))
 
 
 def _malformed(message: str) -> Reason:
@@ -311,8 +326,10 @@ def _malformed(message: str) -> Reason:
         expected, line, saw = found.groups()
         return Reason.malformed_csv(
             f"dòng {line} có {saw} ô, nhiều hơn {expected} cột của dòng tiêu đề",
-            f"line {line} has {saw} cells, more than the header's {expected} columns")
+            f"line {line} has {saw} cells, more than the header's {expected} columns",
+        )
     if "EOF inside string" in message or "EOF" in message:
-        return Reason.malformed_csv("dấu ngoặc kép (\") mở mà không đóng",
-                                    "a quote (\") is opened and never closed")
+        return Reason.malformed_csv(
+            'dấu ngoặc kép (") mở mà không đóng', 'a quote (") is opened and never closed'
+        )
     return Reason.malformed_csv(message.strip()[:200], message.strip()[:200])

@@ -40,7 +40,7 @@ class _Stream:
         if not chunk:
             self.eof = True
             return False
-        self.buf, self.pos = self.buf[self.pos:] + chunk, 0
+        self.buf, self.pos = self.buf[self.pos :] + chunk, 0
         return True
 
     def peek(self) -> str:
@@ -107,8 +107,11 @@ def _records(stream: _Stream) -> Iterator[object]:
                 stream.take(",")
         stream.pos += 1
         if not found:
-            raise FileRejected(Reason.bad_records(
-                'không có khóa "data" chứa mảng bản ghi', 'no "data" key holding an array'))
+            raise FileRejected(
+                Reason.bad_records(
+                    'không có khóa "data" chứa mảng bản ghi', 'no "data" key holding an array'
+                )
+            )
     if stream.peek():
         raise _Malformed("content after the end of the JSON value")
 
@@ -117,9 +120,12 @@ def _each(path: Path, encoding: str) -> Iterator[dict]:
     with path.open(encoding=encoding, errors="strict", newline="") as fh:
         for n, record in enumerate(_records(_Stream(fh)), start=1):
             if not isinstance(record, dict):
-                raise FileRejected(Reason.bad_records(
-                    f"bản ghi thứ {n} không phải một đối tượng {{...}}",
-                    f"record {n} is not an object {{...}}"))
+                raise FileRejected(
+                    Reason.bad_records(
+                        f"bản ghi thứ {n} không phải một đối tượng {{...}}",
+                        f"record {n} is not an object {{...}}",
+                    )
+                )
             yield record
 
 

@@ -15,8 +15,10 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: .xls, .doc, en
 # kind -> (Vietnamese, English) description, as the rejection names it
 KINDS: dict[str, tuple[str, str]] = {
     "zip": ("một tệp nén ZIP hoặc bảng tính .xlsx", "a ZIP archive or an .xlsx workbook"),
-    "ole": ("một tệp Office cũ (.xls, .doc) hoặc bảng tính có mật khẩu",
-            "a legacy Office (.xls, .doc) or password-protected file"),
+    "ole": (
+        "một tệp Office cũ (.xls, .doc) hoặc bảng tính có mật khẩu",
+        "a legacy Office (.xls, .doc) or password-protected file",
+    ),
     "pdf": ("một tài liệu PDF", "a PDF document"),
     "html": ("một trang web HTML", "an HTML web page"),
     "xml": ("văn bản XML", "XML text"),

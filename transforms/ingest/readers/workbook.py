@@ -79,15 +79,19 @@ def check_archive(path: Path, max_expanded: int, max_ratio: float) -> None:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise FileRejected(Reason.corrupt("xlsx", "không phải tệp ZIP trọn vẹn",
-                                          "not a complete ZIP archive")) from exc
+        raise FileRejected(
+            Reason.corrupt("xlsx", "không phải tệp ZIP trọn vẹn", "not a complete ZIP archive")
+        ) from exc
     expanded = sum(i.file_size for i in infos)
     ratio = expanded / max(path.stat().st_size, 1)
     if expanded > max_expanded or ratio > max_ratio:
         raise FileRejected(Reason.too_expanded(expanded, max_expanded, ratio, max_ratio))
     if "xl/workbook.xml" not in {i.filename for i in infos}:
-        raise FileRejected(Reason.wrong_format(
-            "xlsx", "một tệp ZIP không chứa bảng tính Excel", "a ZIP archive without a workbook"))
+        raise FileRejected(
+            Reason.wrong_format(
+                "xlsx", "một tệp ZIP không chứa bảng tính Excel", "a ZIP archive without a workbook"
+            )
+        )
 
 
 def _is_encrypted(path: Path) -> bool:
@@ -98,7 +102,7 @@ def _is_encrypted(path: Path) -> bool:
         for block in iter(lambda: fh.read(1 << 20), b""):
             if ENCRYPTION_MARK in tail + block:
                 return True
-            tail = block[-len(ENCRYPTION_MARK):]
+            tail = block[-len(ENCRYPTION_MARK) :]
     return False
 
 
@@ -131,8 +135,9 @@ def _find_table(wb, keys: frozenset[str]) -> _Table | None:
     return _Table(title, unique_headers(names[:width]), first)
 
 
-def _merge_header(upper: Sequence[object], lower: Sequence[object],
-                  keys: frozenset[str]) -> list[str | None]:
+def _merge_header(
+    upper: Sequence[object], lower: Sequence[object], keys: frozenset[str]
+) -> list[str | None]:
     """One name per column of a header merged over two rows: a known name wins (the lower
     row first: it holds the parts under a group title), then whatever the cell says."""
     width = max(len(upper), len(lower))
@@ -150,8 +155,9 @@ def _data_rows(ws, table: _Table) -> Iterator[list[str | None]]:
     (half the columns filled) reject the file rather than being silently dropped."""
     width = len(table.columns)
     ended_at: int | None = None
-    for n, row in enumerate(ws.iter_rows(min_row=table.first_data_row, values_only=True),
-                            start=table.first_data_row):
+    for n, row in enumerate(
+        ws.iter_rows(min_row=table.first_data_row, values_only=True), start=table.first_data_row
+    ):
         cells = [_text(v) for v in row[:width]]
         cells += [None] * (width - len(cells))
         filled = sum(c is not None for c in cells)
@@ -192,7 +198,8 @@ def _is_column_numbers(row: Sequence[object]) -> bool:
         return False
     numbers = [int(t.strip("()")) for t in texts if t.strip("()").isdigit()]
     return all(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False)) and (
-        not numbers or numbers[0] in (0, 1))
+        not numbers or numbers[0] in (0, 1)
+    )
 
 
 def _short(exc: Exception) -> str:

@@ -34,8 +34,14 @@ def to_cp1258(text: str) -> bytes:
     return out
 
 
-def write_csv(path: Path, rows: list[dict[str, str]], *, sep: str = ",", encoding: str = "utf-8",
-              nfd: bool = False) -> Path:
+def write_csv(
+    path: Path,
+    rows: list[dict[str, str]],
+    *,
+    sep: str = ",",
+    encoding: str = "utf-8",
+    nfd: bool = False,
+) -> Path:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]), delimiter=sep)
     writer.writeheader()
@@ -54,8 +60,10 @@ def read_all(path: Path, batch_rows: int = 1000, max_bytes: int = 10**9) -> pd.D
 
 
 def rows() -> list[dict[str, str]]:
-    return [{"MA_LK": f"KB{i:04d}", "HO_TEN": name, "MA_CSKCB": "01001", "T_BHTT": "1.234.567,50"}
-            for i, name in enumerate(NAMES, start=1)]
+    return [
+        {"MA_LK": f"KB{i:04d}", "HO_TEN": name, "MA_CSKCB": "01001", "T_BHTT": "1.234.567,50"}
+        for i, name in enumerate(NAMES, start=1)
+    ]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1258"])
@@ -80,8 +88,9 @@ def test_decomposed_text_is_stored_composed(tmp_path):
 
 def test_quoted_separators_and_blank_cells(tmp_path):
     path = tmp_path / "visits.csv"
-    path.write_text('MA_LK;HO_TEN;MA_BENH_KT\nKB1;"Nguyễn; Văn An";"I10;E11.9"\nKB2;;\n',
-                    encoding="utf-8")
+    path.write_text(
+        'MA_LK;HO_TEN;MA_BENH_KT\nKB1;"Nguyễn; Văn An";"I10;E11.9"\nKB2;;\n', encoding="utf-8"
+    )
     frame = read_all(path)
     assert frame["HO_TEN"].tolist()[0] == "Nguyễn; Văn An"
     assert frame["MA_BENH_KT"].tolist()[0] == "I10;E11.9"
@@ -110,8 +119,12 @@ print(rows, re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
 
 
 def _peak_rss_kib(path: Path, batch_rows: int) -> tuple[int, int]:
-    out = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(path), str(batch_rows)],
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT, str(path), str(batch_rows)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     return int(out[0]), int(out[1])
 
 
@@ -150,7 +163,7 @@ def test_peak_memory_does_not_grow_with_the_file(tmp_path):
         (b"PK\x03\x04" + b"\0" * 100, "wrong_format"),  # a workbook renamed .csv
         (b"%PDF-1.7\n...", "wrong_format"),
         (b"<html><body>Service unavailable</body></html>", "wrong_format"),
-        (b"MA_LK,HO_TEN\nKB1,An\nKB2,\"B\xc3\xacnh\nKB3,Lan\n", "malformed_csv"),  # open quote
+        (b'MA_LK,HO_TEN\nKB1,An\nKB2,"B\xc3\xacnh\nKB3,Lan\n', "malformed_csv"),  # open quote
         (b"MA_LK,HO_TEN\nKB1,An,extra,cells\n", "malformed_csv"),
     ],
 )

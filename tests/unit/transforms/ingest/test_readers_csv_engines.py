@@ -44,8 +44,7 @@ def assert_same_reading(path: Path, batch_rows: int) -> None:
     assert error == expected_error
     assert [len(b) for b in batches] == [len(b) for b in expected_batches]
     for got, want in zip(batches, expected_batches, strict=True):
-        pd.testing.assert_frame_equal(got, want, check_index_type=True,
-                                      check_column_type=True)
+        pd.testing.assert_frame_equal(got, want, check_index_type=True, check_column_type=True)
 
 
 def lines(*rows: str, eol: str = "\n") -> bytes:
@@ -53,8 +52,9 @@ def lines(*rows: str, eol: str = "\n") -> bytes:
 
 
 def many(n: int, short_at: int | None = None) -> bytes:
-    rows = [f"KB{i:05d},Nguyễn Văn {i},\"Hà Nội, {i}\",{i * 1000},\"ghi chú\ndòng 2\""
-            for i in range(n)]
+    rows = [
+        f'KB{i:05d},Nguyễn Văn {i},"Hà Nội, {i}",{i * 1000},"ghi chú\ndòng 2"' for i in range(n)
+    ]
     if short_at is not None:
         rows[short_at] = f"KB{short_at:05d},Ngắn"
     return lines("MA_LK,HO_TEN,DIA_CHI,T_BHTT,GHI_CHU", *rows)
@@ -66,9 +66,11 @@ CASES = [
     ("crlf", lines("a,b,c", "1,2,3", "4,5,6", eol="\r\n"), "pyarrow"),
     ("lone carriage returns", lines("a,b", "1,2", "", "3,4", eol="\r"), "pyarrow"),
     ("blank line in CR then a separator", b"a,b\r1,2\r\r,3\r", "pandas"),
-    ("quoted separators, newlines and quotes",
-     lines('a;b;c', '1;"x;y";"line\nbreak"', '2;"cr\r\nlf";"say ""hi"""', '"ab"cd;x"y;""""'),
-     "pyarrow"),
+    (
+        "quoted separators, newlines and quotes",
+        lines("a;b;c", '1;"x;y";"line\nbreak"', '2;"cr\r\nlf";"say ""hi"""', '"ab"cd;x"y;""""'),
+        "pyarrow",
+    ),
     ("empty and quoted empty cells", lines("a,b,c", '1,,""', '"",,x', ",,"), "pyarrow"),
     ("blank lines", b"\n\na,b\n\n1,2\n\n\n3,4\n\n", "pyarrow"),
     ("line of spaces", lines("a,b", "1,2", "   ", "3,4"), "pandas"),
@@ -90,8 +92,7 @@ CASES = [
     ("two BOMs", codecs.BOM_UTF8 * 2 + lines("a,b", "1,2"), "pandas"),
     ("utf-16", "Họ tên\tMã\r\nNguyễn Văn An\t01\r\n".encode("utf-16"), "pyarrow"),
     ("utf-16-le without BOM", "Họ tên;Mã\nLê Đức Thắng;01\n".encode("utf-16-le"), "pyarrow"),
-    ("cp1258", to_cp1258("MA_LK,HO_TEN\nKB1,Nguyễn Văn An\nKB2,Trần Thị Bích Ngọc\n"),
-     "pyarrow"),
+    ("cp1258", to_cp1258("MA_LK,HO_TEN\nKB1,Nguyễn Văn An\nKB2,Trần Thị Bích Ngọc\n"), "pyarrow"),
     ("cp1258 with an undefined byte", to_cp1258("a,b\nKB1,Lê Thị\n") + b"KB2,\x81\n", "pandas"),
     ("header only", lines("a,b,c"), "pandas"),
     ("NUL in a cell", lines("a,b", "1,x\0y"), "pyarrow"),
@@ -100,8 +101,11 @@ CASES = [
 LARGE_CASES = [
     ("larger than a batch and pyarrow's block", many(3000), "pyarrow"),
     ("short row after batches were yielded", many(3000, short_at=2500), "pandas"),
-    ("invalid UTF-8 past the sample",
-     lines("a,b", *[f"KB{i},Nguyễn Văn An" for i in range(60_000)]) + b"KBX,L\xea\n", "pandas"),
+    (
+        "invalid UTF-8 past the sample",
+        lines("a,b", *[f"KB{i},Nguyễn Văn An" for i in range(60_000)]) + b"KBX,L\xea\n",
+        "pandas",
+    ),
 ]
 
 
@@ -146,18 +150,29 @@ def test_rejections_match_word_for_word(tmp_path):
     path = tmp_path / "visits.csv"
     path.write_bytes(lines("a,b", "1,2", "3,4", "5,6,7"))
     _, error = read(path, 1000, "pyarrow")
-    assert error == ("malformed_csv", "Tệp CSV sai cấu trúc: dòng 4 có 3 ô, nhiều hơn 2 cột của "
-                     "dòng tiêu đề", "The CSV is malformed: line 4 has 3 cells, more than the "
-                     "header's 2 columns")
+    assert error == (
+        "malformed_csv",
+        "Tệp CSV sai cấu trúc: dòng 4 có 3 ô, nhiều hơn 2 cột của dòng tiêu đề",
+        "The CSV is malformed: line 4 has 3 cells, more than the header's 2 columns",
+    )
     path.write_bytes(lines("a,b", '1,"x'))
     assert read(path, 1000, "pyarrow")[1][0] == "malformed_csv"
     assert "never closed" in read(path, 1000, "pyarrow")[1][2]
 
 
-@pytest.mark.parametrize("header", [
-    ["A", "A", "A"], ["A", "A", "A.1"], ["A.1", "A", "A"], ["", ""], ["", "Unnamed: 0"],
-    ["Unnamed: 1", "", ""], ["A", "", "A", "Unnamed: 1", "A.1"], [" A", "A ", "A"],
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["A", "A", "A"],
+        ["A", "A", "A.1"],
+        ["A.1", "A", "A"],
+        ["", ""],
+        ["", "Unnamed: 0"],
+        ["Unnamed: 1", "", ""],
+        ["A", "", "A", "Unnamed: 1", "A.1"],
+        [" A", "A ", "A"],
+    ],
+)
 def test_column_names_as_pandas_makes_them(tmp_path, header):
     path = tmp_path / "h.csv"
     path.write_text(",".join(header) + "\n" + ",".join("x" * len(header)) + "\n")
@@ -169,8 +184,24 @@ def random_csv(rng: random.Random) -> bytes:
     """A small CSV with some of everything that separates two parsers."""
     sep = rng.choice([",", ";", "\t"])
     n = rng.choice([1, 2, 3, 5])
-    cells = ["a", "Nguyễn Văn", "", " x ", '""', '"q"', f'"a{sep}b"', '"l\nb"', '"c\r\nr"', 'x"y',
-             '"ab"cd', '"say ""hi"""', "\0", "NA", "0012", "\ufeff"]
+    cells = [
+        "a",
+        "Nguyễn Văn",
+        "",
+        " x ",
+        '""',
+        '"q"',
+        f'"a{sep}b"',
+        '"l\nb"',
+        '"c\r\nr"',
+        'x"y',
+        '"ab"cd',
+        '"say ""hi"""',
+        "\0",
+        "NA",
+        "0012",
+        "\ufeff",
+    ]
     header = [rng.choice(["A", "A", "", "B", "A.1", f"H{i}"]) for i in range(n)]
     rows = [sep.join(header)]
     for _ in range(rng.randrange(0, 12)):

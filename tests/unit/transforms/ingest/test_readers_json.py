@@ -20,8 +20,9 @@ def read_all(path: Path, batch_rows: int = 1000) -> list[pd.DataFrame]:
 
 def test_array_of_records(tmp_path):
     path = tmp_path / "visits.json"
-    path.write_text(json.dumps([visit_row(), visit_row(visit_id="V2")], ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps([visit_row(), visit_row(visit_id="V2")], ensure_ascii=False), encoding="utf-8"
+    )
     (frame,) = read_all(path)
     assert list(frame.columns) == list(visit_row())
     assert frame["visit_id"].tolist() == ["2611240100000001", "V2"]
@@ -33,9 +34,16 @@ def test_data_envelope_typed_values_nested_and_missing_keys(tmp_path):
         "exported_at": "2026-11-24T23:00:00+07:00",
         "count": 2,
         "data": [
-            {"visit_id": "V1", "total_cost": 1000000, "insurance_paid": 800000.0,
-             "other_paid": 12.5, "emergency": True, "facility_code": "01001",
-             "diagnoses": [{"code": "I10"}, {"code": "E11.9"}], "note": None},
+            {
+                "visit_id": "V1",
+                "total_cost": 1000000,
+                "insurance_paid": 800000.0,
+                "other_paid": 12.5,
+                "emergency": True,
+                "facility_code": "01001",
+                "diagnoses": [{"code": "I10"}, {"code": "E11.9"}],
+                "note": None,
+            },
             {"visit_id": "V2", "extra": {"ward": "Nội"}},
         ],
         "checksum": "abc",
@@ -43,11 +51,23 @@ def test_data_envelope_typed_values_nested_and_missing_keys(tmp_path):
     path = tmp_path / "visits.json"
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8-sig")
     (frame,) = read_all(path)
-    assert list(frame.columns) == ["visit_id", "total_cost", "insurance_paid", "other_paid",
-                                   "emergency", "facility_code", "diagnoses", "note", "extra"]
+    assert list(frame.columns) == [
+        "visit_id",
+        "total_cost",
+        "insurance_paid",
+        "other_paid",
+        "emergency",
+        "facility_code",
+        "diagnoses",
+        "note",
+        "extra",
+    ]
     first, second = frame.iloc[0], frame.iloc[1]
     assert (first["total_cost"], first["insurance_paid"], first["other_paid"]) == (
-        "1000000", "800000", "12.5")
+        "1000000",
+        "800000",
+        "12.5",
+    )
     assert first["emergency"] == "true"
     assert first["facility_code"] == "01001"
     assert json.loads(first["diagnoses"]) == [{"code": "I10"}, {"code": "E11.9"}]

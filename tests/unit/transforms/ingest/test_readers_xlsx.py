@@ -19,30 +19,65 @@ KEYS = header_keys(DATASETS["visits"])
 FACILITY_KEYS = header_keys(DATASETS["facilities"])
 
 # XML1 tags, in the order of the claims table, as a province's HIS exports them
-TAGS = ("MA_LK", "MA_CSKCB", "SO_CCCD", "HO_TEN", "NGAY_SINH", "GIOI_TINH", "MA_THE_BHYT",
-        "MA_LOAI_KCB", "NGAY_VAO", "NGAY_RA", "MA_BENH_CHINH", "MA_BENH_KT", "T_TONGCHI_BV",
-        "T_BHTT", "T_BNCCT", "T_BNTT", "T_NGUONKHAC", "MATINH_CU_TRU", "MAXA_CU_TRU",
-        "NGAY_CAP_NHAT")
+TAGS = (
+    "MA_LK",
+    "MA_CSKCB",
+    "SO_CCCD",
+    "HO_TEN",
+    "NGAY_SINH",
+    "GIOI_TINH",
+    "MA_THE_BHYT",
+    "MA_LOAI_KCB",
+    "NGAY_VAO",
+    "NGAY_RA",
+    "MA_BENH_CHINH",
+    "MA_BENH_KT",
+    "T_TONGCHI_BV",
+    "T_BHTT",
+    "T_BNCCT",
+    "T_BNTT",
+    "T_NGUONKHAC",
+    "MATINH_CU_TRU",
+    "MAXA_CU_TRU",
+    "NGAY_CAP_NHAT",
+)
 COSTS = ("T_TONGCHI_BV", "T_BHTT", "T_BNCCT", "T_BNTT", "T_NGUONKHAC")
 
 
 def template_row(i: int = 1, **overrides) -> dict[str, object]:
     """A valid visit as typed spreadsheet cells (dates as datetimes, amounts as numbers)."""
     row: dict[str, object] = {
-        "MA_LK": f"KB{i:06d}", "MA_CSKCB": "01001", "SO_CCCD": "001090012345",
-        "HO_TEN": "Nguyễn Văn An", "NGAY_SINH": datetime(1990, 5, 17),
-        "GIOI_TINH": 1, "MA_THE_BHYT": "DN4010123456789", "MA_LOAI_KCB": "01",
-        "NGAY_VAO": datetime(2026, 11, 20, 8, 30), "NGAY_RA": datetime(2026, 11, 22, 10, 0),
-        "MA_BENH_CHINH": "J18.9", "MA_BENH_KT": "I10;E11.9", "T_TONGCHI_BV": 1_000_000.0,
-        "T_BHTT": 800_000, "T_BNCCT": 150_000.5, "T_BNTT": 49_999.5, "T_NGUONKHAC": 0,
-        "MATINH_CU_TRU": "01", "MAXA_CU_TRU": "00070",
+        "MA_LK": f"KB{i:06d}",
+        "MA_CSKCB": "01001",
+        "SO_CCCD": "001090012345",
+        "HO_TEN": "Nguyễn Văn An",
+        "NGAY_SINH": datetime(1990, 5, 17),
+        "GIOI_TINH": 1,
+        "MA_THE_BHYT": "DN4010123456789",
+        "MA_LOAI_KCB": "01",
+        "NGAY_VAO": datetime(2026, 11, 20, 8, 30),
+        "NGAY_RA": datetime(2026, 11, 22, 10, 0),
+        "MA_BENH_CHINH": "J18.9",
+        "MA_BENH_KT": "I10;E11.9",
+        "T_TONGCHI_BV": 1_000_000.0,
+        "T_BHTT": 800_000,
+        "T_BNCCT": 150_000.5,
+        "T_BNTT": 49_999.5,
+        "T_NGUONKHAC": 0,
+        "MATINH_CU_TRU": "01",
+        "MAXA_CU_TRU": "00070",
         "NGAY_CAP_NHAT": datetime(2026, 11, 24, 9, 0),
     }
     return {**row, **overrides}
 
 
-def write_template(path: Path, rows: list[dict[str, object]], *, notes_sheet: bool = True,
-                   blank_then_data: bool = False) -> Path:
+def write_template(
+    path: Path,
+    rows: list[dict[str, object]],
+    *,
+    notes_sheet: bool = True,
+    blank_then_data: bool = False,
+) -> Path:
     """A ministry-style workbook: an instructions sheet first, then the data sheet with
     the national motto, agency and title, a header merged over two rows (money columns
     under a "Chi phí" group), a hidden column, column numbers, a totals row and a
@@ -70,8 +105,9 @@ def write_template(path: Path, rows: list[dict[str, object]], *, notes_sheet: bo
             ws.cell(6, j, name)
             ws.merge_cells(start_row=6, start_column=j, end_row=7, end_column=j)
     ws.cell(6, first_cost, "Chi phí (đồng)")
-    ws.merge_cells(start_row=6, start_column=first_cost, end_row=6,
-                   end_column=first_cost + len(COSTS) - 1)
+    ws.merge_cells(
+        start_row=6, start_column=first_cost, end_row=6, end_column=first_cost + len(COSTS) - 1
+    )
     for j in range(1, len(columns) + 1):
         ws.cell(8, j, f"({j})")
     ws.column_dimensions["U"].hidden = True
@@ -98,9 +134,16 @@ def write_template(path: Path, rows: list[dict[str, object]], *, notes_sheet: bo
 
 
 def read_all(path: Path, keys=KEYS, **limits) -> list:
-    return list(read_batches(path, "xlsx", batch_rows=limits.pop("batch_rows", 1000),
-                             max_bytes=limits.pop("max_bytes", 10**9), header_keys=keys,
-                             **limits))
+    return list(
+        read_batches(
+            path,
+            "xlsx",
+            batch_rows=limits.pop("batch_rows", 1000),
+            max_bytes=limits.pop("max_bytes", 10**9),
+            header_keys=keys,
+            **limits,
+        )
+    )
 
 
 def test_template_with_title_block_merged_header_and_totals(tmp_path):
@@ -123,8 +166,9 @@ def test_template_with_title_block_merged_header_and_totals(tmp_path):
 
 
 def test_batches_and_single_sheet(tmp_path):
-    path = write_template(tmp_path / "v.xlsx", [template_row(i) for i in range(1, 8)],
-                          notes_sheet=False)
+    path = write_template(
+        tmp_path / "v.xlsx", [template_row(i) for i in range(1, 8)], notes_sheet=False
+    )
     frames = read_all(path, batch_rows=3)
     assert [len(f) for f in frames] == [3, 3, 1]
     assert frames[2].iloc[0]["MA_LK"] == "KB000007"
@@ -184,8 +228,7 @@ def test_data_after_a_blank_row_rejects_rather_than_loads_part(tmp_path):
     [
         (b"MA_LK,MA_CSKCB\nKB1,01001\n", "wrong_format"),  # a CSV renamed .xlsx
         (b"<!DOCTYPE html><html><body><table></table></body></html>", "wrong_format"),
-        (OLE_MAGIC + b"\0" * 500 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 500,
-         "encrypted"),
+        (OLE_MAGIC + b"\0" * 500 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 500, "encrypted"),
         (OLE_MAGIC + b"\0" * 1000, "legacy_xls"),
         (b"", "empty"),
     ],

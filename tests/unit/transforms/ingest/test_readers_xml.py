@@ -17,12 +17,26 @@ from transforms.ingest.reading import FileRejected, read_batches
 def claims_row(i: int = 1, **overrides: str) -> dict[str, str]:
     """A valid XML1 (TONG_HOP) row as a hospital information system writes it."""
     row = {
-        "MA_LK": f"2611240100{i:06d}", "STT": str(i), "MA_BN": f"BN{i:05d}",
-        "HO_TEN": "Nguyễn Văn An", "SO_CCCD": "001090012345", "NGAY_SINH": "199005170000",
-        "GIOI_TINH": "1", "MA_THE_BHYT": "DN4010123456789", "MA_BENH_CHINH": "J18.9",
-        "MA_BENH_KT": "I10;E11.9", "NGAY_VAO": "202611200830", "NGAY_RA": "202611221000",
-        "T_TONGCHI_BV": "1000000", "T_BHTT": "800000", "T_BNCCT": "150000", "T_BNTT": "50000",
-        "T_NGUONKHAC": "0", "MA_LOAI_KCB": "01", "MA_CSKCB": "01001", "MATINH_CU_TRU": "01",
+        "MA_LK": f"2611240100{i:06d}",
+        "STT": str(i),
+        "MA_BN": f"BN{i:05d}",
+        "HO_TEN": "Nguyễn Văn An",
+        "SO_CCCD": "001090012345",
+        "NGAY_SINH": "199005170000",
+        "GIOI_TINH": "1",
+        "MA_THE_BHYT": "DN4010123456789",
+        "MA_BENH_CHINH": "J18.9",
+        "MA_BENH_KT": "I10;E11.9",
+        "NGAY_VAO": "202611200830",
+        "NGAY_RA": "202611221000",
+        "T_TONGCHI_BV": "1000000",
+        "T_BHTT": "800000",
+        "T_BNCCT": "150000",
+        "T_BNTT": "50000",
+        "T_NGUONKHAC": "0",
+        "MA_LOAI_KCB": "01",
+        "MA_CSKCB": "01001",
+        "MATINH_CU_TRU": "01",
         "MAXA_CU_TRU": "00070",
     }
     return {**row, **overrides}
@@ -32,33 +46,47 @@ def xml1(rows: list[dict[str, str]]) -> bytes:
     """The XML1 table: one TONG_HOP, or several under a wrapping element."""
     body = "".join(
         "<TONG_HOP>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in r.items()) + "</TONG_HOP>"
-        for r in rows)
+        for r in rows
+    )
     if len(rows) > 1:
         body = f"<DSACH_TONG_HOP>{body}</DSACH_TONG_HOP>"
     return ('<?xml version="1.0" encoding="utf-8"?>' + body).encode("utf-8")
 
 
-def claims_envelope(episodes: list[dict[str, str]], *, ngaylap: str | None = "20261124",
-                    stamp_last: bool = False, contents: list[bytes] | None = None) -> bytes:
+def claims_envelope(
+    episodes: list[dict[str, str]],
+    *,
+    ngaylap: str | None = "20261124",
+    stamp_last: bool = False,
+    contents: list[bytes] | None = None,
+) -> bytes:
     """A GIAMDINHHS file: one HOSO per episode, each with its XML1 (base64) and an XML2
     (drugs) table that must be ignored."""
-    xml2 = base64.b64encode(b"<CHITIEU_CHITIET_THUOC><DSACH_CHI_TIET_THUOC><CHI_TIET_THUOC>"
-                            b"<MA_LK>x</MA_LK></CHI_TIET_THUOC></DSACH_CHI_TIET_THUOC>"
-                            b"</CHITIEU_CHITIET_THUOC>").decode()
+    xml2 = base64.b64encode(
+        b"<CHITIEU_CHITIET_THUOC><DSACH_CHI_TIET_THUOC><CHI_TIET_THUOC>"
+        b"<MA_LK>x</MA_LK></CHI_TIET_THUOC></DSACH_CHI_TIET_THUOC>"
+        b"</CHITIEU_CHITIET_THUOC>"
+    ).decode()
     contents = contents or [xml1([e]) for e in episodes]
     hoso = "".join(
         "<HOSO>"
         f"<FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE>"
         f"{base64.encodebytes(c).decode()}</NOIDUNGFILE></FILEHOSO>"
         f"<FILEHOSO><LOAIHOSO>XML2</LOAIHOSO><NOIDUNGFILE>{xml2}</NOIDUNGFILE></FILEHOSO>"
-        "</HOSO>" for c in contents)
+        "</HOSO>"
+        for c in contents
+    )
     stamp = f"<NGAYLAP>{ngaylap}</NGAYLAP>" if ngaylap else ""
-    info = (f"<THONGTINHOSO>{'' if stamp_last else stamp}<SOLUONGHOSO>{len(contents)}"
-            f"</SOLUONGHOSO><DANHSACHHOSO>{hoso}</DANHSACHHOSO>{stamp if stamp_last else ''}"
-            "</THONGTINHOSO>")
-    return ('<?xml version="1.0" encoding="utf-8"?>\n<GIAMDINHHS>'
-            "<THONGTINDONVI><MACSKCB>01001</MACSKCB></THONGTINDONVI>"
-            f"{info}<CHUKYDONVI/></GIAMDINHHS>").encode()
+    info = (
+        f"<THONGTINHOSO>{'' if stamp_last else stamp}<SOLUONGHOSO>{len(contents)}"
+        f"</SOLUONGHOSO><DANHSACHHOSO>{hoso}</DANHSACHHOSO>{stamp if stamp_last else ''}"
+        "</THONGTINHOSO>"
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<GIAMDINHHS>'
+        "<THONGTINDONVI><MACSKCB>01001</MACSKCB></THONGTINDONVI>"
+        f"{info}<CHUKYDONVI/></GIAMDINHHS>"
+    ).encode()
 
 
 def read_all(path: Path, batch_rows: int = 1000) -> list[pd.DataFrame]:
@@ -78,8 +106,9 @@ def test_envelope_delivers_xml1_rows_with_ngaylap_as_updated_at(tmp_path):
 
 def test_rows_are_clean_visits_after_mapping_and_parsing(tmp_path, ctx_for, ref):
     path = tmp_path / "visits.xml"
-    path.write_bytes(claims_envelope([claims_row(1), claims_row(2, GIOI_TINH="2",
-                                                                SO_CCCD="001190012345")]))
+    path.write_bytes(
+        claims_envelope([claims_row(1), claims_row(2, GIOI_TINH="2", SO_CCCD="001190012345")])
+    )
     (frame,) = read_all(path)
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     assert failures("visits", rows, ctx_for("province"), ref) == [set(), set()]
@@ -119,10 +148,15 @@ LAUGHS = b"""<?xml version="1.0"?>
         (b'{"data": []}', "wrong_format"),
         (b"<!DOCTYPE html><html><body>Login</body></html>", "wrong_format"),
         (b"<?xml version='1.0'?><HOADON><MA>1</MA></HOADON>", "not_claims"),
-        (b"<GIAMDINHHS><THONGTINHOSO><NGAYLAP>20261124</NGAYLAP></THONGTINHOSO></GIAMDINHHS>",
-         "not_claims"),  # no XML1 at all
-        (b"<GIAMDINHHS><HOSO><FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE>@@not base64@@"
-         b"</NOIDUNGFILE></FILEHOSO></HOSO></GIAMDINHHS>", "not_claims"),
+        (
+            b"<GIAMDINHHS><THONGTINHOSO><NGAYLAP>20261124</NGAYLAP></THONGTINHOSO></GIAMDINHHS>",
+            "not_claims",
+        ),  # no XML1 at all
+        (
+            b"<GIAMDINHHS><HOSO><FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE>@@not base64@@"
+            b"</NOIDUNGFILE></FILEHOSO></HOSO></GIAMDINHHS>",
+            "not_claims",
+        ),
         (LAUGHS, "unsafe_xml"),
     ],
 )

@@ -18,11 +18,14 @@ from transforms.warehouse import loading
 from validations.registry import DATASETS
 
 
-@pytest.mark.parametrize("budget, sizes, expected", [
-    (100, [10, 20, 30], [[10, 20, 30]]),
-    (25, [10, 20, 30, 5], [[10], [20], [30], [5]]),
-    (30, [10, 20, 100, 5, 5], [[10, 20], [100], [5, 5]]),
-])
+@pytest.mark.parametrize(
+    "budget, sizes, expected",
+    [
+        (100, [10, 20, 30], [[10, 20, 30]]),
+        (25, [10, 20, 30, 5], [[10], [20], [30], [5]]),
+        (30, [10, 20, 100, 5, 5], [[10, 20], [100], [5, 5]]),
+    ],
+)
 def test_bundles_keep_delivery_order_within_the_budget(budget, sizes, expected):
     files = [StageFile(i, f"/x/{i}.csv", "csv", f"{i}.csv", n) for i, n in enumerate(sizes, 1)]
     bundles = make_bundles("ds", files, budget)
@@ -40,8 +43,12 @@ def _csv(path: Path, rows: list[dict]) -> StageFile:
 
 
 def _params(batch_rows: int = 1000) -> StageParams:
-    return StageParams(run_date=RUN_DATE, reference_dir=str(DEFAULT_DIR), run_id="r1",
-                       limits=ingest.ReadLimits(batch_rows=batch_rows, max_bytes=10**6))
+    return StageParams(
+        run_date=RUN_DATE,
+        reference_dir=str(DEFAULT_DIR),
+        run_id="r1",
+        limits=ingest.ReadLimits(batch_rows=batch_rows, max_bytes=10**6),
+    )
 
 
 def _scratch() -> duckdb.DuckDBPyConnection:
@@ -55,11 +62,14 @@ def _scratch() -> duckdb.DuckDBPyConnection:
 
 
 def test_a_bundle_writes_the_scratch_tables_columns_and_drops_a_rejected_file(tmp_path):
-    good = _csv(tmp_path / "a.csv", [facility_row(), facility_row(facility_code="01002",
-                                                                  beds="many")])
+    good = _csv(
+        tmp_path / "a.csv", [facility_row(), facility_row(facility_code="01002", beds="many")]
+    )
     bad = _csv(tmp_path / "b.csv", [{"facility_name": "x", "beds": "1"}] * 3)
-    files = tuple(StageFile(i, str(p), "csv", p.name, p.stat().st_size)
-                  for i, p in enumerate((good, bad), start=1))
+    files = tuple(
+        StageFile(i, str(p), "csv", p.name, p.stat().st_size)
+        for i, p in enumerate((good, bad), start=1)
+    )
     bundle = make_bundles("facilities", list(files), 10**6)[0]
 
     result = stage_bundle(bundle, _params(), tmp_path / "stage")
@@ -68,8 +78,11 @@ def test_a_bundle_writes_the_scratch_tables_columns_and_drops_a_rejected_file(tm
     assert (ok.file_id, ok.rows_in, ok.rejection) == (1, 2, None)
     assert rejected.rows_in == 0 and rejected.rejection.code == "missing_columns"
     expected = _scratch()
-    for kind, table in (("rows", "stg_facilities"), ("raw", "rs.store.raw__rows"),
-                        ("failures", "stg_failures")):
+    for kind, table in (
+        ("rows", "stg_facilities"),
+        ("raw", "rs.store.raw__rows"),
+        ("failures", "stg_failures"),
+    ):
         path = result.paths[kind]
         assert Path(path).parent == tmp_path / "stage"
         got = expected.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()
@@ -80,9 +93,12 @@ def test_a_bundle_writes_the_scratch_tables_columns_and_drops_a_rejected_file(tm
         assert ids.fetchall() == [(1,)], kind
     raw = expected.execute(
         f"SELECT run_id, dataset, source_file, row_number, raw->>'facility_code' "
-        f"FROM '{result.paths['raw']}' ORDER BY row_number").fetchall()
-    assert raw == [("r1", "facilities", "a.csv", 1, "01001"),
-                   ("r1", "facilities", "a.csv", 2, "01002")]
+        f"FROM '{result.paths['raw']}' ORDER BY row_number"
+    ).fetchall()
+    assert raw == [
+        ("r1", "facilities", "a.csv", 1, "01001"),
+        ("r1", "facilities", "a.csv", 2, "01002"),
+    ]
     assert result.rows["raw"] == 2 and result.rows["rows"] == 2
     assert expected.execute(f"SELECT count(*) FROM '{result.paths['failures']}'").fetchone()[0]
 
@@ -93,18 +109,22 @@ def test_a_file_rejected_after_its_first_batches_leaves_nothing_behind(tmp_path)
     _csv(late, [facility_row(facility_code=f"0200{i}") for i in range(5)])
     with late.open("a", encoding="utf-8") as fh:  # a surplus cell on the 6th data row
         fh.write(",".join(["x"] * (len(facility_row()) + 1)) + "\n")
-    files = [StageFile(i, str(p), "csv", p.name, p.stat().st_size)
-             for i, p in enumerate((first, late), start=1)]
+    files = [
+        StageFile(i, str(p), "csv", p.name, p.stat().st_size)
+        for i, p in enumerate((first, late), start=1)
+    ]
     bundle = make_bundles("facilities", files, 10**6)[0]
 
     result = stage_bundle(bundle, _params(batch_rows=2), tmp_path / "stage")
 
     assert result.files[1].rejection.code == "malformed_csv"
     con = duckdb.connect()
-    assert con.execute(f"SELECT DISTINCT _file_id FROM '{result.paths['rows']}'"
-                       ).fetchall() == [(1,)]
-    assert con.execute(f"SELECT source_file, count(*) FROM '{result.paths['raw']}' "
-                       "GROUP BY ALL").fetchall() == [("a.csv", 3)]
+    assert con.execute(f"SELECT DISTINCT _file_id FROM '{result.paths['rows']}'").fetchall() == [
+        (1,)
+    ]
+    assert con.execute(
+        f"SELECT source_file, count(*) FROM '{result.paths['raw']}' GROUP BY ALL"
+    ).fetchall() == [("a.csv", 3)]
     assert result.rows["raw"] == result.rows["rows"] == 3
 
 

@@ -12,13 +12,16 @@ from transforms.report.feedback import mask_id, mask_name, mask_raw
 from transforms.report.workbook import set_value
 
 
-@pytest.mark.parametrize(("value", "masked"), [
-    ("001090012345", "*********345"),
-    ("123456789", "******789"),
-    ("B1234567", "*****567"),
-    ("DN4010123456789;HT2010123456001", "************789;************001"),
-    ("12", "***"),
-])
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("001090012345", "*********345"),
+        ("123456789", "******789"),
+        ("B1234567", "*****567"),
+        ("DN4010123456789;HT2010123456001", "************789;************001"),
+        ("12", "***"),
+    ],
+)
 def test_ids_keep_their_last_three_characters(value, masked):
     assert mask_id(value) == masked
 
@@ -29,22 +32,33 @@ def test_names_become_initials():
 
 
 def test_a_raw_row_is_masked_by_its_delivered_headers():
-    raw = json.dumps({"MA_LK": "KB1", "SO_CCCD": "001090012345", "HO_TEN": "Trần Thị Bình",
-                      "MA_THE_BHYT": "DN4010123456789", "MA_BENH_CHINH": "J18.9"})
+    raw = json.dumps(
+        {
+            "MA_LK": "KB1",
+            "SO_CCCD": "001090012345",
+            "HO_TEN": "Trần Thị Bình",
+            "MA_THE_BHYT": "DN4010123456789",
+            "MA_BENH_CHINH": "J18.9",
+        }
+    )
     assert mask_raw("visits", raw) == (
         "MA_LK=KB1; SO_CCCD=*********345; HO_TEN=T. T. B.; MA_THE_BHYT=************789; "
-        "MA_BENH_CHINH=J18.9")
+        "MA_BENH_CHINH=J18.9"
+    )
 
 
 def test_canonical_headers_are_masked_too_and_unknown_datasets_left_alone():
-    assert mask_raw("births", {"mother_id": "001190012345", "weight_grams": "3000"}) == \
-        "mother_id=*********345; weight_grams=3000"
+    assert (
+        mask_raw("births", {"mother_id": "001190012345", "weight_grams": "3000"})
+        == "mother_id=*********345; weight_grams=3000"
+    )
     assert mask_raw("not_a_dataset", {"x": "=1"}) == "x==1"
     assert mask_raw("visits", None) == ""
 
 
-@pytest.mark.parametrize("text", ["=1+2", "+1", "-2+3", "@SUM(A1)", '=HYPERLINK("http://x")',
-                                  "\t=1"])
+@pytest.mark.parametrize(
+    "text", ["=1+2", "+1", "-2+3", "@SUM(A1)", '=HYPERLINK("http://x")', "\t=1"]
+)
 def test_text_that_looks_like_a_formula_is_stored_as_text(tmp_path, text):
     wb = Workbook()
     ws = wb.active

@@ -18,9 +18,16 @@ def _parse(text: str) -> ET.Element:
     return root
 
 
-@pytest.mark.parametrize(("value", "colour"), [
-    (100, "#2e7d32"), (90, "#81c784"), (75, "#ffb74d"), (0, "#c62828"), (None, "#e0e0e0"),
-])
+@pytest.mark.parametrize(
+    ("value", "colour"),
+    [
+        (100, "#2e7d32"),
+        (90, "#81c784"),
+        (75, "#ffb74d"),
+        (0, "#c62828"),
+        (None, "#e0e0e0"),
+    ],
+)
 def test_score_colours_sit_on_the_rating_thresholds(value, colour):
     assert svg.score_colour(value) == colour
 
@@ -30,9 +37,12 @@ def test_the_colour_stops_move_with_the_thresholds():
 
 
 def test_grouped_bars_draw_one_bar_per_value_and_escape_labels():
-    root = _parse(svg.grouped_bars(
-        [("Dược <thuốc>", "Pharma & co", {"a": 50.0, "b": 100.0}), ("X", "Y", {"a": 10.0})],
-        [("a", "A", "#111111"), ("b", "B", "#222222")]))
+    root = _parse(
+        svg.grouped_bars(
+            [("Dược <thuốc>", "Pharma & co", {"a": 50.0, "b": 100.0}), ("X", "Y", {"a": 10.0})],
+            [("a", "A", "#111111"), ("b", "B", "#222222")],
+        )
+    )
     bars = [r for r in root.iter(f"{SVG}rect") if r.get("fill") in ("#111111", "#222222")]
     assert len(bars) == 3 + 2  # 3 values, 2 legend swatches
     texts = [t.text for t in root.iter(f"{SVG}text")]
@@ -50,15 +60,19 @@ def test_heat_map_has_a_cell_per_province_and_database():
 def test_line_chart_needs_two_nights():
     one = svg.line_chart([(date(2026, 11, 24), 90.0)], title_vi="a", title_en="b")
     assert "not enough history" in one
-    root = _parse(svg.line_chart([(date(2026, 11, 23), 90.0), (date(2026, 11, 24), 92.5)],
-                                 title_vi="a", title_en="b"))
+    root = _parse(
+        svg.line_chart(
+            [(date(2026, 11, 23), 90.0), (date(2026, 11, 24), 92.5)], title_vi="a", title_en="b"
+        )
+    )
     assert len(list(root.iter(f"{SVG}circle"))) == 2
     assert "92.5" in [t.text for t in root.iter(f"{SVG}text")]
 
 
 def test_funnel_and_gauge_are_well_formed():
-    _parse(svg.funnel([("Tổng", "all", 282), ("Đủ điều kiện", "eligible", 117),
-                       ("Không", "none", 0)]))
+    _parse(
+        svg.funnel([("Tổng", "all", 282), ("Đủ điều kiện", "eligible", 117), ("Không", "none", 0)])
+    )
     root = _parse(svg.band_gauge(32.5, 30, 36.5))
     assert "32.5 %" in [t.text for t in root.iter(f"{SVG}text")]
     _parse(svg.band_gauge(None, 30, 36.5))

@@ -15,18 +15,39 @@ NIGHT = date(2026, 11, 24)
 
 
 def _data() -> ReportData:
-    db = pd.DataFrame({
-        "run_date": [NIGHT, NIGHT], "database_id": ["kcb", "duoc"],
-        "database_name_vi": ["Khám bệnh, chữa bệnh", "Dược <B>"],
-        "database_name_en": ["Medical examination", "Pharmaceuticals"],
-        "rows_received": [100, 0], "rows_accepted": [90, 0], "rows_quarantined": [10, 0],
-        "accurate_pct": [90.0, 0.0], "sufficient_pct": [100.0, 0.0], "clean_pct": [95.0, 0.0],
-        "up_to_date_pct": [99.0, 0.0], "overall_pct": [96.0, 0.0], "rating": ["green", "red"],
-        "delta_1d": [1.5, None], "delta_7d": [None, None], "delta_30d": [None, None]})
-    targets = pd.DataFrame({"metric": ["overall_pct"], "subject": ["*"], "green": [90.0],
-                            "amber": [75.0], "target": [90.0], "target_high": [None],
-                            "deadline": [date(2026, 12, 31)], "description_vi": ["x"],
-                            "description_en": ["=cmd"]})
+    db = pd.DataFrame(
+        {
+            "run_date": [NIGHT, NIGHT],
+            "database_id": ["kcb", "duoc"],
+            "database_name_vi": ["Khám bệnh, chữa bệnh", "Dược <B>"],
+            "database_name_en": ["Medical examination", "Pharmaceuticals"],
+            "rows_received": [100, 0],
+            "rows_accepted": [90, 0],
+            "rows_quarantined": [10, 0],
+            "accurate_pct": [90.0, 0.0],
+            "sufficient_pct": [100.0, 0.0],
+            "clean_pct": [95.0, 0.0],
+            "up_to_date_pct": [99.0, 0.0],
+            "overall_pct": [96.0, 0.0],
+            "rating": ["green", "red"],
+            "delta_1d": [1.5, None],
+            "delta_7d": [None, None],
+            "delta_30d": [None, None],
+        }
+    )
+    targets = pd.DataFrame(
+        {
+            "metric": ["overall_pct"],
+            "subject": ["*"],
+            "green": [90.0],
+            "amber": [75.0],
+            "target": [90.0],
+            "target_high": [None],
+            "deadline": [date(2026, 12, 31)],
+            "description_vi": ["x"],
+            "description_en": ["=cmd"],
+        }
+    )
     return ReportData(NIGHT, {"database_scorecard": db, "targets": targets})
 
 

@@ -20,12 +20,15 @@ def test_the_committed_targets_load():
     assert cost.deadline == date(2026, 12, 31)
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("overall_pct,*,70,75,90,,,a,b\n", "amber threshold above green"),
-    ("overall_pct,*,90,75,90,20,,a,b\n", "target_high below target"),
-    ("overall_pct,*,ninety,75,90,,,a,b\n", "line 2"),
-    ("overall_pct,*,90,75,90,,31/12/2026,a,b\n", "line 2"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("overall_pct,*,70,75,90,,,a,b\n", "amber threshold above green"),
+        ("overall_pct,*,90,75,90,20,,a,b\n", "target_high below target"),
+        ("overall_pct,*,ninety,75,90,,,a,b\n", "line 2"),
+        ("overall_pct,*,90,75,90,,31/12/2026,a,b\n", "line 2"),
+    ],
+)
 def test_a_wrong_targets_file_is_refused(tmp_path, line, message):
     path = tmp_path / "targets.csv"
     path.write_text(HEADER + line, encoding="utf-8")

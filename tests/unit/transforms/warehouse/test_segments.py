@@ -23,24 +23,29 @@ def con(tmp_path: Path):
 
 
 def _facility(code: str) -> str:
-    return (f"SELECT '{code}' AS facility_code, TIMESTAMP '2026-11-20 08:00:00' AS updated_at, "
-            f"'moh/facilities.csv' AS _source_file, {int(code)} AS _source_row, "
-            "'r1' AS _run_id, [] AS _warnings")
+    return (
+        f"SELECT '{code}' AS facility_code, TIMESTAMP '2026-11-20 08:00:00' AS updated_at, "
+        f"'moh/facilities.csv' AS _source_file, {int(code)} AS _source_row, "
+        "'r1' AS _run_id, [] AS _warnings"
+    )
 
 
 def test_rows_arrive_as_segments_and_leave_by_tombstone(con, tmp_path):
     loading.ensure_core_table(con, DATASETS["facilities"])
     table = segments.core("facilities")
     assert con.execute("SELECT count(*) FROM wh.core.facilities").fetchone()[0] == 0
-    n = segments.append(con, table, "facilities", "r1",
-                        f"{_facility('01001')} UNION ALL {_facility('01002')}")
+    n = segments.append(
+        con, table, "facilities", "r1", f"{_facility('01001')} UNION ALL {_facility('01002')}"
+    )
     assert n == 2
     assert (tmp_path / "warehouse.segments/core/facilities/r1.parquet").exists()
-    rows = con.execute("SELECT facility_code, beds, _warnings FROM wh.core.facilities "
-                       "ORDER BY 1").fetchall()
+    rows = con.execute(
+        "SELECT facility_code, beds, _warnings FROM wh.core.facilities ORDER BY 1"
+    ).fetchall()
     assert rows == [("01001", None, []), ("01002", None, [])]  # missing columns are NULL
-    con.execute("INSERT INTO wh.store.core__facilities__deleted VALUES "
-                "('r1', 'moh/facilities.csv', 1001)")
+    con.execute(
+        "INSERT INTO wh.store.core__facilities__deleted VALUES ('r1', 'moh/facilities.csv', 1001)"
+    )
     assert con.execute("SELECT facility_code FROM wh.core.facilities").fetchall() == [("01002",)]
     # Zero rows: no file, no manifest line; a segment is never written twice.
     assert segments.append(con, table, "facilities", "r2", f"{_facility('01003')} LIMIT 0") == 0
@@ -48,22 +53,30 @@ def test_rows_arrive_as_segments_and_leave_by_tombstone(con, tmp_path):
     with pytest.raises(RuntimeError, match="never rewritten"):
         segments.append(con, table, "facilities", "r1", _facility("01004"))
     assert con.execute("SELECT path, rows FROM wh.meta.segments").fetchall() == [
-        ("core/facilities/r1.parquet", 2)]
+        ("core/facilities/r1.parquet", 2)
+    ]
 
 
 def test_a_warehouse_from_before_segments_moves_its_table_into_one(con, tmp_path):
-    con.execute("CREATE TABLE wh.core.facilities (facility_code VARCHAR, updated_at TIMESTAMP, "
-                "_source_file VARCHAR, _source_row BIGINT, _run_id VARCHAR, _loaded_at TIMESTAMP, "
-                "_warnings VARCHAR[])")
-    con.execute("INSERT INTO wh.core.facilities VALUES ('01001', '2026-11-20 08:00', "
-                "'moh/facilities.csv', 1, 'old', '2026-11-21 02:00', [])")
+    con.execute(
+        "CREATE TABLE wh.core.facilities (facility_code VARCHAR, updated_at TIMESTAMP, "
+        "_source_file VARCHAR, _source_row BIGINT, _run_id VARCHAR, _loaded_at TIMESTAMP, "
+        "_warnings VARCHAR[])"
+    )
+    con.execute(
+        "INSERT INTO wh.core.facilities VALUES ('01001', '2026-11-20 08:00', "
+        "'moh/facilities.csv', 1, 'old', '2026-11-21 02:00', [])"
+    )
     loading.ensure_core_table(con, DATASETS["facilities"])
-    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE "
-                       "table_catalog = 'wh' AND table_name = 'facilities' "
-                       "AND table_schema = 'core'").fetchone()[0]
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE "
+        "table_catalog = 'wh' AND table_name = 'facilities' "
+        "AND table_schema = 'core'"
+    ).fetchone()[0]
     assert kind == "VIEW"
     assert con.execute("SELECT facility_code, _run_id FROM wh.core.facilities").fetchall() == [
-        ("01001", "old")]
+        ("01001", "old")
+    ]
     (path,) = segments.live_segments(con, segments.core("facilities"))
     assert (tmp_path / "warehouse.segments" / path).exists()
 
@@ -82,8 +95,9 @@ def test_orphans_are_the_unnamed_files_older_than_the_run(con, tmp_path):
 
 
 @pytest.mark.parametrize("other_file_system", [False, True])
-def test_files_written_elsewhere_are_adopted_as_they_are(con, tmp_path, monkeypatch,
-                                                          other_file_system):
+def test_files_written_elsewhere_are_adopted_as_they_are(
+    con, tmp_path, monkeypatch, other_file_system
+):
     loading.ensure_core_table(con, DATASETS["facilities"])
     table = segments.core("facilities")
     staged = tmp_path / "stage"
@@ -96,8 +110,10 @@ def test_files_written_elsewhere_are_adopted_as_they_are(con, tmp_path, monkeypa
         files.append((str(path), len(codes)))
     content = Path(files[0][0]).read_bytes()
     if other_file_system:  # os.replace cannot move across file systems: the file is copied
+
         def cross_device(src, dst):
             raise OSError(18, "Invalid cross-device link")
+
         monkeypatch.setattr(segments.os, "replace", cross_device)
 
     assert segments.adopt(con, table, "facilities", "r1", files) == 3
@@ -107,8 +123,13 @@ def test_files_written_elsewhere_are_adopted_as_they_are(con, tmp_path, monkeypa
     assert (store / "r1-0001.parquet").read_bytes() == content  # not rewritten
     assert not Path(files[0][0]).exists() and not Path(files[2][0]).exists()
     assert con.execute("SELECT path, rows FROM wh.meta.segments ORDER BY path").fetchall() == [
-        ("core/facilities/r1-0001.parquet", 2), ("core/facilities/r1-0003.parquet", 1)]
+        ("core/facilities/r1-0001.parquet", 2),
+        ("core/facilities/r1-0003.parquet", 1),
+    ]
     assert con.execute("SELECT facility_code FROM wh.core.facilities ORDER BY 1").fetchall() == [
-        ("01001",), ("01002",), ("01003",)]
+        ("01001",),
+        ("01002",),
+        ("01003",),
+    ]
     with pytest.raises(RuntimeError, match="never rewritten"):
         segments.adopt(con, table, "facilities", "r1", [(files[1][0], 1)])
