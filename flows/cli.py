@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             if value is not None:
                 os.environ[name] = str(value)
         from flows.nightly import backfill, make_task_runner, nightly
+        from flows.settings import Settings
 
         params = dict(
             landing=str(args.landing),
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.until:
                 summary = backfill(start_date=args.date, end_date=args.until, **params)
             else:
-                night = nightly.with_options(task_runner=make_task_runner())
+                night = nightly.with_options(task_runner=make_task_runner(Settings()))
                 summary = night(run_date=args.date, **params)
         except Exception as exc:  # the run failed: nothing was published
             print(f"run failed: {exc}", file=sys.stderr)

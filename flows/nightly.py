@@ -20,12 +20,12 @@ from flows.artifacts import publish_artifacts
 from flows.settings import Settings
 from transforms import reference
 from transforms.ingest import landing, stage
-from transforms.ingest import stager as ingest
 from transforms.ingest.landing import LandingFile
 from transforms.messages import Reason
 from transforms.scoring import progress, trends
 from transforms.warehouse import loading
 from transforms.warehouse import publish as wh_io
+from validations.model import LOCAL_TZ
 from validations.registry import DATASETS, known_dataset_ids, load_order
 
 
@@ -188,22 +188,7 @@ def record_files(night: Night, records: list[FileRecord]) -> None:
 
 @task(cache_policy=NO_CACHE)
 def build_progress(night: Night) -> None:
-    s = night.settings
-    scoring = progress.Scoring(
-        w_accurate=s.weight_accurate,
-        w_sufficient=s.weight_sufficient,
-        w_clean=s.weight_clean,
-        w_up_to_date=s.weight_up_to_date,
-        green=s.rating_green,
-        amber=s.rating_amber,
-    )
-    progress.build_progress(
-        night.con,
-        night.run_id,
-        night.run_date,
-        scoring,
-        cost_target=(s.cost_target_low_pct, s.cost_target_high_pct),
-    )
+    progress.build_progress(night.con, night.run_id, night.run_date, night.settings.scoring())
     trends.build_trends(night.con, night.run_date, run_id=night.run_id)
 
 
@@ -316,24 +301,15 @@ def _stage_params(s: Settings, run_date: date, run_id: str) -> stage.StageParams
         run_date=run_date,
         run_id=run_id,
         reference_dir=str(Path(s.reference_dir).resolve()),
-        limits=ingest.ReadLimits(
-            batch_rows=s.batch_rows,
-            max_bytes=s.max_file_bytes,
-            max_expanded_bytes=s.max_xlsx_expanded_bytes,
-            max_compression_ratio=s.max_xlsx_compression_ratio,
-        ),
-        freshness_days_province=s.freshness_days_province,
-        freshness_days_moh=s.freshness_days_moh,
-        future_tolerance_days=s.future_tolerance_days,
-        elderly_age=s.elderly_age,
+        limits=s.read_limits(),
+        rules=s.rule_settings(),
         duckdb_memory_limit=s.stage_memory_limit,
     )
 
 
-def make_task_runner(s: Settings | None = None) -> TaskRunner:
+def make_task_runner(s: Settings) -> TaskRunner:
     """The task runner the settings ask for: threads in this process (the default), or Dask
     (the scheduler at `dask_address`, else a local cluster of `dask_workers` processes)."""
-    s = s or Settings()
     if s.task_runner == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -362,9 +338,7 @@ def resolve_key(s: Settings) -> bytes:
 
 def last_night() -> date:
     """The night a 02:00 run is for: yesterday, in Vietnam."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date() - timedelta(days=1)
+    return datetime.now(LOCAL_TZ).date() - timedelta(days=1)
 
 
 def _on_failure(flow, flow_run, state) -> None:
@@ -436,6 +410,7 @@ def nightly(
                 error=reason,
                 sources=sources,
                 datasets=datasets,
+                memory_limit=s.duckdb_memory_limit,
             )
             raise
     logger.info(
@@ -463,7 +438,7 @@ def _build_night(
     ref = reference.load(s.reference_dir)
     con = b.con
     wh_io.install_key(con, key)
-    progress.load_facts(con, ref)
+    progress.load_facts(con, ref, s.rule_settings())
     for ds in DATASETS.values():
         loading.ensure_core_table(con, ds)
         loading.ensure_stage_table(con, ds)

@@ -1,7 +1,10 @@
 """Settings in one place: built at the entry point (CLI or flow), passed down as values.
 
 Every field can be set from the environment with the `VNHEALTH_` prefix, e.g.
-`VNHEALTH_PSEUDONYM_KEY_FILE=data/.pseudonym_key`. Secrets have no default.
+`VNHEALTH_PSEUDONYM_KEY_FILE=data/.pseudonym_key`. Secrets have no default. The settings
+are frozen, and the only defaults of every number are here: deeper down, functions take the
+small frozen values built from them below (`read_limits`, `rule_settings`, `scoring`),
+which have no defaults of their own.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from transforms.ingest.stager import ReadLimits
 from transforms.reference import DEFAULT_DIR
+from transforms.scoring.progress import Scoring
+from validations.model import RuleSettings
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="VNHEALTH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="VNHEALTH_", extra="ignore", frozen=True)
 
     landing: Path = Path("data/landing")
     warehouse: Path = Path("data/warehouse.duckdb")
@@ -68,6 +74,34 @@ class Settings(BaseSettings):
     @property
     def restricted_path(self) -> Path:
         return self.restricted or self.warehouse.with_name("restricted.duckdb")
+
+    def read_limits(self) -> ReadLimits:
+        return ReadLimits(
+            batch_rows=self.batch_rows,
+            max_bytes=self.max_file_bytes,
+            max_expanded_bytes=self.max_xlsx_expanded_bytes,
+            max_compression_ratio=self.max_xlsx_compression_ratio,
+        )
+
+    def rule_settings(self) -> RuleSettings:
+        return RuleSettings(
+            freshness_days_province=self.freshness_days_province,
+            freshness_days_moh=self.freshness_days_moh,
+            future_tolerance_days=self.future_tolerance_days,
+            elderly_age=self.elderly_age,
+        )
+
+    def scoring(self) -> Scoring:
+        return Scoring(
+            w_accurate=self.weight_accurate,
+            w_sufficient=self.weight_sufficient,
+            w_clean=self.weight_clean,
+            w_up_to_date=self.weight_up_to_date,
+            green=self.rating_green,
+            amber=self.rating_amber,
+            cost_target_low=self.cost_target_low_pct,
+            cost_target_high=self.cost_target_high_pct,
+        )
 
     def pseudonym_key_bytes(self) -> bytes | None:
         """The key from the environment or a key file, or None (the flow may try Prefect)."""

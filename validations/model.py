@@ -7,12 +7,19 @@ that description alone. Nothing here does any work on data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+
+# The one time zone of the night: landing files' times, parsed date-times and the night a
+# run is for are all local time here (and stored naive). The deployment's schedule
+# (prefect.yaml) names the same zone; a test keeps them equal.
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 Criterion = Literal["accurate", "sufficient", "clean", "up_to_date"]
 Severity = Literal["error", "warning"]
@@ -27,7 +34,7 @@ ColumnType = Literal[
     "person_id",  # CCCD (12 digits), legacy 9-digit id or passport: upper-cased, spaces removed
     "enum",  # one of `values`; `synonyms` map delivered spellings to them
     "date",
-    "datetime",  # local time, Asia/Ho_Chi_Minh, stored naive
+    "datetime",  # local time (LOCAL_TZ), stored naive
     "money",  # VND, up to 2 decimals
     "int",
     "bool",
@@ -53,6 +60,31 @@ class Column:
 
 
 @dataclass(frozen=True)
+class RuleSettings:
+    """The configured numbers rules check against and their messages name (built from the
+    run's settings, `flows.settings.Settings.rule_settings`; no defaults here)."""
+
+    freshness_days_province: int  # `updated_at` older than this many days is stale ...
+    freshness_days_moh: int  # ... for a province's export, and for the ministry's
+    future_tolerance_days: int  # a stamp after the end of the night plus this is future
+    elderly_age: int  # social protection: the `elderly` category needs this age
+
+    def freshness_days(self, delivered_by: str) -> int:
+        if delivered_by == "province":
+            return self.freshness_days_province
+        return self.freshness_days_moh
+
+    def placeholders(self, delivered_by: str) -> dict[str, int]:
+        """The values a rule's message template may name, for a dataset delivered by
+        `delivered_by` ("province" or "moh")."""
+        return {
+            "freshness_days": self.freshness_days(delivered_by),
+            "future_tolerance_days": self.future_tolerance_days,
+            "elderly_age": self.elderly_age,
+        }
+
+
+@dataclass(frozen=True)
 class Context:
     """What a rule may know besides the row: the night and the reference code lists."""
 
@@ -62,7 +94,7 @@ class Context:
     province_codes: frozenset[str]  # the 34 current codes
     old_province_codes: frozenset[str]  # the 63 pre-July-2025 codes
     commune_province: dict[str, str]  # commune code -> current province code
-    elderly_age: int = 75  # social protection: the `elderly` category needs this age
+    elderly_age: int  # social protection: the `elderly` category needs this age
 
 
 # A row check takes the rows (only the columns it declares) and the context and returns
@@ -80,6 +112,10 @@ class Rule:
     exists in another dataset) and `sql` (any rule over many rows or datasets, written as
     `validations/datasets/sql/<sql>.sql`) are set rules evaluated in SQL against the staged
     night and the warehouse. `needs` names datasets that must load before this rule is evaluated.
+
+    `vi` and `en` are templates: a configured number is written as a placeholder
+    (`{freshness_days}`, see `RuleSettings.placeholders`) and filled in by `texts` when the
+    night writes `dq.rules`, from which quarantine messages are made.
     """
 
     id: str
@@ -98,10 +134,22 @@ class Rule:
     def depends_on(self) -> tuple[str, ...]:
         return self.needs + ((self.references[0],) if self.references else ())
 
-    @property
-    def message(self) -> str:
+    def texts(self, values: Mapping[str, object]) -> tuple[str, str]:
+        """(vi, en) with every `{name}` placeholder of `values` filled in; other text,
+        braces included, is kept as written."""
+        return _fill(self.vi, values), _fill(self.en, values)
+
+    def message(self, values: Mapping[str, object]) -> str:
         """The bilingual message a province's data officer reads."""
-        return f"{self.vi} | {self.en}"
+        vi, en = self.texts(values)
+        return f"{vi} | {en}"
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _fill(template: str, values: Mapping[str, object]) -> str:
+    return _PLACEHOLDER.sub(lambda m: str(values[m[1]]) if m[1] in values else m[0], template)
 
 
 @dataclass(frozen=True)

@@ -121,14 +121,15 @@ def _person_id(ds: Dataset, col: Column) -> tuple[Rule, Rule]:
 
 
 def _updated_at(ds: Dataset) -> tuple[Rule, Rule]:
-    window = "2 ngày" if ds.delivered_by == "province" else "31 ngày"
-    window_en = "2 days" if ds.delivered_by == "province" else "31 days"
+    # The window is the configured one of the dataset's deliverer: filled in at run time
+    # (`Rule.texts` with `RuleSettings.placeholders`).
     fresh = Rule(
         id=f"{ds.id}.updated_at.fresh",
         criterion="up_to_date",
         severity="warning",
-        vi=f"Bản ghi không được cập nhật trong thời hạn ({window} trước ngày chạy)",
-        en=f"Record not updated within the freshness window ({window_en} before the run date)",
+        vi="Bản ghi không được cập nhật trong thời hạn ({freshness_days} ngày trước ngày chạy)",
+        en="Record not updated within the freshness window "
+        "({freshness_days} days before the run date)",
         columns=("updated_at",),
         check=lambda df, ctx: checks.not_before(df["updated_at"], ctx.fresh_after),
     )

@@ -19,15 +19,13 @@ import random
 from datetime import datetime, time, timedelta
 from graphlib import TopologicalSorter
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import sample.generate as _generators_pkg
 from sample.generate import visits
 from sample.generate.base import NightSpec, Output, World, cells
 from sample.generate.writers import write_csv
 from transforms.reference import Reference
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from validations.model import LOCAL_TZ
 
 
 def generators() -> list:

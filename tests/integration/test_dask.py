@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from flows.nightly import make_task_runner, nightly
+from flows.settings import Settings
 from sample.generate.night import NightSpec, generate
 from tests.conftest import RUN_DATE
 from tests.integration.test_nightly import _snapshot
@@ -68,4 +69,4 @@ def test_the_runner_follows_the_settings(monkeypatch):
     monkeypatch.setenv("VNHEALTH_DASK_ADDRESS", "tcp://10.0.0.1:8786")
     runner = nightly.task_runner.duplicate()
     assert isinstance(runner, DaskTaskRunner) and runner.address == "tcp://10.0.0.1:8786"
-    assert isinstance(make_task_runner(), DaskTaskRunner)
+    assert isinstance(make_task_runner(Settings()), DaskTaskRunner)

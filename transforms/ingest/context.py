@@ -5,29 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from transforms.reference import Reference
-from validations.model import Context
+from validations.model import Context, RuleSettings
 
 
-def make_context(
-    run_date: date,
-    delivered_by: str,
-    ref: Reference,
-    *,
-    freshness_days_province: int = 2,
-    freshness_days_moh: int = 31,
-    future_tolerance_days: int = 1,
-    elderly_age: int = 75,
-) -> Context:
-    """Times are local (Asia/Ho_Chi_Minh), naive. "Future" is after the end of the night
-    plus a tolerance; "fresh" is updated within the window before the end of the night."""
+def make_context(run_date: date, delivered_by: str, ref: Reference, rules: RuleSettings) -> Context:
+    """Times are local (`validations.model.LOCAL_TZ`), naive. "Future" is after the end of the
+    night plus the configured tolerance; "fresh" is updated within the deliverer's configured
+    window before the end of the night."""
     end_of_night = datetime.combine(run_date + timedelta(days=1), time.min)
-    window = freshness_days_province if delivered_by == "province" else freshness_days_moh
     return Context(
         run_date=run_date,
-        as_of=end_of_night + timedelta(days=future_tolerance_days),
-        fresh_after=end_of_night - timedelta(days=window),
+        as_of=end_of_night + timedelta(days=rules.future_tolerance_days),
+        fresh_after=end_of_night - timedelta(days=rules.freshness_days(delivered_by)),
         province_codes=frozenset(ref.provinces),
         old_province_codes=frozenset(ref.crosswalk),
         commune_province=ref.commune_province,
-        elderly_age=elderly_age,
+        elderly_age=rules.elderly_age,
     )

@@ -12,12 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from transforms.messages import Reason
 from transforms.reference import Reference
+from validations.model import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 EXTENSIONS = frozenset({"csv", "xlsx", "json", "xml"})
 _NAME = re.compile(r"^(?P<dataset>[a-z_]+?)(?:__(?P<part>[^.]+))?\.(?P<ext>[A-Za-z0-9]+)$")
 _SOURCE = re.compile(r"^(?:moh|p(?P<code>\d{2}))$")

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from transforms.ingest.headers import HeaderMap
 from transforms.reference import Reference
 from transforms.text import arrow_text, clean_text, fold, fold_values
-from validations.model import PARSED_TYPES, Column, Dataset
+from validations.model import LOCAL_TZ, PARSED_TYPES, Column, Dataset
 from validations.standard import RAW_SUFFIX
 
 TIMESTAMP = "datetime64[us]"
@@ -58,7 +58,6 @@ _ISO_WITH_OFFSET = (
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
     r"(?:Z|[+-][0-9]{2}:?[0-9]{2})"
 )
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
 # Patterns say [0-9], not \d: pandas runs a pattern with \d in Python's `re`, value by value,
 # whenever the column holds a non-ASCII value (and only 0-9 are digits in a date or a code).

@@ -13,12 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from transforms.ingest.readers.base import (
-    DEFAULT_MAX_COMPRESSION_RATIO,
-    DEFAULT_MAX_EXPANDED_BYTES,
-    FileRejected,
-    ReadOptions,
-)
+from transforms.ingest.readers.base import FileRejected, ReadOptions
 from transforms.ingest.readers.claims import read_claims_batches
 from transforms.ingest.readers.delimited import read_csv_batches
 from transforms.ingest.readers.records import read_json_batches
@@ -43,9 +38,9 @@ def read_batches(
     *,
     batch_rows: int,
     max_bytes: int,
+    max_expanded_bytes: int,
+    max_compression_ratio: float,
     header_keys: frozenset[str] = frozenset(),
-    max_expanded_bytes: int = DEFAULT_MAX_EXPANDED_BYTES,
-    max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO,
 ) -> Iterator[pd.DataFrame]:
     """Batches of at most `batch_rows` rows of text columns from a landing file.
 

@@ -30,7 +30,7 @@ from transforms.ingest.columns import stage_arrow_schema
 from transforms.ingest.context import make_context
 from transforms.ingest.reading import FileRejected
 from transforms.messages import Reason
-from validations.model import Dataset
+from validations.model import Dataset, RuleSettings
 from validations.registry import DATASETS
 from validations.schema import RowValidator
 
@@ -89,17 +89,15 @@ class Bundle:
 
 @dataclass(frozen=True)
 class StageParams:
-    """What a bundle needs besides its files: the run, the rule context and the limits."""
+    """What a bundle needs besides its files: the run, the rule settings and the limits
+    (built from the run's settings by the flow; picklable, for Dask workers)."""
 
     run_date: date
+    run_id: str
     reference_dir: str
     limits: ingest.ReadLimits
-    run_id: str = ""
-    freshness_days_province: int = 2
-    freshness_days_moh: int = 31
-    future_tolerance_days: int = 1
-    elderly_age: int = 75
-    duckdb_memory_limit: str = "1GB"
+    rules: RuleSettings
+    duckdb_memory_limit: str
 
 
 @dataclass
@@ -254,15 +252,7 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
     in the result."""
     ds = DATASETS[bundle.dataset]
     ref = reference.load(Path(params.reference_dir))  # cached: once per worker process
-    ctx = make_context(
-        params.run_date,
-        ds.delivered_by,
-        ref,
-        freshness_days_province=params.freshness_days_province,
-        freshness_days_moh=params.freshness_days_moh,
-        future_tolerance_days=params.future_tolerance_days,
-        elderly_age=params.elderly_age,
-    )
+    ctx = make_context(params.run_date, ds.delivered_by, ref, params.rules)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results: list[FileResult] = []

@@ -14,7 +14,6 @@ import pandas as pd
 from transforms.ingest.columns import STAGE_META
 from transforms.ingest.headers import map_headers
 from transforms.ingest.parsing import canonical_text, parse_frame
-from transforms.ingest.readers.base import DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_EXPANDED_BYTES
 from transforms.ingest.reading import FileRejected, read_batches
 from transforms.messages import Reason
 from transforms.reference import Reference
@@ -35,10 +34,12 @@ class StagedFile:
 
 @dataclass(frozen=True)
 class ReadLimits:
+    """How much a file may hold and how much is read at a time (from the run's settings)."""
+
     batch_rows: int
     max_bytes: int
-    max_expanded_bytes: int = DEFAULT_MAX_EXPANDED_BYTES
-    max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO
+    max_expanded_bytes: int
+    max_compression_ratio: float
 
 
 class StageSink(Protocol):

@@ -3,7 +3,7 @@ and the progress tables built from them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 import duckdb
@@ -11,6 +11,7 @@ import pandas as pd
 
 from transforms import sqlfiles
 from transforms.reference import Reference
+from validations.model import RuleSettings
 from validations.registry import DATABASES, DATASET_DATABASE, DATASETS, all_rules
 
 SQL = sqlfiles.SqlFolder(__package__)
@@ -18,14 +19,18 @@ SQL = sqlfiles.SqlFolder(__package__)
 
 @dataclass(frozen=True)
 class Scoring:
-    """Weights of the four criteria in `overall_pct` and the rating thresholds."""
+    """Weights of the four criteria in `overall_pct`, the rating thresholds and the band
+    (low, high) of the procedures' compliance-cost reduction, in percent (from the run's
+    settings). The field names are the parameters of the progress SQL."""
 
-    w_accurate: float = 1.0
-    w_sufficient: float = 1.0
-    w_clean: float = 1.0
-    w_up_to_date: float = 1.0
-    green: float = 90.0
-    amber: float = 75.0
+    w_accurate: float
+    w_sufficient: float
+    w_clean: float
+    w_up_to_date: float
+    green: float
+    amber: float
+    cost_target_low: float
+    cost_target_high: float
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
@@ -36,8 +41,10 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
         con.unregister("facts")
 
 
-def load_facts(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
-    """Fill the scratch tables the night's SQL joins to, and refresh `dq.rules`."""
+def load_facts(con: duckdb.DuckDBPyConnection, ref: Reference, rules: RuleSettings) -> None:
+    """Fill the scratch tables the night's SQL joins to, and refresh `dq.rules`, the rules'
+    messages filled in with the configured numbers of `rules` (quarantine messages are made
+    from them)."""
     _insert(
         con,
         "stg_provinces",
@@ -57,27 +64,35 @@ def load_facts(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
         pd.DataFrame(list(DATASET_DATABASE.items()), columns=["dataset", "database_id"]),
     )
     _insert(con, "stg_expected", expected_deliveries(ref))
-    rules = pd.DataFrame(
-        [
-            dict(
-                rule_id=r.id,
-                dataset=ds.id,
-                database_id=ds.database_id,
-                criterion=r.criterion,
-                severity=r.severity,
-                kind=r.kind,
-                columns=list(r.columns),
-                description_vi=r.vi,
-                description_en=r.en,
-            )
-            for ds in DATASETS.values()
-            for r in ds.rules
-        ]
-    )
-    assert len(rules) == len(all_rules())
-    _insert(con, "stg_rules", rules)
+    frame = rules_frame(rules)
+    assert len(frame) == len(all_rules())
+    _insert(con, "stg_rules", frame)
     con.execute("DELETE FROM wh.dq.rules")
     con.execute("INSERT INTO wh.dq.rules BY NAME SELECT * FROM stg_rules")
+
+
+def rules_frame(rules: RuleSettings) -> pd.DataFrame:
+    """The rows of `dq.rules`: every rule of every dataset, its message in both languages
+    with the configured numbers (the dataset deliverer's freshness window, ...) filled in."""
+    out = []
+    for ds in DATASETS.values():
+        values = rules.placeholders(ds.delivered_by)
+        for r in ds.rules:
+            vi, en = r.texts(values)
+            out.append(
+                dict(
+                    rule_id=r.id,
+                    dataset=ds.id,
+                    database_id=ds.database_id,
+                    criterion=r.criterion,
+                    severity=r.severity,
+                    kind=r.kind,
+                    columns=list(r.columns),
+                    description_vi=vi,
+                    description_en=en,
+                )
+            )
+    return pd.DataFrame(out)
 
 
 def expected_deliveries(ref: Reference) -> pd.DataFrame:
@@ -109,17 +124,10 @@ def build_progress(
     run_id: str,
     run_date: date,
     scoring: Scoring,
-    cost_target: tuple[float, float] = (30.0, 36.5),
 ):
-    """Rule results of the run and the night's progress tables (replacing the night's rows).
-    `cost_target` is the band (low, high) of the compliance-cost reduction, in percent."""
-    params = {
-        "run_id": run_id,
-        "run_date": run_date,
-        **scoring.__dict__,
-        "cost_target_low": float(cost_target[0]),
-        "cost_target_high": float(cost_target[1]),
-    }
+    """Rule results of the run and the night's progress tables (replacing the night's rows),
+    weighted, rated and compared with the targets of `scoring`."""
+    params = {"run_id": run_id, "run_date": run_date, **asdict(scoring)}
     SQL.run(con, "progress_night_files", params)
     SQL.run(con, "progress_rule_results", params)
     SQL.run(con, "progress_database_scorecard", params)

@@ -157,14 +157,21 @@ def record_failed_run(
     error: str,
     sources,
     datasets,
+    memory_limit: str,
 ) -> None:
     """Publish one `failed` line in `meta.runs` and nothing else, so the failure shows where
-    analysts and on-call look. Never raises: the run's own error is what matters."""
+    analysts and on-call look (in a build of DuckDB's `memory_limit`, one thread). Never
+    raises: the run's own error is what matters."""
     from datetime import datetime
 
     try:
         with build(
-            warehouse, restricted, f"{run_id}-failed", memory_limit="1GB", threads=1, views=False
+            warehouse,
+            restricted,
+            f"{run_id}-failed",
+            memory_limit=memory_limit,
+            threads=1,
+            views=False,
         ) as b:
             b.con.execute(
                 "INSERT INTO wh.meta.runs (run_id, run_date, started_at, finished_at, status, "

@@ -44,6 +44,8 @@ def batches(tmp_path_factory) -> dict[str, pd.DataFrame]:
                 lf.ext or "",
                 batch_rows=50_000,
                 max_bytes=10**8,
+                max_expanded_bytes=10**9,
+                max_compression_ratio=200.0,
                 header_keys=header_keys(ds),
             ):
                 raw = raw.reset_index(drop=True)
@@ -68,15 +70,7 @@ def _validator(ds) -> RowValidator:
     s = Settings()
     return RowValidator(
         ds,
-        make_context(
-            NIGHT,
-            ds.delivered_by,
-            reference.load(s.reference_dir),
-            freshness_days_province=s.freshness_days_province,
-            freshness_days_moh=s.freshness_days_moh,
-            future_tolerance_days=s.future_tolerance_days,
-            elderly_age=s.elderly_age,
-        ),
+        make_context(NIGHT, ds.delivered_by, reference.load(s.reference_dir), s.rule_settings()),
     )
 
 

@@ -64,16 +64,16 @@ def test_every_row_rule_is_exercised():
 def test_the_elderly_age_is_configurable(ref):
     from dataclasses import replace
 
-    from tests.conftest import RUN_DATE
+    from tests.conftest import RUN_DATE, rule_settings
     from transforms.ingest.context import make_context
 
     row = social_protection_row(person_id="001150012345", birth_date="1950-01-01")  # 73
-    assert failures(DATASET, [row], make_context(RUN_DATE, "province", ref), ref) == [
-        {"social_protection.category.elderly_age"}
-    ]
-    younger = replace(make_context(RUN_DATE, "province", ref), elderly_age=70)
+    ctx = make_context(RUN_DATE, "province", ref, rule_settings())
+    assert failures(DATASET, [row], ctx, ref) == [{"social_protection.category.elderly_age"}]
+    younger = replace(ctx, elderly_age=70)
     assert failures(DATASET, [row], younger, ref) == [set()]
-    assert make_context(RUN_DATE, "province", ref, elderly_age=70).elderly_age == 70
+    ctx70 = make_context(RUN_DATE, "province", ref, rule_settings(elderly_age=70))
+    assert ctx70.elderly_age == 70 and failures(DATASET, [row], ctx70, ref) == [set()]
 
 
 def test_other_categories_have_no_age_rule(ctx_for, ref):

@@ -13,10 +13,6 @@ import pandas as pd
 
 from transforms.messages import Reason
 
-# Defaults of the settings `max_xlsx_expanded_bytes` and `max_xlsx_compression_ratio`.
-DEFAULT_MAX_EXPANDED_BYTES = 4 * 1024**3
-DEFAULT_MAX_COMPRESSION_RATIO = 200.0
-
 
 class FileRejected(Exception):
     """The whole file is rejected, for one reason."""
@@ -28,13 +24,14 @@ class FileRejected(Exception):
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How a reader reads: batch size, the dataset's folded header keys (to find the header
-    row under a title block) and the limits of an archive format."""
+    """How a reader reads: batch size, the limits of an archive format (from the settings
+    `max_xlsx_expanded_bytes` and `max_xlsx_compression_ratio`) and the dataset's folded
+    header keys (to find the header row under a title block)."""
 
     batch_rows: int
+    max_expanded_bytes: int
+    max_compression_ratio: float
     header_keys: frozenset[str] = field(default_factory=frozenset)
-    max_expanded_bytes: int = DEFAULT_MAX_EXPANDED_BYTES
-    max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO
 
 
 def cell_text(value: object) -> str | None:

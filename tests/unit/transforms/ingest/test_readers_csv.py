@@ -18,6 +18,9 @@ from tests.factories import visit_row
 from transforms.ingest.reading import FileRejected, read_batches
 from transforms.text import clean_text
 
+# The archive limits of xlsx (no CSV is an archive).
+NO_ARCHIVE = {"max_expanded_bytes": 10**9, "max_compression_ratio": 200.0}
+
 NAMES = ["Nguyễn Văn An", "Trần Thị Bích Ngọc", "Lê Đức Thắng", "Phạm Thị Hương"]
 
 
@@ -55,7 +58,9 @@ def write_csv(
 
 
 def read_all(path: Path, batch_rows: int = 1000, max_bytes: int = 10**9) -> pd.DataFrame:
-    frames = list(read_batches(path, "csv", batch_rows=batch_rows, max_bytes=max_bytes))
+    frames = list(
+        read_batches(path, "csv", batch_rows=batch_rows, max_bytes=max_bytes, **NO_ARCHIVE)
+    )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -99,7 +104,7 @@ def test_quoted_separators_and_blank_cells(tmp_path):
 
 def test_batches_are_bounded(tmp_path):
     path = write_csv(tmp_path / "visits.csv", [visit_row(visit_id=f"V{i}") for i in range(25)])
-    frames = list(read_batches(path, "csv", batch_rows=10, max_bytes=10**9))
+    frames = list(read_batches(path, "csv", batch_rows=10, max_bytes=10**9, **NO_ARCHIVE))
     assert [len(f) for f in frames] == [10, 10, 5]
 
 
@@ -111,7 +116,8 @@ import re, sys
 from pathlib import Path
 from transforms.ingest.reading import read_batches
 rows = 0
-for batch in read_batches(Path(sys.argv[1]), "csv", batch_rows=int(sys.argv[2]), max_bytes=10**10):
+limits = dict(max_bytes=10**10, max_expanded_bytes=10**10, max_compression_ratio=200.0)
+for batch in read_batches(Path(sys.argv[1]), "csv", batch_rows=int(sys.argv[2]), **limits):
     rows += len(batch)
 status = Path("/proc/self/status").read_text()
 print(rows, re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))

@@ -31,7 +31,12 @@ def read(path: Path, batch_rows: int, engine: str):
         # pandas warns when it drops the surplus cells of a first row; both engines do
         warnings.simplefilter("ignore", pd.errors.ParserWarning)
         try:
-            for batch in read_csv_batches(path, head, ReadOptions(batch_rows), engine=engine):
+            for batch in read_csv_batches(
+                path,
+                head,
+                ReadOptions(batch_rows, max_expanded_bytes=10**9, max_compression_ratio=200.0),
+                engine=engine,
+            ):
                 batches.append(batch)
         except FileRejected as exc:
             return batches, (exc.reason.code, exc.reason.vi, exc.reason.en)

@@ -15,7 +15,16 @@ from transforms.ingest.reading import FileRejected, read_batches
 
 
 def read_all(path: Path, batch_rows: int = 1000) -> list[pd.DataFrame]:
-    return list(read_batches(path, "json", batch_rows=batch_rows, max_bytes=10**9))
+    return list(
+        read_batches(
+            path,
+            "json",
+            batch_rows=batch_rows,
+            max_bytes=10**9,
+            max_expanded_bytes=10**9,
+            max_compression_ratio=200.0,
+        )
+    )
 
 
 def test_array_of_records(tmp_path):

@@ -140,6 +140,8 @@ def read_all(path: Path, keys=KEYS, **limits) -> list:
             "xlsx",
             batch_rows=limits.pop("batch_rows", 1000),
             max_bytes=limits.pop("max_bytes", 10**9),
+            max_expanded_bytes=limits.pop("max_expanded_bytes", 10**9),
+            max_compression_ratio=limits.pop("max_compression_ratio", 200.0),
             header_keys=keys,
             **limits,
         )

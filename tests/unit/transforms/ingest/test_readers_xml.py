@@ -90,7 +90,16 @@ def claims_envelope(
 
 
 def read_all(path: Path, batch_rows: int = 1000) -> list[pd.DataFrame]:
-    return list(read_batches(path, "xml", batch_rows=batch_rows, max_bytes=10**9))
+    return list(
+        read_batches(
+            path,
+            "xml",
+            batch_rows=batch_rows,
+            max_bytes=10**9,
+            max_expanded_bytes=10**9,
+            max_compression_ratio=200.0,
+        )
+    )
 
 
 def test_envelope_delivers_xml1_rows_with_ngaylap_as_updated_at(tmp_path):

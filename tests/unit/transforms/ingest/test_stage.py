@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import RUN_DATE
+from tests.conftest import RUN_DATE, rule_settings
 from tests.factories import facility_row
 from transforms import sqlfiles
 from transforms.ingest import stager as ingest
@@ -47,7 +47,14 @@ def _params(batch_rows: int = 1000) -> StageParams:
         run_date=RUN_DATE,
         reference_dir=str(DEFAULT_DIR),
         run_id="r1",
-        limits=ingest.ReadLimits(batch_rows=batch_rows, max_bytes=10**6),
+        limits=ingest.ReadLimits(
+            batch_rows=batch_rows,
+            max_bytes=10**6,
+            max_expanded_bytes=10**7,
+            max_compression_ratio=200.0,
+        ),
+        rules=rule_settings(),
+        duckdb_memory_limit="256MB",
     )
 
 

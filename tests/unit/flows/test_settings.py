@@ -1,0 +1,66 @@
+"""Settings are read once, frozen, and every configured number reaches the rules and their
+messages from there; the time zone and the schedule are written once."""
+
+from __future__ import annotations
+
+import pickle
+
+import pydantic
+import pytest
+
+from flows import serve
+from flows.nightly import _stage_params
+from flows.settings import Settings
+from tests.conftest import RUN_DATE
+from transforms.scoring.progress import rules_frame
+from validations.model import LOCAL_TZ
+
+FRESH_VI = "Bản ghi không được cập nhật trong thời hạn ({} ngày trước ngày chạy)"
+FRESH_EN = "Record not updated within the freshness window ({} days before the run date)"
+
+
+def _fresh(frame, dataset: str) -> tuple[str, str]:
+    [row] = frame[frame.rule_id == f"{dataset}.updated_at.fresh"].itertuples()
+    return row.description_vi, row.description_en
+
+
+def test_the_settings_are_frozen():
+    s = Settings()
+    with pytest.raises(pydantic.ValidationError):
+        s.freshness_days_province = 5
+
+
+def test_the_freshness_messages_say_the_default_windows():
+    frame = rules_frame(Settings().rule_settings())
+    # visits: from the provinces (2 days); facilities: the ministry's registry (31 days).
+    assert _fresh(frame, "visits") == (FRESH_VI.format(2), FRESH_EN.format(2))
+    assert _fresh(frame, "facilities") == (FRESH_VI.format(31), FRESH_EN.format(31))
+    every = frame.description_vi + frame.description_en
+    assert not every.str.contains("{freshness_days}", regex=False).any()
+
+
+def test_the_freshness_messages_follow_the_configured_window(monkeypatch):
+    monkeypatch.setenv("VNHEALTH_FRESHNESS_DAYS_PROVINCE", "5")
+    frame = rules_frame(Settings().rule_settings())
+    assert _fresh(frame, "visits") == (FRESH_VI.format(5), FRESH_EN.format(5))
+    assert _fresh(frame, "facilities") == (FRESH_VI.format(31), FRESH_EN.format(31))
+
+
+def test_the_stage_params_carry_the_settings_and_pickle(monkeypatch):
+    """Dask workers receive the stage params pickled: the configured numbers go with them."""
+    monkeypatch.setenv("VNHEALTH_FRESHNESS_DAYS_MOH", "40")
+    monkeypatch.setenv("VNHEALTH_BATCH_ROWS", "1234")
+    params = _stage_params(Settings(), RUN_DATE, "r1")
+    back = pickle.loads(pickle.dumps(params))
+    assert back == params
+    assert back.rules.freshness_days("moh") == 40 and back.limits.batch_rows == 1234
+
+
+def test_served_schedule_is_the_deployments_in_the_local_time_zone():
+    nightly = serve.deployment("nightly")
+    [cron] = serve.schedules(nightly)
+    assert (cron.cron, cron.timezone) == ("0 2 * * *", LOCAL_TZ.key)
+    assert nightly["parameters"] == {
+        "landing": "data/landing",
+        "warehouse": "data/warehouse.duckdb",
+    }
