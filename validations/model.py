@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, TypedDict
 
 import pandas as pd
 
@@ -50,6 +50,15 @@ class Column:
     synonyms: dict[str, str] = field(default_factory=dict)  # delivered spelling -> value
     pii: Pii | None = None  # pseudonymised or withheld in the analysts' warehouse
     sum_of: tuple[str, ...] = ()  # headers whose amounts add up to this column (claims)
+
+
+class EnumSpec(TypedDict):
+    """The type, values and synonyms of an enum that several columns share, spread into
+    each: `Column("sex", description=..., **SEX)`."""
+
+    type: ColumnType
+    values: tuple[str, ...]
+    synonyms: dict[str, str]
 
 
 @dataclass(frozen=True)
