@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -60,7 +61,7 @@ class SqlFolder:
         self,
         con: duckdb.DuckDBPyConnection,
         name: str,
-        params: dict | None = None,
+        params: dict[str, Any] | None = None,
         **identifiers: str,
     ) -> None:
         """Execute every statement of `sql/<name>.sql`, binding the parameters each uses."""
@@ -68,6 +69,19 @@ class SqlFolder:
         for statement in self.statements(name, **identifiers):
             used = set(_PARAM.findall(statement))
             con.execute(statement, {k: v for k, v in params.items() if k in used} or None)
+
+
+def scalar(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: dict[str, Any] | list[Any] | None = None,
+) -> Any:
+    """The first value of the one row `sql` returns (a count, a max, an existence check):
+    a query that returns no row is a programming error, not a value."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        raise LookupError(f"the query returned no row: {sql}")
+    return row[0]
 
 
 def _only_comments(text: str) -> bool:

@@ -7,6 +7,8 @@ passes. Missing inputs pass: presence is checked by the `required` rules alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -63,15 +65,17 @@ def each_matches(s: pd.Series, pattern: str, sep: str = ";", most: int | None = 
     return matches(s, f"{item}(?:{re.escape(sep)}{item}){count}")
 
 
-def is_in(s: pd.Series, allowed) -> pd.Series:
+def is_in(s: pd.Series, allowed: Iterable[str]) -> pd.Series:
     return s.isin(list(allowed)) | s.isna()
 
 
-def _cccd_prefixes(province_codes, old_province_codes) -> list[str]:
+def _cccd_prefixes(province_codes: Iterable[str], old_province_codes: Iterable[str]) -> list[str]:
     return sorted({"0" + c for c in set(province_codes) | set(old_province_codes)})
 
 
-def person_id_valid(s: pd.Series, province_codes, old_province_codes) -> pd.Series:
+def person_id_valid(
+    s: pd.Series, province_codes: Iterable[str], old_province_codes: Iterable[str]
+) -> pd.Series:
     """A 12-digit CCCD with a known province prefix and century digit, a 9-digit legacy id,
     or a passport number (one capital letter and 7 digits)."""
     prefixes = "|".join(_cccd_prefixes(province_codes, old_province_codes))
@@ -128,15 +132,15 @@ def either_missing(*series: pd.Series) -> pd.Series:
     return out
 
 
-def not_after(s: pd.Series, limit) -> pd.Series:
+def not_after(s: pd.Series, limit: date | str) -> pd.Series:
     return passes(s <= pd.Timestamp(limit)) | s.isna()
 
 
-def not_before(s: pd.Series, limit) -> pd.Series:
+def not_before(s: pd.Series, limit: date | str) -> pd.Series:
     return passes(s >= pd.Timestamp(limit)) | s.isna()
 
 
-def in_range(s: pd.Series, low=None, high=None) -> pd.Series:
+def in_range(s: pd.Series, low: float | None = None, high: float | None = None) -> pd.Series:
     ok = pd.Series(True, index=s.index)
     if low is not None:
         ok &= passes(s >= low)
@@ -145,13 +149,20 @@ def in_range(s: pd.Series, low=None, high=None) -> pd.Series:
     return ok | s.isna()
 
 
-def province_prefix(s: pd.Series, province_codes, old_province_codes, digits: int = 2):
+def province_prefix(
+    s: pd.Series,
+    province_codes: Iterable[str],
+    old_province_codes: Iterable[str],
+    digits: int = 2,
+) -> pd.Series:
     """The first `digits` characters are a province code, current or pre-2025."""
     known = set(province_codes) | set(old_province_codes)
     return passes(s.str.slice(0, digits).isin(list(known)) | s.isna())
 
 
-def commune_in_province(communes: pd.Series, provinces: pd.Series, commune_province: dict):
+def commune_in_province(
+    communes: pd.Series, provinces: pd.Series, commune_province: Mapping[str, str]
+) -> pd.Series:
     """The commune exists and lies in the row's province."""
     owner = communes.map(commune_province)
     return passes((owner == provinces) | communes.isna())

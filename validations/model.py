@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -57,6 +57,15 @@ class Column:
     synonyms: dict[str, str] = field(default_factory=dict)  # delivered spelling -> value
     pii: Pii | None = None  # pseudonymised or withheld in the analysts' warehouse
     sum_of: tuple[str, ...] = ()  # headers whose amounts add up to this column (claims)
+
+
+class EnumSpec(TypedDict):
+    """The type, values and synonyms of an enum that several columns share, spread into
+    each: `Column("sex", description=..., **SEX)`."""
+
+    type: ColumnType
+    values: tuple[str, ...]
+    synonyms: dict[str, str]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
 from graphlib import TopologicalSorter
 
 from validations import datasets as _datasets_pkg
@@ -73,7 +74,7 @@ def all_rules() -> list[Rule]:
     return [rule for ds in DATASETS.values() for rule in ds.rules]
 
 
-def load_order(dataset_ids, sizes: dict[str, int] | None = None) -> list[str]:
+def load_order(dataset_ids: Iterable[str], sizes: dict[str, int] | None = None) -> list[str]:
     """Datasets in an order where every referenced dataset loads before its referrers.
 
     With `sizes` (say, bytes delivered), among the datasets whose references are loaded it

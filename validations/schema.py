@@ -141,7 +141,7 @@ def _schema_failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.Data
     try:
         schema.validate(frame, lazy=True)
     except SchemaErrors as exc:
-        cases = exc.failure_cases
+        cases: pd.DataFrame = exc.failure_cases
         broken = cases[cases["index"].isna()]
         if len(broken):
             # Not a data failure: a check raised, or the frame lacks a column. A bug.

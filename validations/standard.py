@@ -9,7 +9,7 @@ particular to it.
 from __future__ import annotations
 
 from validations import checks
-from validations.model import PARSED_TYPES, Column, Dataset, Rule
+from validations.model import PARSED_TYPES, Column, Dataset, RowCheck, Rule
 
 RAW_SUFFIX = "__raw"  # the delivered text of a parsed column, kept beside it for checking
 
@@ -28,10 +28,10 @@ def _required(ds: Dataset, col: Column) -> Rule:
     if col.type in PARSED_TYPES:
         raw = col.name + RAW_SUFFIX
         columns: tuple[str, ...] = (col.name, raw)
-        check = lambda df, ctx, c=col.name, r=raw: df[c].notna() | df[r].notna()  # noqa: E731
+        check: RowCheck = lambda df, ctx: df[col.name].notna() | df[raw].notna()  # noqa: E731
     else:
         columns = (col.name,)
-        check = lambda df, ctx, c=col.name: df[c].notna()  # noqa: E731
+        check = lambda df, ctx: df[col.name].notna()  # noqa: E731
     return Rule(
         id=f"{ds.id}.{col.name}.required",
         criterion="sufficient",
@@ -53,7 +53,7 @@ def _parsed(ds: Dataset, col: Column) -> Rule:
         vi=f"Giá trị {col.name} không đọc được thành {vi_word}",
         en=f"{col.name} cannot be read as {en_word}",
         columns=(col.name, raw),
-        check=lambda df, ctx, c=col.name, r=raw: df[c].notna() | df[r].isna(),
+        check=lambda df, ctx: df[col.name].notna() | df[raw].isna(),
     )
 
 
@@ -66,7 +66,7 @@ def _allowed(ds: Dataset, col: Column) -> Rule:
         vi=f"{col.name} không thuộc danh mục cho phép ({shown})",
         en=f"{col.name} is not one of the allowed values ({shown})",
         columns=(col.name,),
-        check=lambda df, ctx, c=col: checks.is_in(df[c.name], c.values),
+        check=lambda df, ctx: checks.is_in(df[col.name], col.values),
     )
 
 
@@ -78,7 +78,7 @@ def _province(ds: Dataset, col: Column) -> Rule:
         vi=f"Mã tỉnh {col.name} không có trong danh mục 34 tỉnh, thành phố",
         en=f"{col.name} is not one of the 34 province codes (or a mapped pre-2025 code)",
         columns=(col.name,),
-        check=lambda df, ctx, c=col.name: checks.is_in(df[c], ctx.province_codes),
+        check=lambda df, ctx: checks.is_in(df[col.name], ctx.province_codes),
     )
 
 
@@ -90,8 +90,8 @@ def _commune(ds: Dataset, col: Column, province_col: str) -> Rule:
         vi=f"Mã xã {col.name} không tồn tại hoặc không thuộc tỉnh {province_col}",
         en=f"{col.name} is not a commune of the row's province ({province_col})",
         columns=(col.name, province_col),
-        check=lambda df, ctx, c=col.name, p=province_col: checks.commune_in_province(
-            df[c], df[p], ctx.commune_province
+        check=lambda df, ctx: checks.commune_in_province(
+            df[col.name], df[province_col], ctx.commune_province
         ),
     )
 
@@ -104,8 +104,8 @@ def _person_id(ds: Dataset, col: Column) -> tuple[Rule, Rule]:
         vi=f"{col.name} không đúng cấu trúc số định danh (12 số CCCD, 9 số CMND hoặc hộ chiếu)",
         en=f"{col.name} is not a valid personal id (12-digit CCCD, 9-digit id or passport)",
         columns=(col.name,),
-        check=lambda df, ctx, c=col.name: checks.person_id_valid(
-            df[c], ctx.province_codes, ctx.old_province_codes
+        check=lambda df, ctx: checks.person_id_valid(
+            df[col.name], ctx.province_codes, ctx.old_province_codes
         ),
     )
     junk = Rule(
@@ -115,7 +115,7 @@ def _person_id(ds: Dataset, col: Column) -> tuple[Rule, Rule]:
         vi=f"{col.name} là số giả (lặp một chữ số, dãy số liên tiếp)",
         en=f"{col.name} is a placeholder id (one digit repeated, a counting run)",
         columns=(col.name,),
-        check=lambda df, ctx, c=col.name: checks.person_id_not_junk(df[c]),
+        check=lambda df, ctx: checks.person_id_not_junk(df[col.name]),
     )
     return valid, junk
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sample.generate import people
 from sample.generate.base import Defect, Output, World, duplicate, plant, setter
@@ -112,7 +113,7 @@ def defects(w: World) -> list[Defect]:
 
 def generate(w: World) -> list[Output]:
     rng = w.rng
-    rows = []
+    rows: list[dict[str, Any]] = []
     per_province = max(3, round(w.spec.registry_rows_per_province * w.spec.scale**0.5))
     for prov, prov_name in w.ref.provinces.items():
         for i, n in enumerate(rng.sample(range(1, 900), per_province)):

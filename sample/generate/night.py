@@ -86,7 +86,7 @@ def _deliveries(w: World, outputs: list[Output]) -> tuple[list[Output], list[tup
     """Drop the missing deliveries and stamp the late ones; returns what is kept and the
     delivery truth (source, dataset, status)."""
     late_at = datetime.combine(w.run_date + timedelta(days=1), LATE_AT)
-    planned: dict[str, tuple[str, str]] = {}
+    planned: dict[str, tuple[str, str, str]] = {}
     for status, plan in (("late", LATE_DELIVERIES), ("missing", MISSING_DELIVERIES)):
         for dataset, positions in plan.items():
             for i in positions:
@@ -95,12 +95,12 @@ def _deliveries(w: World, outputs: list[Output]) -> tuple[list[Output], list[tup
                     planned[w.night_path(source, f"{dataset}.csv")] = (source, dataset, status)
     kept, truth = [], []
     for o in outputs:
-        plan = planned.get(o.rel)
-        if plan is None or o.expected_status != "loaded":
+        delivery = planned.get(o.rel)
+        if delivery is None or o.expected_status != "loaded":
             kept.append(o)
             continue
-        truth.append(plan)
-        if plan[2] == "late":
+        truth.append(delivery)
+        if delivery[2] == "late":
             o.delivered_at, o.kind = late_at, "late_delivery"
             kept.append(o)
     return kept, sorted(truth)

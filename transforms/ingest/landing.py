@@ -123,7 +123,7 @@ def _describe(path, landing, night, reference, datasets) -> LandingFile:
         return LandingFile(**lf, rejection=Reason.unknown_source(source))
     if not m_name or ext not in EXTENSIONS:
         return LandingFile(**lf, rejection=Reason.unknown_format(name))
-    if dataset not in datasets:
+    if dataset is None or dataset not in datasets:
         return LandingFile(**lf, rejection=Reason.unknown_dataset(dataset))
     expected = datasets[dataset]
     if (expected == "moh") != (current == "moh"):

@@ -13,6 +13,7 @@ once (`_per_distinct`), and where Arrow or NumPy read a value as pandas would, t
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ from transforms.text import arrow_text, clean_text, fold, fold_values
 from validations.model import LOCAL_TZ, PARSED_TYPES, Column, Dataset
 from validations.standard import RAW_SUFFIX
 
-TIMESTAMP = "datetime64[us]"
+TIMESTAMP: Final = "datetime64[us]"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 # Named fields: where they make a real calendar time, a layout is read without pandas

@@ -12,6 +12,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from transforms.sqlfiles import scalar
+
 # Progress tables in the order of the workbook's sheets.
 PROGRESS_TABLES = (
     "database_scorecard",
@@ -39,18 +41,19 @@ class ReportData:
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
-        con.execute(
+        scalar(
+            con,
             "SELECT count(*) FROM duckdb_tables() WHERE schema_name = $s AND table_name = $t "
             "AND database_name = current_database()",
             {"s": schema, "t": table},
-        ).fetchone()[0]
+        )
     )
 
 
 def latest_run_date(con: duckdb.DuckDBPyConnection) -> date | None:
     if not table_exists(con, "progress", "database_scorecard"):
         return None
-    return con.execute("SELECT max(run_date) FROM progress.database_scorecard").fetchone()[0]
+    return scalar(con, "SELECT max(run_date) FROM progress.database_scorecard")
 
 
 _ORDER = {

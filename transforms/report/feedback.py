@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from transforms.ingest.headers import map_headers
-from transforms.report.workbook import set_value, write_frame
+from transforms.report.workbook import first_sheet, set_value, write_frame
 from validations.registry import DATASETS
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _pii_headers(dataset: str, headers: tuple[str, ...]) -> dict[str, str]:
     if ds is None:
         return {}
     rename = map_headers(list(headers), ds).rename
-    return {h: ds.column(c).pii for h, c in rename.items() if ds.column(c).pii}
+    return {h: pii for h, c in rename.items() if (pii := ds.column(c).pii)}
 
 
 def mask_raw(dataset: str, raw: str | dict | None) -> str:
@@ -167,7 +167,7 @@ def _write_one(
     rows: pd.DataFrame,
 ) -> None:
     wb = Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = SUMMARY_SHEET
     title = f"Phản hồi chất lượng dữ liệu / Data quality feedback — {source} {name} — {run_date}"
     set_value(ws, 1, 1, title).font = Font(bold=True, size=14)

@@ -4,8 +4,10 @@ script and no external resource, so it opens offline and prints as it shows."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from datetime import datetime
 from html import escape
+from typing import Any
 
 import pandas as pd
 
@@ -49,6 +51,12 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #607d8b; font-size: 12px; }
 .up { color: #2e7d32; } .down { color: #c62828; }
 """
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """`frame.itertuples()`: named tuples whose fields are the progress table's columns,
+    which a type checker cannot know."""
+    return frame.itertuples()
 
 
 def _h2(vi: str, en: str) -> str:
@@ -147,7 +155,7 @@ def _scores(data: ReportData) -> str:
     series.append(("overall_pct", "Tổng hợp / overall", "#37474f"))
     groups = [
         (r.database_name_vi, r.database_name_en, {k: getattr(r, k) for k, _, _ in series})
-        for r in db.itertuples()
+        for r in _rows(db)
     ]
     chart = svg.grouped_bars(
         groups, series, green=green, amber=amber, label="Điểm theo tiêu chí / scores by criterion"
@@ -164,7 +172,7 @@ def _scores(data: ReportData) -> str:
     if has_delta:
         head += [_th("±1 ngày", "1 day"), _th("±7 ngày", "7 days"), _th("±30 ngày", "30 days")]
     rows = []
-    for r in db.itertuples():
+    for r in _rows(db):
         cells = [
             f"<td>{escape(r.database_name_vi)}<br><span class='note'>"
             f"{escape(r.database_name_en)}</span></td>",
@@ -204,10 +212,8 @@ def _heat_map(data: ReportData) -> str:
     )
     names = dict(zip(db.database_id, db.database_name_vi, strict=False)) if not db.empty else {}
     cols = [(d, names.get(d, d)) for d in sorted(ps.database_id.unique())]
-    rows = [
-        (r.province_code, f"{r.province_code} {r.province_name}") for r in provinces.itertuples()
-    ]
-    values = {(r.province_code, r.database_id): float(r.overall_pct) for r in ps.itertuples()}
+    rows = [(r.province_code, f"{r.province_code} {r.province_name}") for r in _rows(provinces)]
+    values = {(r.province_code, r.database_id): float(r.overall_pct) for r in _rows(ps)}
     return _h2(
         "Điểm tổng hợp theo tỉnh × CSDL", "overall score, province × database"
     ) + svg.heat_map(
@@ -231,7 +237,7 @@ def _submissions(data: ReportData) -> str:
     )
     sources = sorted(sub.source.unique(), key=lambda s: (s != "moh", s))
     datasets = sorted(sub.dataset.unique())
-    status = {(r.source, r.dataset): r.status for r in sub.itertuples()}
+    status = {(r.source, r.dataset): r.status for r in _rows(sub)}
     problems = sub[sub.status != "received"].sort_values(["status", "source", "dataset"])
     table = ""
     if not problems.empty:
@@ -247,7 +253,7 @@ def _submissions(data: ReportData) -> str:
                 f'<td style="background:#{STATUS_FILL.get(r.status, "FFFFFF")}">'
                 f"{escape(' / '.join(STATUSES.get(r.status, (r.status, r.status))))}</td>"
                 f'<td class="num">{r.files}</td></tr>'
-                for r in problems.itertuples()
+                for r in _rows(problems)
             )
             + "</table>"
         )
@@ -295,7 +301,7 @@ def _targets(data: ReportData) -> str:
     if ts.empty:
         return ""
     rows = []
-    for r in ts.itertuples():
+    for r in _rows(ts):
         vi, en = METRICS.get(r.metric, (r.metric, r.metric))
         track = "–" if _missing(r.on_track) else ("✔ có / yes" if r.on_track else "✘ không / no")
         target = _num(r.target) + ("" if _missing(r.target_high) else f"–{_num(r.target_high)}")
@@ -381,7 +387,7 @@ def _open_quarantine(data: ReportData) -> str:
         f"<td>{escape(_date(r.oldest_open_since))}</td>"
         f"<td class='num'>{'' if _missing(r.oldest_open_days) else int(r.oldest_open_days)}</td>"
         "</tr>"
-        for r in top.itertuples()
+        for r in _rows(top)
     )
     return (
         _h2("Bản ghi còn cách ly (nhiều nhất)", "open quarantine, largest first")

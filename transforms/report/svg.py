@@ -86,7 +86,7 @@ def grouped_bars(
     x = lambda v: left + plot_w * max(0.0, min(100.0, v)) / 100  # noqa: E731
     body = []
     # Legend.
-    lx = left
+    lx: float = left
     for _, name, colour in series:
         body.append(f'<rect x="{lx}" y="6" width="12" height="12" fill="{colour}"/>')
         body.append(_text(lx + 16, 16, name))

@@ -33,6 +33,14 @@ SHEETS: dict[str, str] = {  # progress table -> sheet name (≤ 31 characters)
 }
 
 
+def first_sheet(wb: Workbook) -> Worksheet:
+    """The worksheet a new `Workbook()` opens with."""
+    ws = wb.active
+    if not isinstance(ws, Worksheet):
+        raise TypeError("a new workbook opens with a worksheet")
+    return ws
+
+
 def set_value(ws: Worksheet, row: int, col: int, value):
     """Write `value`; text that a spreadsheet could run as a formula is stored as text
     (string type and a quote prefix), never as a formula. Returns the cell."""
@@ -110,7 +118,7 @@ def write_frame(
         )
         ws.column_dimensions[get_column_letter(j)].width = min(60, max(9, longest + 2))
     last = get_column_letter(max(1, len(frame.columns)))
-    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+    ws.freeze_panes = ws.cell(row=start_row + 1, column=1).coordinate
     if len(frame.columns):
         ws.auto_filter.ref = f"A{start_row}:{last}{start_row + max(1, len(frame))}"
 
@@ -118,7 +126,7 @@ def write_frame(
 def write_workbook(data: ReportData, path: Path) -> Path:
     """One sheet per progress table of the night (tables the warehouse lacks are left out)."""
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(first_sheet(wb))
     for table, sheet in SHEETS.items():
         frame = data.tables.get(table)
         if frame is None:

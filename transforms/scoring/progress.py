@@ -97,7 +97,7 @@ def rules_frame(rules: RuleSettings) -> pd.DataFrame:
 
 def expected_deliveries(ref: Reference) -> pd.DataFrame:
     """Every night: the ministry sends its registries, every province every other export."""
-    rows = []
+    rows: list[tuple[str, str, str | None]] = []
     for dataset in DATASET_DATABASE:
         delivered_by = delivered_by_of(dataset)
         if delivered_by == "moh":

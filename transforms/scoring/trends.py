@@ -15,6 +15,7 @@ import logging
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -53,7 +54,7 @@ def load_targets(path: Path = DEFAULT_TARGETS) -> pd.DataFrame:
     out = []
     for n, row in enumerate(rows, start=2):
         try:
-            rec = {
+            rec: dict[str, Any] = {
                 "metric": row["metric"].strip(),
                 "subject": row["subject"].strip() or "*",
                 "green": float(row["green"]),
@@ -112,8 +113,9 @@ def build_trends(
         )
     SQL.run(con, "trends_open_quarantine", params)
     SQL.run(con, "trends_target_status", params)
-    open_rows = con.execute(
+    open_rows = sqlfiles.scalar(
+        con,
         "SELECT coalesce(sum(open_rows), 0) FROM wh.progress.open_quarantine WHERE run_date = $d",
         {"d": run_date},
-    ).fetchone()[0]
+    )
     log.info("trends of %s (run %s): %d quarantined records open", run_date, run_id, open_rows)

@@ -6,8 +6,10 @@ adds tombstones and writes its rows as new segments."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import duckdb
 
@@ -86,7 +88,7 @@ def finish_dataset(
     run_id: str,
     run_date: date,
     loaded_at: datetime,
-    raw_files: list[tuple[str, int]] = (),
+    raw_files: Sequence[tuple[str, int]] = (),
 ) -> list[FileOutcome]:
     """Apply the set rules, quarantine rows with errors, upsert the rest into core, and
     record per file what it contributed. `raw_files` (path, rows) are the staged raw rows
@@ -150,7 +152,7 @@ def _append(
     table: segments.StoredTable,
     segment_of: str,
     run_id: str,
-    params: dict,
+    params: dict[str, Any],
     name: str,
     **identifiers: str,
 ) -> int:

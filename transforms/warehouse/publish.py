@@ -25,7 +25,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -152,11 +152,11 @@ def record_failed_run(
     restricted: Path,
     *,
     run_id: str,
-    run_date,
-    started_at,
+    run_date: date,
+    started_at: datetime,
     error: str,
-    sources,
-    datasets,
+    sources: list[str] | None,
+    datasets: list[str] | None,
     memory_limit: str,
 ) -> None:
     """Publish one `failed` line in `meta.runs` and nothing else, so the failure shows where
@@ -191,7 +191,7 @@ def compact(
     grace_hours: float = 24.0,
     memory_limit: str = "4GB",
     threads: int = 2,
-) -> list[dict]:
+) -> list[dict[str, str | int]]:
     """Rewrite each dataset's live rows of core, raw and quarantine into one segment and
     clear its tombstones, published like a night (build aside, rename). Segments retired
     more than `grace_hours` ago are deleted: a session opened before a compaction keeps
@@ -212,13 +212,11 @@ def compact(
         purged = {db: segments.purge_retired(b.con, db, cutoff) for db in segments.DATABASES}
         for name in names:
             for table in (segments.core(name), segments.RAW, segments.QUARANTINE):
-                if (
-                    table.schema == "core"
-                    and not b.con.execute(
-                        "SELECT count(*) FROM duckdb_views() WHERE database_name = 'wh' "
-                        "AND schema_name = 'core' AND view_name = ?",
-                        [name],
-                    ).fetchone()[0]
+                if table.schema == "core" and not sqlfiles.scalar(
+                    b.con,
+                    "SELECT count(*) FROM duckdb_views() WHERE database_name = 'wh' "
+                    "AND schema_name = 'core' AND view_name = ?",
+                    [name],
                 ):
                     continue
                 done.append(segments.compact(b.con, table, name, run_id))

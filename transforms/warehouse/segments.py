@@ -27,6 +27,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -227,7 +228,7 @@ def append(
     dataset: str,
     run_id: str,
     query: str,
-    params: dict | None = None,
+    params: dict[str, Any] | None = None,
     *,
     refresh: bool = True,
 ) -> int:
@@ -239,9 +240,9 @@ def append(
     if path.exists():
         raise RuntimeError(f"segment {path} exists already: segments are never rewritten")
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = con.execute(
-        f"COPY ({query}) TO {sqlfiles.literal(path)} (FORMAT parquet)", params or None
-    ).fetchone()[0]
+    rows: int = sqlfiles.scalar(
+        con, f"COPY ({query}) TO {sqlfiles.literal(path)} (FORMAT parquet)", params or None
+    )
     if rows == 0:
         path.unlink(missing_ok=True)
         return 0
@@ -298,7 +299,9 @@ def adopt(
     return total
 
 
-def compact(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str) -> dict:
+def compact(
+    con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str
+) -> dict[str, str | int]:
     """Rewrite the live rows of `dataset`'s segments of `t` into one new segment, retire the
     old segments (the view stops reading them; their files stay until `purge_retired`, since
     an analyst's session opened before may still read them) and drop the tombstones that
@@ -329,10 +332,11 @@ def compact(con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id
         "AND list_contains(?, path)",
         [datetime.now(), t.table_name, old],
     )
-    deleted = con.execute(
+    deleted: int = sqlfiles.scalar(
+        con,
         f"DELETE FROM {t.db}.{t.deleted} AS d WHERE EXISTS (SELECT 1 FROM ({source}) AS u "
-        f"WHERE {match})"
-    ).fetchone()[0]
+        f"WHERE {match})",
+    )
     refresh_view(con, t)
     return {
         "table": t.table_name,

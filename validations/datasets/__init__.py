@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from validations.model import Column, Dataset, Rule
+from validations.model import Column, Dataset, EnumSpec, Rule
 from validations.standard import standard_rules
 
 # Spellings shared by every dataset that records sex.
-SEX = dict(
+SEX: EnumSpec = dict(
     type="enum",
     values=("M", "F", "U"),
     synonyms={

@@ -7,9 +7,9 @@ import pandas as pd
 
 from validations import checks
 from validations.datasets import SEX, define
-from validations.model import Column, Rule
+from validations.model import Column, Context, EnumSpec, Rule
 
-PLACES = dict(
+PLACES: EnumSpec = dict(
     type="enum",
     values=("facility", "home", "other"),
     synonyms={
@@ -22,7 +22,7 @@ PLACES = dict(
 )
 
 
-def _facility_given(df: pd.DataFrame, ctx) -> pd.Series:
+def _facility_given(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return checks.required_when(df["facility_code"], df["place"] == "facility")
 
 

@@ -8,10 +8,10 @@ import pandas as pd
 from validations import checks
 from validations.datasets import define
 from validations.datasets.births import PLACES
-from validations.model import Column, Rule
+from validations.model import Column, Context, Rule
 
 
-def _facility_given(df: pd.DataFrame, ctx) -> pd.Series:
+def _facility_given(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return checks.required_when(df["facility_code"], df["place"] == "facility")
 
 

@@ -7,10 +7,10 @@ import pandas as pd
 
 from validations import checks
 from validations.datasets import define
-from validations.model import Column, Rule
+from validations.model import Column, Context, Rule
 
 
-def _certificate_given(df: pd.DataFrame, ctx) -> pd.Series:
+def _certificate_given(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return checks.required_when(df["certificate_no"], df["business_type"] != "street_food")
 
 

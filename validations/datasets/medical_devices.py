@@ -3,16 +3,18 @@ the market (số lưu hành). Key: registration_no."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from validations import checks
 from validations.datasets import define
-from validations.model import Column, Rule
+from validations.model import Column, Context, Rule
 from validations.standard import RAW_SUFFIX
 
 # Classes C and D (higher risk) are registered for a fixed term; A and B are declared.
 FIXED_TERM_CLASSES = ("C", "D")
 
 
-def _valid_until_given(df, ctx):
+def _valid_until_given(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return checks.required_when(
         df["valid_until"],
         df["risk_class"].isin(FIXED_TERM_CLASSES),

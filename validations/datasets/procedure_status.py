@@ -8,10 +8,10 @@ import pandas as pd
 from validations import checks
 from validations.datasets import define
 from validations.datasets.procedures import ONLINE_LEVELS
-from validations.model import Column, Rule
+from validations.model import Column, Context, Rule
 
 
-def _online_within_received(df: pd.DataFrame, ctx) -> pd.Series:
+def _online_within_received(df: pd.DataFrame, ctx: Context) -> pd.Series:
     online, received = df["files_online"], df["files_received"]
     ok = checks.in_range(online, low=0) & (
         checks.passes(online <= received) | checks.either_missing(online, received)

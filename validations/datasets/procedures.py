@@ -8,9 +8,9 @@ import pandas as pd
 
 from validations import checks
 from validations.datasets import define
-from validations.model import Column, Rule
+from validations.model import Column, Context, EnumSpec, Rule
 
-ONLINE_LEVELS = dict(
+ONLINE_LEVELS: EnumSpec = dict(
     type="enum",
     values=("full", "partial", "none"),
     synonyms={
@@ -22,7 +22,7 @@ ONLINE_LEVELS = dict(
 )
 
 
-def _costs_non_negative(df: pd.DataFrame, ctx) -> pd.Series:
+def _costs_non_negative(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return checks.in_range(df["baseline_cost"], low=0) & checks.in_range(df["current_cost"], low=0)
 
 

@@ -7,10 +7,10 @@ import pandas as pd
 
 from validations import checks
 from validations.datasets import define
-from validations.model import Column, Rule
+from validations.model import Column, Context, Rule
 
 
-def _elderly_old_enough(df: pd.DataFrame, ctx) -> pd.Series:
+def _elderly_old_enough(df: pd.DataFrame, ctx: Context) -> pd.Series:
     # Eligibility is judged on the day the benefit started (the run date if not given).
     on = df["benefit_start"].fillna(pd.Timestamp(ctx.run_date))
     age = checks.age_in_years(df["birth_date"], on)

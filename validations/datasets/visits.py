@@ -7,25 +7,25 @@ import pandas as pd
 
 from validations import checks
 from validations.datasets import SEX, define
-from validations.model import Column, Rule
+from validations.model import Column, Context, Rule
 
 MONEY = ("total_cost", "insurance_paid", "patient_paid", "other_paid")
 
 
-def _costs_add_up(df: pd.DataFrame, ctx) -> pd.Series:
+def _costs_add_up(df: pd.DataFrame, ctx: Context) -> pd.Series:
     paid = df["insurance_paid"] + df["patient_paid"] + df["other_paid"].fillna(0)
     ok = (paid - df["total_cost"]).abs() <= 1
     return checks.passes(ok) | checks.either_missing(paid, df["total_cost"])
 
 
-def _non_negative(df: pd.DataFrame, ctx) -> pd.Series:
+def _non_negative(df: pd.DataFrame, ctx: Context) -> pd.Series:
     ok = pd.Series(True, index=df.index)
     for col in MONEY:
         ok &= checks.in_range(df[col], low=0)
     return ok
 
 
-def _long_stay(df: pd.DataFrame, ctx) -> pd.Series:
+def _long_stay(df: pd.DataFrame, ctx: Context) -> pd.Series:
     stay = df["discharged_at"] - df["admitted_at"]
     return checks.passes(stay <= pd.Timedelta(days=365)) | stay.isna()
 

@@ -15,6 +15,7 @@ import binascii
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
@@ -43,8 +44,8 @@ def read_claims_batches(path: Path, head: bytes, opts: ReadOptions) -> Iterator[
     stamp: str | None = None
     tags: dict[str, None] = {}
     count = 0
-    for kind, item in _walk(path):  # first pass: every tag, and the stamp wherever it is
-        if kind == STAMP:
+    for _, item in _walk(path):  # first pass: every tag, and the stamp wherever it is
+        if isinstance(item, str):  # the STAMP's text
             stamp = stamp or item
         else:
             tags.update(dict.fromkeys(item))
@@ -59,19 +60,19 @@ def read_claims_batches(path: Path, head: bytes, opts: ReadOptions) -> Iterator[
         log.debug("%s: updated_at taken from NGAYLAP %s", path.name, stamp)
     rows = (
         [rec.get(t) for t in columns] + ([stamp] if add_stamp else [])
-        for kind, rec in _walk(path)
-        if kind != STAMP
+        for _, rec in _walk(path)
+        if not isinstance(rec, str)
     )
     yield from frames(columns + ([UPDATED_AT] if add_stamp else []), rows, opts.batch_rows)
 
 
-def _walk(path: Path) -> Iterator[tuple[str, dict | str]]:
+def _walk(path: Path) -> Iterator[tuple[str, dict[str, str | None] | str]]:
     """(`NGAYLAP`, its text) and (`row`, {tag: text}) for every XML1 row, in file order."""
     with path.open("rb") as fh:
         yield from _walk_open(fh)
 
 
-def _walk_open(fh) -> Iterator[tuple[str, dict | str]]:
+def _walk_open(fh: BinaryIO) -> Iterator[tuple[str, dict[str, str | None] | str]]:
     try:
         events = SafeET.iterparse(fh, events=("start", "end"))
         root_seen = False

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
@@ -32,7 +33,7 @@ class _Malformed(Exception):
 class _Stream:
     """Decoded text with a sliding buffer, so that one JSON value at a time is decoded."""
 
-    def __init__(self, fh):
+    def __init__(self, fh: TextIO) -> None:
         self.fh, self.buf, self.pos, self.eof = fh, "", 0, False
 
     def _fill(self) -> bool:
@@ -46,7 +47,8 @@ class _Stream:
     def peek(self) -> str:
         """The next character that is not white space ("" at the end)."""
         while True:
-            self.pos = _WS.match(self.buf, self.pos).end()
+            ws = _WS.match(self.buf, self.pos)  # `[ \t\r\n]*` always matches
+            self.pos = ws.end() if ws else self.pos
             if self.pos < len(self.buf):
                 return self.buf[self.pos]
             if not self._fill():
