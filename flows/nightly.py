@@ -23,7 +23,7 @@ from transforms.ingest import landing, stage
 from transforms.ingest.landing import LandingFile
 from transforms.messages import Reason
 from transforms.scoring import progress, trends
-from transforms.warehouse import loading
+from transforms.warehouse import loading, meta
 from transforms.warehouse import publish as wh_io
 from validations.model import LOCAL_TZ
 from validations.registry import DATASETS, known_dataset_ids, load_order
@@ -150,7 +150,7 @@ def finish_dataset(
     quarantine and load."""
     raw_files = loading.load_bundles(night.con, dataset_id, staged)
     if files:
-        night.con.executemany("INSERT INTO stg_files VALUES (?, ?, ?, ?, ?, ?)", files)
+        loading.stage_files(night.con, files)
     return loading.finish_dataset(
         night.con,
         DATASETS[dataset_id],
@@ -176,14 +176,8 @@ def record_files(night: Night, records: list[FileRecord]) -> None:
         }
         for r in records
     ]
-    if not rows:
-        return
-    frame = pd.DataFrame(rows)
-    con.register("records", frame)
-    try:
-        con.execute("INSERT INTO wh.meta.files BY NAME SELECT * FROM records")
-    finally:
-        con.unregister("records")
+    if rows:
+        meta.record_files(con, pd.DataFrame(rows))
 
 
 @task(cache_policy=NO_CACHE)
@@ -200,15 +194,7 @@ def _files_to_stage(
     to_hash = [i for i, lf in enumerate(files) if not lf.rejection]
     hashes = checksums([files[i].path for i in to_hash]) if to_hash else []
     # A file whose content was loaded before is a duplicate: one lookup for the night.
-    earlier = {
-        sha: (source_file, run_id)
-        for sha, source_file, run_id in con.execute(
-            "SELECT sha256, arg_min(source_file, processed_at), arg_min(run_id, processed_at) "
-            "FROM wh.meta.files WHERE status = 'loaded' AND sha256 IN (SELECT unnest(?)) "
-            "GROUP BY sha256",
-            [list(hashes)],
-        ).fetchall()
-    }
+    earlier = meta.earlier_loads(con, hashes)
     by_dataset: dict[str, list[int]] = {}
     for i, sha in zip(to_hash, hashes, strict=True):
         lf, rec = files[i], records[i]
@@ -466,20 +452,18 @@ def _build_night(
         warehouse=str(s.warehouse),
         restricted=str(s.restricted_path),
     )
-    con.execute(
-        "INSERT INTO wh.meta.runs VALUES (?, ?, ?, ?, 'succeeded', NULL, ?, ?, ?, ?, ?, ?)",
-        [
-            run_id,
-            run_date,
-            started_at,
-            datetime.now(),
-            sources,
-            datasets,
-            summary.files,
-            summary.rows_in,
-            summary.rows_loaded,
-            summary.rows_quarantined,
-        ],
+    meta.record_run(
+        con,
+        run_id=run_id,
+        run_date=run_date,
+        started_at=started_at,
+        status="succeeded",
+        sources=sources,
+        datasets=datasets,
+        files_seen=summary.files,
+        rows_in=summary.rows_in,
+        rows_loaded=summary.rows_loaded,
+        rows_quarantined=summary.rows_quarantined,
     )
     return summary
 

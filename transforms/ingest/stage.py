@@ -234,8 +234,10 @@ class BundleWriter:
             if not self.rows[kind]:
                 continue
             kept = path.with_suffix(".kept.parquet")
+            # COPY ... TO takes no parameter for its path: a quoted literal.
+            column = sqlfiles.ident(where, ("_file_id", "source_file"))
             n = self._json.execute(
-                f"COPY (SELECT * FROM read_parquet(?) WHERE {where} NOT IN "
+                f"COPY (SELECT * FROM read_parquet(?) WHERE {column} NOT IN "
                 f"(SELECT unnest(?))) TO {sqlfiles.literal(kept)} (FORMAT parquet)",
                 [str(path), values],
             ).fetchall()[0][0]

@@ -33,10 +33,13 @@ class Scoring:
     cost_target_high: float
 
 
+FACT_TABLES = ("stg_provinces", "stg_databases", "stg_datasets", "stg_expected", "stg_rules")
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     con.register("facts", frame)
     try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM facts")
+        SQL.run(con, "facts_insert", table=sqlfiles.ident(table, FACT_TABLES))
     finally:
         con.unregister("facts")
 
@@ -67,8 +70,7 @@ def load_facts(con: duckdb.DuckDBPyConnection, ref: Reference, rules: RuleSettin
     frame = rules_frame(rules)
     assert len(frame) == len(all_rules())
     _insert(con, "stg_rules", frame)
-    con.execute("DELETE FROM wh.dq.rules")
-    con.execute("INSERT INTO wh.dq.rules BY NAME SELECT * FROM stg_rules")
+    SQL.run(con, "facts_dq_rules")
 
 
 def rules_frame(rules: RuleSettings) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from transforms import sqlfiles
-from transforms.warehouse.schema import key_text
+from transforms.warehouse.schema import key_list
 from validations.registry import DATASETS
 
 SQL = sqlfiles.SqlFolder(__package__)
@@ -97,10 +97,9 @@ def build_trends(
     params = {"run_date": run_date}
     SQL.run(con, "trends_ddl")
     SQL.run(con, "trends_scorecard_deltas", params)
-    con.execute("DELETE FROM wh.progress.targets")
     con.register("targets_in", frame)
     try:
-        con.execute("INSERT INTO wh.progress.targets BY NAME SELECT * FROM targets_in")
+        SQL.run(con, "trends_targets")
     finally:
         con.unregister("targets_in")
     for ds in DATASETS.values():
@@ -109,13 +108,9 @@ def build_trends(
             "trends_quarantine_resolve",
             {**params, "dataset": ds.id},
             dataset=sqlfiles.ident(ds.id, DATASETS),
-            core_key=key_text(ds, alias="c"),
+            key=key_list(ds),
         )
     SQL.run(con, "trends_open_quarantine", params)
     SQL.run(con, "trends_target_status", params)
-    open_rows = sqlfiles.scalar(
-        con,
-        "SELECT coalesce(sum(open_rows), 0) FROM wh.progress.open_quarantine WHERE run_date = $d",
-        {"d": run_date},
-    )
+    (open_rows,) = SQL.fetchone(con, "trends_open_rows", params)
     log.info("trends of %s (run %s): %d quarantined records open", run_date, run_id, open_rows)

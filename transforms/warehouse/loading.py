@@ -18,10 +18,8 @@ from transforms.ingest.stage import BundleResult
 from transforms.warehouse import segments
 from transforms.warehouse.schema import (
     core_table_sql,
-    key_join,
+    key_columns,
     key_list,
-    key_present,
-    key_text,
     select_core_columns,
     stage_table_sql,
 )
@@ -57,10 +55,9 @@ def apply_set_rules(con: duckdb.DuckDBPyConnection, ds: Dataset, run_date: date)
             SQL.run(
                 con,
                 "int_unique_key",
-                params,
-                dataset=ds.id,
+                {**params, "key": key_columns(ds)},
+                dataset=sqlfiles.ident(ds.id, DATASETS),
                 key=key_list(ds),
-                key_present=key_present(ds),
             )
         elif rule.kind == "reference" and rule.references:
             ref_ds, ref_col = rule.references
@@ -70,7 +67,7 @@ def apply_set_rules(con: duckdb.DuckDBPyConnection, ds: Dataset, run_date: date)
                 con,
                 "int_reference_exists",
                 params,
-                dataset=ds.id,
+                dataset=sqlfiles.ident(ds.id, DATASETS),
                 column=sqlfiles.ident(rule.columns[0], ds.column_names),
                 ref_dataset=sqlfiles.ident(ref_ds, DATASETS),
                 ref_column=sqlfiles.ident(ref_col, DATASETS[ref_ds].column_names),
@@ -98,9 +95,8 @@ def finish_dataset(
     params = {"dataset": ds.id, "run_id": run_id, "run_date": run_date, "loaded_at": loaded_at}
     SQL.run(con, "int_row_outcome", params)
     dataset = sqlfiles.ident(ds.id, DATASETS)
-    SQL.run(
-        con, "int_upsert_core", params, dataset=dataset, key=key_list(ds), key_join=key_join(ds)
-    )
+    key = key_list(ds)
+    SQL.run(con, "int_upsert_core", params, dataset=dataset, key=key)
     _append(
         con,
         segments.core(dataset),
@@ -108,9 +104,9 @@ def finish_dataset(
         run_id,
         params,
         "int_upsert_core_rows",
+        expressions={"select_columns": select_core_columns(ds)},
         dataset=dataset,
-        key_join=key_join(ds),
-        select_columns=select_core_columns(ds),
+        key=key,
     )
     SQL.run(con, "int_quarantine", params)
     _append(
@@ -121,29 +117,20 @@ def finish_dataset(
         params,
         "int_quarantine_rows",
         dataset=dataset,
-        key_text=key_text(ds),
+        key=key,
     )
     segments.adopt(con, segments.RAW, dataset, run_id, list(raw_files))
     province = next((c.name for c in ds.columns if c.type == "province"), None)
     SQL.run(
         con,
         "int_file_stats",
-        params,
-        dataset=ds.id,
-        required_count=str(len(ds.required_columns)),
-        row_province=f"s.{sqlfiles.ident(province, ds.column_names)}" if province else "NULL",
+        {**params, "required_count": len(ds.required_columns)},
+        dataset=dataset,
+        province=sqlfiles.ident(province, ds.column_names) if province else "_no_province",
     )
-    rows = con.execute(
-        f"""
-        SELECT s._file_id, count(*), count(*) FILTER (WHERE NOT coalesce(o.has_error, false))
-        FROM stg_{sqlfiles.ident(ds.id, DATASETS)} AS s
-        LEFT JOIN int_outcome AS o USING (_file_id, _row)
-        GROUP BY s._file_id
-        """
-    ).fetchall()
+    rows = SQL.fetch(con, "int_file_outcomes", dataset=dataset)
     # What was staged for the dataset is no longer needed: free it for the next one.
-    con.execute(f"DELETE FROM stg_{dataset}")
-    con.execute("DELETE FROM stg_failures")
+    SQL.run(con, "int_clear_stage", dataset=dataset)
     return [FileOutcome(fid, n, ok, n - ok) for fid, n, ok in rows]
 
 
@@ -154,13 +141,13 @@ def _append(
     run_id: str,
     params: dict[str, Any],
     name: str,
+    expressions: dict[str, str] | None = None,
     **identifiers: str,
 ) -> int:
     """Write the rows of the one SELECT of `sql/<name>.sql` as tonight's segment of `table`."""
-    (query,) = SQL.statements(name, **identifiers)
-    used = set(sqlfiles.params_of(query))
+    (query,) = SQL.statements(name, expressions=expressions, **identifiers)
     return segments.append(
-        con, table, segment_of, run_id, query, {k: v for k, v in params.items() if k in used}
+        con, table, segment_of, run_id, query, sqlfiles.bound(query, params) or {}
     )
 
 
@@ -175,20 +162,21 @@ def load_bundles(
     `stg_<dataset>`, failures into `stg_failures`, and the temporary view `stg_raw` over the
     raw files (joined to `stg_files` for the file ids). Returns the raw files with their
     row counts: they become segments of raw.rows as they are."""
-    table = f"stg_{sqlfiles.ident(dataset, DATASETS)}"
-    for kind, target in (("rows", table), ("failures", "stg_failures")):
+    dataset = sqlfiles.ident(dataset, DATASETS)
+    for kind in ("rows", "failures"):
         paths = [r.paths[kind] for r in results if kind in r.paths]
         if paths:
-            con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM read_parquet(?)", [paths])
+            SQL.run(con, f"stg_load_{kind}", {"paths": paths}, dataset=dataset)
     raw = [(r.paths["raw"], r.rows["raw"]) for r in results if "raw" in r.paths]
-    source = (
-        (
-            "SELECT f._file_id, r.row_number AS _row, r.raw AS _raw FROM read_parquet(["
-            + ", ".join(sqlfiles.literal(p) for p, _ in raw)
-            + "]) AS r JOIN stg_files AS f USING (source_file)"
-        )
-        if raw
-        else ("SELECT NULL::INTEGER AS _file_id, NULL::BIGINT AS _row, NULL::JSON AS _raw LIMIT 0")
-    )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW stg_raw AS {source}")
+    if raw:
+        SQL.run(con, "stg_raw", {"paths": [p for p, _ in raw]})
+    else:
+        SQL.run(con, "stg_raw_none")
     return raw
+
+
+def stage_files(con: duckdb.DuckDBPyConnection, files: list[tuple]) -> None:
+    """Add the night's files of a dataset to `stg_files`: tuples of (file id, source file,
+    current source, province code, dataset, sha256)."""
+    (statement,) = SQL.statements("stg_files_insert")
+    con.executemany(statement, files)

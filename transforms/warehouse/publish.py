@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from transforms import sqlfiles
-from transforms.warehouse import segments
+from transforms.warehouse import meta, segments
 
 SQL = sqlfiles.SqlFolder(__package__)
 
@@ -108,6 +108,7 @@ def build(
         )
         try:
             con.execute("SET temp_directory = ?", [str(folder / "spill")])
+            # ATTACH takes no parameter: the paths are quoted literals.
             con.execute(f"ATTACH {sqlfiles.literal(folder / 'warehouse.duckdb')} AS wh")
             con.execute(f"ATTACH {sqlfiles.literal(folder / 'restricted.duckdb')} AS rs")
             SQL.run(con, "ddl_warehouse")
@@ -162,8 +163,6 @@ def record_failed_run(
     """Publish one `failed` line in `meta.runs` and nothing else, so the failure shows where
     analysts and on-call look (in a build of DuckDB's `memory_limit`, one thread). Never
     raises: the run's own error is what matters."""
-    from datetime import datetime
-
     try:
         with build(
             warehouse,
@@ -173,10 +172,15 @@ def record_failed_run(
             threads=1,
             views=False,
         ) as b:
-            b.con.execute(
-                "INSERT INTO wh.meta.runs (run_id, run_date, started_at, finished_at, status, "
-                "error, sources, datasets) VALUES (?, ?, ?, ?, 'failed', ?, ?, ?)",
-                [run_id, run_date, started_at, datetime.now(), error, sources, datasets],
+            meta.record_run(
+                b.con,
+                run_id=run_id,
+                run_date=run_date,
+                started_at=started_at,
+                status="failed",
+                error=error,
+                sources=sources,
+                datasets=datasets,
             )
             publish(b)
     except Exception:  # noqa: BLE001 - recording is best effort
@@ -233,8 +237,7 @@ def install_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     key = key.ljust(block, b"\0")
     ipad = bytes(b ^ 0x36 for b in key)
     opad = bytes(b ^ 0x5C for b in key)
-    con.execute("DELETE FROM stg_key")
-    con.execute("INSERT INTO stg_key VALUES (?, ?)", [ipad, opad])
+    SQL.run(con, "stg_key", {"ipad": ipad, "opad": opad})
 
 
 def _fsync_dir(path: Path) -> None:

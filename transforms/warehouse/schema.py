@@ -1,8 +1,8 @@
 """DuckDB shapes of a dataset: its scratch stage table (the columns of staged rows are
 `transforms.ingest.columns`), the empty base table of its core
 view (with the column descriptions as COMMENT ON; `transforms.warehouse.segments` builds the view),
-and the expressions that pseudonymise personal columns.
-Every identifier comes from the registry and passes `ident`."""
+its key as a list of identifiers, and the stage-to-core select that pseudonymises personal
+columns. Every identifier comes from the registry and passes `ident`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from transforms import sqlfiles
 from transforms.ingest.columns import STAGE_META, STAGE_TYPES, stage_columns
 from transforms.sqlfiles import ident
 from validations.model import Column, Dataset
+from validations.registry import DATASETS
 
 CORE_TYPES = {**STAGE_TYPES, "money": "DECIMAL(18, 2)"}
 META_COLUMNS = (
@@ -26,7 +27,7 @@ def _name(ds: Dataset, column: str) -> str:
 
 
 def _table(ds: Dataset) -> str:
-    return ident(ds.id, [ds.id])
+    return ident(ds.id, DATASETS)
 
 
 def stage_table_sql(ds: Dataset) -> str:
@@ -70,7 +71,13 @@ def pseudonym_sql(expr: str) -> str:
 
 def select_core_columns(ds: Dataset, alias: str = "t") -> str:
     """Stage-to-core expressions, each named as its column: personal ids pseudonymised,
-    withheld columns NULL."""
+    withheld columns NULL, each cast to its core type.
+
+    The one SQL expression built in Python, from `ident`-checked names only: DuckDB's star
+    expressions cannot say it. `COLUMNS($list)` refuses an empty list ("resulted in an
+    empty set of columns") and most datasets have no personal, withheld or money column,
+    and `* REPLACE (...)` takes no star expression."""
+    alias = ident(alias, ("t", "s", "c"))
     out = []
     for col in ds.columns:
         name = _name(ds, col.name)
@@ -86,21 +93,15 @@ def select_core_columns(ds: Dataset, alias: str = "t") -> str:
     return ", ".join(out)
 
 
-def key_list(ds: Dataset, alias: str | None = None) -> str:
-    prefix = f"{alias}." if alias else ""
-    return ", ".join(prefix + _name(ds, k) for k in ds.key)
-
-
-def key_join(ds: Dataset, left: str = "c", right: str = "t") -> str:
-    """Match a core row to a stage row by key. Personal-id keys would need the pseudonym."""
+def key_columns(ds: Dataset) -> list[str]:
+    """The dataset's key columns (checked names). Core holds personal ids pseudonymised and
+    the stage holds them raw, so a key that is personal data could not match: refused."""
     if any(ds.column(k).pii for k in ds.key):
         raise ValueError(f"{ds.id}: a key column is personal data; key on a pseudonym instead")
-    return " AND ".join(f"{left}.{_name(ds, k)} = {right}.{_name(ds, k)}" for k in ds.key)
+    return [_name(ds, k) for k in ds.key]
 
 
-def key_present(ds: Dataset) -> str:
-    return " AND ".join(f"{_name(ds, k)} IS NOT NULL" for k in ds.key)
-
-
-def key_text(ds: Dataset, alias: str = "s") -> str:
-    return "concat_ws('|', " + ", ".join(f"{alias}.{_name(ds, k)}::VARCHAR" for k in ds.key) + ")"
+def key_list(ds: Dataset) -> str:
+    """The key columns as a template argument: `PARTITION BY {key}`, `USING ({key})`,
+    `concat_ws('|', {key})` (the record key as text)."""
+    return sqlfiles.ident_list(key_columns(ds), ds.column_names)

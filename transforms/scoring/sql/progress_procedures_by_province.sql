@@ -3,7 +3,7 @@
 -- with zeros when it reported nothing. Re-running a night replaces its rows.
 DELETE FROM wh.progress.procedures_by_province WHERE run_date = $run_date;
 
-INSERT INTO wh.progress.procedures_by_province
+INSERT INTO wh.progress.procedures_by_province BY NAME
 WITH decentralized AS (
     SELECT procedure_code FROM wh.core.procedures WHERE decentralized
 ),

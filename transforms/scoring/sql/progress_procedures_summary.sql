@@ -4,7 +4,7 @@
 -- data delivered; re-running a night replaces its row.
 DELETE FROM wh.progress.procedures_summary WHERE run_date = $run_date;
 
-INSERT INTO wh.progress.procedures_summary
+INSERT INTO wh.progress.procedures_summary BY NAME
 WITH catalogue AS (
     SELECT level, decentralized, portal_eligible, portal_integrated, online_level
          , standardized, baseline_cost, current_cost

@@ -2,7 +2,7 @@
 -- of the datasets the run saw (a rule that never failed shows 0).
 DELETE FROM wh.dq.rule_results WHERE run_id = $run_id;
 
-INSERT INTO wh.dq.rule_results
+INSERT INTO wh.dq.rule_results BY NAME
 WITH run_files AS (
     SELECT source_current AS source, dataset, sha256, stats_file
     FROM int_night_files

@@ -1,7 +1,7 @@
 -- Every expected (source, dataset) delivery of the night, and anything else received.
 DELETE FROM wh.progress.submissions WHERE run_date = $run_date;
 
-INSERT INTO wh.progress.submissions
+INSERT INTO wh.progress.submissions BY NAME
 WITH received AS (
     SELECT n.source_current AS source, n.dataset
          , count(*) AS files

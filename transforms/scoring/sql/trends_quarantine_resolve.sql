@@ -1,7 +1,7 @@
 -- A quarantined record is resolved when the same key of the dataset is in core, loaded by a
 -- run that started after the run that quarantined it. Quarantine segments are immutable, so
 -- a resolution is a row of its own, joined into the view quarantine.rows.
--- Identifiers: {dataset}, {core_key}.
+-- Identifiers: {dataset}, {key} (its key columns).
 INSERT INTO rs.store.quarantine__rows__resolved BY NAME
 WITH open_rows AS (
     SELECT DISTINCT q.run_id, q.source_file, q.row_number, q.record_key
@@ -11,10 +11,15 @@ WITH open_rows AS (
     WHERE q.dataset = $dataset AND q.resolved_at IS NULL
 ),
 
+core_keys AS (
+    SELECT concat_ws('|', {key}) AS record_key, _loaded_at, _run_id
+    FROM wh.core.{dataset}
+),
+
 loaded AS (
-    SELECT {core_key} AS record_key, c._loaded_at AS loaded_at, c._run_id AS run_id
+    SELECT c.record_key, c._loaded_at AS loaded_at, c._run_id AS run_id
          , coalesce(m.run_date, $run_date) AS run_date
-    FROM wh.core.{dataset} AS c
+    FROM core_keys AS c
     LEFT JOIN wh.meta.runs AS m ON m.run_id = c._run_id
 ),
 

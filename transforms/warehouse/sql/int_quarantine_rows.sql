@@ -1,18 +1,24 @@
 -- Rows with an error go to the quarantine (a segment of quarantine.rows), once per rule
--- they failed, with the raw row. Identifiers: {dataset}, {key_text}.
+-- they failed, with the raw row and the record's key as delivered (`|`-joined).
+-- Identifiers: {dataset}, {key} (its key columns).
 WITH rejected AS (
-    SELECT s._file_id, s._row, w._raw, {key_text} AS record_key
+    SELECT s.*, w._raw
     FROM stg_{dataset} AS s
     JOIN stg_raw AS w USING (_file_id, _row)
     JOIN int_outcome AS o USING (_file_id, _row)
     WHERE o.has_error
 ),
 
+keyed AS (
+    SELECT _file_id, _row, _raw, concat_ws('|', {key}) AS record_key
+    FROM rejected
+),
+
 final AS (
     SELECT $run_id AS run_id, $run_date AS run_date, $dataset AS dataset, f.source
          , f.source_file, x._row AS row_number, x.record_key, r.rule_id, r.criterion
          , r.severity, r.description_vi || ' | ' || r.description_en AS message, x._raw AS raw
-    FROM rejected AS x
+    FROM keyed AS x
     JOIN stg_files AS f USING (_file_id)
     JOIN stg_failures AS fl
       ON fl.dataset = $dataset AND fl._file_id = x._file_id AND fl._row = x._row

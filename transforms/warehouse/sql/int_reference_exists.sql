@@ -1,6 +1,6 @@
 -- A value must exist in another dataset's current records (warehouse, tonight included:
 -- referenced datasets load first). Identifiers: {dataset}, {column}, {ref_dataset}, {ref_column}.
-INSERT INTO stg_failures
+INSERT INTO stg_failures (dataset, _file_id, _row, rule_id)
 WITH referenced AS (
     SELECT DISTINCT {ref_column} AS value FROM wh.core.{ref_dataset}
 ),

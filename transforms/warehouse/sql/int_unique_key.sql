@@ -1,11 +1,17 @@
 -- Duplicate keys within a file and across the files of the night: every occurrence after
--- the first (in delivery order) fails. Identifiers: {dataset}, {key} (from the registry).
-INSERT INTO stg_failures
-WITH keyed AS (
+-- the first (in delivery order) fails; a row with part of its key missing is not compared.
+-- Identifiers: {dataset}, {key} (its key columns). $key: the same names, as a list.
+INSERT INTO stg_failures (dataset, _file_id, _row, rule_id)
+WITH staged AS (
+    SELECT _file_id, _row, {key}
+    FROM stg_{dataset}
+    WHERE COLUMNS($key) IS NOT NULL    -- one condition per key column, joined by AND
+),
+
+keyed AS (
     SELECT _file_id, _row
          , row_number() OVER (PARTITION BY {key} ORDER BY _file_id, _row) AS occurrence
-    FROM stg_{dataset}
-    WHERE {key_present}
+    FROM staged
 ),
 
 final AS (

@@ -1,7 +1,7 @@
 -- Load a dataset's accepted rows into core: per key the newest updated_at wins, and on
 -- equal stamps the later delivery. Core is a view over immutable segments (see
--- transforms/segments.py): rows leave it by a tombstone, tonight's rows arrive as a new
--- segment (int_upsert_core_rows). Identifiers: {dataset}, {key}, {key_join}.
+-- transforms/warehouse/segments.py): rows leave it by a tombstone, tonight's rows arrive as
+-- a new segment (int_upsert_core_rows). Identifiers: {dataset}, {key} (its key columns).
 CREATE OR REPLACE TEMP TABLE int_tonight AS
 WITH accepted AS (
     SELECT s.*, coalesce(o.warnings, []) AS _warnings, f.source_file
@@ -27,8 +27,14 @@ SELECT _run_id, _source_file, _source_row
 FROM wh.core.{dataset}
 WHERE _source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset);
 
--- A current record that tonight's winner of its key is at least as new as.
+-- A current record that tonight's winner of its key is at least as new as (tonight has
+-- one winner per key, so the join finds at most one; a NULL key part matches nothing).
 INSERT INTO wh.store.core__{dataset}__deleted (_run_id, _source_file, _source_row)
-SELECT c._run_id, c._source_file, c._source_row
-FROM wh.core.{dataset} AS c
-WHERE EXISTS (SELECT 1 FROM int_tonight AS t WHERE {key_join} AND c.updated_at <= t.updated_at);
+WITH superseded AS (
+    SELECT c._run_id, c._source_file, c._source_row
+    FROM wh.core.{dataset} AS c
+    JOIN int_tonight AS t USING ({key})
+    WHERE c.updated_at <= t.updated_at
+)
+
+SELECT * FROM superseded;

@@ -1,0 +1,3 @@
+-- One of tonight's files of the dataset being finished (flows/nightly.py, per file).
+INSERT INTO stg_files (_file_id, source_file, source, province_code, dataset, sha256)
+VALUES (?, ?, ?, ?, ?, ?)
