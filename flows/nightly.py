@@ -8,13 +8,14 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
-from prefect.utilities.annotations import quote
+from prefect.utilities.annotations import quote as _quote
 
 from flows.artifacts import publish_artifacts
 from flows.settings import Settings
@@ -27,6 +28,14 @@ from transforms.warehouse import loading, meta
 from transforms.warehouse import publish as wh_io
 from validations.model import LOCAL_TZ
 from validations.registry import DATASETS, known_dataset_ids, load_order
+
+T = TypeVar("T")
+
+
+def quote(value: T) -> T:
+    """Prefect's `quote` (a task argument passed as it is, not inspected for futures), typed
+    as the value it wraps so that the tasks' signatures are checked."""
+    return cast(T, _quote(value))
 
 
 @dataclass
@@ -200,7 +209,7 @@ def _files_to_stage(
         lf, rec = files[i], records[i]
         rec.sha256 = sha
         if lf.dataset not in DATASETS:
-            rec.reject(Reason.not_registered(lf.dataset))
+            rec.reject(Reason.not_registered(str(lf.dataset)))
             continue
         if sha in earlier:
             source_file, run_id = earlier[sha]
@@ -293,7 +302,7 @@ def _stage_params(s: Settings, run_date: date, run_id: str) -> stage.StageParams
     )
 
 
-def make_task_runner(s: Settings) -> TaskRunner:
+def make_task_runner(s: Settings) -> TaskRunner[Any]:
     """The task runner the settings ask for: threads in this process (the default), or Dask
     (the scheduler at `dask_address`, else a local cluster of `dask_workers` processes)."""
     if s.task_runner == "dask":
@@ -313,7 +322,9 @@ def resolve_key(s: Settings) -> bytes:
     if key is None and s.pseudonym_key_block:
         from prefect.blocks.system import Secret
 
-        key = Secret.load(s.pseudonym_key_block).get().encode()
+        secret = Secret.load(s.pseudonym_key_block)
+        assert isinstance(secret, Secret)  # loaded synchronously: we are not in a coroutine
+        key = secret.get().encode()
     if not key:
         raise RuntimeError(
             "No pseudonymisation key: set VNHEALTH_PSEUDONYM_KEY, VNHEALTH_PSEUDONYM_KEY_FILE "
@@ -349,11 +360,17 @@ class SettingsTaskRunner(ThreadPoolTaskRunner):
     chooses it with `VNHEALTH_TASK_RUNNER` and friends in its environment; the CLI and tests
     may pass their own with `nightly.with_options(task_runner=...)`."""
 
-    def duplicate(self) -> TaskRunner:
+    # Prefect types `duplicate` as returning the same class; this one hands over to the
+    # runner the settings choose (thread pool or Dask) on purpose.
+    def duplicate(self) -> TaskRunner[Any]:  # type: ignore[override]
         return make_task_runner(Settings())
 
 
-@flow(name="vnhealth-nightly", on_failure=[_on_failure], task_runner=SettingsTaskRunner())
+@flow(
+    name="vnhealth-nightly",
+    on_failure=[_on_failure],
+    task_runner=cast(TaskRunner[Any], SettingsTaskRunner()),
+)
 def nightly(
     run_date: date | None = None,
     landing: str | None = None,
@@ -366,7 +383,11 @@ def nightly(
     given sources and datasets), published atomically to the warehouse. Without a date:
     last night. A failed night publishes nothing but its `failed` line in `meta.runs`."""
     run_date = run_date or last_night()
-    overrides = {"landing": landing, "warehouse": warehouse, "restricted": restricted}
+    overrides: dict[str, Any] = {
+        "landing": landing,
+        "warehouse": warehouse,
+        "restricted": restricted,
+    }
     s = Settings(**{k: v for k, v in overrides.items() if v is not None})
     logger = get_run_logger()
     run_id = f"{run_date:%Y%m%d}-{datetime.now():%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -428,16 +449,16 @@ def _build_night(
     for ds in DATASETS.values():
         loading.ensure_core_table(con, ds)
         loading.ensure_stage_table(con, ds)
-    night = quote(Night(con, s, ref, run_id, run_date, started_at))
-    files = discover_files(night, sources, datasets)
+    night = Night(con, s, ref, run_id, run_date, started_at)
+    files = discover_files(quote(night), sources, datasets)
     records = [_record(lf, run_date, s.delivery_cutoff_hour) for lf in files]
     for lf, rec in zip(files, records, strict=True):
         if lf.rejection:
             rec.reject(lf.rejection)
     by_dataset = _files_to_stage(con, files, records)
-    _stage_and_finish(night.unwrap(), b, files, records, by_dataset)
-    record_files(night, records)
-    build_progress(night)
+    _stage_and_finish(night, b, files, records, by_dataset)
+    record_files(quote(night), records)
+    build_progress(quote(night))
     summary = RunSummary(
         run_id=run_id,
         run_date=run_date,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Schedule
 
 PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
 
@@ -25,7 +25,7 @@ def deployment(name: str = "nightly", path: Path = PREFECT_YAML) -> dict[str, An
     raise KeyError(f"{path} has no deployment named {name!r}")
 
 
-def schedules(d: dict[str, Any]) -> list[Cron]:
+def schedules(d: dict[str, Any]) -> list[Schedule]:
     """The active cron schedules of a prefect.yaml deployment."""
     return [
         Cron(s["cron"], timezone=s["timezone"])

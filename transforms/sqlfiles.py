@@ -90,7 +90,7 @@ class SqlFolder:
         **identifiers: str,
     ) -> None:
         """Execute every statement of `sql/<name>.sql`, binding the parameters each uses."""
-        for statement in self.statements(name, **identifiers):
+        for statement in self.statements(name, expressions=None, **identifiers):
             con.execute(statement, bound(statement, params))
 
     def fetch(
@@ -101,7 +101,7 @@ class SqlFolder:
         **identifiers: str,
     ) -> list[tuple]:
         """The rows of the one query of `sql/<name>.sql`."""
-        (statement,) = self.statements(name, **identifiers)
+        (statement,) = self.statements(name, expressions=None, **identifiers)
         return con.execute(statement, bound(statement, params)).fetchall()
 
     def fetchone(

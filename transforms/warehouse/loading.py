@@ -175,7 +175,9 @@ def load_bundles(
     return raw
 
 
-def stage_files(con: duckdb.DuckDBPyConnection, files: list[tuple]) -> None:
+def stage_files(
+    con: duckdb.DuckDBPyConnection, files: list[tuple[int, str, str, str | None, str, str]]
+) -> None:
     """Add the night's files of a dataset to `stg_files`: tuples of (file id, source file,
     current source, province code, dataset, sha256)."""
     (statement,) = SQL.statements("stg_files_insert")

@@ -13,7 +13,7 @@ from transforms import sqlfiles
 SQL = sqlfiles.SqlFolder(__package__)
 
 
-def earlier_loads(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[str, tuple]:
+def earlier_loads(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[str, tuple[str, str]]:
     """Per content hash already loaded by an earlier run: (first source file, its run)."""
     rows = SQL.fetch(con, "meta_earlier_loads", {"hashes": list(hashes)})
     return {sha: (source_file, run_id) for sha, source_file, run_id in rows}
