@@ -26,7 +26,8 @@ from transforms.messages import Reason
 from transforms.scoring import progress, trends
 from transforms.warehouse import loading
 from transforms.warehouse import publish as wh_io
-from validations.registry import DATASETS, known_dataset_ids, load_order
+from validations import registry
+from validations.registry import DATASETS, load_order
 
 
 @dataclass
@@ -114,7 +115,7 @@ def discover_files(
     night: Night, sources: list[str] | None, datasets: list[str] | None
 ) -> list[LandingFile]:
     s, ref, run_date = night.settings, night.ref, night.run_date
-    known = {ds: progress.delivered_by_of(ds) for ds in known_dataset_ids()}
+    known = registry.delivered_by()
     files = landing.discover(
         s.landing,
         run_date,

@@ -134,10 +134,10 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Database:
-    """One of the 12 specialised databases (or the procedures tracker)."""
+    """One of the 12 specialised databases (or the procedures tracker). Its datasets are
+    not listed here: each dataset names its database (see `registry.datasets_of`)."""
 
     id: str
     name_vi: str
     name_en: str
-    datasets: tuple[str, ...]
     counts_in_scorecard: bool = True

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from validations.model import CRITERIA
-from validations.registry import DATABASES, DATASET_DATABASE, DATASETS, all_rules, load_order
+from validations.registry import (
+    DATABASES,
+    DATASET_DATABASE,
+    DATASETS,
+    all_rules,
+    datasets_of,
+    delivered_by,
+    load_order,
+)
 
 RULES = all_rules()
 
@@ -14,6 +22,20 @@ RULES = all_rules()
 def test_there_are_twelve_scored_databases_and_the_procedures():
     assert sum(db.counts_in_scorecard for db in DATABASES) == 12
     assert len(DATASET_DATABASE) == 16
+    assert len(DATABASES) == len({db.id for db in DATABASES}) == 13
+
+
+def test_the_database_map_and_the_deliverers_come_from_the_descriptions():
+    # DATASETS.md: the ministry delivers its registries and the procedure catalogue.
+    moh = {"facilities", "practitioners", "drugs", "herbal_products", "medical_devices"}
+    assert {ds for ds, who in delivered_by().items() if who == "moh"} == moh | {"procedures"}
+    assert datasets_of("co_so_hanh_nghe") == ("facilities", "practitioners")
+    assert set(datasets_of("tthc")) == {"procedures", "procedure_status"}
+    assert datasets_of("no_such_database") == ()
+    for db in DATABASES:
+        assert datasets_of(db.id), f"{db.id} has no registered dataset"
+        for ds in datasets_of(db.id):
+            assert DATASETS[ds].database_id == db.id
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
