@@ -78,8 +78,10 @@ class Rule:
     `kind` says who evaluates it: `row` rules are pandera checks run on every batch;
     `unique` (the key, within a file and across the files of a night), `reference` (a value
     exists in another dataset) and `sql` (any rule over many rows or datasets, written as
-    `validations/datasets/sql/<sql>.sql`) are set rules evaluated in SQL against the staged
-    night and the warehouse. `needs` names datasets that must load before this rule is evaluated.
+    `validations/datasets/sql/<dataset>.<name>.sql`, beside the dataset's description) are
+    set rules evaluated in SQL against the staged night and the warehouse. A `sql` rule reads
+    its own dataset's staged rows (`stg_<dataset>`); every other dataset it reads
+    (`wh.core.<other>`) is named in `needs`, which also makes that dataset load first.
     """
 
     id: str

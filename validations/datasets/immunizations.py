@@ -160,7 +160,7 @@ DATASET = define(
             "(rows of dose n+1 flagged)",
             ("province_code", "vaccine_code", "dose_number"),
             kind="sql",
-            sql="rule_immunizations_dose_consistency",
+            sql="immunizations.dose_consistency",
         ),
     ),
 )

@@ -139,7 +139,7 @@ DATASET = define(
             "The prescriber's licence is suspended or revoked",
             ("prescriber_license_no",),
             kind="sql",
-            sql="rule_prescriptions_prescriber_active",
+            sql="prescriptions.prescriber_active",
             needs=("practitioners",),
         ),
         Rule(
@@ -164,7 +164,7 @@ DATASET = define(
             "The drug's registration had expired on the day the prescription was issued",
             ("drug_registration_no", "issued_at"),
             kind="sql",
-            sql="rule_prescriptions_registration_valid",
+            sql="prescriptions.registration_valid",
             needs=("drugs",),
         ),
         Rule(

@@ -99,7 +99,7 @@ DATASET = define(
             "procedure_code is a central procedure, not a decentralised one",
             ("procedure_code",),
             kind="sql",
-            sql="rule_procedure_status_decentralized",
+            sql="procedure_status.decentralized",
             needs=("procedures",),
         ),
         Rule(

@@ -152,7 +152,7 @@ DATASET = define(
             "An active benefit for a person recorded as dead",
             ("person_id", "benefit_end"),
             kind="sql",
-            sql="rule_social_protection_dead_beneficiary",
+            sql="social_protection.dead_beneficiary",
             needs=("deaths",),
         ),
     ),

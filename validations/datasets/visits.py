@@ -325,7 +325,7 @@ DATASET = define(
             "The visit was admitted after the patient's recorded death",
             ("patient_id", "admitted_at"),
             kind="sql",
-            sql="rule_visits_after_death",
+            sql="visits.after_death",
             needs=("deaths",),
         ),
     ),

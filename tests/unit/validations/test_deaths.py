@@ -59,8 +59,8 @@ def test_every_row_rule_is_exercised():
 @pytest.mark.parametrize(
     ("sql", "column"),
     [
-        ("rule_social_protection_dead_beneficiary", "s.person_id"),
-        ("rule_visits_after_death", "s.patient_id"),
+        ("social_protection.dead_beneficiary", "s.person_id"),
+        ("visits.after_death", "s.patient_id"),
     ],
 )
 def test_rules_against_deaths_compare_pseudonyms_as_the_warehouse_makes_them(sql, column):

@@ -91,3 +91,20 @@ def test_with_sizes_referenced_datasets_come_first_then_the_largest():
     rest = [ds for ds in order if ds not in referenced]
     assert order[: len(referenced)] == [ds for ds in order if ds in referenced]
     assert rest == sorted(rest, key=lambda d: -sizes[d])
+
+
+SQL_RULES = [(ds, r) for ds in DATASETS.values() for r in ds.rules if r.kind == "sql"]
+
+
+@pytest.mark.parametrize(("ds", "rule"), SQL_RULES, ids=[r.id for _, r in SQL_RULES])
+def test_a_sql_rule_lives_beside_its_dataset_and_declares_what_else_it_reads(ds, rule):
+    import re
+    from importlib import resources
+
+    assert rule.sql and rule.sql.startswith(f"{ds.id}.")
+    path = resources.files("validations.datasets").joinpath("sql", f"{rule.sql}.sql")
+    text = path.read_text(encoding="utf-8")
+    staged = set(re.findall(r"\bstg_([a-z_]+)", text)) & set(DATASETS)
+    assert staged <= {ds.id}, f"{rule.id} reads another dataset's staged rows"
+    read = set(re.findall(r"\bwh\.core\.([a-z_]+)", text))
+    assert read - {ds.id} <= set(rule.depends_on), f"{rule.id} reads {read} undeclared"
