@@ -70,6 +70,11 @@ class Context:
 # the job of the `required` rules.
 RowCheck = Callable[[pd.DataFrame, Context], pd.Series]
 
+# A breaker takes a valid delivered row (text values, as in a landing file) and the context
+# and returns the overrides that make the row fail exactly its rule: the per-rule unit tests
+# and the demo generator's planted defects are derived from it.
+Breaker = Callable[[dict[str, str], Context], dict[str, str]]
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -95,6 +100,7 @@ class Rule:
     references: tuple[str, str] | None = None  # (dataset, column) for `reference` rules
     sql: str | None = None  # name of the SQL file of a `sql` rule
     needs: tuple[str, ...] = ()  # datasets loaded before the rule runs
+    breaks: Breaker | None = None  # how to make a valid row fail this rule alone
 
     @property
     def depends_on(self) -> tuple[str, ...]:
@@ -118,6 +124,9 @@ class Dataset:
     rules: tuple[Rule, ...]
     description_vi: str
     description_en: str
+    # One valid delivered row (text values, canonical names) that passes every row rule on
+    # the night 2026-11-24: what the per-rule tests break and the generator's rules assume.
+    example: dict[str, str] = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
