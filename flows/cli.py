@@ -95,11 +95,19 @@ def main(argv: list[str] | None = None) -> int:
     # start (database migrations) can take longer than Prefect's default 20 s.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if args.command == "generate":
+        from flows.settings import Settings
         from sample.generate.night import NightSpec, generate
         from transforms.reference import load
 
         counts = generate(
-            args.out, NightSpec(run_date=args.date, scale=args.scale, seed=args.seed), load()
+            args.out,
+            NightSpec(
+                run_date=args.date,
+                scale=args.scale,
+                seed=args.seed,
+                rules=Settings().rule_settings(),
+            ),
+            load(),
         )
         print(
             f"landing zone: {args.out / args.date.isoformat()}  ({counts['files']} files, "

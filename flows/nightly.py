@@ -26,8 +26,9 @@ from transforms.messages import Reason
 from transforms.scoring import progress, trends
 from transforms.warehouse import loading, meta
 from transforms.warehouse import publish as wh_io
+from validations import registry
 from validations.model import LOCAL_TZ
-from validations.registry import DATASETS, known_dataset_ids, load_order
+from validations.registry import DATASETS, load_order
 
 T = TypeVar("T")
 
@@ -123,7 +124,7 @@ def discover_files(
     night: Night, sources: list[str] | None, datasets: list[str] | None
 ) -> list[LandingFile]:
     s, ref, run_date = night.settings, night.ref, night.run_date
-    known = {ds: progress.delivered_by_of(ds) for ds in known_dataset_ids()}
+    known = registry.delivered_by()
     files = landing.discover(
         s.landing,
         run_date,

@@ -111,6 +111,11 @@ class Context:
 # the job of the `required` rules.
 RowCheck = Callable[[pd.DataFrame, Context], pd.Series]
 
+# A breaker takes a valid delivered row (text values, as in a landing file) and the context
+# and returns the overrides that make the row fail exactly its rule: the per-rule unit tests
+# and the demo generator's planted defects are derived from it.
+Breaker = Callable[[dict[str, str], Context], dict[str, str]]
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -119,8 +124,10 @@ class Rule:
     `kind` says who evaluates it: `row` rules are pandera checks run on every batch;
     `unique` (the key, within a file and across the files of a night), `reference` (a value
     exists in another dataset) and `sql` (any rule over many rows or datasets, written as
-    `validations/datasets/sql/<sql>.sql`) are set rules evaluated in SQL against the staged
-    night and the warehouse. `needs` names datasets that must load before this rule is evaluated.
+    `validations/datasets/sql/<dataset>.<name>.sql`, beside the dataset's description) are
+    set rules evaluated in SQL against the staged night and the warehouse. A `sql` rule reads
+    its own dataset's staged rows (`stg_<dataset>`); every other dataset it reads
+    (`wh.core.<other>`) is named in `needs`, which also makes that dataset load first.
 
     `vi` and `en` are templates: a configured number is written as a placeholder
     (`{freshness_days}`, see `RuleSettings.placeholders`) and filled in by `texts` when the
@@ -138,6 +145,7 @@ class Rule:
     references: tuple[str, str] | None = None  # (dataset, column) for `reference` rules
     sql: str | None = None  # name of the SQL file of a `sql` rule
     needs: tuple[str, ...] = ()  # datasets loaded before the rule runs
+    breaks: Breaker | None = None  # how to make a valid row fail this rule alone
 
     @property
     def depends_on(self) -> tuple[str, ...]:
@@ -173,6 +181,9 @@ class Dataset:
     rules: tuple[Rule, ...]
     description_vi: str
     description_en: str
+    # One valid delivered row (text values, canonical names) that passes every row rule on
+    # the night 2026-11-24: what the per-rule tests break and the generator's rules assume.
+    example: dict[str, str] = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -191,10 +202,10 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Database:
-    """One of the 12 specialised databases (or the procedures tracker)."""
+    """One of the 12 specialised databases (or the procedures tracker). Its datasets are
+    not listed here: each dataset names its database (see `registry.datasets_of`)."""
 
     id: str
     name_vi: str
     name_en: str
-    datasets: tuple[str, ...]
     counts_in_scorecard: bool = True

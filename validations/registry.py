@@ -1,5 +1,7 @@
-"""The registry: the 12 specialised databases, the procedures tracker, and the datasets
-that feed them. This is the one place to change the mapping; the engine reads it."""
+"""The registry: the datasets described in `validations/datasets/<id>.py`, and what is
+derived from them: which datasets feed each database (validations/databases.py declares
+the databases alone), who delivers each, every rule, the load order. Adding a dataset is
+adding its module; the engine reads this."""
 
 from __future__ import annotations
 
@@ -9,39 +11,8 @@ from collections.abc import Iterable
 from graphlib import TopologicalSorter
 
 from validations import datasets as _datasets_pkg
-from validations.model import Database, Dataset, Rule
-
-DATABASES: tuple[Database, ...] = (
-    Database("kcb", "Khám bệnh, chữa bệnh", "Medical examination and treatment", ("visits",)),
-    Database(
-        "co_so_hanh_nghe",
-        "Cơ sở KCB và người hành nghề",
-        "Facilities and practitioners",
-        ("facilities", "practitioners"),
-    ),
-    Database("duoc", "Dược", "Pharmaceuticals", ("drugs", "prescriptions")),
-    Database("y_duoc_co_truyen", "Y dược cổ truyền", "Traditional medicine", ("herbal_products",)),
-    Database("trang_thiet_bi", "Trang thiết bị y tế", "Medical devices", ("medical_devices",)),
-    Database("an_toan_thuc_pham", "An toàn thực phẩm", "Food safety", ("food_establishments",)),
-    Database("tiem_chung", "Tiêm chủng", "Immunisation", ("immunizations",)),
-    Database("chung_sinh", "Giấy chứng sinh", "Births", ("births",)),
-    Database("bao_tu", "Giấy báo tử", "Deaths", ("deaths",)),
-    Database("bao_tro_xa_hoi", "Bảo trợ xã hội", "Social protection", ("social_protection",)),
-    Database(
-        "so_suc_khoe",
-        "Sổ sức khỏe điện tử, khám sức khỏe",
-        "E-health book, health checks",
-        ("health_checks",),
-    ),
-    Database("nhan_luc", "Nhân lực y tế", "Health workforce", ("workforce",)),
-    Database(
-        "tthc",
-        "Thủ tục hành chính",
-        "Administrative procedures",
-        ("procedures", "procedure_status"),
-        counts_in_scorecard=False,
-    ),
-)
+from validations.databases import DATABASES
+from validations.model import Dataset, Rule
 
 
 def _discover() -> dict[str, Dataset]:
@@ -58,16 +29,38 @@ def _discover() -> dict[str, Dataset]:
     return found
 
 
-# Datasets that are registered (described and checked). The databases above name every
-# export of DATASETS.md; those not registered yet score 0 as "nothing received".
+# Datasets that are registered (described and checked), by id.
 DATASETS: dict[str, Dataset] = _discover()
 
-DATASET_DATABASE: dict[str, str] = {name: db.id for db in DATABASES for name in db.datasets}
+
+def _check_databases() -> None:
+    known = {db.id for db in DATABASES}
+    for ds in DATASETS.values():
+        if ds.database_id not in known:
+            raise ValueError(f"{ds.id} names an unknown database {ds.database_id!r}")
+
+
+_check_databases()
+
+# Dataset id -> database id, in the order of DATABASES (then of the datasets' ids).
+DATASET_DATABASE: dict[str, str] = {
+    ds.id: db.id for db in DATABASES for ds in DATASETS.values() if ds.database_id == db.id
+}
+
+
+def datasets_of(database_id: str) -> tuple[str, ...]:
+    """The registered datasets of a database (none for a database not yet fed)."""
+    return tuple(ds for ds, db in DATASET_DATABASE.items() if db == database_id)
+
+
+def delivered_by() -> dict[str, str]:
+    """Who delivers each registered dataset: `moh` or `province` (DATASETS.md, Sources)."""
+    return {ds.id: ds.delivered_by for ds in DATASETS.values()}
 
 
 def known_dataset_ids() -> frozenset[str]:
-    """Every dataset id named by a database, registered or not."""
-    return frozenset(DATASET_DATABASE)
+    """Every registered dataset id."""
+    return frozenset(DATASETS)
 
 
 def all_rules() -> list[Rule]:

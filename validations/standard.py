@@ -8,10 +8,21 @@ particular to it.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from validations import checks
-from validations.model import PARSED_TYPES, Column, Dataset, RowCheck, Rule
+from validations.model import PARSED_TYPES, Column, Context, Dataset, RowCheck, Rule
 
 RAW_SUFFIX = "__raw"  # the delivered text of a parsed column, kept beside it for checking
+
+# Delivered text that no parser of the type reads (breaks the `format` rules).
+UNREADABLE = {
+    "date": "31/02/1990",
+    "datetime": "32/13/2025 25:00",
+    "money": "một triệu",
+    "int": "mười",
+    "bool": "có lẽ",
+}
 
 _TYPE_WORDS = {
     "date": ("ngày", "a date"),
@@ -40,6 +51,7 @@ def _required(ds: Dataset, col: Column) -> Rule:
         en=f"Required field {col.name} is empty",
         columns=columns,
         check=check,
+        breaks=lambda row, ctx: {col.name: ""},
     )
 
 
@@ -54,6 +66,7 @@ def _parsed(ds: Dataset, col: Column) -> Rule:
         en=f"{col.name} cannot be read as {en_word}",
         columns=(col.name, raw),
         check=lambda df, ctx: df[col.name].notna() | df[raw].isna(),
+        breaks=lambda row, ctx: {col.name: UNREADABLE[col.type]},
     )
 
 
@@ -67,6 +80,7 @@ def _allowed(ds: Dataset, col: Column) -> Rule:
         en=f"{col.name} is not one of the allowed values ({shown})",
         columns=(col.name,),
         check=lambda df, ctx: checks.is_in(df[col.name], col.values),
+        breaks=lambda row, ctx: {col.name: "??"},
     )
 
 
@@ -79,6 +93,7 @@ def _province(ds: Dataset, col: Column) -> Rule:
         en=f"{col.name} is not one of the 34 province codes (or a mapped pre-2025 code)",
         columns=(col.name,),
         check=lambda df, ctx: checks.is_in(df[col.name], ctx.province_codes),
+        breaks=lambda row, ctx: {col.name: "99"},
     )
 
 
@@ -93,6 +108,7 @@ def _commune(ds: Dataset, col: Column, province_col: str) -> Rule:
         check=lambda df, ctx: checks.commune_in_province(
             df[col.name], df[province_col], ctx.commune_province
         ),
+        breaks=lambda row, ctx: {col.name: foreign_commune(row.get(province_col), ctx)},
     )
 
 
@@ -107,6 +123,7 @@ def _person_id(ds: Dataset, col: Column) -> tuple[Rule, Rule]:
         check=lambda df, ctx: checks.person_id_valid(
             df[col.name], ctx.province_codes, ctx.old_province_codes
         ),
+        breaks=lambda row, ctx: {col.name: "12345"},
     )
     junk = Rule(
         id=f"{ds.id}.{col.name}.not_junk",
@@ -116,6 +133,7 @@ def _person_id(ds: Dataset, col: Column) -> tuple[Rule, Rule]:
         en=f"{col.name} is a placeholder id (one digit repeated, a counting run)",
         columns=(col.name,),
         check=lambda df, ctx: checks.person_id_not_junk(df[col.name]),
+        breaks=lambda row, ctx: {col.name: "123456789"},
     )
     return valid, junk
 
@@ -132,6 +150,7 @@ def _updated_at(ds: Dataset) -> tuple[Rule, Rule]:
         "({freshness_days} days before the run date)",
         columns=("updated_at",),
         check=lambda df, ctx: checks.not_before(df["updated_at"], ctx.fresh_after),
+        breaks=lambda row, ctx: {"updated_at": _stamp(ctx.fresh_after - timedelta(days=3))},
     )
     future = Rule(
         id=f"{ds.id}.updated_at.not_future",
@@ -141,6 +160,7 @@ def _updated_at(ds: Dataset) -> tuple[Rule, Rule]:
         en="updated_at is in the future",
         columns=("updated_at",),
         check=lambda df, ctx: checks.not_after(df["updated_at"], ctx.as_of),
+        breaks=lambda row, ctx: {"updated_at": _stamp(ctx.as_of + timedelta(days=30))},
     )
     return fresh, future
 
@@ -183,3 +203,12 @@ def standard_rules(ds: Dataset) -> tuple[Rule, ...]:
 
 def _vi_name(col: Column) -> str:
     return col.vi[0] if col.vi else col.name
+
+
+def _stamp(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def foreign_commune(province: str | None, ctx: Context) -> str:
+    """A real commune that does not lie in `province` (breaks `in_province`)."""
+    return next(c for c, p in ctx.commune_province.items() if p != province)

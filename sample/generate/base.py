@@ -10,8 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flows.settings import Settings
 from sample.generate.writers import Layout, money
+from transforms.ingest.context import make_context
 from transforms.reference import Reference
+from validations.model import Context, Rule, RuleSettings
+from validations.registry import DATASETS
+from validations.standard import standard_rules
 
 
 @dataclass
@@ -23,6 +28,10 @@ class NightSpec:
     registry_rows_per_province: int = 10  # facilities; other ministry registries in proportion
     error_rate: float = 0.05
     warning_rate: float = 0.03
+    # The rule settings the night will check against (freshness windows, ...): planted
+    # defects break the rules as configured. None: the environment's, as `vnhealth run`
+    # reads them.
+    rules: RuleSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -119,58 +128,30 @@ def stale(w: World, fresh_days: int = 2) -> Callable[[dict, random.Random, dict]
     )
 
 
-def standard_defects(
-    w: World,
-    dataset: str,
-    *,
-    key: str,
-    province: str | None = "province_code",
-    commune: str | None = "commune_code",
-    fresh_days: int = 2,
-) -> list[Defect]:
-    """The defects that break the standard rules every dataset has (validations/standard.py):
-    the key missing or duplicated, the province and commune codes missing or wrong, and
-    `updated_at` missing, unreadable, in the future or stale (beyond `fresh_days`)."""
-    d = w.run_date
-    out = [
-        Defect(dataset, f"missing_{key}", "sufficient", "error", setter(key, "")),
-        Defect(dataset, "duplicate_key", "clean", "error", duplicate),
-    ]
-    if province:
-        out += [
-            Defect(dataset, "missing_province_code", "sufficient", "error", setter(province, "")),
-            Defect(dataset, "unknown_province_code", "accurate", "error", setter(province, "99")),
-        ]
-    out += [
-        Defect(dataset, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(
-            dataset,
-            "unreadable_updated_at",
-            "accurate",
-            "error",
-            setter("updated_at", UNREADABLE_STAMP),
-        ),
-        Defect(
-            dataset,
-            "updated_in_future",
-            "accurate",
-            "error",
-            setter("updated_at", datetime.combine(d + timedelta(days=30), time(9))),
-        ),
-        Defect(dataset, "stale_record", "up_to_date", "warning", stale(w, fresh_days)),
-    ]
-    if province and commune:
-        out += [
-            Defect(dataset, "missing_commune_code", "sufficient", "error", setter(commune, "")),
-            Defect(
-                dataset,
-                "commune_not_in_province",
-                "accurate",
-                "error",
-                setter(commune, lambda r, rng: w.foreign_commune(r[province])),
-            ),
-        ]
+def standard_defects(w: World, dataset: str, **_legacy) -> list[Defect]:
+    """One defect per standard rule of the dataset (validations/standard.py), derived from the
+    rule: its breaker's overrides, its criterion and severity, the rule's short id as kind
+    (`updated_at.fresh`); the unique key is broken by copying an earlier clean row. Adding a
+    dataset needs no hand-written standard defects. (Keyword arguments of the former
+    hand-written version are accepted and ignored.)"""
+    ds = DATASETS[dataset]
+    rules = w.spec.rules or Settings().rule_settings()
+    ctx = make_context(w.run_date, ds.delivered_by, w.ref, rules)
+    out: list[Defect] = []
+    for rule in standard_rules(ds):
+        kind = rule.id.removeprefix(f"{dataset}.")
+        if rule.kind == "unique":
+            out.append(Defect(dataset, "duplicate_key", rule.criterion, rule.severity, duplicate))
+        elif rule.breaks is not None:
+            out.append(Defect(dataset, kind, rule.criterion, rule.severity, _breaking(rule, ctx)))
     return out
+
+
+def _breaking(rule: Rule, ctx: Context) -> Callable[[dict, random.Random, dict], None]:
+    def apply(row, rng, _ctx):
+        row.update(rule.breaks(row, ctx))
+
+    return apply
 
 
 def plant(

@@ -6,9 +6,6 @@ from datetime import datetime, time, timedelta
 
 from sample.generate.base import Defect, World
 from sample.generate.population import (
-    UNREADABLE_DATE,
-    UNREADABLE_NUMBER,
-    UNREADABLE_STAMP,
     facility_code,
     person,
     provincial_outputs,
@@ -68,51 +65,14 @@ def defects(w: World) -> list[Defect]:
         row["place"], row["facility_code"] = "facility", ""
 
     return standard_defects(w, DATASET, key="certificate_no") + [
-        Defect(DATASET, "missing_mother_id", "sufficient", "error", setter("mother_id", "")),
-        Defect(DATASET, "invalid_mother_id", "accurate", "error", setter("mother_id", "98765")),
-        Defect(
-            DATASET,
-            "junk_mother_id",
-            "clean",
-            "error",
-            setter("mother_id", lambda r, rng: rng.choice(["999999999999", "123456789012"])),
-        ),
-        Defect(
-            DATASET,
-            "missing_mother_birth_date",
-            "sufficient",
-            "error",
-            setter("mother_birth_date", None),
-        ),
-        Defect(
-            DATASET,
-            "unreadable_mother_birth_date",
-            "accurate",
-            "error",
-            setter("mother_birth_date", UNREADABLE_DATE),
-        ),
         Defect(DATASET, "mother_under_10", "accurate", "error", mother_too_young),
         Defect(DATASET, "mother_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
-        Defect(DATASET, "missing_born_at", "sufficient", "error", setter("born_at", None)),
-        Defect(
-            DATASET, "unreadable_born_at", "accurate", "error", setter("born_at", UNREADABLE_STAMP)
-        ),
         Defect(
             DATASET,
             "born_in_future",
             "accurate",
             "error",
             setter("born_at", datetime.combine(d + timedelta(days=20), time(3))),
-        ),
-        Defect(DATASET, "missing_sex", "sufficient", "error", setter("sex", "")),
-        Defect(DATASET, "unknown_sex", "accurate", "error", setter("sex", "X")),
-        Defect(DATASET, "missing_weight", "sufficient", "error", setter("weight_grams", None)),
-        Defect(
-            DATASET,
-            "unreadable_weight",
-            "accurate",
-            "error",
-            setter("weight_grams", UNREADABLE_NUMBER),
         ),
         Defect(
             DATASET,
@@ -123,20 +83,11 @@ def defects(w: World) -> list[Defect]:
         ),
         Defect(
             DATASET,
-            "unreadable_gestational_weeks",
-            "accurate",
-            "error",
-            setter("gestational_weeks", UNREADABLE_NUMBER),
-        ),
-        Defect(
-            DATASET,
             "gestational_weeks_out_of_range",
             "accurate",
             "error",
             setter("gestational_weeks", lambda r, rng: rng.choice([12, 52])),
         ),
-        Defect(DATASET, "missing_place", "sufficient", "error", setter("place", "")),
-        Defect(DATASET, "unknown_place", "accurate", "error", setter("place", "street")),
         Defect(DATASET, "facility_missing_at_facility", "sufficient", "error", missing_facility),
         Defect(
             DATASET,

@@ -11,8 +11,10 @@ import pandas as pd
 
 from transforms import sqlfiles
 from transforms.reference import Reference
+from validations import registry
+from validations.databases import DATABASES
 from validations.model import RuleSettings
-from validations.registry import DATABASES, DATASET_DATABASE, DATASETS, all_rules
+from validations.registry import DATASET_DATABASE, DATASETS, all_rules
 
 SQL = sqlfiles.SqlFolder(__package__)
 
@@ -100,25 +102,12 @@ def rules_frame(rules: RuleSettings) -> pd.DataFrame:
 def expected_deliveries(ref: Reference) -> pd.DataFrame:
     """Every night: the ministry sends its registries, every province every other export."""
     rows: list[tuple[str, str, str | None]] = []
-    for dataset in DATASET_DATABASE:
-        delivered_by = delivered_by_of(dataset)
+    for dataset, delivered_by in registry.delivered_by().items():
         if delivered_by == "moh":
             rows.append(("moh", dataset, None))
         else:
             rows += [(f"p{code}", dataset, code) for code in ref.provinces]
     return pd.DataFrame(rows, columns=["source", "dataset", "province_code"])
-
-
-# Who delivers each export (DATASETS.md, "Sources"); registered datasets say it themselves.
-MOH_EXPORTS = frozenset(
-    {"facilities", "practitioners", "drugs", "herbal_products", "medical_devices", "procedures"}
-)
-
-
-def delivered_by_of(dataset: str) -> str:
-    if dataset in DATASETS:
-        return DATASETS[dataset].delivered_by
-    return "moh" if dataset in MOH_EXPORTS else "province"
 
 
 def build_progress(

@@ -37,6 +37,7 @@ def define(
     rules: tuple[Rule, ...] = (),
     description_vi: str,
     description_en: str,
+    example: dict[str, str] | None = None,
 ) -> Dataset:
     """A dataset with the standard rules of its columns followed by its own rules."""
     bare = Dataset(
@@ -48,7 +49,11 @@ def define(
         rules=(),
         description_vi=description_vi,
         description_en=description_en,
+        example=dict(example or {}),
     )
+    unknown = set(bare.example) - set(bare.column_names)
+    if unknown:
+        raise ValueError(f"{id}: the example row names unknown columns {sorted(unknown)}")
     all_rules = standard_rules(bare) + rules
     ids = [r.id for r in all_rules]
     duplicated = {i for i in ids if ids.count(i) > 1}

@@ -33,6 +33,20 @@ DATASET = define(
     key=("certificate_no",),
     description_vi="Giấy chứng sinh",
     description_en="Birth certificates",
+    example={
+        "certificate_no": "CS2611240100001",
+        "mother_id": "001195012345",
+        "mother_birth_date": "1995-08-09",
+        "born_at": "2026-11-20 03:15",
+        "sex": "F",
+        "weight_grams": "3100",
+        "gestational_weeks": "39",
+        "place": "facility",
+        "facility_code": "01001",
+        "province_code": "01",
+        "commune_code": "00070",
+        "updated_at": "2026-11-24 09:00:00",
+    },
     columns=(
         Column(
             "certificate_no",
@@ -128,6 +142,10 @@ DATASET = define(
             check=lambda df, ctx: checks.age_between(
                 df["mother_birth_date"], df["born_at"], 10, 60
             ),
+            breaks=lambda row, ctx: {
+                "mother_id": "001218012345",
+                "mother_birth_date": "2018-01-01",
+            },
         ),
         Rule(
             "births.mother_birth_date.matches_id",
@@ -139,6 +157,7 @@ DATASET = define(
             check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
                 df["mother_id"], df["mother_birth_date"]
             ),
+            breaks=lambda row, ctx: {"mother_birth_date": "1993-08-09"},
         ),
         Rule(
             "births.born_at.not_future",
@@ -148,6 +167,7 @@ DATASET = define(
             "born_at is in the future",
             ("born_at",),
             check=lambda df, ctx: checks.not_after(df["born_at"], ctx.as_of),
+            breaks=lambda row, ctx: {"born_at": "2026-12-20 03:00"},
         ),
         Rule(
             "births.weight_grams.range",
@@ -157,6 +177,7 @@ DATASET = define(
             "weight_grams is outside 300–7000",
             ("weight_grams",),
             check=lambda df, ctx: checks.in_range(df["weight_grams"], 300, 7000),
+            breaks=lambda row, ctx: {"weight_grams": "150"},
         ),
         Rule(
             "births.gestational_weeks.range",
@@ -166,6 +187,7 @@ DATASET = define(
             "gestational_weeks is outside 20–45",
             ("gestational_weeks",),
             check=lambda df, ctx: checks.in_range(df["gestational_weeks"], 20, 45),
+            breaks=lambda row, ctx: {"gestational_weeks": "19"},
         ),
         Rule(
             "births.facility_code.required_at_facility",
@@ -175,6 +197,7 @@ DATASET = define(
             "facility_code is required when the place of birth is a facility",
             ("facility_code", "place"),
             check=_facility_given,
+            breaks=lambda row, ctx: {"facility_code": ""},
         ),
         Rule(
             "births.facility_code.exists",

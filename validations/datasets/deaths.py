@@ -22,6 +22,18 @@ DATASET = define(
     key=("notice_no",),
     description_vi="Giấy báo tử",
     description_en="Death notices",
+    example={
+        "notice_no": "BT2611240100001",
+        "person_id": "001040012345",
+        "birth_date": "1940-02-11",
+        "died_at": "2026-11-18 22:40",
+        "cause_icd10": "I63.9",
+        "place": "facility",
+        "facility_code": "01001",
+        "province_code": "01",
+        "commune_code": "00070",
+        "updated_at": "2026-11-24 09:00:00",
+    },
     columns=(
         Column("notice_no", "code", "Death notice number", vi=("số giấy báo tử",), required=True),
         Column(
@@ -95,6 +107,7 @@ DATASET = define(
             "died_at is before birth_date",
             ("died_at", "birth_date"),
             check=lambda df, ctx: checks.on_or_after(df["died_at"], df["birth_date"]),
+            breaks=lambda row, ctx: {"died_at": "1940-01-01 08:00"},
         ),
         Rule(
             "deaths.died_at.not_future",
@@ -104,6 +117,7 @@ DATASET = define(
             "died_at is in the future",
             ("died_at",),
             check=lambda df, ctx: checks.not_after(df["died_at"], ctx.as_of),
+            breaks=lambda row, ctx: {"died_at": "2026-12-30 08:00"},
         ),
         Rule(
             "deaths.birth_date.matches_id",
@@ -115,6 +129,7 @@ DATASET = define(
             check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
                 df["person_id"], df["birth_date"]
             ),
+            breaks=lambda row, ctx: {"birth_date": "1937-02-01"},
         ),
         Rule(
             "deaths.cause_icd10.format",
@@ -124,6 +139,7 @@ DATASET = define(
             "cause_icd10 is not an ICD-10 code",
             ("cause_icd10",),
             check=lambda df, ctx: checks.matches(df["cause_icd10"], checks.ICD10),
+            breaks=lambda row, ctx: {"cause_icd10": "J189X"},
         ),
         Rule(
             "deaths.facility_code.required_at_facility",
@@ -133,6 +149,7 @@ DATASET = define(
             "facility_code is required when the place of death is a facility",
             ("facility_code", "place"),
             check=_facility_given,
+            breaks=lambda row, ctx: {"facility_code": ""},
         ),
         Rule(
             "deaths.facility_code.exists",

@@ -14,6 +14,16 @@ DATASET = define(
     key=("registration_no",),
     description_vi="Danh mục thuốc được cấp số đăng ký lưu hành",
     description_en="Register of drugs with a marketing authorisation (registration number)",
+    example={
+        "registration_no": "VD-12345-19",
+        "drug_name": "Paracetamol 500mg",
+        "active_ingredient": "Paracetamol",
+        "dosage_form": "Viên nén",
+        "manufacturer": "Công ty Cổ phần Dược Hậu Giang",
+        "country": "VN",
+        "valid_until": "2028-12-31",
+        "updated_at": "2026-11-20 08:00:00",
+    },
     columns=(
         Column(
             "registration_no",
@@ -71,6 +81,7 @@ DATASET = define(
             "(2022 numbering), or has spaces",
             ("registration_no",),
             check=lambda df, ctx: checks.matches(df["registration_no"], codes.DRUG_REGISTRATION),
+            breaks=lambda row, ctx: {"registration_no": "VD 12345 19"},
         ),
         Rule(
             "drugs.country.iso",
@@ -80,6 +91,7 @@ DATASET = define(
             "country is not an ISO 3166-1 alpha-2 code (VN, IN, DE...)",
             ("country",),
             check=lambda df, ctx: checks.is_in(df["country"], codes.ISO_COUNTRIES),
+            breaks=lambda row, ctx: {"country": "Việt Nam"},
         ),
     ),
 )

@@ -15,6 +15,18 @@ DATASET = define(
     key=("facility_code",),
     description_vi="Danh mục cơ sở khám bệnh, chữa bệnh",
     description_en="Register of health facilities",
+    example={
+        "facility_code": "01001",
+        "facility_name": "Bệnh viện Đa khoa Hà Nội",
+        "facility_type": "hospital",
+        "ownership": "public",
+        "province_code": "01",
+        "commune_code": "00070",
+        "license_no": "00123/BYT-GPHĐ",
+        "status": "active",
+        "beds": "500",
+        "updated_at": "2026-11-20 08:00:00",
+    },
     columns=(
         Column(
             "facility_code",
@@ -107,6 +119,7 @@ DATASET = define(
             "facility_code must be 5 digits",
             ("facility_code",),
             check=lambda df, ctx: checks.matches(df["facility_code"], r"[0-9]{5}"),
+            breaks=lambda row, ctx: {"facility_code": "1001A"},
         ),
         Rule(
             "facilities.facility_code.province_prefix",
@@ -118,6 +131,7 @@ DATASET = define(
             check=lambda df, ctx: checks.province_prefix(
                 df["facility_code"], ctx.province_codes, ctx.old_province_codes
             ),
+            breaks=lambda row, ctx: {"facility_code": "99001"},
         ),
         Rule(
             "facilities.beds.non_negative",
@@ -127,6 +141,7 @@ DATASET = define(
             "beds must not be negative",
             ("beds",),
             check=lambda df, ctx: checks.in_range(df["beds"], low=0),
+            breaks=lambda row, ctx: {"beds": "-3"},
         ),
         Rule(
             "facilities.beds.hospital_without_beds",
@@ -140,6 +155,7 @@ DATASET = define(
                 .fillna(False)
                 .astype(bool)
             ),
+            breaks=lambda row, ctx: {"beds": "0"},
         ),
         Rule(
             "facilities.facility_name.placeholder",
@@ -149,6 +165,7 @@ DATASET = define(
             "facility_name is a placeholder (test, unknown...)",
             ("facility_name",),
             check=lambda df, ctx: checks.not_placeholder_name(df["facility_name"]),
+            breaks=lambda row, ctx: {"facility_name": "test"},
         ),
     ),
 )

@@ -21,6 +21,18 @@ DATASET = define(
     key=("establishment_id",),
     description_vi="Cơ sở sản xuất, kinh doanh thực phẩm thuộc diện quản lý an toàn thực phẩm",
     description_en="Food businesses under food-safety management",
+    example={
+        "establishment_id": "ATTP01000001",
+        "name": "Nhà hàng Hòa Bình",
+        "business_type": "restaurant",
+        "province_code": "01",
+        "commune_code": "00070",
+        "certificate_no": "123/2025/ATTP-CNĐK",
+        "certificate_valid_until": "2027-06-30",
+        "last_inspected_on": "2026-03-15",
+        "inspection_result": "pass",
+        "updated_at": "2026-11-24 09:00:00",
+    },
     columns=(
         Column(
             "establishment_id",
@@ -106,6 +118,7 @@ DATASET = define(
             "certificate_no is required unless the business is street food",
             ("certificate_no", "business_type"),
             check=_certificate_given,
+            breaks=lambda row, ctx: {"certificate_no": ""},
         ),
         Rule(
             "food_establishments.certificate_valid_until.expired",
@@ -115,6 +128,7 @@ DATASET = define(
             "The food-safety certificate has expired",
             ("certificate_valid_until",),
             check=lambda df, ctx: checks.not_before(df["certificate_valid_until"], ctx.run_date),
+            breaks=lambda row, ctx: {"certificate_valid_until": "2026-11-23"},
         ),
         Rule(
             "food_establishments.last_inspected_on.not_future",
@@ -124,6 +138,7 @@ DATASET = define(
             "last_inspected_on is in the future",
             ("last_inspected_on",),
             check=lambda df, ctx: checks.not_after(df["last_inspected_on"], ctx.as_of),
+            breaks=lambda row, ctx: {"last_inspected_on": "2027-01-05"},
         ),
     ),
 )

@@ -14,6 +14,17 @@ DATASET = define(
     key=("check_id",),
     description_vi="Kết quả khám sức khỏe (sổ sức khỏe điện tử)",
     description_en="Health checks recorded in the e-health book",
+    example={
+        "check_id": "01-KSK-0000123",
+        "person_id": "001090012345",
+        "check_type": "driver",
+        "checked_on": "2026-11-20",
+        "facility_code": "01001",
+        "conclusion": "fit",
+        "valid_until": "2027-11-20",
+        "province_code": "01",
+        "updated_at": "2026-11-24 09:00:00",
+    },
     columns=(
         Column(
             "check_id",
@@ -116,6 +127,7 @@ DATASET = define(
             "valid_until is before checked_on",
             ("checked_on", "valid_until"),
             check=lambda df, ctx: checks.on_or_after(df["valid_until"], df["checked_on"]),
+            breaks=lambda row, ctx: {"valid_until": "2026-11-19"},
         ),
     ),
 )

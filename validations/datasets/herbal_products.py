@@ -14,6 +14,14 @@ DATASET = define(
     key=("registration_no",),
     description_vi="Danh mục thuốc cổ truyền, dược liệu được cấp số đăng ký",
     description_en="Register of traditional medicines and herbal products",
+    example={
+        "registration_no": "V123-H12-19",
+        "product_name": "Hoạt huyết dưỡng não",
+        "ingredients": "Đinh lăng, Bạch quả",
+        "manufacturer": "Công ty Cổ phần Traphaco",
+        "valid_until": "2028-06-30",
+        "updated_at": "2026-11-20 08:00:00",
+    },
     columns=(
         Column(
             "registration_no",
@@ -57,6 +65,7 @@ DATASET = define(
             "registration_no is neither V<n>-H<n>-<yy> nor a drug registration format",
             ("registration_no",),
             check=lambda df, ctx: checks.matches(df["registration_no"], codes.HERBAL_REGISTRATION),
+            breaks=lambda row, ctx: {"registration_no": "V123-H12"},
         ),
     ),
 )

@@ -16,6 +16,18 @@ DATASET = define(
     key=("record_id",),
     description_vi="Mũi tiêm chủng",
     description_en="Vaccine doses given",
+    example={
+        "record_id": "TC2611240100000001",
+        "person_id": "001225012345",
+        "birth_date": "2025-03-02",
+        "vaccine_code": "DPT_VGB_HIB",
+        "dose_number": "2",
+        "vaccinated_on": "2025-07-02",
+        "facility_code": "01001",
+        "province_code": "01",
+        "commune_code": "00070",
+        "updated_at": "2026-11-24 09:00:00",
+    },
     columns=(
         Column(
             "record_id",
@@ -110,6 +122,7 @@ DATASET = define(
             "dose_number must be between 1 and 5",
             ("dose_number",),
             check=lambda df, ctx: checks.in_range(df["dose_number"], 1, 5),
+            breaks=lambda row, ctx: {"dose_number": "6"},
         ),
         Rule(
             "immunizations.vaccinated_on.after_birth",
@@ -119,6 +132,7 @@ DATASET = define(
             "vaccinated_on is before birth_date",
             ("vaccinated_on", "birth_date"),
             check=lambda df, ctx: checks.on_or_after(df["vaccinated_on"], df["birth_date"]),
+            breaks=lambda row, ctx: {"vaccinated_on": "2025-03-01"},
         ),
         Rule(
             "immunizations.vaccinated_on.not_future",
@@ -128,6 +142,7 @@ DATASET = define(
             "vaccinated_on is in the future",
             ("vaccinated_on",),
             check=lambda df, ctx: checks.not_after(df["vaccinated_on"], ctx.as_of),
+            breaks=lambda row, ctx: {"vaccinated_on": "2027-01-01"},
         ),
         Rule(
             "immunizations.birth_date.matches_id",
@@ -139,6 +154,7 @@ DATASET = define(
             check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
                 df["person_id"], df["birth_date"]
             ),
+            breaks=lambda row, ctx: {"birth_date": "2022-03-02"},
         ),
         Rule(
             "immunizations.facility_code.exists",
@@ -160,7 +176,7 @@ DATASET = define(
             "(rows of dose n+1 flagged)",
             ("province_code", "vaccine_code", "dose_number"),
             kind="sql",
-            sql="rule_immunizations_dose_consistency",
+            sql="immunizations.dose_consistency",
         ),
     ),
 )

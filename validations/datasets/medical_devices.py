@@ -29,6 +29,14 @@ DATASET = define(
     key=("registration_no",),
     description_vi="Danh mục trang thiết bị y tế được cấp số lưu hành",
     description_en="Register of medical devices with a marketing number",
+    example={
+        "registration_no": "2400123ĐKLH/BYT-HTTB",
+        "device_name": "Máy thở chức năng cao",
+        "risk_class": "C",
+        "owner_name": "Công ty TNHH Thiết bị Y tế Việt Nhật",
+        "valid_until": "2029-01-31",
+        "updated_at": "2026-11-20 08:00:00",
+    },
     columns=(
         Column(
             "registration_no",
@@ -91,6 +99,7 @@ DATASET = define(
             "valid_until is required for risk classes C and D",
             ("risk_class", "valid_until", "valid_until" + RAW_SUFFIX),
             check=_valid_until_given,
+            breaks=lambda row, ctx: {"valid_until": ""},
         ),
     ),
 )

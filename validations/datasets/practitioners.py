@@ -14,6 +14,18 @@ DATASET = define(
     key=("license_no",),
     description_vi="Danh sách người hành nghề khám bệnh, chữa bệnh (chứng chỉ, giấy phép)",
     description_en="Register of licensed health practitioners (certificates and licences)",
+    example={
+        "license_no": "001234/BYT-CCHN",
+        "person_id": "001185012345",
+        "full_name": "Trần Thị Hoa",
+        "birth_date": "1985-03-02",
+        "sex": "F",
+        "profession": "doctor",
+        "facility_code": "01001",
+        "issued_on": "2012-06-15",
+        "status": "active",
+        "updated_at": "2026-11-20 08:00:00",
+    },
     columns=(
         Column(
             "license_no",
@@ -137,6 +149,7 @@ DATASET = define(
             "license_no is not number/AUTHORITY-CCHN or -GPHN (e.g. 001234/BYT-CCHN)",
             ("license_no",),
             check=lambda df, ctx: checks.matches(df["license_no"], codes.LICENCE),
+            breaks=lambda row, ctx: {"license_no": "001234 /BYT-CCHN"},
         ),
         Rule(
             "practitioners.facility_code.exists",
@@ -158,6 +171,7 @@ DATASET = define(
             check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
                 df["person_id"], df["birth_date"]
             ),
+            breaks=lambda row, ctx: {"birth_date": "1986-03-02"},
         ),
         Rule(
             "practitioners.sex.matches_id",
@@ -167,6 +181,7 @@ DATASET = define(
             "sex does not agree with digit 4 of the CCCD",
             ("person_id", "sex"),
             check=lambda df, ctx: checks.cccd_agrees_with_sex(df["person_id"], df["sex"]),
+            breaks=lambda row, ctx: {"sex": "Nam"},
         ),
         Rule(
             "practitioners.issued_on.adult",
@@ -176,6 +191,7 @@ DATASET = define(
             "issued_on is before the practitioner's 18th birthday",
             ("birth_date", "issued_on"),
             check=lambda df, ctx: checks.age_between(df["birth_date"], df["issued_on"], low=18),
+            breaks=lambda row, ctx: {"issued_on": "2003-03-01"},
         ),
         Rule(
             "practitioners.full_name.placeholder",
@@ -185,6 +201,7 @@ DATASET = define(
             "full_name is a placeholder (test, unknown...)",
             ("full_name",),
             check=lambda df, ctx: checks.not_placeholder_name(df["full_name"]),
+            breaks=lambda row, ctx: {"full_name": "Không rõ"},
         ),
     ),
 )

@@ -14,6 +14,18 @@ DATASET = define(
     key=("prescription_code",),
     description_vi="Đơn thuốc điện tử",
     description_en="Electronic prescriptions",
+    example={
+        "prescription_code": "01001ab12cd3-N",
+        "facility_code": "01001",
+        "patient_id": "001090012345",
+        "prescriber_license_no": "001234/BYT-CCHN",
+        "issued_at": "2026-11-23 09:15:00",
+        "drug_registration_no": "VD-12345-19",
+        "quantity": "20",
+        "days_supply": "10",
+        "province_code": "01",
+        "updated_at": "2026-11-24 09:00:00",
+    },
     columns=(
         Column(
             "prescription_code",
@@ -99,6 +111,7 @@ DATASET = define(
             "and -N, -H, -C or -T",
             ("prescription_code",),
             check=lambda df, ctx: checks.matches(df["prescription_code"], codes.PRESCRIPTION_CODE),
+            breaks=lambda row, ctx: {"prescription_code": "01001AB12CD3-N"},
         ),
         Rule(
             "prescriptions.prescription_code.facility_prefix",
@@ -110,6 +123,7 @@ DATASET = define(
             check=lambda df, ctx: checks.prefix_equals(
                 df["prescription_code"], df["facility_code"], 5
             ),
+            breaks=lambda row, ctx: {"prescription_code": "01002ab12cd3-N"},
         ),
         Rule(
             "prescriptions.facility_code.exists",
@@ -139,7 +153,7 @@ DATASET = define(
             "The prescriber's licence is suspended or revoked",
             ("prescriber_license_no",),
             kind="sql",
-            sql="rule_prescriptions_prescriber_active",
+            sql="prescriptions.prescriber_active",
             needs=("practitioners",),
         ),
         Rule(
@@ -164,7 +178,7 @@ DATASET = define(
             "The drug's registration had expired on the day the prescription was issued",
             ("drug_registration_no", "issued_at"),
             kind="sql",
-            sql="rule_prescriptions_registration_valid",
+            sql="prescriptions.registration_valid",
             needs=("drugs",),
         ),
         Rule(
@@ -175,6 +189,7 @@ DATASET = define(
             "quantity must be greater than 0",
             ("quantity",),
             check=lambda df, ctx: checks.passes(df["quantity"] > 0),
+            breaks=lambda row, ctx: {"quantity": "0"},
         ),
         Rule(
             "prescriptions.days_supply.range",
@@ -184,6 +199,7 @@ DATASET = define(
             "days_supply must be between 1 and 90",
             ("days_supply",),
             check=lambda df, ctx: checks.in_range(df["days_supply"], 1, 90),
+            breaks=lambda row, ctx: {"days_supply": "0"},
         ),
     ),
 )

@@ -26,6 +26,16 @@ DATASET = define(
     key=("province_code", "procedure_code"),
     description_vi="Tình hình thực hiện thủ tục hành chính được phân cấp tại tỉnh",
     description_en="Provinces' implementation of the decentralised procedures",
+    example={
+        "province_code": "01",
+        "procedure_code": "1.012345",
+        "implemented": "có",
+        "online_level": "toàn trình",
+        "portal_connected": "có",
+        "files_received": "1.200",
+        "files_online": "900",
+        "updated_at": "2026-11-24 09:00:00",
+    },
     columns=(
         Column(
             "province_code",
@@ -99,7 +109,7 @@ DATASET = define(
             "procedure_code is a central procedure, not a decentralised one",
             ("procedure_code",),
             kind="sql",
-            sql="rule_procedure_status_decentralized",
+            sql="procedure_status.decentralized",
             needs=("procedures",),
         ),
         Rule(
@@ -110,6 +120,7 @@ DATASET = define(
             "files_received must not be negative",
             ("files_received",),
             check=lambda df, ctx: checks.in_range(df["files_received"], low=0),
+            breaks=lambda row, ctx: {"files_received": "-5", "files_online": ""},
         ),
         Rule(
             "procedure_status.files_online.within_received",
@@ -119,6 +130,7 @@ DATASET = define(
             "files_online must be between 0 and files_received",
             ("files_online", "files_received"),
             check=_online_within_received,
+            breaks=lambda row, ctx: {"files_online": "1.201"},
         ),
     ),
 )

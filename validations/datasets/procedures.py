@@ -33,6 +33,21 @@ DATASET = define(
     key=("procedure_code",),
     description_vi="Danh mục thủ tục hành chính thuộc phạm vi quản lý của Bộ Y tế",
     description_en="Catalogue of the Ministry of Health's administrative procedures",
+    example={
+        "procedure_code": "1.012345",
+        "procedure_name": "Cấp giấy phép hoạt động đối với phòng khám",
+        "field": "Khám bệnh, chữa bệnh",
+        "level": "province",
+        "decentralized": "true",
+        "portal_eligible": "true",
+        "online_level": "full",
+        "portal_integrated": "true",
+        "integrated_on": "2025-06-01",
+        "standardized": "true",
+        "baseline_cost": "120000000",
+        "current_cost": "80000000",
+        "updated_at": "2026-11-20 09:00:00",
+    },
     columns=(
         Column(
             "procedure_code",
@@ -137,6 +152,7 @@ DATASET = define(
             "procedure_code is not a digit 1–3, a dot and 6 digits",
             ("procedure_code",),
             check=lambda df, ctx: checks.matches(df["procedure_code"], r"[1-3]\.[0-9]{6}"),
+            breaks=lambda row, ctx: {"procedure_code": "4.12345"},
         ),
         Rule(
             "procedures.decentralized.matches_level",
@@ -149,6 +165,7 @@ DATASET = define(
             check=lambda df, ctx: checks.same_truth(
                 df["decentralized"], (df["level"] != "central").where(df["level"].notna())
             ),
+            breaks=lambda row, ctx: {"level": "central"},
         ),
         Rule(
             "procedures.portal_integrated.only_when_eligible",
@@ -158,6 +175,7 @@ DATASET = define(
             "portal_integrated is true for a procedure not eligible for the portal",
             ("portal_integrated", "portal_eligible"),
             check=lambda df, ctx: checks.implies(df["portal_integrated"], df["portal_eligible"]),
+            breaks=lambda row, ctx: {"portal_eligible": "false"},
         ),
         Rule(
             "procedures.integrated_on.required_when_integrated",
@@ -169,6 +187,7 @@ DATASET = define(
             check=lambda df, ctx: checks.required_when(
                 df["integrated_on"], df["portal_integrated"], raw=df["integrated_on__raw"]
             ),
+            breaks=lambda row, ctx: {"integrated_on": ""},
         ),
         Rule(
             "procedures.costs.non_negative",
@@ -178,6 +197,7 @@ DATASET = define(
             "Compliance costs must not be negative",
             ("baseline_cost", "current_cost"),
             check=_costs_non_negative,
+            breaks=lambda row, ctx: {"current_cost": "-1000"},
         ),
     ),
 )

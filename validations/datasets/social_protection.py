@@ -25,6 +25,18 @@ DATASET = define(
     key=("beneficiary_id",),
     description_vi="Đối tượng hưởng trợ cấp xã hội hằng tháng",
     description_en="Beneficiaries of monthly social allowances",
+    example={
+        "beneficiary_id": "BTXH01000001",
+        "person_id": "001145012345",
+        "birth_date": "1945-04-30",
+        "category": "elderly",
+        "benefit_start": "2024-01-01",
+        "benefit_end": "",
+        "monthly_amount": "500000",
+        "province_code": "01",
+        "commune_code": "00070",
+        "updated_at": "2026-11-24 09:00:00",
+    },
     columns=(
         Column(
             "beneficiary_id",
@@ -112,6 +124,7 @@ DATASET = define(
             "category elderly but younger than the configured age when the benefit started",
             ("category", "birth_date", "benefit_start"),
             check=_elderly_old_enough,
+            breaks=lambda row, ctx: {"person_id": "001160012345", "birth_date": "1960-01-01"},
         ),
         Rule(
             "social_protection.benefit_end.after_start",
@@ -121,6 +134,7 @@ DATASET = define(
             "benefit_end is before benefit_start",
             ("benefit_end", "benefit_start"),
             check=lambda df, ctx: checks.on_or_after(df["benefit_end"], df["benefit_start"]),
+            breaks=lambda row, ctx: {"benefit_end": "2023-12-31"},
         ),
         Rule(
             "social_protection.monthly_amount.positive",
@@ -132,6 +146,7 @@ DATASET = define(
             check=lambda df, ctx: (
                 checks.passes(df["monthly_amount"] > 0) | df["monthly_amount"].isna()
             ),
+            breaks=lambda row, ctx: {"monthly_amount": "0"},
         ),
         Rule(
             "social_protection.birth_date.matches_id",
@@ -143,6 +158,7 @@ DATASET = define(
             check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
                 df["person_id"], df["birth_date"]
             ),
+            breaks=lambda row, ctx: {"birth_date": "1943-04-30"},
         ),
         Rule(
             "social_protection.person_id.dead",
@@ -152,7 +168,7 @@ DATASET = define(
             "An active benefit for a person recorded as dead",
             ("person_id", "benefit_end"),
             kind="sql",
-            sql="rule_social_protection_dead_beneficiary",
+            sql="social_protection.dead_beneficiary",
             needs=("deaths",),
         ),
     ),

@@ -37,6 +37,27 @@ DATASET = define(
     key=("facility_code", "visit_id"),
     description_vi="Lượt khám bệnh, chữa bệnh (bảng XML1)",
     description_en="Medical visits (claims XML1 summary table)",
+    example={
+        "visit_id": "2611240100000001",
+        "facility_code": "01001",
+        "patient_id": "001090012345",
+        "patient_name": "Nguyễn Văn An",
+        "birth_date": "1990-05-17",
+        "sex": "M",
+        "insurance_card": "DN4010123456789",
+        "visit_type": "01",
+        "admitted_at": "2026-11-20 08:30:00",
+        "discharged_at": "2026-11-22 10:00:00",
+        "icd10_main": "J18.9",
+        "icd10_secondary": "I10;E11.9",
+        "total_cost": "1000000",
+        "insurance_paid": "800000",
+        "patient_paid": "200000",
+        "other_paid": "0",
+        "province_code": "01",
+        "commune_code": "00070",
+        "updated_at": "2026-11-24 09:00:00",
+    },
     columns=(
         Column(
             "visit_id", "code", "Visit id within the facility (MA_LK)", vi=("MA_LK",), required=True
@@ -170,6 +191,7 @@ DATASET = define(
             "visit_id is longer than 100 characters",
             ("visit_id",),
             check=lambda df, ctx: checks.passes(df["visit_id"].str.len() <= 100),
+            breaks=lambda row, ctx: {"visit_id": "x" * 101},
         ),
         Rule(
             "visits.facility_code.format",
@@ -179,6 +201,7 @@ DATASET = define(
             "facility_code must be 5 digits",
             ("facility_code",),
             check=lambda df, ctx: checks.matches(df["facility_code"], r"[0-9]{5}"),
+            breaks=lambda row, ctx: {"facility_code": "0100A"},
         ),
         Rule(
             "visits.facility_code.province_prefix",
@@ -190,6 +213,7 @@ DATASET = define(
             check=lambda df, ctx: checks.province_prefix(
                 df["facility_code"], ctx.province_codes, ctx.old_province_codes
             ),
+            breaks=lambda row, ctx: {"facility_code": "99001"},
         ),
         Rule(
             "visits.facility_code.exists",
@@ -212,6 +236,8 @@ DATASET = define(
                 checks.not_after(df["birth_date"], ctx.as_of)
                 & checks.not_before(df["birth_date"], "1900-01-01")
             ),
+            # No CCCD encodes a year before 1900: a legacy 9-digit id, so only the range fails.
+            breaks=lambda row, ctx: {"birth_date": "1899-12-31", "patient_id": "987654320"},
         ),
         Rule(
             "visits.birth_date.matches_id",
@@ -223,6 +249,7 @@ DATASET = define(
             check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
                 df["patient_id"], df["birth_date"]
             ),
+            breaks=lambda row, ctx: {"birth_date": "1991-05-17"},
         ),
         Rule(
             "visits.sex.matches_id",
@@ -232,6 +259,7 @@ DATASET = define(
             "sex does not agree with digit 4 of the CCCD",
             ("patient_id", "sex"),
             check=lambda df, ctx: checks.cccd_agrees_with_sex(df["patient_id"], df["sex"]),
+            breaks=lambda row, ctx: {"sex": "Nữ"},
         ),
         Rule(
             "visits.insurance_card.format",
@@ -241,6 +269,7 @@ DATASET = define(
             "insurance_card is not 2 letters, a digit 1–5 and 12 digits (each, `;`-joined)",
             ("insurance_card",),
             check=lambda df, ctx: checks.each_matches(df["insurance_card"], checks.INSURANCE_CARD),
+            breaks=lambda row, ctx: {"insurance_card": "DN4010123456789;XX"},
         ),
         Rule(
             "visits.admitted_at.not_future",
@@ -250,6 +279,10 @@ DATASET = define(
             "admitted_at is in the future",
             ("admitted_at",),
             check=lambda df, ctx: checks.not_after(df["admitted_at"], ctx.as_of),
+            breaks=lambda row, ctx: {
+                "admitted_at": "2027-01-01 08:00",
+                "discharged_at": "2027-01-02 08:00",
+            },
         ),
         Rule(
             "visits.discharged_at.after_admission",
@@ -262,6 +295,7 @@ DATASET = define(
                 checks.passes(df["discharged_at"] >= df["admitted_at"])
                 | checks.either_missing(df["discharged_at"], df["admitted_at"])
             ),
+            breaks=lambda row, ctx: {"discharged_at": "2026-11-19 08:00"},
         ),
         Rule(
             "visits.stay.long",
@@ -271,6 +305,7 @@ DATASET = define(
             "Stay longer than 365 days",
             ("admitted_at", "discharged_at"),
             check=_long_stay,
+            breaks=lambda row, ctx: {"admitted_at": "2025-01-01 08:00"},
         ),
         Rule(
             "visits.icd10_main.format",
@@ -280,6 +315,7 @@ DATASET = define(
             "icd10_main is not an ICD-10 code",
             ("icd10_main",),
             check=lambda df, ctx: checks.matches(df["icd10_main"], checks.ICD10),
+            breaks=lambda row, ctx: {"icd10_main": "J189"},
         ),
         Rule(
             "visits.icd10_secondary.format",
@@ -289,6 +325,9 @@ DATASET = define(
             "icd10_secondary has an invalid ICD-10 code or more than 12 codes",
             ("icd10_secondary",),
             check=lambda df, ctx: checks.each_matches(df["icd10_secondary"], checks.ICD10, most=12),
+            breaks=lambda row, ctx: {
+                "icd10_secondary": "I10;I10;I10;I10;I10;I10;I10;I10;I10;I10;I10;I10;I10"
+            },
         ),
         Rule(
             "visits.costs.non_negative",
@@ -298,6 +337,7 @@ DATASET = define(
             "Amounts must not be negative",
             MONEY,
             check=_non_negative,
+            breaks=lambda row, ctx: {"other_paid": "-1", "insurance_paid": "800001"},
         ),
         Rule(
             "visits.costs.add_up",
@@ -307,6 +347,7 @@ DATASET = define(
             "insurance_paid + patient_paid + other_paid differs from total_cost by more than 1 VND",
             MONEY,
             check=_costs_add_up,
+            breaks=lambda row, ctx: {"insurance_paid": "800002"},
         ),
         Rule(
             "visits.patient_name.placeholder",
@@ -316,6 +357,7 @@ DATASET = define(
             "patient_name is a placeholder (test, unknown...)",
             ("patient_name",),
             check=lambda df, ctx: checks.not_placeholder_name(df["patient_name"]),
+            breaks=lambda row, ctx: {"patient_name": "Không rõ"},
         ),
         Rule(
             "visits.admitted_at.after_death",
@@ -325,7 +367,7 @@ DATASET = define(
             "The visit was admitted after the patient's recorded death",
             ("patient_id", "admitted_at"),
             kind="sql",
-            sql="rule_visits_after_death",
+            sql="visits.after_death",
             needs=("deaths",),
         ),
     ),

@@ -14,6 +14,21 @@ DATASET = define(
     key=("staff_id",),
     description_vi="Nhân lực y tế tại các cơ sở",
     description_en="Health workforce employed by facilities",
+    example={
+        "staff_id": "01-0000123",
+        "person_id": "001185012345",
+        "full_name": "Trần Thị Hoa",
+        "birth_date": "1985-03-02",
+        "sex": "F",
+        "position": "Bác sĩ điều trị",
+        "qualification": "specialist",
+        "facility_code": "01001",
+        "practitioner_license_no": "001234/BYT-CCHN",
+        "start_date": "2012-09-01",
+        "end_date": "",
+        "province_code": "01",
+        "updated_at": "2026-11-24 09:00:00",
+    },
     columns=(
         Column(
             "staff_id",
@@ -161,6 +176,7 @@ DATASET = define(
             check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
                 df["person_id"], df["birth_date"]
             ),
+            breaks=lambda row, ctx: {"birth_date": "1984-03-02"},
         ),
         Rule(
             "workforce.sex.matches_id",
@@ -170,6 +186,7 @@ DATASET = define(
             "sex does not agree with digit 4 of the CCCD",
             ("person_id", "sex"),
             check=lambda df, ctx: checks.cccd_agrees_with_sex(df["person_id"], df["sex"]),
+            breaks=lambda row, ctx: {"sex": "M"},
         ),
         Rule(
             "workforce.start_date.working_age",
@@ -181,6 +198,7 @@ DATASET = define(
             check=lambda df, ctx: checks.age_between(
                 df["birth_date"], df["start_date"], low=18, high=75
             ),
+            breaks=lambda row, ctx: {"start_date": "2003-03-01"},
         ),
         Rule(
             "workforce.end_date.after_start",
@@ -190,6 +208,7 @@ DATASET = define(
             "end_date is before start_date",
             ("start_date", "end_date"),
             check=lambda df, ctx: checks.on_or_after(df["end_date"], df["start_date"]),
+            breaks=lambda row, ctx: {"end_date": "2012-08-31"},
         ),
         Rule(
             "workforce.full_name.placeholder",
@@ -199,6 +218,7 @@ DATASET = define(
             "full_name is a placeholder (test, unknown...)",
             ("full_name",),
             check=lambda df, ctx: checks.not_placeholder_name(df["full_name"]),
+            breaks=lambda row, ctx: {"full_name": "test"},
         ),
     ),
 )

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from validations.model import CRITERIA
-from validations.registry import DATABASES, DATASET_DATABASE, DATASETS, all_rules, load_order
+from validations.registry import (
+    DATABASES,
+    DATASET_DATABASE,
+    DATASETS,
+    all_rules,
+    datasets_of,
+    delivered_by,
+    load_order,
+)
 
 RULES = all_rules()
 
@@ -14,6 +22,20 @@ RULES = all_rules()
 def test_there_are_twelve_scored_databases_and_the_procedures():
     assert sum(db.counts_in_scorecard for db in DATABASES) == 12
     assert len(DATASET_DATABASE) == 16
+    assert len(DATABASES) == len({db.id for db in DATABASES}) == 13
+
+
+def test_the_database_map_and_the_deliverers_come_from_the_descriptions():
+    # DATASETS.md: the ministry delivers its registries and the procedure catalogue.
+    moh = {"facilities", "practitioners", "drugs", "herbal_products", "medical_devices"}
+    assert {ds for ds, who in delivered_by().items() if who == "moh"} == moh | {"procedures"}
+    assert datasets_of("co_so_hanh_nghe") == ("facilities", "practitioners")
+    assert set(datasets_of("tthc")) == {"procedures", "procedure_status"}
+    assert datasets_of("no_such_database") == ()
+    for db in DATABASES:
+        assert datasets_of(db.id), f"{db.id} has no registered dataset"
+        for ds in datasets_of(db.id):
+            assert DATASETS[ds].database_id == db.id
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
@@ -69,3 +91,20 @@ def test_with_sizes_referenced_datasets_come_first_then_the_largest():
     rest = [ds for ds in order if ds not in referenced]
     assert order[: len(referenced)] == [ds for ds in order if ds in referenced]
     assert rest == sorted(rest, key=lambda d: -sizes[d])
+
+
+SQL_RULES = [(ds, r) for ds in DATASETS.values() for r in ds.rules if r.kind == "sql"]
+
+
+@pytest.mark.parametrize(("ds", "rule"), SQL_RULES, ids=[r.id for _, r in SQL_RULES])
+def test_a_sql_rule_lives_beside_its_dataset_and_declares_what_else_it_reads(ds, rule):
+    import re
+    from importlib import resources
+
+    assert rule.sql and rule.sql.startswith(f"{ds.id}.")
+    path = resources.files("validations.datasets").joinpath("sql", f"{rule.sql}.sql")
+    text = path.read_text(encoding="utf-8")
+    staged = set(re.findall(r"\bstg_([a-z_]+)", text)) & set(DATASETS)
+    assert staged <= {ds.id}, f"{rule.id} reads another dataset's staged rows"
+    read = set(re.findall(r"\bwh\.core\.([a-z_]+)", text))
+    assert read - {ds.id} <= set(rule.depends_on), f"{rule.id} reads {read} undeclared"

@@ -19,8 +19,8 @@ from transforms.ingest.headers import map_headers
 from transforms.ingest.parsing import canonical_text, parse_frame
 from transforms.ingest.reading import FileRejected, read_batches
 from transforms.ingest.stager import header_keys
-from transforms.scoring import progress
-from validations.registry import DATASETS, known_dataset_ids
+from validations import registry
+from validations.registry import DATASETS
 from validations.schema import RowValidator
 
 NIGHT = date(2026, 11, 20)
@@ -32,7 +32,7 @@ def batches(tmp_path_factory) -> dict[str, pd.DataFrame]:
     out: Path = tmp_path_factory.mktemp("landing")
     ref = reference.load(Settings().reference_dir)
     generate(out, NightSpec(run_date=NIGHT), ref)
-    known = {ds: progress.delivered_by_of(ds) for ds in known_dataset_ids()}
+    known = registry.delivered_by()
     texts: dict[str, list[pd.DataFrame]] = {}
     for lf in landing.discover(out, NIGHT, ref, known, sources=set(), only_datasets=set()):
         if lf.rejection or lf.dataset not in DATASETS:
