@@ -64,7 +64,9 @@ def test_the_example_row_passes_every_rule(ds, found):
 
 @pytest.mark.parametrize(("ds", "rule"), BREAKABLE, ids=[r.id for _, r in BREAKABLE])
 def test_a_broken_row_fails_exactly_its_rule(ds, rule, found, ref):
-    overrides = rule.breaks(dict(ds.example), make_context(RUN_DATE, ds.delivered_by, ref, rule_settings()))
+    overrides = rule.breaks(
+        dict(ds.example), make_context(RUN_DATE, ds.delivered_by, ref, rule_settings())
+    )
     assert overrides and set(overrides) <= set(ds.column_names)
     assert found[rule.id] == {rule.id} | _companions(ds, rule)
 
