@@ -12,8 +12,6 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from transforms.reference import DEFAULT_DIR
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VNHEALTH_", extra="ignore")
@@ -21,7 +19,8 @@ class Settings(BaseSettings):
     landing: Path = Path("data/landing")
     warehouse: Path = Path("data/warehouse.duckdb")
     restricted: Path | None = None  # default: restricted.duckdb next to the warehouse
-    reference_dir: Path = DEFAULT_DIR
+    # Other code lists than those shipped in the package (transforms/reference), if set.
+    reference_dir: Path | None = None
 
     # The pseudonymisation key: one of these (environment, file, or a Prefect Secret block).
     pseudonym_key: SecretStr | None = None

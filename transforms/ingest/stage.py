@@ -92,7 +92,7 @@ class StageParams:
     """What a bundle needs besides its files: the run, the rule context and the limits."""
 
     run_date: date
-    reference_dir: str
+    reference_dir: str | None  # None: the code lists shipped in the package
     limits: ingest.ReadLimits
     run_id: str = ""
     freshness_days_province: int = 2
@@ -253,7 +253,8 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
     (only those that hold rows). A rejected file contributes no rows and carries its reason
     in the result."""
     ds = DATASETS[bundle.dataset]
-    ref = reference.load(Path(params.reference_dir))  # cached: once per worker process
+    ref_dir = Path(params.reference_dir) if params.reference_dir else None
+    ref = reference.load(ref_dir)  # cached: once per worker process
     ctx = make_context(
         params.run_date,
         ds.delivered_by,

@@ -14,6 +14,7 @@ import csv
 import logging
 from datetime import date
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,8 @@ SQL = sqlfiles.SqlFolder(__package__)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TARGETS = Path(str(resources.files(__package__).joinpath("targets.csv")))
+# Package data, read through importlib.resources: found wherever the package is installed.
+DEFAULT_TARGETS: Traversable = resources.files("transforms.scoring").joinpath("targets.csv")
 TARGET_COLUMNS = (
     "metric",
     "subject",
@@ -41,9 +43,10 @@ TARGET_COLUMNS = (
 )
 
 
-def load_targets(path: Path = DEFAULT_TARGETS) -> pd.DataFrame:
-    """The targets file as a frame of `TARGET_COLUMNS`; a clear ValueError if it is wrong."""
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+def load_targets(path: Path | Traversable = DEFAULT_TARGETS) -> pd.DataFrame:
+    """The targets file (by default the one shipped in this package) as a frame of
+    `TARGET_COLUMNS`; a clear ValueError if it is wrong."""
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     if not rows:
         raise ValueError(f"{path}: no targets")
@@ -87,7 +90,7 @@ def build_trends(
     con: duckdb.DuckDBPyConnection,
     run_date: date,
     run_id: str | None = None,
-    targets: Path | pd.DataFrame = DEFAULT_TARGETS,
+    targets: Path | Traversable | pd.DataFrame = DEFAULT_TARGETS,
 ) -> None:
     """Deltas on the scorecards, `progress.targets` and `progress.target_status`, quarantine
     resolution in `rs.quarantine.rows` and `progress.open_quarantine`, for `run_date`.
