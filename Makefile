@@ -52,10 +52,11 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q tests/unit
 
-# What CI runs before `make test`: lint, format, the import layers (pyproject's
-# [tool.importlinter]) and types. mypy's result is not enforced yet (the leading `-`) until
+# What CI runs before `make test`: uv.lock up to date with pyproject.toml, lint, format, the
+# import layers (pyproject's [tool.importlinter]) and types. mypy's result is not enforced yet (the leading `-`) until
 # the typing work is merged; remove the `-` to make a type error fail CI.
 lint: setup
+	$(BIN)/uv lock --check --quiet
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/lint-imports
