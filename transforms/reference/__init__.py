@@ -9,6 +9,7 @@ installed (a wheel, a zip, another machine's Dask worker); a folder of other lis
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -34,8 +35,9 @@ class Reference:
 
 
 def _rows(folder: Traversable, name: str) -> list[dict[str, str]]:
-    with folder.joinpath(name).open("r", encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    # Traversable.open takes no `newline`, which csv needs: wrap the bytes instead.
+    with folder.joinpath(name).open("rb") as raw:
+        return list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline="")))
 
 
 @cache

@@ -11,6 +11,7 @@ that night's rows.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from datetime import date
 from importlib import resources
@@ -46,8 +47,8 @@ TARGET_COLUMNS = (
 def load_targets(path: Path | Traversable = DEFAULT_TARGETS) -> pd.DataFrame:
     """The targets file (by default the one shipped in this package) as a frame of
     `TARGET_COLUMNS`; a clear ValueError if it is wrong."""
-    with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    with path.open("rb") as raw:  # Traversable.open takes no `newline`, which csv needs
+        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")))
     if not rows:
         raise ValueError(f"{path}: no targets")
     missing = set(TARGET_COLUMNS) - set(rows[0])
