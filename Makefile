@@ -24,6 +24,7 @@ $(BIN)/vnhealth: pyproject.toml uv.lock
 setup: $(BIN)/vnhealth
 
 $(KEY):
+	mkdir -p $(DATA)
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $(KEY)
 	chmod 600 $(KEY)
 
