@@ -8,17 +8,23 @@ KEY    := $(DATA)/.pseudonym_key
 # The demo's Prefect home stays inside the checkout so nothing leaks into ~/.prefect.
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: setup demo test lint clean
+CODE   := flows transforms validations sample tests scripts
 
-$(BIN)/vnhealth: pyproject.toml
+.PHONY: setup demo test test-fast lint clean
+
+# The exact versions of uv.lock (the project itself editable, with its dev tools). --inexact
+# keeps uv, installed by pip first, in the venv. After changing dependencies: `uv lock`.
+$(BIN)/vnhealth: pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --quiet --frozen --inexact --extra dev \
+		--compile-bytecode --python $(BIN)/python
 	touch $@
 
 setup: $(BIN)/vnhealth
 
 $(KEY):
+	mkdir -p $(DATA)
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $(KEY)
 	chmod 600 $(KEY)
 
@@ -43,8 +49,19 @@ test: setup
 		|| echo "chromium not installed: the HTML rendering test will be skipped"
 	$(BIN)/python -m pytest -q
 
+# While changing code: the unit tests only (no Prefect server, no flow runs).
+test-fast: setup
+	$(BIN)/python -m pytest -q tests/unit
+
+# What CI runs before `make test`: uv.lock up to date with pyproject.toml, lint, format, the
+# import layers (pyproject's [tool.importlinter]) and types (mypy; strict for validations and
+# the warehouse package).
 lint: setup
-	$(BIN)/ruff check flows transforms validations tests
+	$(BIN)/uv lock --check --quiet
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) $(DATA)/landing $(DATA)/reports $(DATA)/*.duckdb* .prefect

@@ -296,7 +296,8 @@ def _stage_params(s: Settings, run_date: date, run_id: str) -> stage.StageParams
     return stage.StageParams(
         run_date=run_date,
         run_id=run_id,
-        reference_dir=str(Path(s.reference_dir).resolve()),
+        # None: each worker reads the lists shipped in its own installed package.
+        reference_dir=str(s.reference_dir.resolve()) if s.reference_dir else None,
         limits=s.read_limits(),
         rules=s.rule_settings(),
         duckdb_memory_limit=s.stage_memory_limit,

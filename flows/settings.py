@@ -16,7 +16,6 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from transforms.ingest.stager import ReadLimits
-from transforms.reference import DEFAULT_DIR
 from transforms.scoring.progress import Scoring
 from validations.model import RuleSettings
 
@@ -27,7 +26,8 @@ class Settings(BaseSettings):
     landing: Path = Path("data/landing")
     warehouse: Path = Path("data/warehouse.duckdb")
     restricted: Path | None = None  # default: restricted.duckdb next to the warehouse
-    reference_dir: Path = DEFAULT_DIR
+    # Other code lists than those shipped in the package (transforms/reference), if set.
+    reference_dir: Path | None = None
 
     # The pseudonymisation key: one of these (environment, file, or a Prefect Secret block).
     pseudonym_key: SecretStr | None = None

@@ -94,7 +94,7 @@ class StageParams:
 
     run_date: date
     run_id: str
-    reference_dir: str
+    reference_dir: str | None  # None: the code lists shipped in the package
     limits: ingest.ReadLimits
     rules: RuleSettings
     duckdb_memory_limit: str
@@ -253,7 +253,8 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
     (only those that hold rows). A rejected file contributes no rows and carries its reason
     in the result."""
     ds = DATASETS[bundle.dataset]
-    ref = reference.load(Path(params.reference_dir))  # cached: once per worker process
+    ref_dir = Path(params.reference_dir) if params.reference_dir else None
+    ref = reference.load(ref_dir)  # cached: once per worker process
     ctx = make_context(params.run_date, ds.delivered_by, ref, params.rules)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

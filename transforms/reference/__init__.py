@@ -1,15 +1,20 @@
 """The code lists in force since 1 July 2025: 34 provinces, 3,321 communes and the
-63 → 34 province crosswalk (Decision 19/2025/QĐ-TTg), shipped inside this package."""
+63 → 34 province crosswalk (Decision 19/2025/QĐ-TTg), shipped inside this package.
+
+They are read with `importlib.resources`, so they are found wherever the package is
+installed (a wheel, a zip, another machine's Dask worker); a folder of other lists
+(`VNHEALTH_REFERENCE_DIR`) overrides them.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
-
-DEFAULT_DIR = Path(str(resources.files(__name__)))
 
 
 @dataclass(frozen=True)
@@ -29,23 +34,25 @@ class Reference:
         return self.crosswalk.get(code)
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+def _rows(folder: Traversable, name: str) -> list[dict[str, str]]:
+    # Traversable.open takes no `newline`, which csv needs: wrap the bytes instead.
+    with folder.joinpath(name).open("rb") as raw:
+        return list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline="")))
 
 
 @cache
-def load(directory: Path = DEFAULT_DIR) -> Reference:
-    """Read the three code lists of `directory`."""
+def load(directory: Path | None = None) -> Reference:
+    """Read the three code lists: those shipped in this package, or those of `directory`."""
+    folder: Traversable = resources.files(__name__) if directory is None else Path(directory)
     provinces = {
-        r["province_code"]: r["province_name"] for r in _rows(directory / "provinces_2025.csv")
+        r["province_code"]: r["province_name"] for r in _rows(folder, "provinces_2025.csv")
     }
     crosswalk = {
         r["old_province_code"]: r["province_code"]
-        for r in _rows(directory / "province_crosswalk_2025.csv")
+        for r in _rows(folder, "province_crosswalk_2025.csv")
     }
     communes = {
         r["commune_code"]: (r["commune_name"], r["province_code"])
-        for r in _rows(directory / "communes_2025.csv")
+        for r in _rows(folder, "communes_2025.csv")
     }
     return Reference(provinces=provinces, crosswalk=crosswalk, communes=communes)

@@ -9,6 +9,7 @@ import json
 import logging
 from datetime import date
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -22,7 +23,7 @@ from validations.registry import DATASETS
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
+SQL_DIR = resources.files("transforms.report").joinpath("sql")  # package data
 SUMMARY_SHEET = "Tổng hợp - Summary"
 ROWS_SHEET = "Dòng bị từ chối - Rejected"
 ROW_COLUMNS = [
@@ -87,7 +88,7 @@ def mask_raw(dataset: str, raw: str | dict | None) -> str:
 
 
 def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return SQL_DIR.joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
 def _split_message(message: str) -> tuple[str, str]:

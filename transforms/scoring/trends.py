@@ -11,9 +11,11 @@ that night's rows.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from datetime import date
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,8 @@ SQL = sqlfiles.SqlFolder(__package__)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TARGETS = Path(str(resources.files(__package__).joinpath("targets.csv")))
+# Package data, read through importlib.resources: found wherever the package is installed.
+DEFAULT_TARGETS: Traversable = resources.files("transforms.scoring").joinpath("targets.csv")
 TARGET_COLUMNS = (
     "metric",
     "subject",
@@ -42,10 +45,11 @@ TARGET_COLUMNS = (
 )
 
 
-def load_targets(path: Path = DEFAULT_TARGETS) -> pd.DataFrame:
-    """The targets file as a frame of `TARGET_COLUMNS`; a clear ValueError if it is wrong."""
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+def load_targets(path: Path | Traversable = DEFAULT_TARGETS) -> pd.DataFrame:
+    """The targets file (by default the one shipped in this package) as a frame of
+    `TARGET_COLUMNS`; a clear ValueError if it is wrong."""
+    with path.open("rb") as raw:  # Traversable.open takes no `newline`, which csv needs
+        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")))
     if not rows:
         raise ValueError(f"{path}: no targets")
     missing = set(TARGET_COLUMNS) - set(rows[0])
@@ -88,7 +92,7 @@ def build_trends(
     con: duckdb.DuckDBPyConnection,
     run_date: date,
     run_id: str | None = None,
-    targets: Path | pd.DataFrame = DEFAULT_TARGETS,
+    targets: Path | Traversable | pd.DataFrame = DEFAULT_TARGETS,
 ) -> None:
     """Deltas on the scorecards, `progress.targets` and `progress.target_status`, quarantine
     resolution in `rs.quarantine.rows` and `progress.open_quarantine`, for `run_date`.

@@ -11,7 +11,7 @@ ALTER TABLE wh.progress.province_scorecard ADD COLUMN IF NOT EXISTS delta_30d DO
 -- joined into the view quarantine.rows as resolved_at, resolved_by_run, resolved_on
 -- (created with the view, transforms/segments.py).
 
--- The targets in force (data/config/targets.csv), replaced every night.
+-- The targets in force (transforms/scoring/targets.csv, package data), replaced every night.
 CREATE TABLE IF NOT EXISTS wh.progress.targets (
     metric VARCHAR NOT NULL,          -- overall_pct, cost_reduction_pct, integration_rate_pct ...
     subject VARCHAR NOT NULL,         -- a database_id, tthc, all; `*` = every subject

@@ -13,7 +13,6 @@ from tests.factories import facility_row
 from transforms import sqlfiles
 from transforms.ingest import stager as ingest
 from transforms.ingest.stage import StageFile, StageParams, make_bundles, stage_bundle
-from transforms.reference import DEFAULT_DIR
 from transforms.warehouse import loading
 from validations.registry import DATASETS
 
@@ -45,7 +44,7 @@ def _csv(path: Path, rows: list[dict]) -> StageFile:
 def _params(batch_rows: int = 1000) -> StageParams:
     return StageParams(
         run_date=RUN_DATE,
-        reference_dir=str(DEFAULT_DIR),
+        reference_dir=None,
         run_id="r1",
         limits=ingest.ReadLimits(
             batch_rows=batch_rows,
