@@ -184,6 +184,10 @@ class Dataset:
     # One valid delivered row (text values, canonical names) that passes every row rule on
     # the night 2026-11-24: what the per-rule tests break and the generator's rules assume.
     example: dict[str, str] = field(default_factory=dict)
+    # The dataset's own progress tables (the procedures funnel, ...): SQL files beside the
+    # description (`validations/datasets/sql/<dataset>.<name>.sql`), run after the common
+    # progress tables with the night's parameters ($run_date, $run_id and the scoring's).
+    progress_sql: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:

@@ -17,6 +17,7 @@ from validations.model import RuleSettings
 from validations.registry import DATASET_DATABASE, DATASETS, all_rules
 
 SQL = sqlfiles.SqlFolder(__package__)
+DATASET_SQL = sqlfiles.SqlFolder("validations.datasets")  # the datasets' own SQL
 
 
 @dataclass(frozen=True)
@@ -124,5 +125,6 @@ def build_progress(
     SQL.run(con, "progress_database_scorecard", params)
     SQL.run(con, "progress_province_scorecard", params)
     SQL.run(con, "progress_submissions", params)
-    SQL.run(con, "progress_procedures_summary", params)
-    SQL.run(con, "progress_procedures_by_province", params)
+    for ds in DATASETS.values():  # the datasets' own progress tables
+        for name in ds.progress_sql:
+            DATASET_SQL.run(con, name, params)

@@ -38,6 +38,7 @@ def define(
     description_vi: str,
     description_en: str,
     example: dict[str, str] | None = None,
+    progress_sql: tuple[str, ...] = (),
 ) -> Dataset:
     """A dataset with the standard rules of its columns followed by its own rules."""
     bare = Dataset(
@@ -50,6 +51,7 @@ def define(
         description_vi=description_vi,
         description_en=description_en,
         example=dict(example or {}),
+        progress_sql=progress_sql,
     )
     unknown = set(bare.example) - set(bare.column_names)
     if unknown:

@@ -26,6 +26,7 @@ DATASET = define(
     key=("province_code", "procedure_code"),
     description_vi="Tình hình thực hiện thủ tục hành chính được phân cấp tại tỉnh",
     description_en="Provinces' implementation of the decentralised procedures",
+    progress_sql=("procedure_status.progress_by_province",),  # progress.procedures_by_province
     example={
         "province_code": "01",
         "procedure_code": "1.012345",

@@ -33,6 +33,7 @@ DATASET = define(
     key=("procedure_code",),
     description_vi="Danh mục thủ tục hành chính thuộc phạm vi quản lý của Bộ Y tế",
     description_en="Catalogue of the Ministry of Health's administrative procedures",
+    progress_sql=("procedures.progress_summary",),  # progress.procedures_summary
     example={
         "procedure_code": "1.012345",
         "procedure_name": "Cấp giấy phép hoạt động đối với phòng khám",

@@ -108,3 +108,20 @@ def test_a_sql_rule_lives_beside_its_dataset_and_declares_what_else_it_reads(ds,
     assert staged <= {ds.id}, f"{rule.id} reads another dataset's staged rows"
     read = set(re.findall(r"\bwh\.core\.([a-z_]+)", text))
     assert read - {ds.id} <= set(rule.depends_on), f"{rule.id} reads {read} undeclared"
+
+
+def test_every_sql_file_beside_the_descriptions_belongs_to_its_dataset():
+    """A file of validations/datasets/sql is named `<dataset>.<name>.sql` and is a set rule
+    or a progress table of that dataset: nothing there is orphaned or run by name elsewhere."""
+    from importlib import resources
+
+    named = {r.sql for ds in DATASETS.values() for r in ds.rules if r.sql}
+    named |= {name for ds in DATASETS.values() for name in ds.progress_sql}
+    files = {
+        f.name.removesuffix(".sql")
+        for f in resources.files("validations.datasets").joinpath("sql").iterdir()
+        if f.name.endswith(".sql")
+    }
+    assert files == named
+    for ds in DATASETS.values():
+        assert all(name.startswith(f"{ds.id}.") for name in ds.progress_sql)

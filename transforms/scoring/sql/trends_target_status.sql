@@ -3,7 +3,7 @@
 DELETE FROM wh.progress.target_status WHERE run_date = $run_date;
 
 INSERT INTO wh.progress.target_status BY NAME
-WITH procedures AS (
+WITH tthc AS (
     SELECT * FROM wh.progress.procedures_summary WHERE run_date = $run_date
 ),
 
@@ -17,13 +17,13 @@ measured AS (
     SELECT 'overall_pct' AS metric, database_id AS subject, overall_pct AS value
     FROM wh.progress.database_scorecard WHERE run_date = $run_date
     UNION ALL
-    SELECT 'cost_reduction_pct', 'tthc', cost_reduction_pct FROM procedures
+    SELECT 'cost_reduction_pct', 'tthc', cost_reduction_pct FROM tthc
     UNION ALL
-    SELECT 'integration_rate_pct', 'tthc', integration_rate_pct FROM procedures
+    SELECT 'integration_rate_pct', 'tthc', integration_rate_pct FROM tthc
     UNION ALL
-    SELECT 'full_online_pct', 'tthc', 100.0 * full_online / nullif(total, 0) FROM procedures
+    SELECT 'full_online_pct', 'tthc', 100.0 * full_online / nullif(total, 0) FROM tthc
     UNION ALL
-    SELECT 'standardized_pct', 'tthc', standardized_pct FROM procedures
+    SELECT 'standardized_pct', 'tthc', standardized_pct FROM tthc
     UNION ALL
     SELECT 'on_time_delivery_pct', 'all', pct FROM submitted
 ),

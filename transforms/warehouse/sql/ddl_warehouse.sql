@@ -148,8 +148,8 @@ CREATE TABLE IF NOT EXISTS wh.progress.submissions (
     rows BIGINT NOT NULL
 );
 
--- Procedures progress (QUALITY.md), one row per run date, from the current catalogue
--- (core.procedures); the cost target band comes from the caller's configuration.
+-- Procedures progress (QUALITY.md), one row per run date, from the current catalogue (built
+-- by the procedures dataset's own progress SQL); the cost target band is configuration.
 CREATE TABLE IF NOT EXISTS wh.progress.procedures_summary (
     run_date DATE NOT NULL,
     total BIGINT NOT NULL,
