@@ -190,7 +190,9 @@ DATASET = define(
             "MA_LK dài quá 100 ký tự",
             "visit_id is longer than 100 characters",
             ("visit_id",),
-            check=lambda df, ctx: checks.passes(df["visit_id"].str.len() <= 100),
+            check=lambda df, ctx: (
+                df["visit_id"].isna() | checks.passes(df["visit_id"].str.len() <= 100)
+            ),
             breaks=lambda row, ctx: {"visit_id": "x" * 101},
         ),
         Rule(
