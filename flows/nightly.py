@@ -193,7 +193,7 @@ def record_files(night: Night, records: list[FileRecord]) -> None:
 @task(cache_policy=NO_CACHE)
 def build_progress(night: Night) -> None:
     progress.build_progress(night.con, night.run_id, night.run_date, night.settings.scoring())
-    trends.build_trends(night.con, night.run_date, run_id=night.run_id)
+    trends.build_trends(night.con, night.run_date, night.settings.scoring(), run_id=night.run_id)
 
 
 def _files_to_stage(

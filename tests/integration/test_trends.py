@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.settings import Settings
 from tests.factories import facility_row, visit_row
 from tests.integration.conftest import run_night
 from transforms.reference import load
@@ -184,7 +185,7 @@ def test_target_status_says_what_is_on_track(two_nights):
         expected = wh.execute(
             "SELECT count(*) FROM progress.submissions WHERE run_date = $d AND expected", {"d": D2}
         ).fetchone()[0]
-    assert targets == len(load_targets())
+    assert targets == len(load_targets(Settings().scoring()))
     assert {s for m, s in status if m == "overall_pct"} == set(overall)
     value, target, on_track, rating = status[("overall_pct", "kcb")]
     assert value == pytest.approx(overall["kcb"]) and target == 90.0

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from transforms import sqlfiles
+from transforms.scoring.progress import Scoring
 from transforms.warehouse.schema import key_list
 from validations.registry import DATASETS
 
@@ -45,9 +46,12 @@ TARGET_COLUMNS = (
 )
 
 
-def load_targets(path: Path | Traversable = DEFAULT_TARGETS) -> pd.DataFrame:
+def load_targets(scoring: Scoring, path: Path | Traversable = DEFAULT_TARGETS) -> pd.DataFrame:
     """The targets file (by default the one shipped in this package) as a frame of
-    `TARGET_COLUMNS`; a clear ValueError if it is wrong."""
+    `TARGET_COLUMNS`; a clear ValueError if it is wrong. Cells the file leaves empty that
+    the run's settings own are filled from `scoring`: the overall score's rating thresholds
+    (`VNHEALTH_RATING_*`, as the scorecards rate) and the procedures' cost-reduction band
+    (`VNHEALTH_COST_TARGET_*`), so each number is configured in one place."""
     with path.open("rb") as raw:  # Traversable.open takes no `newline`, which csv needs
         rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")))
     if not rows:
@@ -57,14 +61,17 @@ def load_targets(path: Path | Traversable = DEFAULT_TARGETS) -> pd.DataFrame:
         raise ValueError(f"{path}: missing columns {sorted(missing)}")
     out = []
     for n, row in enumerate(rows, start=2):
+        metric, subject = row["metric"].strip(), row["subject"].strip() or "*"
+        from_settings = _from_settings(metric, subject, scoring)
         try:
+            cells = {
+                c: float(row[c]) if row[c].strip() else from_settings.get(c)
+                for c in ("green", "amber", "target", "target_high")
+            }
             rec: dict[str, Any] = {
-                "metric": row["metric"].strip(),
-                "subject": row["subject"].strip() or "*",
-                "green": float(row["green"]),
-                "amber": float(row["amber"]),
-                "target": float(row["target"]),
-                "target_high": float(row["target_high"]) if row["target_high"].strip() else None,
+                "metric": metric,
+                "subject": subject,
+                **cells,
                 "deadline": date.fromisoformat(row["deadline"].strip())
                 if row["deadline"].strip()
                 else None,
@@ -75,6 +82,9 @@ def load_targets(path: Path | Traversable = DEFAULT_TARGETS) -> pd.DataFrame:
             raise ValueError(f"{path}, line {n}: {exc}") from exc
         if not rec["metric"]:
             raise ValueError(f"{path}, line {n}: empty metric")
+        empty = [c for c in ("green", "amber", "target") if rec[c] is None]
+        if empty:
+            raise ValueError(f"{path}, line {n}: {', '.join(empty)} empty")
         if rec["amber"] > rec["green"]:
             raise ValueError(f"{path}, line {n}: amber threshold above green")
         if rec["target_high"] is not None and rec["target_high"] < rec["target"]:
@@ -88,16 +98,26 @@ def load_targets(path: Path | Traversable = DEFAULT_TARGETS) -> pd.DataFrame:
     return frame
 
 
+def _from_settings(metric: str, subject: str, scoring: Scoring) -> dict[str, float]:
+    """The targets' cells that the run's settings own."""
+    if (metric, subject) == ("overall_pct", "*"):
+        return {"green": scoring.green, "amber": scoring.amber}
+    if metric == "cost_reduction_pct":
+        return {"target": scoring.cost_target_low, "target_high": scoring.cost_target_high}
+    return {}
+
+
 def build_trends(
     con: duckdb.DuckDBPyConnection,
     run_date: date,
+    scoring: Scoring,
     run_id: str | None = None,
     targets: Path | Traversable | pd.DataFrame = DEFAULT_TARGETS,
 ) -> None:
     """Deltas on the scorecards, `progress.targets` and `progress.target_status`, quarantine
     resolution in `rs.quarantine.rows` and `progress.open_quarantine`, for `run_date`.
     `run_id` (the night's run) is only logged: the resolving run is read from core."""
-    frame = targets if isinstance(targets, pd.DataFrame) else load_targets(targets)
+    frame = targets if isinstance(targets, pd.DataFrame) else load_targets(scoring, targets)
     params = {"run_date": run_date}
     SQL.run(con, "trends_ddl")
     SQL.run(con, "trends_scorecard_deltas", params)
