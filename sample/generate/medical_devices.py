@@ -6,13 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sample.generate.base import (
-    Defect,
-    Output,
-    World,
-    plant,
-    standard_defects,
-)
+from sample.generate.base import Defect, Output, World, plant, standard_defects
 from sample.generate.practitioners import authority
 
 DATASET = "medical_devices"

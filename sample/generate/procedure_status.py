@@ -4,9 +4,7 @@ procedures of the ministry catalogue (the codes `procedures` published as loadin
 from __future__ import annotations
 
 from sample.generate.base import Defect, World, setter, standard_defects
-from sample.generate.population import (
-    provincial_outputs,
-)
+from sample.generate.population import provincial_outputs
 
 DATASET = "procedure_status"
 AFTER = ("procedures",)
