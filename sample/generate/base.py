@@ -114,26 +114,12 @@ def duplicate(row, rng, ctx) -> None:
     row.update(ctx["previous"])
 
 
-UNREADABLE_STAMP = "32/13/2025 25:00"
-
-
-def stale(w: World, fresh_days: int = 2) -> Callable[[dict, random.Random, dict], None]:
-    """A defect that dates `updated_at` outside a freshness window of `fresh_days`."""
-    d = w.run_date
-    return setter(
-        "updated_at",
-        lambda r, rng: datetime.combine(
-            d - timedelta(days=rng.randint(fresh_days + 3, fresh_days + 58)), time(10)
-        ),
-    )
-
-
-def standard_defects(w: World, dataset: str, **_legacy) -> list[Defect]:
+def standard_defects(w: World, dataset: str) -> list[Defect]:
     """One defect per standard rule of the dataset (validations/standard.py), derived from the
     rule: its breaker's overrides, its criterion and severity, the rule's short id as kind
     (`updated_at.fresh`); the unique key is broken by copying an earlier clean row. Adding a
-    dataset needs no hand-written standard defects. (Keyword arguments of the former
-    hand-written version are accepted and ignored.)"""
+    dataset needs no hand-written standard defects: a generator adds only the defects of its
+    dataset's own rules."""
     ds = DATASETS[dataset]
     rules = w.spec.rules or Settings().rule_settings()
     ctx = make_context(w.run_date, ds.delivered_by, w.ref, rules)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sample.generate.base import Defect, World
+from sample.generate.base import Defect, World, setter, standard_defects
 from sample.generate.population import (
     facility_code,
     person,
     provincial_outputs,
     reborn,
     rows_per_province,
-    setter,
-    standard_defects,
 )
 
 DATASET = "births"
@@ -64,7 +62,7 @@ def defects(w: World) -> list[Defect]:
     def missing_facility(row, rng, ctx):
         row["place"], row["facility_code"] = "facility", ""
 
-    return standard_defects(w, DATASET, key="certificate_no") + [
+    return standard_defects(w, DATASET) + [
         Defect(DATASET, "mother_under_10", "accurate", "error", mother_too_young),
         Defect(DATASET, "mother_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
         Defect(

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sample.generate.base import Defect, World
+from sample.generate.base import Defect, World, setter, standard_defects
 from sample.generate.population import (
-    UNREADABLE_DATE,
-    UNREADABLE_STAMP,
     facility_code,
     person,
     provincial_outputs,
     rows_per_province,
-    setter,
-    standard_defects,
 )
 
 DATASET = "deaths"
@@ -75,28 +71,7 @@ def defects(w: World) -> list[Defect]:
     def missing_facility(row, rng, ctx):
         row["place"], row["facility_code"] = "facility", ""
 
-    return standard_defects(w, DATASET, key="notice_no") + [
-        Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
-        Defect(DATASET, "invalid_person_id", "accurate", "error", setter("person_id", "12345")),
-        Defect(
-            DATASET,
-            "junk_person_id",
-            "clean",
-            "error",
-            setter("person_id", lambda r, rng: rng.choice(["000000000000", "123456789012"])),
-        ),
-        Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
-        Defect(
-            DATASET,
-            "unreadable_birth_date",
-            "accurate",
-            "error",
-            setter("birth_date", UNREADABLE_DATE),
-        ),
-        Defect(DATASET, "missing_died_at", "sufficient", "error", setter("died_at", None)),
-        Defect(
-            DATASET, "unreadable_died_at", "accurate", "error", setter("died_at", UNREADABLE_STAMP)
-        ),
+    return standard_defects(w, DATASET) + [
         Defect(DATASET, "died_before_birth", "accurate", "error", died_before_birth),
         Defect(
             DATASET,
@@ -113,8 +88,6 @@ def defects(w: World) -> list[Defect]:
             "error",
             setter("cause_icd10", lambda r, rng: rng.choice(["J189X", "Đột quỵ"])),
         ),
-        Defect(DATASET, "missing_place", "sufficient", "error", setter("place", "")),
-        Defect(DATASET, "unknown_place", "accurate", "error", setter("place", "street")),
         Defect(DATASET, "facility_missing_at_facility", "sufficient", "error", missing_facility),
         Defect(
             DATASET,

@@ -104,9 +104,7 @@ GS1 = {
 def defects(w: World) -> list[Defect]:
 
     return [
-        *standard_defects(
-            w, DATASET, key="registration_no", province=None, commune=None, fresh_days=31
-        ),
+        *standard_defects(w, DATASET),
         Defect(
             DATASET,
             "invalid_registration_no",
@@ -126,28 +124,12 @@ def defects(w: World) -> list[Defect]:
                 ),
             ),
         ),
-        Defect(DATASET, "missing_drug_name", "sufficient", "error", setter("drug_name", "")),
-        Defect(
-            DATASET,
-            "missing_active_ingredient",
-            "sufficient",
-            "error",
-            setter("active_ingredient", ""),
-        ),
         Defect(
             DATASET,
             "country_not_iso",
             "accurate",
             "error",
             setter("country", lambda r, rng: rng.choice(["Việt Nam", "VNM", "Ấn Độ", "UK"])),
-        ),
-        Defect(DATASET, "missing_valid_until", "sufficient", "error", setter("valid_until", None)),
-        Defect(
-            DATASET,
-            "unreadable_valid_until",
-            "accurate",
-            "error",
-            setter("valid_until", lambda r, rng: rng.choice(["vô thời hạn", "31/02/2028"])),
         ),
     ]
 

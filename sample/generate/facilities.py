@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from sample.generate import people
-from sample.generate.base import Defect, Output, World, duplicate, plant, setter
+from sample.generate.base import Defect, Output, World, plant, setter, standard_defects
 
 DATASET = "facilities"
 HEADER = [
@@ -33,31 +32,10 @@ KINDS = ["hospital", "medical_center", "polyclinic", "clinic", "commune_health_s
 
 
 def defects(w: World) -> list[Defect]:
-    d = w.run_date
-
-    def missing_name(row, rng, ctx):
-        row["facility_name"] = ""
-
-    def bad_type(row, rng, ctx):
-        row["facility_type"] = "spa"
-
-    def bad_commune(row, rng, ctx):
-        row["commune_code"] = w.foreign_commune(row["province_code"])
-
     def zero_beds(row, rng, ctx):
         row["facility_type"], row["beds"] = "hospital", 0
 
-    def stale(row, rng, ctx):
-        row["updated_at"] = datetime.combine(d - timedelta(days=90), time(9))
-
-    return [
-        Defect(DATASET, "missing_facility_name", "sufficient", "error", missing_name),
-        Defect(DATASET, "unknown_facility_type", "accurate", "error", bad_type),
-        Defect(DATASET, "commune_not_in_province", "accurate", "error", bad_commune),
-        Defect(DATASET, "duplicate_facility_code", "clean", "error", duplicate),
-        Defect(
-            DATASET, "missing_facility_code", "sufficient", "error", setter("facility_code", "")
-        ),
+    return standard_defects(w, DATASET) + [
         Defect(
             DATASET,
             "facility_code_not_digits",
@@ -72,33 +50,7 @@ def defects(w: World) -> list[Defect]:
             "error",
             setter("facility_code", "99123"),
         ),
-        Defect(
-            DATASET, "missing_facility_type", "sufficient", "error", setter("facility_type", "")
-        ),
-        Defect(DATASET, "missing_ownership", "sufficient", "error", setter("ownership", "")),
-        Defect(DATASET, "unknown_ownership", "accurate", "error", setter("ownership", "nhà nước")),
-        Defect(
-            DATASET, "missing_province_code", "sufficient", "error", setter("province_code", "")
-        ),
-        Defect(
-            DATASET, "unknown_province_code", "accurate", "error", setter("province_code", "99")
-        ),
-        Defect(DATASET, "missing_commune_code", "sufficient", "error", setter("commune_code", "")),
-        Defect(DATASET, "missing_status", "sufficient", "error", setter("status", "")),
-        Defect(DATASET, "unknown_status", "accurate", "error", setter("status", "open")),
-        Defect(DATASET, "unreadable_beds", "accurate", "error", setter("beds", "nhiều")),
         Defect(DATASET, "negative_beds", "accurate", "error", setter("beds", -5)),
-        Defect(DATASET, "missing_updated_at", "sufficient", "error", setter("updated_at", None)),
-        Defect(
-            DATASET, "unreadable_updated_at", "accurate", "error", setter("updated_at", "hôm qua")
-        ),
-        Defect(
-            DATASET,
-            "updated_in_future",
-            "accurate",
-            "error",
-            setter("updated_at", datetime.combine(d + timedelta(days=30), time(9))),
-        ),
         Defect(DATASET, "hospital_without_beds", "accurate", "warning", zero_beds),
         Defect(
             DATASET,
@@ -107,7 +59,6 @@ def defects(w: World) -> list[Defect]:
             "warning",
             setter("facility_name", "Không rõ"),
         ),
-        Defect(DATASET, "stale_registry_record", "up_to_date", "warning", stale),
     ]
 
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sample.generate import people
-from sample.generate.base import Defect, World
+from sample.generate.base import Defect, World, setter, standard_defects
 from sample.generate.population import (
-    UNREADABLE_DATE,
     provincial_outputs,
     rows_per_province,
-    setter,
-    standard_defects,
 )
 
 DATASET = "food_establishments"
@@ -60,42 +57,14 @@ def defects(w: World) -> list[Defect]:
     def expired(row, rng, ctx):
         row["certificate_valid_until"] = d - timedelta(days=rng.randint(1, 200))
 
-    return standard_defects(w, DATASET, key="establishment_id") + [
-        Defect(DATASET, "missing_name", "sufficient", "error", setter("name", "")),
-        Defect(
-            DATASET, "missing_business_type", "sufficient", "error", setter("business_type", "")
-        ),
-        Defect(
-            DATASET, "unknown_business_type", "accurate", "error", setter("business_type", "spa")
-        ),
+    return standard_defects(w, DATASET) + [
         Defect(DATASET, "missing_certificate", "sufficient", "error", missing_certificate),
-        Defect(
-            DATASET,
-            "unreadable_certificate_valid_until",
-            "accurate",
-            "error",
-            setter("certificate_valid_until", UNREADABLE_DATE),
-        ),
-        Defect(
-            DATASET,
-            "unreadable_last_inspected_on",
-            "accurate",
-            "error",
-            setter("last_inspected_on", UNREADABLE_DATE),
-        ),
         Defect(
             DATASET,
             "inspected_in_future",
             "accurate",
             "error",
             setter("last_inspected_on", d + timedelta(days=45)),
-        ),
-        Defect(
-            DATASET,
-            "unknown_inspection_result",
-            "accurate",
-            "error",
-            setter("inspection_result", "ok"),
         ),
         Defect(DATASET, "expired_certificate", "up_to_date", "warning", expired),
     ]

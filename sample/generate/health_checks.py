@@ -66,62 +66,13 @@ def defects(w: World) -> list[Defect]:
         row["valid_until"] = row["checked_on"] - timedelta(days=rng.randint(1, 365))
 
     return [
-        *standard_defects(w, DATASET, key="check_id", commune=None),
-        Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
-        Defect(
-            DATASET,
-            "invalid_person_id",
-            "accurate",
-            "error",
-            setter("person_id", lambda r, rng: r["person_id"] + "0"),
-        ),
-        Defect(
-            DATASET,
-            "junk_person_id",
-            "clean",
-            "error",
-            setter("person_id", lambda r, rng: rng.choice(["000000000000", "555555555555"])),
-        ),
-        Defect(DATASET, "missing_check_type", "sufficient", "error", setter("check_type", "")),
-        Defect(
-            DATASET,
-            "unknown_check_type",
-            "accurate",
-            "error",
-            setter("check_type", lambda r, rng: rng.choice(["sport", "Khám thể thao"])),
-        ),
-        Defect(DATASET, "missing_checked_on", "sufficient", "error", setter("checked_on", None)),
-        Defect(
-            DATASET,
-            "unreadable_checked_on",
-            "accurate",
-            "error",
-            setter("checked_on", lambda r, rng: rng.choice(["2026-11-31", "thứ hai"])),
-        ),
-        Defect(
-            DATASET, "missing_facility_code", "sufficient", "error", setter("facility_code", "")
-        ),
+        *standard_defects(w, DATASET),
         Defect(
             DATASET,
             "unknown_facility",
             "accurate",
             "error",
             setter("facility_code", lambda r, rng: r["province_code"] + "999"),
-        ),
-        Defect(DATASET, "missing_conclusion", "sufficient", "error", setter("conclusion", "")),
-        Defect(
-            DATASET,
-            "unknown_conclusion",
-            "accurate",
-            "error",
-            setter("conclusion", lambda r, rng: rng.choice(["ok", "loại 2"])),
-        ),
-        Defect(
-            DATASET,
-            "unreadable_valid_until",
-            "accurate",
-            "error",
-            setter("valid_until", lambda r, rng: rng.choice(["12 tháng", "2027-02-29"])),
         ),
         Defect(DATASET, "valid_until_before_check", "accurate", "error", expires_before_check),
     ]

@@ -56,9 +56,7 @@ MANUFACTURERS = [
 def defects(w: World) -> list[Defect]:
 
     return [
-        *standard_defects(
-            w, DATASET, key="registration_no", province=None, commune=None, fresh_days=31
-        ),
+        *standard_defects(w, DATASET),
         Defect(
             DATASET,
             "invalid_registration_no",
@@ -74,16 +72,6 @@ def defects(w: World) -> list[Defect]:
                     ]
                 ),
             ),
-        ),
-        Defect(DATASET, "missing_product_name", "sufficient", "error", setter("product_name", "")),
-        Defect(DATASET, "missing_ingredients", "sufficient", "error", setter("ingredients", "")),
-        Defect(DATASET, "missing_valid_until", "sufficient", "error", setter("valid_until", None)),
-        Defect(
-            DATASET,
-            "unreadable_valid_until",
-            "accurate",
-            "error",
-            setter("valid_until", lambda r, rng: rng.choice(["5 năm", "30/02/2029"])),
         ),
     ]
 

@@ -13,16 +13,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sample.generate import people
-from sample.generate.base import Defect, World
+from sample.generate.base import Defect, World, setter, standard_defects
 from sample.generate.population import (
-    UNREADABLE_DATE,
-    UNREADABLE_NUMBER,
     facility_code,
     person,
     provincial_outputs,
     rows_per_province,
-    setter,
-    standard_defects,
 )
 
 DATASET = "immunizations"
@@ -87,52 +83,14 @@ def defects(w: World) -> list[Defect]:
     def before_birth(row, rng, ctx):
         row["vaccinated_on"] = row["birth_date"] - timedelta(days=rng.randint(5, 60))
 
-    return standard_defects(w, DATASET, key="record_id") + [
-        Defect(DATASET, "invalid_person_id", "accurate", "error", setter("person_id", "12AB5")),
-        Defect(
-            DATASET,
-            "junk_person_id",
-            "clean",
-            "error",
-            setter("person_id", lambda r, rng: rng.choice(["111111111111", "012345678901"])),
-        ),
-        Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
-        Defect(
-            DATASET,
-            "unreadable_birth_date",
-            "accurate",
-            "error",
-            setter("birth_date", UNREADABLE_DATE),
-        ),
+    return standard_defects(w, DATASET) + [
         Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
-        Defect(DATASET, "missing_vaccine_code", "sufficient", "error", setter("vaccine_code", "")),
-        Defect(
-            DATASET, "unknown_vaccine_code", "accurate", "error", setter("vaccine_code", "COVID19")
-        ),
-        Defect(DATASET, "missing_dose_number", "sufficient", "error", setter("dose_number", None)),
-        Defect(
-            DATASET,
-            "unreadable_dose_number",
-            "accurate",
-            "error",
-            setter("dose_number", UNREADABLE_NUMBER),
-        ),
         Defect(
             DATASET,
             "dose_out_of_range",
             "accurate",
             "error",
             setter("dose_number", lambda r, rng: rng.choice([0, 6])),
-        ),
-        Defect(
-            DATASET, "missing_vaccinated_on", "sufficient", "error", setter("vaccinated_on", None)
-        ),
-        Defect(
-            DATASET,
-            "unreadable_vaccinated_on",
-            "accurate",
-            "error",
-            setter("vaccinated_on", UNREADABLE_DATE),
         ),
         Defect(DATASET, "vaccinated_before_birth", "accurate", "error", before_birth),
         Defect(
@@ -141,9 +99,6 @@ def defects(w: World) -> list[Defect]:
             "accurate",
             "error",
             setter("vaccinated_on", d + timedelta(days=30)),
-        ),
-        Defect(
-            DATASET, "missing_facility_code", "sufficient", "error", setter("facility_code", "")
         ),
         Defect(
             DATASET,

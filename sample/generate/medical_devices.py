@@ -6,14 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sample.generate.base import (
-    Defect,
-    Output,
-    World,
-    plant,
-    setter,
-    standard_defects,
-)
+from sample.generate.base import Defect, Output, World, plant, standard_defects
 from sample.generate.practitioners import authority
 
 DATASET = "medical_devices"
@@ -66,25 +59,7 @@ def defects(w: World) -> list[Defect]:
         row["risk_class"], row["valid_until"] = rng.choice("CD"), None
 
     return [
-        *standard_defects(
-            w, DATASET, key="registration_no", province=None, commune=None, fresh_days=31
-        ),
-        Defect(DATASET, "missing_device_name", "sufficient", "error", setter("device_name", "")),
-        Defect(DATASET, "missing_risk_class", "sufficient", "error", setter("risk_class", "")),
-        Defect(
-            DATASET,
-            "unknown_risk_class",
-            "accurate",
-            "error",
-            setter("risk_class", lambda r, rng: rng.choice(["E", "IIb", "loại 3"])),
-        ),
-        Defect(
-            DATASET,
-            "unreadable_valid_until",
-            "accurate",
-            "error",
-            setter("valid_until", lambda r, rng: rng.choice(["không thời hạn", "2029-02-30"])),
-        ),
+        *standard_defects(w, DATASET),
         Defect(
             DATASET, "class_c_d_without_valid_until", "sufficient", "error", no_expiry_for_class_c_d
         ),

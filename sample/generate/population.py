@@ -1,5 +1,5 @@
 """Helpers the population generators share (births, deaths, immunisation, social
-protection, food safety, procedures): people, defect makers and provincial files.
+protection, food safety, procedures): people and provincial files.
 Not a generator itself (no `DATASET`)."""
 
 from __future__ import annotations
@@ -9,23 +9,8 @@ from collections.abc import Callable
 from datetime import date
 
 from sample.generate import people
-from sample.generate.base import (  # noqa: F401 - re-exported to the generators
-    UNREADABLE_STAMP,
-    Defect,
-    NightSpec,
-    Output,
-    World,
-    duplicate,
-    plant,
-    setter,
-    stale,
-    standard_defects,
-)
+from sample.generate.base import Defect, NightSpec, Output, World, plant
 from sample.generate.writers import province_layout
-
-UNREADABLE_DATE = "32/13/2025"
-UNREADABLE_NUMBER = "mười hai"
-UNREADABLE_BOOL = "có lẽ"
 
 
 def person(

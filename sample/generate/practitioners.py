@@ -71,7 +71,7 @@ def defects(w: World) -> list[Defect]:
 
     flip = {"M": "F", "F": "M"}
     return [
-        *standard_defects(w, DATASET, key="license_no", province=None, commune=None, fresh_days=31),
+        *standard_defects(w, DATASET),
         Defect(
             DATASET,
             "invalid_license_no",
@@ -89,30 +89,6 @@ def defects(w: World) -> list[Defect]:
                 ),
             ),
         ),
-        Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
-        Defect(
-            DATASET,
-            "invalid_person_id",
-            "accurate",
-            "error",
-            setter("person_id", lambda r, rng: r["person_id"][:10]),
-        ),
-        Defect(
-            DATASET,
-            "junk_person_id",
-            "clean",
-            "error",
-            setter("person_id", lambda r, rng: rng.choice(["000000000000", "123456789012"])),
-        ),
-        Defect(DATASET, "missing_full_name", "sufficient", "error", setter("full_name", "")),
-        Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
-        Defect(
-            DATASET,
-            "unreadable_birth_date",
-            "accurate",
-            "error",
-            setter("birth_date", "31/02/1980"),
-        ),
         Defect(
             DATASET,
             "cccd_birth_year_mismatch",
@@ -123,8 +99,6 @@ def defects(w: World) -> list[Defect]:
                 lambda r, rng: r["birth_date"].replace(year=r["birth_date"].year - 2, day=1),
             ),
         ),
-        Defect(DATASET, "missing_sex", "sufficient", "error", setter("sex", "")),
-        Defect(DATASET, "unknown_sex", "accurate", "error", setter("sex", "X")),
         Defect(
             DATASET,
             "cccd_sex_mismatch",
@@ -132,36 +106,12 @@ def defects(w: World) -> list[Defect]:
             "error",
             setter("sex", lambda r, rng: flip[r["sex"]]),
         ),
-        Defect(DATASET, "missing_profession", "sufficient", "error", setter("profession", "")),
-        Defect(
-            DATASET,
-            "unknown_profession",
-            "accurate",
-            "error",
-            setter("profession", lambda r, rng: rng.choice(["surgeon", "bác sĩ thú y"])),
-        ),
-        Defect(DATASET, "missing_issued_on", "sufficient", "error", setter("issued_on", None)),
-        Defect(
-            DATASET,
-            "unreadable_issued_on",
-            "accurate",
-            "error",
-            setter("issued_on", lambda r, rng: rng.choice(["2015-13-40", "ngày 5 tháng 6"])),
-        ),
         Defect(
             DATASET,
             "issued_before_18th_birthday",
             "accurate",
             "error",
             setter("issued_on", lambda r, rng: _years_after(r["birth_date"], 17)),
-        ),
-        Defect(DATASET, "missing_status", "sufficient", "error", setter("status", "")),
-        Defect(
-            DATASET,
-            "unknown_status",
-            "accurate",
-            "error",
-            setter("status", lambda r, rng: rng.choice(["expired", "chờ cấp"])),
         ),
         Defect(
             DATASET,

@@ -77,7 +77,7 @@ def defects(w: World) -> list[Defect]:
         )
 
     catalogue = [
-        *standard_defects(w, DATASET, key="prescription_code", commune=None),
+        *standard_defects(w, DATASET),
         Defect(
             DATASET,
             "invalid_prescription_code",
@@ -100,35 +100,7 @@ def defects(w: World) -> list[Defect]:
         Defect(
             DATASET, "prescription_code_of_other_facility", "accurate", "error", other_facility_code
         ),
-        Defect(
-            DATASET, "missing_facility_code", "sufficient", "error", setter("facility_code", "")
-        ),
         Defect(DATASET, "unknown_facility", "accurate", "error", unknown_facility),
-        Defect(DATASET, "missing_patient_id", "sufficient", "error", setter("patient_id", "")),
-        Defect(
-            DATASET,
-            "invalid_patient_id",
-            "accurate",
-            "error",
-            setter("patient_id", lambda r, rng: r["patient_id"][:-1] + "AB"),
-        ),
-        Defect(
-            DATASET,
-            "junk_patient_id",
-            "clean",
-            "error",
-            setter(
-                "patient_id",
-                lambda r, rng: rng.choice(["000000000000", "888888888888", "123456789012"]),
-            ),
-        ),
-        Defect(
-            DATASET,
-            "missing_prescriber",
-            "sufficient",
-            "error",
-            setter("prescriber_license_no", ""),
-        ),
         Defect(
             DATASET,
             "unknown_prescriber",
@@ -137,21 +109,6 @@ def defects(w: World) -> list[Defect]:
             setter(
                 "prescriber_license_no", lambda r, rng: f"{rng.randrange(900000, 999999)}/BYT-CCHN"
             ),
-        ),
-        Defect(DATASET, "missing_issued_at", "sufficient", "error", setter("issued_at", None)),
-        Defect(
-            DATASET,
-            "unreadable_issued_at",
-            "accurate",
-            "error",
-            setter("issued_at", lambda r, rng: rng.choice(["32/11/2026 08:00", "sáng nay"])),
-        ),
-        Defect(
-            DATASET,
-            "missing_drug_registration",
-            "sufficient",
-            "error",
-            setter("drug_registration_no", ""),
         ),
         Defect(
             DATASET,
@@ -165,27 +122,12 @@ def defects(w: World) -> list[Defect]:
                 ),
             ),
         ),
-        Defect(DATASET, "missing_quantity", "sufficient", "error", setter("quantity", None)),
-        Defect(
-            DATASET,
-            "unreadable_quantity",
-            "accurate",
-            "error",
-            setter("quantity", lambda r, rng: rng.choice(["hai mươi", "10 viên", "1,5"])),
-        ),
         Defect(
             DATASET,
             "quantity_not_positive",
             "accurate",
             "error",
             setter("quantity", lambda r, rng: rng.choice([0, -10])),
-        ),
-        Defect(
-            DATASET,
-            "unreadable_days_supply",
-            "accurate",
-            "error",
-            setter("days_supply", lambda r, rng: rng.choice(["một tuần", "7,5"])),
         ),
         Defect(
             DATASET,
@@ -196,8 +138,7 @@ def defects(w: World) -> list[Defect]:
         ),
     ]
     if inactive:
-        catalogue.insert(
-            10,
+        catalogue.append(
             Defect(
                 DATASET,
                 "prescriber_not_active",

@@ -3,14 +3,8 @@ procedures of the ministry catalogue (the codes `procedures` published as loadin
 
 from __future__ import annotations
 
-from sample.generate.base import Defect, World
-from sample.generate.population import (
-    UNREADABLE_BOOL,
-    UNREADABLE_NUMBER,
-    provincial_outputs,
-    setter,
-    standard_defects,
-)
+from sample.generate.base import Defect, World, setter, standard_defects
+from sample.generate.population import provincial_outputs
 
 DATASET = "procedure_status"
 AFTER = ("procedures",)
@@ -45,7 +39,7 @@ def defects(w: World) -> list[Defect]:
         row["files_received"] = rng.randint(0, 100)
         row["files_online"] = row["files_received"] + rng.randint(1, 50)
 
-    out = standard_defects(w, DATASET, key="procedure_code", commune=None)
+    out = standard_defects(w, DATASET)
     out += [
         Defect(
             DATASET,
@@ -53,46 +47,6 @@ def defects(w: World) -> list[Defect]:
             "accurate",
             "error",
             setter("procedure_code", UNKNOWN_CODE),
-        ),
-        Defect(DATASET, "missing_implemented", "sufficient", "error", setter("implemented", None)),
-        Defect(
-            DATASET,
-            "unreadable_implemented",
-            "accurate",
-            "error",
-            setter("implemented", UNREADABLE_BOOL),
-        ),
-        Defect(DATASET, "missing_online_level", "sufficient", "error", setter("online_level", "")),
-        Defect(
-            DATASET, "unknown_online_level", "accurate", "error", setter("online_level", "level3")
-        ),
-        Defect(
-            DATASET,
-            "missing_portal_connected",
-            "sufficient",
-            "error",
-            setter("portal_connected", None),
-        ),
-        Defect(
-            DATASET,
-            "unreadable_portal_connected",
-            "accurate",
-            "error",
-            setter("portal_connected", UNREADABLE_BOOL),
-        ),
-        Defect(
-            DATASET,
-            "unreadable_files_received",
-            "accurate",
-            "error",
-            setter("files_received", UNREADABLE_NUMBER),
-        ),
-        Defect(
-            DATASET,
-            "unreadable_files_online",
-            "accurate",
-            "error",
-            setter("files_online", UNREADABLE_NUMBER),
         ),
         Defect(
             DATASET, "negative_files_received", "accurate", "error", setter("files_received", -5)

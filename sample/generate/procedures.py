@@ -9,17 +9,9 @@ decentralised and central codes that load."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
-from sample.generate.base import Defect, Output, World
-from sample.generate.population import (
-    UNREADABLE_BOOL,
-    UNREADABLE_DATE,
-    UNREADABLE_NUMBER,
-    UNREADABLE_STAMP,
-    duplicate,
-    setter,
-)
+from sample.generate.base import Defect, Output, World, setter, standard_defects
 
 DATASET = "procedures"
 TOTAL, PORTAL_ELIGIBLE, DECENTRALIZED = 282, 117, 165  # November 2025, at scale 1
@@ -90,49 +82,16 @@ def defects(w: World) -> list[Defect]:
     def integrated_without_date(row, rng, ctx):
         row["portal_eligible"], row["portal_integrated"], row["integrated_on"] = True, True, None
 
-    errors = [
-        ("missing_procedure_code", "sufficient", setter("procedure_code", "")),
-        ("invalid_procedure_code", "accurate", setter("procedure_code", lambda r, rng: "4.12345")),
-        ("missing_procedure_name", "sufficient", setter("procedure_name", "")),
-        ("missing_field", "sufficient", setter("field", "")),
-        ("missing_level", "sufficient", setter("level", "")),
-        ("unknown_level", "accurate", setter("level", "district")),
-        ("missing_decentralized", "sufficient", setter("decentralized", None)),
-        ("unreadable_decentralized", "accurate", setter("decentralized", UNREADABLE_BOOL)),
-        ("decentralized_does_not_match_level", "accurate", decentralized_mismatch),
-        ("missing_portal_eligible", "sufficient", setter("portal_eligible", None)),
-        ("unreadable_portal_eligible", "accurate", setter("portal_eligible", UNREADABLE_BOOL)),
-        ("missing_online_level", "sufficient", setter("online_level", "")),
-        ("unknown_online_level", "accurate", setter("online_level", "level4")),
-        ("missing_portal_integrated", "sufficient", setter("portal_integrated", None)),
-        ("unreadable_portal_integrated", "accurate", setter("portal_integrated", UNREADABLE_BOOL)),
-        ("integrated_but_not_eligible", "accurate", integrated_not_eligible),
-        ("integrated_without_date", "sufficient", integrated_without_date),
-        ("unreadable_integrated_on", "accurate", setter("integrated_on", UNREADABLE_DATE)),
-        ("unreadable_standardized", "accurate", setter("standardized", UNREADABLE_BOOL)),
-        ("unreadable_baseline_cost", "accurate", setter("baseline_cost", UNREADABLE_NUMBER)),
-        ("unreadable_current_cost", "accurate", setter("current_cost", UNREADABLE_NUMBER)),
-        ("negative_cost", "accurate", setter("current_cost", -1_000_000.0)),
-        ("duplicate_procedure_code", "clean", duplicate),
-        ("missing_updated_at", "sufficient", setter("updated_at", None)),
-        ("unreadable_updated_at", "accurate", setter("updated_at", UNREADABLE_STAMP)),
-        (
-            "updated_in_future",
-            "accurate",
-            setter("updated_at", datetime.combine(d + timedelta(days=30), time(9))),
-        ),
+    def error(kind, criterion, apply) -> Defect:
+        return Defect(DATASET, kind, criterion, "error", apply)
+
+    return standard_defects(w, DATASET) + [
+        error("invalid_procedure_code", "accurate", setter("procedure_code", "4.12345")),
+        error("decentralized_does_not_match_level", "accurate", decentralized_mismatch),
+        error("integrated_but_not_eligible", "accurate", integrated_not_eligible),
+        error("integrated_without_date", "sufficient", integrated_without_date),
+        error("negative_cost", "accurate", setter("current_cost", -1_000_000.0)),
     ]
-    out = [Defect(DATASET, kind, criterion, "error", apply) for kind, criterion, apply in errors]
-    out.append(
-        Defect(
-            DATASET,
-            "stale_registry_record",
-            "up_to_date",
-            "warning",
-            setter("updated_at", datetime.combine(d - timedelta(days=90), time(9))),
-        )
-    )
-    return out
 
 
 def _row(w: World, code: str, level: str, eligible: bool) -> dict:

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sample.generate.base import Defect, World
+from sample.generate.base import Defect, World, setter, standard_defects
 from sample.generate.population import (
-    UNREADABLE_DATE,
-    UNREADABLE_NUMBER,
     person,
     provincial_outputs,
     reborn,
     rows_per_province,
-    setter,
-    standard_defects,
 )
 
 DATASET = "social_protection"
@@ -76,56 +72,10 @@ def defects(w: World) -> list[Defect]:
         row["category"], row["benefit_end"] = "disability", None
         row["benefit_start"] = max(row["benefit_start"], who["birth_date"] + timedelta(days=1))
 
-    out = standard_defects(w, DATASET, key="beneficiary_id") + [
-        Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
-        Defect(DATASET, "invalid_person_id", "accurate", "error", setter("person_id", "0011")),
-        Defect(
-            DATASET,
-            "junk_person_id",
-            "clean",
-            "error",
-            setter("person_id", lambda r, rng: rng.choice(["222222222222", "123456789012"])),
-        ),
-        Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
-        Defect(
-            DATASET,
-            "unreadable_birth_date",
-            "accurate",
-            "error",
-            setter("birth_date", UNREADABLE_DATE),
-        ),
+    out = standard_defects(w, DATASET) + [
         Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
-        Defect(DATASET, "missing_category", "sufficient", "error", setter("category", "")),
-        Defect(DATASET, "unknown_category", "accurate", "error", setter("category", "veteran")),
         Defect(DATASET, "elderly_under_threshold", "accurate", "error", too_young),
-        Defect(
-            DATASET, "missing_benefit_start", "sufficient", "error", setter("benefit_start", None)
-        ),
-        Defect(
-            DATASET,
-            "unreadable_benefit_start",
-            "accurate",
-            "error",
-            setter("benefit_start", UNREADABLE_DATE),
-        ),
-        Defect(
-            DATASET,
-            "unreadable_benefit_end",
-            "accurate",
-            "error",
-            setter("benefit_end", UNREADABLE_DATE),
-        ),
         Defect(DATASET, "benefit_end_before_start", "accurate", "error", end_before_start),
-        Defect(
-            DATASET, "missing_monthly_amount", "sufficient", "error", setter("monthly_amount", None)
-        ),
-        Defect(
-            DATASET,
-            "unreadable_monthly_amount",
-            "accurate",
-            "error",
-            setter("monthly_amount", UNREADABLE_NUMBER),
-        ),
         Defect(DATASET, "zero_monthly_amount", "accurate", "error", setter("monthly_amount", 0.0)),
     ]
     if w.facts.get("dead_people"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from sample.generate import people
-from sample.generate.base import Defect, Output, World, duplicate, plant, setter
+from sample.generate.base import Defect, Output, World, plant, setter, standard_defects
 from sample.generate.writers import province_layout
 
 DATASET = "visits"
@@ -127,6 +127,13 @@ def defects(w: World) -> list[Defect]:
         row["admitted_at"] = datetime.combine(who["died_at"].date() + timedelta(days=1), time(9))
         row["discharged_at"] = row["admitted_at"] + timedelta(days=1)
 
+    def negative_other(row, rng, ctx):  # the total still adds up: only the sign is wrong
+        row["other_paid"] = -1000.0
+        row["insurance_paid"] += 1000.0
+
+    def error(kind, criterion, apply) -> Defect:
+        return Defect(DATASET, kind, criterion, "error", apply)
+
     flip = {"M": "F", "F": "M"}
     after_death_defects = (
         [Defect(DATASET, "admitted_after_death", "up_to_date", "warning", after_death)]
@@ -134,93 +141,41 @@ def defects(w: World) -> list[Defect]:
         else []
     )
     return (
-        [
-            Defect(DATASET, "missing_patient_id", "sufficient", "error", setter("patient_id", "")),
-            Defect(
-                DATASET,
-                "missing_admission_time",
-                "sufficient",
-                "error",
-                setter("admitted_at", None),
-            ),
-            Defect(
-                DATASET,
+        standard_defects(w, DATASET)
+        + [
+            error(
                 "invalid_icd10",
                 "accurate",
-                "error",
                 setter("icd10_main", lambda r, rng: rng.choice(["J189X", "18.9", "Viêm phổi"])),
             ),
-            Defect(DATASET, "discharge_before_admission", "accurate", "error", discharge_first),
-            Defect(DATASET, "costs_do_not_add_up", "accurate", "error", costs),
-            Defect(
-                DATASET,
-                "cccd_sex_mismatch",
-                "accurate",
-                "error",
-                setter("sex", lambda r, rng: flip[r["sex"]]),
-            ),
-            Defect(
-                DATASET,
+            error("discharge_before_admission", "accurate", discharge_first),
+            error("costs_do_not_add_up", "accurate", costs),
+            error("cccd_sex_mismatch", "accurate", setter("sex", lambda r, rng: flip[r["sex"]])),
+            error(
                 "cccd_birth_year_mismatch",
                 "accurate",
-                "error",
                 setter(
                     "birth_date",
                     lambda r, rng: r["birth_date"].replace(year=r["birth_date"].year - 3, day=1),
                 ),
             ),
-            Defect(
-                DATASET,
-                "junk_patient_id",
-                "clean",
-                "error",
-                setter(
-                    "patient_id",
-                    lambda r, rng: rng.choice(["000000000000", "111111111111", "123456789012"]),
-                ),
-            ),
-            Defect(DATASET, "duplicate_visit_key", "clean", "error", duplicate),
-            Defect(
-                DATASET,
+            error(
                 "unknown_facility",
                 "accurate",
-                "error",
                 setter("facility_code", lambda r, rng: r["province_code"] + "999"),
             ),
-            Defect(
-                DATASET,
-                "unreadable_date",
+            error("admission_in_future", "accurate", future),
+            error("invalid_insurance_card", "accurate", setter("insurance_card", "DN47912345")),
+            error(
+                "visit_id_too_long",
                 "accurate",
-                "error",
-                setter("admitted_at", "32/13/2025 25:00"),
+                setter("visit_id", lambda r, rng: r["visit_id"] * 8),
             ),
-            Defect(DATASET, "admission_in_future", "accurate", "error", future),
-            Defect(
-                DATASET,
-                "invalid_insurance_card",
-                "accurate",
-                "error",
-                setter("insurance_card", "DN47912345"),
-            ),
-            Defect(
-                DATASET,
-                "commune_not_in_province",
-                "accurate",
-                "error",
-                setter("commune_code", lambda r, rng: w.foreign_commune(r["province_code"])),
-            ),
-            Defect(
-                DATASET,
-                "stale_record",
-                "up_to_date",
-                "warning",
-                setter(
-                    "updated_at",
-                    lambda r, rng: datetime.combine(
-                        d - timedelta(days=rng.randint(5, 60)), time(10)
-                    ),
-                ),
-            ),
+            error("facility_code_not_digits", "accurate", setter("facility_code", "0A001")),
+            error("facility_code_not_a_province", "accurate", setter("facility_code", "99001")),
+            error("birth_before_1900", "accurate", setter("birth_date", "1890-01-01")),
+            error("invalid_secondary_diagnosis", "accurate", setter("icd10_secondary", "J18.9;XX")),
+            error("negative_other_paid", "accurate", negative_other),
             Defect(DATASET, "stay_over_365_days", "accurate", "warning", long_stay),
             Defect(
                 DATASET,
@@ -230,58 +185,8 @@ def defects(w: World) -> list[Defect]:
                 setter("patient_name", lambda r, rng: rng.choice(["Không rõ", "test", "KHONG RO"])),
             ),
         ]
-        + _every_other_rule(d)
         + after_death_defects
     )
-
-
-def _every_other_rule(d) -> list[Defect]:
-    """One defect for each remaining rule of visits, so every rule fires at the default size."""
-
-    def negative_other(row, rng, ctx):  # the total still adds up: only the sign is wrong
-        row["other_paid"] = -1000.0
-        row["insurance_paid"] += 1000.0
-
-    def error(kind, criterion, col, value):
-        return Defect(DATASET, kind, criterion, "error", setter(col, value))
-
-    return [
-        error("missing_visit_id", "sufficient", "visit_id", ""),
-        error("visit_id_too_long", "accurate", "visit_id", lambda r, rng: r["visit_id"] * 8),
-        error("missing_facility_code", "sufficient", "facility_code", ""),
-        error("facility_code_not_digits", "accurate", "facility_code", "0A001"),
-        error("facility_code_not_a_province", "accurate", "facility_code", "99001"),
-        error("missing_patient_name", "sufficient", "patient_name", ""),
-        error("missing_birth_date", "sufficient", "birth_date", None),
-        error("unreadable_birth_date", "accurate", "birth_date", "31/02/1990"),
-        error("birth_before_1900", "accurate", "birth_date", "1890-01-01"),
-        error("missing_sex", "sufficient", "sex", ""),
-        error("unknown_sex", "accurate", "sex", "X"),
-        error("missing_visit_type", "sufficient", "visit_type", ""),
-        error("unknown_visit_type", "accurate", "visit_type", "10"),
-        error("missing_discharge_time", "sufficient", "discharged_at", None),
-        error("unreadable_discharge_time", "accurate", "discharged_at", "ngày mai"),
-        error("missing_main_diagnosis", "sufficient", "icd10_main", ""),
-        error("invalid_secondary_diagnosis", "accurate", "icd10_secondary", "J18.9;XX"),
-        error("missing_total_cost", "sufficient", "total_cost", None),
-        error("unreadable_total_cost", "accurate", "total_cost", "một triệu"),
-        error("missing_insurance_paid", "sufficient", "insurance_paid", None),
-        error("unreadable_insurance_paid", "accurate", "insurance_paid", "tám trăm"),
-        error("missing_patient_paid", "sufficient", "patient_paid", None),
-        error("unreadable_patient_paid", "accurate", "patient_paid", "hai trăm"),
-        error("unreadable_other_paid", "accurate", "other_paid", "không"),
-        Defect(DATASET, "negative_other_paid", "accurate", "error", negative_other),
-        error("missing_province_code", "sufficient", "province_code", ""),
-        error("unknown_province_code", "accurate", "province_code", "99"),
-        error("missing_updated_at", "sufficient", "updated_at", None),
-        error("unreadable_updated_at", "accurate", "updated_at", "hôm qua 8h"),
-        error(
-            "updated_in_future",
-            "accurate",
-            "updated_at",
-            datetime.combine(d + timedelta(days=30), time(9)),
-        ),
-    ]
 
 
 def _patient_id(w: World, registration: str, sex: str, born) -> str:

@@ -104,31 +104,7 @@ def defects(w: World) -> list[Defect]:
 
     flip = {"M": "F", "F": "M"}
     return [
-        *standard_defects(w, DATASET, key="staff_id", commune=None),
-        Defect(DATASET, "missing_person_id", "sufficient", "error", setter("person_id", "")),
-        Defect(
-            DATASET,
-            "invalid_person_id",
-            "accurate",
-            "error",
-            setter("person_id", lambda r, rng: r["person_id"][1:]),
-        ),
-        Defect(
-            DATASET,
-            "junk_person_id",
-            "clean",
-            "error",
-            setter("person_id", lambda r, rng: rng.choice(["111111111111", "123456789012"])),
-        ),
-        Defect(DATASET, "missing_full_name", "sufficient", "error", setter("full_name", "")),
-        Defect(DATASET, "missing_birth_date", "sufficient", "error", setter("birth_date", None)),
-        Defect(
-            DATASET,
-            "unreadable_birth_date",
-            "accurate",
-            "error",
-            setter("birth_date", lambda r, rng: rng.choice(["1980-02-30", "năm 1980"])),
-        ),
+        *standard_defects(w, DATASET),
         Defect(
             DATASET,
             "cccd_birth_year_mismatch",
@@ -139,28 +115,12 @@ def defects(w: World) -> list[Defect]:
                 lambda r, rng: r["birth_date"].replace(year=r["birth_date"].year + 1, day=1),
             ),
         ),
-        Defect(DATASET, "missing_sex", "sufficient", "error", setter("sex", "")),
-        Defect(DATASET, "unknown_sex", "accurate", "error", setter("sex", "K")),
         Defect(
             DATASET,
             "cccd_sex_mismatch",
             "accurate",
             "error",
             setter("sex", lambda r, rng: flip[r["sex"]]),
-        ),
-        Defect(DATASET, "missing_position", "sufficient", "error", setter("position", "")),
-        Defect(
-            DATASET, "missing_qualification", "sufficient", "error", setter("qualification", "")
-        ),
-        Defect(
-            DATASET,
-            "unknown_qualification",
-            "accurate",
-            "error",
-            setter("qualification", lambda r, rng: rng.choice(["phd", "Sơ cấp nghề"])),
-        ),
-        Defect(
-            DATASET, "missing_facility_code", "sufficient", "error", setter("facility_code", "")
         ),
         Defect(
             DATASET,
@@ -181,27 +141,12 @@ def defects(w: World) -> list[Defect]:
                 ),
             ),
         ),
-        Defect(DATASET, "missing_start_date", "sufficient", "error", setter("start_date", None)),
-        Defect(
-            DATASET,
-            "unreadable_start_date",
-            "accurate",
-            "error",
-            setter("start_date", lambda r, rng: rng.choice(["tháng 9/2015", "2015-09-31"])),
-        ),
         Defect(
             DATASET,
             "start_before_age_18",
             "accurate",
             "error",
             setter("start_date", lambda r, rng: _years_after(r["birth_date"], 15)),
-        ),
-        Defect(
-            DATASET,
-            "unreadable_end_date",
-            "accurate",
-            "error",
-            setter("end_date", lambda r, rng: rng.choice(["đang làm", "31/04/2025"])),
         ),
         Defect(DATASET, "end_before_start", "accurate", "error", end_before_start),
         Defect(
