@@ -115,3 +115,11 @@ PLACE_WORDS = [
 def rng_word(rng: random.Random) -> str:
     """A plausible private-clinic name."""
     return rng.choice(PLACE_WORDS)
+
+
+def years_after(born: date, years: int) -> date:
+    """The day a person born on `born` turns `years` (28 February for 29 February)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:  # 29 February
+        return born.replace(year=born.year + years, day=28)

@@ -60,13 +60,6 @@ def authority(w: World, prov: str) -> str:
     return ("".join(x[0] for x in words) if len(words) > 1 else words[0][:3]).upper()
 
 
-def _years_after(born: date, years: int) -> date:
-    try:
-        return born.replace(year=born.year + years)
-    except ValueError:  # 29 February
-        return born.replace(year=born.year + years, day=28)
-
-
 def defects(w: World) -> list[Defect]:
 
     flip = {"M": "F", "F": "M"}
@@ -111,7 +104,7 @@ def defects(w: World) -> list[Defect]:
             "issued_before_18th_birthday",
             "accurate",
             "error",
-            setter("issued_on", lambda r, rng: _years_after(r["birth_date"], 17)),
+            setter("issued_on", lambda r, rng: people.years_after(r["birth_date"], 17)),
         ),
         Defect(
             DATASET,
@@ -135,7 +128,7 @@ def _row(w: World, prov: str, facility: str, number: int) -> dict:
     sex = rng.choice("MF")
     born = people.birth_date(rng, d, 24, 66)
     registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.8 else prov
-    earliest = _years_after(born, 22)
+    earliest = people.years_after(born, 22)
     latest = d - timedelta(days=30)
     issued = earliest + timedelta(days=rng.randrange(max(1, (latest - earliest).days)))
     kind = "GPHN" if issued >= GPHN_SINCE else "CCHN"

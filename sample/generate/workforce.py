@@ -90,13 +90,6 @@ QUALIFICATION_VI = {
 SHARE_OF_VISITS = 0.3
 
 
-def _years_after(born: date, years: int) -> date:
-    try:
-        return born.replace(year=born.year + years)
-    except ValueError:  # 29 February
-        return born.replace(year=born.year + years, day=28)
-
-
 def defects(w: World) -> list[Defect]:
 
     def end_before_start(row, rng, ctx):
@@ -146,7 +139,7 @@ def defects(w: World) -> list[Defect]:
             "start_before_age_18",
             "accurate",
             "error",
-            setter("start_date", lambda r, rng: _years_after(r["birth_date"], 15)),
+            setter("start_date", lambda r, rng: people.years_after(r["birth_date"], 15)),
         ),
         Defect(DATASET, "end_before_start", "accurate", "error", end_before_start),
         Defect(
@@ -161,8 +154,8 @@ def defects(w: World) -> list[Defect]:
 
 def _start(w: World, born: date, lowest_age: int) -> date:
     """A start date at working age (at least `lowest_age`, at most 60) and in the past."""
-    earliest = _years_after(born, lowest_age)
-    latest = min(_years_after(born, 60), w.run_date - timedelta(days=30))
+    earliest = people.years_after(born, lowest_age)
+    latest = min(people.years_after(born, 60), w.run_date - timedelta(days=30))
     return earliest + timedelta(days=w.rng.randrange(max(1, (latest - earliest).days)))
 
 
