@@ -22,24 +22,109 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vnhealth-etl")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
+
+
+def _sub(sub, name: str, help: str, example: str) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        name,
+        help=help,
+        description=help[:1].upper() + help[1:] + ".",
+        epilog="example:\n  " + example,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+WAREHOUSE_HELP = "the analysts' warehouse file (default: data/warehouse.duckdb, VNHEALTH_WAREHOUSE)"
+RESTRICTED_HELP = (
+    "the engineers' file with raw rows and the quarantine (default: restricted.duckdb next "
+    "to the warehouse, VNHEALTH_RESTRICTED)"
+)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="vnhealth", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="vnhealth",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="`vnhealth <command> --help` shows each command's options and an example.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    g = sub.add_parser("generate", help="write a realistic landing zone with planted defects")
-    g.add_argument("--out", type=Path, required=True)
-    g.add_argument("--date", type=_date, required=True)
-    g.add_argument("--scale", type=float, default=1.0)
-    g.add_argument("--seed", type=int, default=0)
+    g = _sub(
+        sub,
+        "generate",
+        "write a realistic landing zone with planted defects",
+        "vnhealth generate --out data/landing --date 2026-11-24 --scale 0.2",
+    )
+    g.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="the landing root to write into: the night goes to DIR/<date>/, its ground "
+        "truth to DIR/_truth/<date>/",
+    )
+    g.add_argument("--date", type=_date, required=True, help="the night (YYYY-MM-DD)")
+    g.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="size of the night: 1.0 is about a real night's rows (default 1.0)",
+    )
+    g.add_argument(
+        "--seed", type=int, default=0, help="random seed: same seed, same files (default 0)"
+    )
 
-    r = sub.add_parser("run", help="run the nightly pipeline for a date")
-    r.add_argument("--landing", type=Path, required=True)
-    r.add_argument("--date", type=_date, required=True, help="the night (first night with --until)")
+    r = _sub(
+        sub,
+        "run",
+        "run the nightly pipeline for a date (exit 0 ran, 1 failed, 2 usage error)",
+        "vnhealth run --landing data/landing --date 2026-11-24\n"
+        "  vnhealth run --landing data/landing --date 2026-11-24 --source p01 --dataset visits\n"
+        "  vnhealth run --landing data/landing --date 2026-11-20 --until 2026-11-24",
+    )
+    r.add_argument(
+        "--landing",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="the landing root: it must hold the night's folder DIR/<date>/",
+    )
+    r.add_argument(
+        "--date", type=_date, required=True, help="the night, YYYY-MM-DD (first night with --until)"
+    )
     r.add_argument("--until", type=_date, help="backfill every night up to this date, oldest first")
-    r.add_argument("--warehouse", type=Path)
-    r.add_argument("--restricted", type=Path)
-    r.add_argument("--source", action="append", dest="sources", metavar="S")
-    r.add_argument("--dataset", action="append", dest="datasets", metavar="X")
+    r.add_argument("--warehouse", type=Path, metavar="FILE", help=WAREHOUSE_HELP)
+    r.add_argument("--restricted", type=Path, metavar="FILE", help=RESTRICTED_HELP)
+    r.add_argument(
+        "--source",
+        action="append",
+        dest="sources",
+        metavar="S",
+        help="only this source: moh, or p<NN> with a current or pre-2025 province code "
+        "(repeatable; default: every source)",
+    )
+    r.add_argument(
+        "--dataset",
+        action="append",
+        dest="datasets",
+        metavar="X",
+        help="only this dataset id (e.g. visits, births) or claims (repeatable; default: all)",
+    )
+    r.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="publish a night whose folder holds no file (without it, an empty night folder "
+        "is a usage error: a wrongly mounted share must not publish an all-red night)",
+    )
     r.add_argument(
         "--task-runner",
         choices=("thread", "dask"),
@@ -59,25 +144,57 @@ def _parser() -> argparse.ArgumentParser:
         "(VNHEALTH_STAGE_WORKERS, VNHEALTH_DASK_WORKERS)",
     )
 
-    sc = sub.add_parser("score", help="score a run against the generator's ground truth")
-    sc.add_argument("--landing", type=Path, required=True)
-    sc.add_argument("--date", type=_date, required=True)
-    sc.add_argument("--warehouse", type=Path)
-    sc.add_argument("--restricted", type=Path)
+    sc = _sub(
+        sub,
+        "score",
+        "score a run against the generator's ground truth",
+        "vnhealth score --landing data/landing --date 2026-11-24",
+    )
+    sc.add_argument(
+        "--landing",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="the landing root written by `generate` (it holds DIR/_truth/<date>/)",
+    )
+    sc.add_argument("--date", type=_date, required=True, help="the night, YYYY-MM-DD")
+    sc.add_argument("--warehouse", type=Path, metavar="FILE", help=WAREHOUSE_HELP)
+    sc.add_argument("--restricted", type=Path, metavar="FILE", help=RESTRICTED_HELP)
 
-    rep = sub.add_parser("report", help="write the progress report")
-    rep.add_argument("--warehouse", type=Path)
+    rep = _sub(
+        sub,
+        "report",
+        "write the progress report (Markdown, HTML, XLSX, CSV, feedback files)",
+        "vnhealth report --out data/report --date 2026-11-24",
+    )
+    rep.add_argument("--warehouse", type=Path, metavar="FILE", help=WAREHOUSE_HELP)
     rep.add_argument(
         "--restricted",
         type=Path,
+        metavar="FILE",
         help="the quarantine, for the feedback files (default: next to the warehouse)",
     )
-    rep.add_argument("--out", type=Path, required=True)
-    rep.add_argument("--date", type=_date, help="run date (default: the latest)")
-    cp = sub.add_parser("compact", help="rewrite each dataset's history into one segment")
-    cp.add_argument("--warehouse", type=Path)
-    cp.add_argument("--restricted", type=Path)
-    cp.add_argument("--dataset", action="append", dest="datasets", metavar="X")
+    rep.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="the folder to write into"
+    )
+    rep.add_argument(
+        "--date", type=_date, help="a night that was run, YYYY-MM-DD (default: the latest)"
+    )
+    cp = _sub(
+        sub,
+        "compact",
+        "rewrite each dataset's history into one segment",
+        "vnhealth compact --warehouse data/warehouse.duckdb --grace-hours 24",
+    )
+    cp.add_argument("--warehouse", type=Path, metavar="FILE", help=WAREHOUSE_HELP)
+    cp.add_argument("--restricted", type=Path, metavar="FILE", help=RESTRICTED_HELP)
+    cp.add_argument(
+        "--dataset",
+        action="append",
+        dest="datasets",
+        metavar="X",
+        help="only this dataset id (repeatable; default: every dataset)",
+    )
     cp.add_argument(
         "--grace-hours",
         type=float,
@@ -85,6 +202,12 @@ def _parser() -> argparse.ArgumentParser:
         help="delete segments retired longer ago than this (default 24)",
     )
     return p
+
+
+def _usage_errors(problems: list[str]) -> int:
+    for line in problems:
+        print(line, file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,9 +239,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ground truth: {args.out / '_truth' / args.date.isoformat()}")
         return 0
     if args.command == "run":
+        from flows.settings import Settings
+        from flows.usage import run_problems
+
         if args.workers is not None and args.workers < 1:
-            print("--workers must be at least 1", file=sys.stderr)
-            return 2
+            return _usage_errors(["--workers must be at least 1"])
+        problems = run_problems(
+            Settings(landing=args.landing),
+            args.date,
+            args.until,
+            sources=args.sources,
+            datasets=args.datasets,
+            allow_empty=args.allow_empty,
+        )
+        if problems:
+            return _usage_errors(problems)
         # Through the environment, so that backfill's nights use the same runner.
         for name, value in (
             ("VNHEALTH_TASK_RUNNER", args.task_runner),
@@ -128,8 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         ):
             if value is not None:
                 os.environ[name] = str(value)
+        # Prefect only now: importing it (and starting its temporary server) takes seconds.
         from flows.nightly import backfill, make_task_runner, nightly
-        from flows.settings import Settings
 
         params = dict(
             landing=str(args.landing),
@@ -137,10 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             restricted=str(args.restricted) if args.restricted else None,
             sources=args.sources,
             datasets=args.datasets,
+            allow_empty=args.allow_empty,
         )
-        if args.until and args.until < args.date:
-            print("--until is before --date", file=sys.stderr)
-            return 2
         try:
             if args.until:
                 summary = backfill(start_date=args.date, end_date=args.until, **params)
@@ -154,12 +287,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "score":
         from flows.settings import Settings
-        from sample.truth import score
+        from flows.usage import score_problems
 
         overrides = {
             k: v for k, v in (("warehouse", args.warehouse), ("restricted", args.restricted)) if v
         }
         s = Settings(**overrides)
+        problems = score_problems(args.landing, args.date, s.warehouse, s.restricted_path)
+        if problems:
+            return _usage_errors(problems)
+        from sample.truth import score
+
         r = score(args.landing, args.date, s.warehouse, s.restricted_path)
         print(
             f"planted errors quarantined under their criterion: {r.errors_caught}/"
@@ -178,15 +316,20 @@ def main(argv: list[str] | None = None) -> int:
             print("  false alarm:", *alarm)
         return 0
     if args.command == "report":
-        import duckdb
-
         from flows.settings import Settings
-        from transforms.report import write_report
+        from flows.usage import report_problems
 
         overrides = {
             k: v for k, v in (("warehouse", args.warehouse), ("restricted", args.restricted)) if v
         }
         s = Settings(**overrides)
+        problems = report_problems(s.warehouse, args.date)
+        if problems:
+            return _usage_errors(problems)
+        import duckdb
+
+        from transforms.report import write_report
+
         try:
             written = write_report(s.warehouse, args.out, args.date, s.restricted_path)
         except (RuntimeError, duckdb.Error) as exc:

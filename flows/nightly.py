@@ -19,6 +19,7 @@ from prefect.utilities.annotations import quote as _quote
 
 from flows.artifacts import publish_artifacts
 from flows.settings import Settings
+from flows.usage import check_run, rerun_command
 from transforms import reference
 from transforms.ingest import landing, stage
 from transforms.ingest.landing import LandingFile
@@ -346,13 +347,11 @@ def _on_failure(flow, flow_run, state) -> None:
 
     params = flow_run.parameters or {}
     flow_run_logger(flow_run, flow).error(
-        "NIGHT FAILED %s (flow run %s): %s | published warehouse unchanged; fix, then re-run: "
-        "vnhealth run --landing %s --date %s",
+        "NIGHT FAILED %s (flow run %s): %s | published warehouse unchanged; fix, then re-run: %s",
         params.get("run_date") or "last night",
         flow_run.name,
         state.message,
-        params.get("landing") or "<landing>",
-        params.get("run_date") or "<date>",
+        rerun_command(params),
     )
 
 
@@ -380,10 +379,14 @@ def nightly(
     restricted: str | None = None,
     sources: list[str] | None = None,
     datasets: list[str] | None = None,
+    allow_empty: bool = False,
 ) -> dict:
     """Run the night `run_date`: every file of the landing zone for that date (or only the
     given sources and datasets), published atomically to the warehouse. Without a date:
-    last night. A failed night publishes nothing but its `failed` line in `meta.runs`."""
+    last night. A night folder with no file is refused unless `allow_empty`. Parameters
+    that cannot work (a missing night folder, an unknown source, no key...) fail the run
+    with `UsageError` before anything is built; any other failed night publishes nothing
+    but its `failed` line in `meta.runs`."""
     run_date = run_date or last_night()
     overrides: dict[str, Any] = {
         "landing": landing,
@@ -391,6 +394,7 @@ def nightly(
         "restricted": restricted,
     }
     s = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    check_run(s, run_date, sources=sources, datasets=datasets, allow_empty=allow_empty)
     logger = get_run_logger()
     run_id = f"{run_date:%Y%m%d}-{datetime.now():%H%M%S}-{uuid.uuid4().hex[:6]}"
     started_at = datetime.now()
@@ -500,11 +504,13 @@ def backfill(
     restricted: str | None = None,
     sources: list[str] | None = None,
     datasets: list[str] | None = None,
+    allow_empty: bool = False,
 ) -> list[dict]:
     """Run every night from `start_date` to `end_date` (inclusive), oldest first, each as
-    its own `vnhealth-nightly` run published on its own. Stops at the first failed night."""
-    if end_date < start_date:
-        raise ValueError(f"end_date {end_date} is before start_date {start_date}")
+    its own `vnhealth-nightly` run published on its own. Stops at the first failed night;
+    parameters that cannot work for every night fail it before the first (`UsageError`)."""
+    s = Settings() if landing is None else Settings(landing=Path(landing))
+    check_run(s, start_date, end_date, sources=sources, datasets=datasets, allow_empty=allow_empty)
     summaries = []
     day = start_date
     while day <= end_date:
@@ -516,6 +522,7 @@ def backfill(
                 restricted=restricted,
                 sources=sources,
                 datasets=datasets,
+                allow_empty=allow_empty,
             )
         )
         day += timedelta(days=1)

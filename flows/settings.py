@@ -10,14 +10,15 @@ which have no defaults of their own.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from transforms.ingest.stager import ReadLimits
-from transforms.scoring.progress import Scoring
-from validations.model import RuleSettings
+if TYPE_CHECKING:
+    from transforms.ingest.stager import ReadLimits
+    from transforms.scoring.progress import Scoring
+    from validations.model import RuleSettings
 
 
 class Settings(BaseSettings):
@@ -75,7 +76,11 @@ class Settings(BaseSettings):
     def restricted_path(self) -> Path:
         return self.restricted or self.warehouse.with_name("restricted.duckdb")
 
+    # The small values below are imported when asked for: building the settings (the CLI's
+    # usage checks) must not import pandas, pandera and DuckDB.
     def read_limits(self) -> ReadLimits:
+        from transforms.ingest.stager import ReadLimits
+
         return ReadLimits(
             batch_rows=self.batch_rows,
             max_bytes=self.max_file_bytes,
@@ -84,6 +89,8 @@ class Settings(BaseSettings):
         )
 
     def rule_settings(self) -> RuleSettings:
+        from validations.model import RuleSettings
+
         return RuleSettings(
             freshness_days_province=self.freshness_days_province,
             freshness_days_moh=self.freshness_days_moh,
@@ -92,6 +99,8 @@ class Settings(BaseSettings):
         )
 
     def scoring(self) -> Scoring:
+        from transforms.scoring.progress import Scoring
+
         return Scoring(
             w_accurate=self.weight_accurate,
             w_sufficient=self.weight_sufficient,

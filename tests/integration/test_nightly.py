@@ -325,7 +325,10 @@ def test_a_failed_run_exits_1_and_publishes_only_its_failure(landing, published)
     before = _snapshot(warehouse)
     before_restricted = hashlib.sha256(restricted.read_bytes()).hexdigest()
     env = _api_env()
+    # A key block that passes the usage checks (they do not contact Prefect) but that the
+    # night cannot load: the run starts, then fails. (No key at all is a usage error.)
     env.pop("VNHEALTH_PSEUDONYM_KEY")
+    env["VNHEALTH_PSEUDONYM_KEY_BLOCK"] = "no-such-block"
     proc = _cli(
         "run",
         "--landing",
@@ -340,17 +343,28 @@ def test_a_failed_run_exits_1_and_publishes_only_its_failure(landing, published)
     )
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 1, (out, err)
-    assert "pseudonymisation key" in err
+    assert "run failed" in err and "no-such-block" in err
     assert _snapshot(warehouse) == before  # every core, dq and progress table as it was
     assert hashlib.sha256(restricted.read_bytes()).hexdigest() == before_restricted
     with duckdb.connect(str(warehouse), read_only=True) as con:
         status, error = con.execute(
             "SELECT status, error FROM meta.runs ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
-    assert status == "failed" and "pseudonymisation key" in error
+    assert status == "failed" and "no-such-block" in error
 
 
 def test_usage_errors_exit_2(tmp_path):
     proc = _cli("run", "--landing", str(tmp_path), "--date", "24/11/2026", env=dict(os.environ))
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "not a date" in err
+
+
+def test_a_deployment_with_wrong_parameters_fails_before_building(tmp_path):
+    """The flow runs the CLI's usage checks first: nothing built, nothing recorded."""
+    from flows.nightly import nightly
+    from flows.usage import UsageError
+
+    warehouse = tmp_path / "wh" / "warehouse.duckdb"
+    with pytest.raises(UsageError, match="does not exist"):
+        nightly(run_date=RUN_DATE, landing=str(tmp_path / "lz"), warehouse=str(warehouse))
+    assert not warehouse.parent.exists()
