@@ -568,8 +568,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--history-rows", type=int, default=100_000, help="visit rows per night for --history"
     )
-    p.add_argument("--threads", type=int, default=2, help="DuckDB threads, both sides")
-    p.add_argument("--memory-limit", default="768MB", help="DuckDB memory_limit, both sides")
+    from flows.settings import Settings
+
+    night = Settings.model_fields  # the night's own defaults, not a copy of them
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=night["duckdb_threads"].default,
+        help="DuckDB threads, both sides (default: the night's)",
+    )
+    p.add_argument(
+        "--memory-limit",
+        default=night["duckdb_memory_limit"].default,
+        help="DuckDB memory_limit, both sides (default: the night's)",
+    )
     p.add_argument("--work", type=Path, help="scratch folder (default: a new temp folder)")
     p.add_argument("--keep", action="store_true", help="keep generated landing zones")
     p.add_argument(
