@@ -210,13 +210,56 @@ def _usage_errors(problems: list[str]) -> int:
     return 2
 
 
+class _LogFormatter(logging.Formatter):
+    """Date and time, level, then where the line comes from: the Prefect task run or flow
+    run that logged it (`stage visits-0003`, `vnhealth-nightly/brave-fox`), else the logger."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(origin)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        task_run = getattr(record, "task_run_name", None)
+        flow_run = getattr(record, "flow_run_name", None)
+        flow = getattr(record, "flow_name", None)
+        if task_run:
+            record.origin = task_run
+        elif flow_run and flow:
+            record.origin = f"{flow}/{flow_run}"
+        else:
+            record.origin = record.name
+        return super().format(record)
+
+
+def _setup_logging() -> None:
+    """One handler on the root logger, to stderr. Installed before Prefect is imported,
+    Prefect then leaves the root logger alone (its lines come here, in this format)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h.formatter, _LogFormatter)]:
+        root.removeHandler(handler)  # main() called again in the same process (tests)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormatter())
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Prefect's settings, read when it is imported, unless the user set them: its temporary
+    # server's first start (database migrations) on a cold machine can take longer than
+    # Prefect's default 20 s; no anonymous usage data is sent (the heartbeat of the
+    # temporary server logs `Failed to send telemetry` on every offline run), and one
+    # "Finished in state Completed()" line per task run is not logged (a task's failure
+    # is, at ERROR; the flow logs one line per dataset instead).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false").lower() == "false":
+        os.environ.setdefault("DO_NOT_TRACK", "1")  # the SDK's own events
+    task_runs = os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL", "WARNING")
+    # Prefect configures its loggers once, when first imported; if it already was (tests),
+    # the level is set here.
+    if "prefect" in sys.modules:
+        logging.getLogger("prefect.task_runs").setLevel(task_runs)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    # Without a Prefect server, Prefect starts a temporary one; on a cold machine its first
-    # start (database migrations) can take longer than Prefect's default 20 s.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    _setup_logging()
     if args.command == "generate":
         from flows.settings import Settings
         from sample.generate.night import NightSpec, generate

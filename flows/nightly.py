@@ -4,6 +4,7 @@ each dataset in dependency order, build the progress tables, and publish atomica
 from __future__ import annotations
 
 import shutil
+import time as clock
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -126,7 +127,7 @@ def discover_files(
 ) -> list[LandingFile]:
     s, ref, run_date = night.settings, night.ref, night.run_date
     known = registry.delivered_by()
-    files = landing.discover(
+    return landing.discover(
         s.landing,
         run_date,
         ref,
@@ -134,8 +135,6 @@ def discover_files(
         sources=set(sources or ()),
         only_datasets=set(datasets or ()),
     )
-    get_run_logger().info("%d files in %s for %s", len(files), s.landing, run_date)
-    return files
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
@@ -202,6 +201,7 @@ def _files_to_stage(
 ) -> dict[str, list[int]]:
     """Checksum the usable files and set aside the unregistered and the duplicates. Returns
     per dataset the indexes (into `files`) of the files to stage, in delivery order."""
+    logger = get_run_logger()
     to_hash = [i for i, lf in enumerate(files) if not lf.rejection]
     hashes = checksums([files[i].path for i in to_hash]) if to_hash else []
     # A file whose content was loaded before is a duplicate: one lookup for the night.
@@ -211,7 +211,9 @@ def _files_to_stage(
         lf, rec = files[i], records[i]
         rec.sha256 = sha
         if lf.dataset not in DATASETS:
-            rec.reject(Reason.not_registered(str(lf.dataset)))
+            rejection = Reason.not_registered(str(lf.dataset))
+            rec.reject(rejection)
+            logger.warning("rejected %s: %s", lf.source_file, rejection.en)
             continue
         if sha in earlier:
             source_file, run_id = earlier[sha]
@@ -220,6 +222,14 @@ def _files_to_stage(
             rec.error, rec.error_code = str(reason), reason.code
             continue
         by_dataset.setdefault(lf.dataset, []).append(i)
+    duplicates = [r for r in records if r.status == "duplicate"]
+    if duplicates:
+        logger.info(
+            "%d duplicate files skipped (content loaded by an earlier run), e.g. %s = %s",
+            len(duplicates),
+            duplicates[0].source_file,
+            duplicates[0].duplicate_of,
+        )
     return by_dataset
 
 
@@ -250,7 +260,9 @@ def _stage_and_finish(
             futures[ds_id] = [
                 stage_bundle.submit(bundle, params, str(stage_root / ds_id)) for bundle in bundles
             ]
+        staging = _StagingProgress(logger, futures, s.progress_seconds)
         for ds_id in order:
+            staging.wait(futures[ds_id])
             staged = [f.result() for f in futures[ds_id]]
             results = {fr.file_id: fr for br in staged for fr in br.files}
             stg_files = []
@@ -265,6 +277,18 @@ def _stage_and_finish(
                 stg_files.append(
                     (i + 1, lf.source_file, lf.source_current, lf.province_code, ds_id, rec.sha256)
                 )
+            recs = [records[i] for i in by_dataset[ds_id]]
+            logger.info(
+                "staged %s: files %d (rejected %d), bundles %d, rows in %d, ready %.1f s "
+                "after staging began",
+                ds_id,
+                len(recs),
+                len(recs) - len(stg_files),
+                len(staged),
+                sum(r.rows_in for r in recs),
+                staging.ready_after(futures[ds_id]),
+            )
+            began = clock.monotonic()
             outcomes = {
                 o.file_id: o
                 for o in finish_dataset(quote(night), ds_id, quote(staged), quote(stg_files))
@@ -276,11 +300,68 @@ def _stage_and_finish(
                     rec.rows_loaded = o.rows_loaded if o else 0
                     rec.rows_quarantined = o.rows_quarantined if o else 0
                     assert rec.rows_in == rec.rows_loaded + rec.rows_quarantined, rec
+            logger.info(
+                "finished %s: files loaded %d, rows in %d = loaded %d + quarantined %d, in %.1f s",
+                ds_id,
+                len(stg_files),
+                sum(r.rows_in for r in recs),
+                sum(r.rows_loaded for r in recs),
+                sum(r.rows_quarantined for r in recs),
+                clock.monotonic() - began,
+            )
     finally:
         # On failure, let the bundles still running end before their folder goes away.
         wait([f for fs in futures.values() for f in fs])
         if s.stage_dir:
             shutil.rmtree(stage_root, ignore_errors=True)
+
+
+class _StagingProgress:
+    """Waits for bundles while the night stages, logging how far the whole night is (bundles
+    done of total, rows in, rows per second) at most once every `every` seconds: a national
+    night stages for minutes, and a line per bundle would drown the rest."""
+
+    def __init__(self, logger: Any, futures: dict[str, list], every: float) -> None:
+        self.logger, self.every = logger, every
+        self.futures = [f for fs in futures.values() for f in fs]
+        self.began = self.last = clock.monotonic()
+        self.done_at: dict[Any, float] = {}
+        for f in self.futures:
+            f.add_done_callback(self._done)
+
+    def _done(self, future: Any) -> None:
+        self.done_at.setdefault(future, clock.monotonic())
+
+    def wait(self, futures: list) -> None:
+        """Return when `futures` are done, logging progress meanwhile."""
+        while True:
+            timeout = max(0.0, self.last + self.every - clock.monotonic())
+            if not wait(futures, timeout=timeout).not_done:
+                return
+            self._log()
+
+    def ready_after(self, futures: list) -> float:
+        """Seconds from the start of staging until the last of `futures` was done."""
+        ends = [self.done_at.get(f, clock.monotonic()) for f in futures]
+        return max(ends, default=self.began) - self.began
+
+    def _log(self) -> None:
+        now = clock.monotonic()
+        done = [f for f in self.futures if f in self.done_at]
+        rows = 0
+        for f in done:
+            result = f.result(raise_on_failure=False)
+            if isinstance(result, stage.BundleResult):
+                rows += sum(fr.rows_in for fr in result.files)
+        self.logger.info(
+            "staging: bundles done %d of %d, rows in %d, %.0f rows/s, %.0f s so far",
+            len(done),
+            len(self.futures),
+            rows,
+            rows / max(now - self.began, 1e-9),
+            now - self.began,
+        )
+        self.last = now
 
 
 def _stage_file(file_id: int, lf: LandingFile) -> stage.StageFile:
@@ -427,12 +508,20 @@ def nightly(
             )
             raise
     logger.info(
-        "published %s: %d files, %d rows in, %d loaded, %d quarantined",
+        "night %s published (run %s) in %.0f s: files %d = loaded %d + rejected %d + "
+        "duplicate %d, rows in %d = loaded %d + quarantined %d; warehouse %s, restricted %s",
+        run_date,
         run_id,
+        (datetime.now() - started_at).total_seconds(),
         summary.files,
+        summary.files_loaded,
+        summary.files_rejected,
+        summary.files_duplicate,
         summary.rows_in,
         summary.rows_loaded,
         summary.rows_quarantined,
+        summary.warehouse,
+        summary.restricted,
     )
     return asdict(summary)
 
@@ -457,10 +546,13 @@ def _build_night(
         loading.ensure_stage_table(con, ds)
     night = Night(con, s, ref, run_id, run_date, started_at)
     files = discover_files(quote(night), sources, datasets)
+    logger = get_run_logger()
+    logger.info("%d files in %s", len(files), s.landing / run_date.isoformat())
     records = [_record(lf, run_date, s.delivery_cutoff_hour) for lf in files]
     for lf, rec in zip(files, records, strict=True):
         if lf.rejection:
             rec.reject(lf.rejection)
+            logger.warning("rejected %s: %s", lf.source_file, lf.rejection.en)
     by_dataset = _files_to_stage(con, files, records)
     _stage_and_finish(night, b, files, records, by_dataset)
     record_files(quote(night), records)

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     stage_bundle_bytes: int = Field(64 * 1024**2, gt=0)
     stage_dir: Path | None = None  # default: `stage/` in the run's build folder
     stage_memory_limit: str = "512MB"  # DuckDB's limit inside each bundle task
+    # While bundles stage, the night logs its progress at most this often (seconds).
+    progress_seconds: float = Field(15.0, gt=0)
 
     freshness_days_province: int = 2
     freshness_days_moh: int = 31
