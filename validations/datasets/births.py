@@ -8,6 +8,7 @@ import pandas as pd
 from validations import checks
 from validations.datasets import SEX, define
 from validations.model import Column, Context, EnumSpec, Rule
+from validations.person_rules import birth_year_matches_id
 
 PLACES: EnumSpec = dict(
     type="enum",
@@ -147,17 +148,13 @@ DATASET = define(
                 "mother_birth_date": "2018-01-01",
             },
         ),
-        Rule(
-            "births.mother_birth_date.matches_id",
-            "accurate",
-            "error",
-            "Năm sinh của mẹ không khớp với chữ số 4–6 của số CCCD của mẹ",
-            "mother_birth_date does not agree with digits 4–6 of the mother's CCCD",
-            ("mother_id", "mother_birth_date"),
-            check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
-                df["mother_id"], df["mother_birth_date"]
-            ),
-            breaks=lambda row, ctx: {"mother_birth_date": "1993-08-09"},
+        birth_year_matches_id(
+            "births",
+            "mother_id",
+            "mother_birth_date",
+            broken="1993-08-09",
+            vi="Năm sinh của mẹ không khớp với chữ số 4–6 của số CCCD của mẹ",
+            en="mother_birth_date does not agree with digits 4–6 of the mother's CCCD",
         ),
         Rule(
             "births.born_at.not_future",

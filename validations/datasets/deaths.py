@@ -9,6 +9,7 @@ from validations import checks
 from validations.datasets import define
 from validations.datasets.births import PLACES
 from validations.model import Column, Context, Rule
+from validations.person_rules import birth_year_matches_id
 
 
 def _facility_given(df: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -119,17 +120,11 @@ DATASET = define(
             check=lambda df, ctx: checks.not_after(df["died_at"], ctx.as_of),
             breaks=lambda row, ctx: {"died_at": "2026-12-30 08:00"},
         ),
-        Rule(
-            "deaths.birth_date.matches_id",
-            "accurate",
-            "error",
-            "Năm sinh không khớp với chữ số 4–6 của số CCCD",
-            "birth_date does not agree with digits 4–6 of the CCCD",
-            ("person_id", "birth_date"),
-            check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
-                df["person_id"], df["birth_date"]
-            ),
-            breaks=lambda row, ctx: {"birth_date": "1937-02-01"},
+        birth_year_matches_id(
+            "deaths",
+            "person_id",
+            "birth_date",
+            broken="1937-02-01",
         ),
         Rule(
             "deaths.cause_icd10.format",

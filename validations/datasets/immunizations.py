@@ -6,6 +6,7 @@ from __future__ import annotations
 from validations import checks
 from validations.datasets import define
 from validations.model import Column, Rule
+from validations.person_rules import birth_year_matches_id
 
 VACCINES = ("BCG", "HEPB", "DPT_VGB_HIB", "OPV", "IPV", "MR", "MEASLES", "JE", "DPT", "ROTA", "PCV")
 
@@ -144,17 +145,11 @@ DATASET = define(
             check=lambda df, ctx: checks.not_after(df["vaccinated_on"], ctx.as_of),
             breaks=lambda row, ctx: {"vaccinated_on": "2027-01-01"},
         ),
-        Rule(
-            "immunizations.birth_date.matches_id",
-            "accurate",
-            "error",
-            "Năm sinh không khớp với chữ số 4–6 của số CCCD",
-            "birth_date does not agree with digits 4–6 of the CCCD",
-            ("person_id", "birth_date"),
-            check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
-                df["person_id"], df["birth_date"]
-            ),
-            breaks=lambda row, ctx: {"birth_date": "2022-03-02"},
+        birth_year_matches_id(
+            "immunizations",
+            "person_id",
+            "birth_date",
+            broken="2022-03-02",
         ),
         Rule(
             "immunizations.facility_code.exists",

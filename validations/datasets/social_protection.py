@@ -8,6 +8,7 @@ import pandas as pd
 from validations import checks
 from validations.datasets import define
 from validations.model import Column, Context, Rule
+from validations.person_rules import birth_year_matches_id
 
 
 def _elderly_old_enough(df: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -148,17 +149,11 @@ DATASET = define(
             ),
             breaks=lambda row, ctx: {"monthly_amount": "0"},
         ),
-        Rule(
-            "social_protection.birth_date.matches_id",
-            "accurate",
-            "error",
-            "Năm sinh không khớp với chữ số 4–6 của số CCCD",
-            "birth_date does not agree with digits 4–6 of the CCCD",
-            ("person_id", "birth_date"),
-            check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
-                df["person_id"], df["birth_date"]
-            ),
-            breaks=lambda row, ctx: {"birth_date": "1943-04-30"},
+        birth_year_matches_id(
+            "social_protection",
+            "person_id",
+            "birth_date",
+            broken="1943-04-30",
         ),
         Rule(
             "social_protection.person_id.dead",

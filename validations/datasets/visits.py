@@ -8,6 +8,7 @@ import pandas as pd
 from validations import checks
 from validations.datasets import SEX, define
 from validations.model import Column, Context, Rule
+from validations.person_rules import birth_year_matches_id, sex_matches_id
 
 MONEY = ("total_cost", "insurance_paid", "patient_paid", "other_paid")
 
@@ -241,28 +242,13 @@ DATASET = define(
             # No CCCD encodes a year before 1900: a legacy 9-digit id, so only the range fails.
             breaks=lambda row, ctx: {"birth_date": "1899-12-31", "patient_id": "987654320"},
         ),
-        Rule(
-            "visits.birth_date.matches_id",
-            "accurate",
-            "error",
-            "Năm sinh không khớp với chữ số 4–6 của số CCCD",
-            "birth_date does not agree with digits 4–6 of the CCCD",
-            ("patient_id", "birth_date"),
-            check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
-                df["patient_id"], df["birth_date"]
-            ),
-            breaks=lambda row, ctx: {"birth_date": "1991-05-17"},
+        birth_year_matches_id(
+            "visits",
+            "patient_id",
+            "birth_date",
+            broken="1991-05-17",
         ),
-        Rule(
-            "visits.sex.matches_id",
-            "accurate",
-            "error",
-            "Giới tính không khớp với chữ số thứ 4 của số CCCD",
-            "sex does not agree with digit 4 of the CCCD",
-            ("patient_id", "sex"),
-            check=lambda df, ctx: checks.cccd_agrees_with_sex(df["patient_id"], df["sex"]),
-            breaks=lambda row, ctx: {"sex": "Nữ"},
-        ),
+        sex_matches_id("visits", "patient_id", broken="Nữ"),
         Rule(
             "visits.insurance_card.format",
             "accurate",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from validations import checks
 from validations.datasets import SEX, define
 from validations.model import Column, Rule
+from validations.person_rules import birth_year_matches_id, sex_matches_id
 
 DATASET = define(
     id="workforce",
@@ -166,28 +167,13 @@ DATASET = define(
             kind="reference",
             references=("practitioners", "license_no"),
         ),
-        Rule(
-            "workforce.birth_date.matches_id",
-            "accurate",
-            "error",
-            "Năm sinh không khớp với chữ số 4–6 của số CCCD",
-            "birth_date does not agree with digits 4–6 of the CCCD",
-            ("person_id", "birth_date"),
-            check=lambda df, ctx: checks.cccd_agrees_with_birth_year(
-                df["person_id"], df["birth_date"]
-            ),
-            breaks=lambda row, ctx: {"birth_date": "1984-03-02"},
+        birth_year_matches_id(
+            "workforce",
+            "person_id",
+            "birth_date",
+            broken="1984-03-02",
         ),
-        Rule(
-            "workforce.sex.matches_id",
-            "accurate",
-            "error",
-            "Giới tính không khớp với chữ số thứ 4 của số CCCD",
-            "sex does not agree with digit 4 of the CCCD",
-            ("person_id", "sex"),
-            check=lambda df, ctx: checks.cccd_agrees_with_sex(df["person_id"], df["sex"]),
-            breaks=lambda row, ctx: {"sex": "M"},
-        ),
+        sex_matches_id("workforce", "person_id", broken="M"),
         Rule(
             "workforce.start_date.working_age",
             "accurate",
