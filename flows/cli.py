@@ -374,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
         from transforms.report import write_report
 
         try:
-            written = write_report(s.warehouse, args.out, args.date, s.restricted_path)
+            written = write_report(
+                s.warehouse, args.out, args.date, s.restricted_path, s.report_method()
+            )
         except (RuntimeError, duckdb.Error) as exc:
             print(f"report failed: {exc}", file=sys.stderr)
             return 1

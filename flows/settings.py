@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from transforms.ingest.stager import ReadLimits
+    from transforms.report.data import Method
     from transforms.scoring.progress import Scoring
     from validations.model import RuleSettings
 
@@ -112,6 +113,19 @@ class Settings(BaseSettings):
             amber=self.rating_amber,
             cost_target_low=self.cost_target_low_pct,
             cost_target_high=self.cost_target_high_pct,
+        )
+
+    def report_method(self) -> Method:
+        from transforms.report.data import Method
+
+        return Method(
+            weights={
+                "accurate": self.weight_accurate,
+                "sufficient": self.weight_sufficient,
+                "clean": self.weight_clean,
+                "up_to_date": self.weight_up_to_date,
+            },
+            delivery_cutoff_hour=self.delivery_cutoff_hour,
         )
 
     def pseudonym_key_bytes(self) -> bytes | None:

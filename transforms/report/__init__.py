@@ -26,10 +26,15 @@ CSV_TABLES = ("database_scorecard", "province_scorecard", "submissions")
 
 
 def write_report(
-    warehouse: Path, out: Path, run_date: date | None = None, restricted: Path | None = None
+    warehouse: Path,
+    out: Path,
+    run_date: date | None = None,
+    restricted: Path | None = None,
+    method: report_data.Method | None = None,
 ) -> list[Path]:
     """Write the report of `run_date` (default: the latest night) into `out` and return its
-    files. `restricted` defaults to restricted.duckdb next to the warehouse."""
+    files. `restricted` defaults to restricted.duckdb next to the warehouse; `method` (the
+    weights and delivery cut-off of the settings) completes the methodology section."""
     out.mkdir(parents=True, exist_ok=True)
     restricted = restricted or warehouse.with_name("restricted.duckdb")
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -38,6 +43,7 @@ def write_report(
         if run_date is None:
             raise RuntimeError(f"{warehouse} has no scored night yet")
         data = report_data.load(con, run_date)
+        data.method = method
         written = [_markdown(data, out / f"report_{run_date}.md")]
         for table in CSV_TABLES:
             path = out / f"{table}_{run_date}.csv"

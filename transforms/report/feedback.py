@@ -1,7 +1,9 @@
 """One feedback workbook per source (each province, and moh) that its data officer can act
-on: per dataset what arrived and what was kept, counts per rule, and every rejected row
-with its reason in Vietnamese and English. Person ids are masked (last 3 characters kept)
-and names reduced to initials; no cell is ever a formula."""
+on: per dataset what arrived and what was kept, counts per rule, every row rejected that
+night with its reason in Vietnamese and English, and the rows rejected on earlier nights
+that are still open (not since loaded), with their age in nights. Every label and value
+reads Vietnamese first (statuses, criteria, severities, có / không); person ids are masked
+(last 3 characters kept) and names reduced to initials; no cell is ever a formula."""
 
 from __future__ import annotations
 
@@ -13,11 +15,20 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from transforms.ingest.headers import map_headers
+from transforms.report.labels import (
+    BOOLEANS,
+    CRITERIA,
+    SEVERITIES,
+    STATUSES,
+    bilingual,
+    dataset_name,
+)
 from transforms.report.workbook import first_sheet, set_value, write_frame
 from validations.registry import DATASETS
 
@@ -26,8 +37,11 @@ log = logging.getLogger(__name__)
 SQL_DIR = resources.files("transforms.report").joinpath("sql")  # package data
 SUMMARY_SHEET = "Tổng hợp - Summary"
 ROWS_SHEET = "Dòng bị từ chối - Rejected"
+OPEN_SHEET = "Còn cách ly từ trước - Open"
 ROW_COLUMNS = [
     "dataset",
+    "nights_open",
+    "first_quarantined_on",
     "source_file",
     "row_number",
     "record_key",
@@ -91,28 +105,63 @@ def _sql(name: str) -> str:
     return SQL_DIR.joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
+# Values shown as their Vietnamese (then English) label, by column.
+_VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "status": STATUSES,
+    "criterion": CRITERIA,
+    "severity": SEVERITIES,
+}
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` as an officer reads it: statuses, criteria and severities as "Vietnamese /
+    English" labels, booleans as có / không, and the dataset's name beside its id."""
+    out = frame.copy()
+    for column, labels in _VALUE_LABELS.items():
+        if column in out.columns:
+            out[column] = [
+                bilingual(labels[v]) if isinstance(v, str) and v in labels else v
+                for v in out[column]
+            ]
+    for column in out.columns:
+        if pd.api.types.is_bool_dtype(out[column]) or column == "expected":
+            out[column] = [
+                BOOLEANS[bool(v)] if isinstance(v, (bool, np.bool_)) else v for v in out[column]
+            ]
+    if "dataset" in out.columns and "dataset_name" not in out.columns:
+        names = [dataset_name(d)[0] if isinstance(d, str) else None for d in out["dataset"]]
+        out.insert(list(out.columns).index("dataset") + 1, "dataset_name", names)
+    return out
+
+
 def _split_message(message: str) -> tuple[str, str]:
     vi, sep, en = str(message).partition(" | ")
     return (vi, en) if sep else (message, message)
 
 
-def quarantined_rows(restricted: Path, run_date: date) -> pd.DataFrame:
-    """The night's quarantined rows × rules, masked, ready for the feedback files."""
+def quarantined_rows(restricted: Path, run_date: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The quarantined rows × rules for the feedback files, masked: those of the night, and
+    those of earlier nights whose record is still open (not loaded cleanly since, and not
+    quarantined again that night), each with the night its record was first quarantined
+    and its age in nights (`nights_open`)."""
+    empty = pd.DataFrame(columns=["source", *ROW_COLUMNS])
     if not restricted.exists():
         log.warning("no restricted file at %s: feedback without rejected rows", restricted)
-        return pd.DataFrame(columns=["source", *ROW_COLUMNS])
+        return empty, empty.copy()
     with duckdb.connect(str(restricted), read_only=True) as con:
-        frame = con.execute(
-            "SELECT source, dataset, source_file, row_number, record_key, rule_id, criterion, "
-            "severity, message, raw::VARCHAR AS raw FROM quarantine.rows "
-            "WHERE run_date = $d ORDER BY source, dataset, source_file, row_number, rule_id",
-            {"d": run_date},
-        ).df()
+        frame = con.execute(_sql("feedback_quarantine"), {"run_date": run_date}).df()
     messages = frame.pop("message").map(_split_message)
-    frame.insert(7, "reason_vi", [m[0] for m in messages])
-    frame.insert(8, "reason_en", [m[1] for m in messages])
+    frame["reason_vi"] = [m[0] for m in messages]
+    frame["reason_en"] = [m[1] for m in messages]
     frame["raw"] = [mask_raw(ds, raw) for ds, raw in zip(frame.dataset, frame.raw, strict=True)]
-    return frame[["source", *ROW_COLUMNS]]
+    tonight = pd.Series(frame.pop("tonight"), dtype=bool)
+    frame = frame[["source", *ROW_COLUMNS]]
+    return (
+        frame[tonight].reset_index(drop=True),
+        frame[~tonight]
+        .sort_values(["nights_open", "dataset"], ascending=[False, True])
+        .reset_index(drop=True),
+    )
 
 
 def write_feedback(
@@ -132,9 +181,9 @@ def write_feedback(
         "SELECT source, dataset, expected, status FROM progress.submissions WHERE run_date = $d",
         {"d": run_date},
     ).df()
-    rows = quarantined_rows(restricted, run_date)
+    rows, older = quarantined_rows(restricted, run_date)
     sources = sorted(
-        set(submissions.source) | set(deliveries.source) | set(rows.source),
+        set(submissions.source) | set(deliveries.source) | set(rows.source) | set(older.source),
         key=lambda s: (s != "moh", s),
     )
     names = province_names or {}
@@ -153,6 +202,7 @@ def write_feedback(
             summary,
             rules[rules.source == source].drop(columns=["source"]),
             rows[rows.source == source].drop(columns=["source"]),
+            older[older.source == source].drop(columns=["source"]),
         )
         written.append(path)
     return written
@@ -166,6 +216,7 @@ def _write_one(
     summary: pd.DataFrame,
     rules: pd.DataFrame,
     rows: pd.DataFrame,
+    older: pd.DataFrame,
 ) -> None:
     wb = Workbook()
     ws = first_sheet(wb)
@@ -183,7 +234,7 @@ def _write_one(
     )
     ws.cell(row=2, column=1).alignment = Alignment(wrap_text=False)
     set_value(ws, 4, 1, "Theo bộ dữ liệu / per dataset").font = Font(bold=True)
-    write_frame(ws, summary, start_row=5)
+    write_frame(ws, readable(summary), start_row=5, english=True)
     start = 5 + len(summary) + 3
     set_value(
         ws,
@@ -193,9 +244,19 @@ def _write_one(
         "cảnh báo / error = quarantined, warning = loaded with a "
         "flag)",
     ).font = Font(bold=True)
-    write_frame(ws, rules, start_row=start)
+    write_frame(ws, readable(rules), start_row=start, english=True)
     ws.freeze_panes = "A6"
     ws.auto_filter.ref = None
     ws2 = wb.create_sheet(ROWS_SHEET)
-    write_frame(ws2, rows)
+    write_frame(ws2, readable(rows), english=True)
+    ws3 = wb.create_sheet(OPEN_SHEET)
+    set_value(
+        ws3,
+        1,
+        1,
+        f"Dòng bị cách ly ở các đêm trước, đến {run_date} vẫn chưa được gửi lại đúng: "
+        f"{len(older)} dòng × quy tắc; cũ nhất trước. / Rows quarantined on earlier nights and "
+        f"still not re-sent correctly by {run_date}: {len(older)} row × rule; oldest first.",
+    ).font = Font(bold=True)
+    write_frame(ws3, readable(older), start_row=2, english=True)
     wb.save(path)

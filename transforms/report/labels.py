@@ -3,6 +3,9 @@ colours of the ratings (one place, shared by the HTML page and the workbooks).""
 
 from __future__ import annotations
 
+from validations.databases import DATABASES
+from validations.registry import DATASETS
+
 # column -> (Vietnamese, English)
 COLUMNS: dict[str, tuple[str, str]] = {
     "run_date": ("Ngày dữ liệu", "run date"),
@@ -86,6 +89,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "reason_vi": ("Lý do", "reason (vi)"),
     "reason_en": ("Lý do (tiếng Anh)", "reason (en)"),
     "raw": ("Dữ liệu gốc (đã che)", "original row (masked)"),
+    "dataset_name": ("Tên bộ dữ liệu", "dataset name"),
+    "first_quarantined_on": ("Cách ly lần đầu", "first quarantined on"),
+    "nights_open": ("Số đêm còn cách ly", "nights open"),
+    "last_quarantined_on": ("Cách ly lần gần nhất", "last quarantined on"),
 }
 
 CRITERIA: dict[str, tuple[str, str]] = {
@@ -109,6 +116,43 @@ RATINGS: dict[str, tuple[str, str]] = {
     "no_data": ("Chưa có dữ liệu", "no data"),
 }
 
+SEVERITIES: dict[str, tuple[str, str]] = {
+    "error": ("Lỗi (cách ly)", "error, quarantined"),
+    "warning": ("Cảnh báo (vẫn nạp)", "warning, loaded"),
+}
+
+BOOLEANS: dict[bool, str] = {True: "có", False: "không"}
+
+# Short names of the datasets for charts and tables; a dataset not listed shows the first
+# words of its description (validations/datasets/<id>.py).
+DATASET_NAMES: dict[str, tuple[str, str]] = {
+    "visits": ("Lượt KCB", "visits"),
+    "visit_drugs": ("Thuốc trong lượt KCB", "visit drugs"),
+    "visit_services": ("Dịch vụ trong lượt KCB", "visit services"),
+    "facilities": ("Cơ sở KCB", "facilities"),
+    "practitioners": ("Người hành nghề", "practitioners"),
+    "drugs": ("Danh mục thuốc", "drug register"),
+    "prescriptions": ("Đơn thuốc", "prescriptions"),
+    "herbal_products": ("Thuốc cổ truyền", "herbal products"),
+    "medical_devices": ("Trang thiết bị", "medical devices"),
+    "food_establishments": ("Cơ sở thực phẩm", "food businesses"),
+    "immunizations": ("Mũi tiêm", "vaccine doses"),
+    "births": ("Giấy chứng sinh", "births"),
+    "deaths": ("Giấy báo tử", "deaths"),
+    "social_protection": ("Trợ cấp xã hội", "social allowances"),
+    "health_checks": ("Khám sức khỏe", "health checks"),
+    "workforce": ("Nhân lực", "workforce"),
+    "procedures": ("Danh mục TTHC", "procedures"),
+    "procedure_status": ("TTHC tại tỉnh", "procedures in provinces"),
+}
+
+# Subjects of a target that are not a database id.
+SUBJECTS: dict[str, tuple[str, str]] = {
+    "*": ("Mọi CSDL", "every database"),
+    "all": ("Mọi nguồn", "all sources"),
+    "tthc": ("Thủ tục hành chính", "administrative procedures"),
+}
+
 METRICS: dict[str, tuple[str, str]] = {
     "overall_pct": ("Điểm tổng hợp CSDL", "database overall score"),
     "cost_reduction_pct": ("Cắt giảm chi phí tuân thủ TTHC", "procedures' cost reduction"),
@@ -127,6 +171,32 @@ CRITERION_COLOUR = {
     "clean": "#17becf",
     "up_to_date": "#ff7f0e",
 }
+
+
+def dataset_name(dataset: str) -> tuple[str, str]:
+    """(Vietnamese, English) short name of a dataset."""
+    if dataset in DATASET_NAMES:
+        return DATASET_NAMES[dataset]
+    ds = DATASETS.get(dataset)
+    if ds is None:
+        return dataset, dataset
+    return ds.description_vi.split(",")[0][:28], ds.description_en.split(",")[0][:28]
+
+
+def database_name(database_id: str) -> tuple[str, str]:
+    """(Vietnamese, English) name of a database (the id itself when unknown)."""
+    for db in DATABASES:
+        if db.id == database_id:
+            return db.name_vi, db.name_en
+    return database_id, database_id
+
+
+def source_name(source: str, provinces: dict[str, str]) -> str:
+    """`moh` → Bộ Y tế, `p79` → the province's name, anything else as it is."""
+    if source == "moh":
+        return "Bộ Y tế"
+    code = source[1:] if source.startswith("p") else source
+    return provinces.get(code, source)
 
 
 def column_label(name: str) -> tuple[str, str]:

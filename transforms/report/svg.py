@@ -119,6 +119,112 @@ def grouped_bars(
     return _svg(width, height, body, label)
 
 
+def nice_floor(low: float, step: float = 5.0) -> float:
+    """The axis start for scores whose lowest is `low`: a multiple of `step` at least one
+    step below it, never below 0 (so 93.4 → 85, 99.9 → 95)."""
+    return max(0.0, math.floor(low / step) * step - step)
+
+
+def dot_rows(
+    groups: Sequence[tuple[str, str, dict[str, float | None]]],
+    series: Sequence[tuple[str, str, str]],
+    *,
+    low: float,
+    green: float = 90.0,
+    amber: float = 75.0,
+    width: int = 1240,
+    label: str = "",
+    empty_note: str = "",
+) -> str:
+    """One row per group (label_vi, label_en, values) on an axis from `low` to 100, one dot
+    per series (key, label, colour), the last series drawn as a larger diamond: scores that
+    sit close together stay apart. A group whose values are all missing shows `empty_note`;
+    a value below `low` is drawn at the axis start with its number."""
+    left, right, top, row_h = 300, 70, 40, 30
+    plot_w = width - left - right
+    height = top + row_h * len(groups) + 34
+    span = max(1e-9, 100.0 - low)
+    x = lambda v: left + plot_w * (max(low, min(100.0, v)) - low) / span  # noqa: E731
+    body = []
+    lx: float = left
+    for k, (_, name, colour) in enumerate(series):
+        mark = (
+            f'<rect x="{lx}" y="7" width="11" height="11" fill="{colour}" '
+            f'transform="rotate(45 {lx + 5.5} 12.5)"/>'
+            if k == len(series) - 1
+            else f'<circle cx="{lx + 6}" cy="12" r="5.5" fill="{colour}"/>'
+        )
+        body.append(mark)
+        body.append(_text(lx + 16, 16, name))
+        lx += 26 + 7.2 * len(name)
+    step = 1.0 if span <= 15 else 5.0 if span <= 50 else 10.0
+    first = math.ceil(low / step) * step
+    ticks = sorted({low, *(first + k * step for k in range(int((100.0 - first) / step) + 1))})
+    for tick in ticks:
+        body.append(
+            f'<line x1="{x(tick):.1f}" y1="{top - 8}" x2="{x(tick):.1f}" '
+            f'y2="{height - 30}" stroke="{GRID}"/>'
+        )
+        body.append(_text(x(tick), height - 14, f"{tick:g}", anchor="middle", fill=MUTED))
+    for at, colour in ((green, "#2e7d32"), (amber, "#ef6c00")):
+        if low <= at <= 100:
+            body.append(
+                f'<line x1="{x(at):.1f}" y1="{top - 8}" x2="{x(at):.1f}" y2="{height - 30}" '
+                f'stroke="{colour}" stroke-dasharray="4 3" stroke-width="1.5"/>'
+            )
+    for i, (vi, en, values) in enumerate(groups):
+        y = top + i * row_h + row_h / 2
+        if i % 2 == 0:
+            body.append(
+                f'<rect x="0" y="{y - row_h / 2:.1f}" width="{width}" height="{row_h}" '
+                'fill="#f7f9fa"/>'
+            )
+        body.append(_text(left - 10, y - 1, vi, anchor="end", weight="bold"))
+        body.append(_text(left - 10, y + 11, en, anchor="end", fill=MUTED, size=10))
+        shown = [
+            (k, key, name, colour, values.get(key))
+            for k, (key, name, colour) in enumerate(series)
+            if not _nan(values.get(key))
+        ]
+        if not shown:
+            body.append(_text(left + 6, y + 4, empty_note, fill="#c62828", size=11))
+            continue
+        for k, _, name, colour, v in shown:
+            assert v is not None
+            tip = f"<title>{escape(f'{vi} / {en} · {name}: {v:.1f}')}</title>"
+            if k == len(series) - 1:
+                body.append(
+                    f'<rect x="{x(v) - 6:.1f}" y="{y - 6:.1f}" width="12" height="12" '
+                    f'fill="{colour}" transform="rotate(45 {x(v):.1f} {y:.1f})">{tip}</rect>'
+                )
+                body.append(
+                    _text(
+                        x(v) + (10 if v < 100 - span * 0.06 else -10),
+                        y - 8,
+                        f"{v:.1f}",
+                        anchor="start" if v < 100 - span * 0.06 else "end",
+                        size=10,
+                        weight="bold",
+                    )
+                )
+            else:
+                body.append(
+                    f'<circle cx="{x(v):.1f}" cy="{y:.1f}" r="5" fill="{colour}" '
+                    f'fill-opacity="0.85">{tip}</circle>'
+                )
+            if v < low:
+                body.append(_text(x(v) + 8, y + 14, f"◀ {v:.0f}", size=9, fill="#c62828"))
+    return _svg(width, height, body, label)
+
+
+def _nan(v: object) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+NOT_APPLICABLE = "#eceff1"  # a database the row (a province) does not deliver
+NOT_APPLICABLE_MARK = "KAD"  # không áp dụng
+
+
 def heat_map(
     rows: Sequence[tuple[str, str]],
     cols: Sequence[tuple[str, str]],
@@ -127,9 +233,13 @@ def heat_map(
     green: float = 90.0,
     amber: float = 75.0,
     label: str = "",
+    not_applicable: frozenset[str] = frozenset(),
 ) -> str:
-    """A grid of scores: rows and cols are (key, label); cells coloured by score."""
-    left, top, cw, ch = 190, 160, 74, 20
+    """A grid of scores: rows and cols are (key, label); cells coloured by score. Columns
+    whose key is in `not_applicable` are pale grey and marked KAD (không áp dụng), never
+    coloured as a score."""
+    left = max(120, 7 * max((len(n) for _, n in rows), default=0) + 16)
+    top, cw, ch = 170, 74, 20
     width, height = left + cw * len(cols) + 110, top + ch * len(rows) + 10
     body = []
     for j, (_, name) in enumerate(cols):
@@ -149,8 +259,11 @@ def heat_map(
         body.append(_text(left - 6, y + 14, rname, anchor="end", size=11))
         for j, (ckey, cname) in enumerate(cols):
             v = values.get((rkey, ckey))
-            fill = score_colour(v, green, amber)
-            shown = "–" if v is None else f"{v:.0f}"
+            if ckey in not_applicable:
+                fill, shown = NOT_APPLICABLE, NOT_APPLICABLE_MARK
+            else:
+                fill = score_colour(v, green, amber)
+                shown = "–" if v is None else f"{v:.0f}"
             body.append(
                 f'<rect x="{left + j * cw}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
                 f'fill="{fill}"><title>{escape(f"{rname} · {cname}: {shown}")}</title></rect>'
@@ -162,7 +275,7 @@ def heat_map(
                     shown,
                     anchor="middle",
                     size=10,
-                    fill=text_colour(fill),
+                    fill=MUTED if ckey in not_applicable else text_colour(fill),
                 )
             )
     return _svg(width, height, body, label)
@@ -175,24 +288,34 @@ def status_grid(
     fills: dict[str, str],
     *,
     label: str = "",
+    names: dict[str, str] | None = None,
 ) -> str:
-    """Which delivery arrived: rows (sources) × cols (datasets), a cell per status."""
-    left, top, cw, ch = 60, 120, 56, 16
+    """Which delivery arrived: rows (sources) × cols (datasets), a cell per status. `names`
+    gives the labels shown for row and column keys (default: the keys)."""
+    names = names or {}
+    left = max(60, 7 * max((len(names.get(r, r)) for r in rows), default=0) + 16)
+    top, cw, ch = 130, 56, 16
     width, height = left + cw * len(cols) + 100, top + ch * len(rows) + 10
     body = []
     for j, name in enumerate(cols):
         cx = left + j * cw + cw / 2
         body.append(
-            _text(cx, top - 8, name, size=11, extra=f'transform="rotate(-40 {cx:.1f} {top - 8})"')
+            _text(
+                cx,
+                top - 8,
+                names.get(name, name),
+                size=11,
+                extra=f'transform="rotate(-40 {cx:.1f} {top - 8})"',
+            )
         )
     for i, rname in enumerate(rows):
         y = top + i * ch
-        body.append(_text(left - 6, y + 12, rname, anchor="end", size=11))
+        body.append(_text(left - 6, y + 12, names.get(rname, rname), anchor="end", size=11))
         for j, cname in enumerate(cols):
             s = status.get((rname, cname))
             if s is None:
                 continue
-            tip = escape(f"{rname} · {cname}: {s}")
+            tip = escape(f"{names.get(rname, rname)} · {names.get(cname, cname)}: {s}")
             body.append(
                 f'<rect x="{left + j * cw}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
                 f'fill="#{fills.get(s, "E0E0E0")}"><title>{tip}</title></rect>'

@@ -15,11 +15,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from transforms.report.data import ReportData
-from transforms.report.labels import RATING_FILL, STATUS_FILL, column_label
+from transforms.report.labels import RATING_FILL, STATUS_FILL, STATUSES, bilingual, column_label
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="0D3B66")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+# A status shown as its label ("Đã nhận / received") keeps the fill of the status.
+_STATUS_OF_LABEL = {bilingual(pair): status for status, pair in STATUSES.items()}
 
 SHEETS: dict[str, str] = {  # progress table -> sheet name (≤ 31 characters)
     "database_scorecard": "Điểm CSDL",
@@ -84,13 +87,20 @@ def _number_format(column: str, series: pd.Series) -> str | None:
 
 
 def write_frame(
-    ws: Worksheet, frame: pd.DataFrame, *, start_row: int = 1, labels: bool = True
+    ws: Worksheet,
+    frame: pd.DataFrame,
+    *,
+    start_row: int = 1,
+    labels: bool = True,
+    english: bool = False,
 ) -> None:
-    """A table from `start_row`: bilingual header (Vietnamese, then the column name), then
-    the rows, with number formats, rating fills, widths, a filter and a frozen header."""
+    """A table from `start_row`: bilingual header (Vietnamese, then the column name, or
+    with `english` its English label), then the rows, with number formats, rating fills,
+    widths, a filter and a frozen header."""
     for j, column in enumerate(frame.columns, start=1):
-        vi, _ = column_label(column)
-        cell = set_value(ws, start_row, j, f"{vi}\n{column}" if labels else column)
+        vi, en = column_label(column)
+        second = en if english else column
+        cell = set_value(ws, start_row, j, f"{vi}\n{second}" if labels else column)
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[start_row].height = 32
@@ -105,8 +115,8 @@ def write_frame(
             fill = None
             if column in ("rating",) and value in RATING_FILL:
                 fill = RATING_FILL[value]
-            elif column == "status" and value in STATUS_FILL:
-                fill = STATUS_FILL[value]
+            elif column == "status" and _STATUS_OF_LABEL.get(value, value) in STATUS_FILL:
+                fill = STATUS_FILL[_STATUS_OF_LABEL.get(value, value)]
             elif column == "on_track" and value is not None and value is not pd.NA:
                 fill = RATING_FILL["green" if value else "red"]
             if fill:

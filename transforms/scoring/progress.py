@@ -51,6 +51,7 @@ def load_facts(con: duckdb.DuckDBPyConnection, ref: Reference, rules: RuleSettin
     """Fill the scratch tables the night's SQL joins to, and refresh `dq.rules`, the rules'
     messages filled in with the configured numbers of `rules` (quarantine messages are made
     from them)."""
+    who = registry.delivered_by()
     _insert(
         con,
         "stg_provinces",
@@ -67,7 +68,10 @@ def load_facts(con: duckdb.DuckDBPyConnection, ref: Reference, rules: RuleSettin
     _insert(
         con,
         "stg_datasets",
-        pd.DataFrame(list(DATASET_DATABASE.items()), columns=["dataset", "database_id"]),
+        pd.DataFrame(
+            [(ds, db, who[ds]) for ds, db in DATASET_DATABASE.items()],
+            columns=["dataset", "database_id", "delivered_by"],
+        ),
     )
     _insert(con, "stg_expected", expected_deliveries(ref))
     frame = rules_frame(rules)

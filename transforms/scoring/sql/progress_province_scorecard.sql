@@ -1,5 +1,9 @@
--- One row per province × database every night. Provincial files count for their source
--- province; ministry registries count for the province each row lies in.
+-- One row per province × database that the provinces deliver, every night: a province is
+-- scored only on the datasets it delivers itself (stg_datasets.delivered_by, from the
+-- registry). A database fed only by the ministry's national registries (facilities,
+-- devices, ...) has no row, it is not applicable to a province; a database fed by both
+-- (duoc: the drug register from moh, prescriptions from provinces) is scored on the
+-- provincial datasets alone. Provincial files count for their source province.
 DELETE FROM wh.progress.province_scorecard WHERE run_date = $run_date;
 
 INSERT INTO wh.progress.province_scorecard BY NAME
@@ -7,7 +11,7 @@ WITH stats AS (
     SELECT d.database_id, s.*
     FROM int_night_stats AS s
     JOIN stg_datasets AS d USING (dataset)
-    WHERE s.province_code IS NOT NULL
+    WHERE s.province_code IS NOT NULL AND d.delivered_by = 'province'
 ),
 
 grid AS (
@@ -15,7 +19,7 @@ grid AS (
     FROM stg_provinces AS p
     CROSS JOIN stg_datasets AS d
     JOIN stg_databases AS db USING (database_id)
-    WHERE db.scored
+    WHERE db.scored AND d.delivered_by = 'province'
 ),
 
 per_dataset AS (

@@ -30,6 +30,9 @@ CREATE TABLE stg_provinces (code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL);
 CREATE TABLE stg_databases (
     database_id VARCHAR PRIMARY KEY, name_vi VARCHAR, name_en VARCHAR, scored BOOLEAN
 );
-CREATE TABLE stg_datasets (dataset VARCHAR PRIMARY KEY, database_id VARCHAR NOT NULL);
+CREATE TABLE stg_datasets (
+    dataset VARCHAR PRIMARY KEY, database_id VARCHAR NOT NULL,
+    delivered_by VARCHAR NOT NULL  -- moh or province (validations.registry.delivered_by)
+);
 -- Every (source, dataset) delivery expected each night.
 CREATE TABLE stg_expected (source VARCHAR, dataset VARCHAR, province_code VARCHAR);

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from transforms.report.feedback import mask_id, mask_name, mask_raw
+from transforms.report.feedback import mask_id, mask_name, mask_raw, readable
 from transforms.report.workbook import set_value
 
 
@@ -71,3 +72,32 @@ def test_text_that_looks_like_a_formula_is_stored_as_text(tmp_path, text):
     assert back["A1"].quotePrefix
     assert back["B1"].data_type == "s" and not back["B1"].quotePrefix
     assert back["C1"].value == -5 and back["C1"].data_type == "n"
+
+
+def test_an_officer_reads_vietnamese_first_and_co_khong():
+    frame = pd.DataFrame(
+        {
+            "dataset": ["visits", "facilities"],
+            "expected": [True, False],
+            "status": ["missing", "received"],
+            "criterion": ["accurate", "up_to_date"],
+            "severity": ["error", "warning"],
+        }
+    )
+    out = readable(frame)
+    assert list(out.columns) == [
+        "dataset",
+        "dataset_name",
+        "expected",
+        "status",
+        "criterion",
+        "severity",
+    ]
+    assert out.expected.tolist() == ["có", "không"]
+    assert out.status.tolist() == ["Chưa gửi / missing", "Đã nhận / received"]
+    assert out.criterion.tolist() == ["Đúng / accurate", "Sống / up-to-date"]
+    assert out.severity.tolist() == [
+        "Lỗi (cách ly) / error, quarantined",
+        "Cảnh báo (vẫn nạp) / warning, loaded",
+    ]
+    assert out.dataset_name.tolist()[0] == "Lượt KCB"
