@@ -15,11 +15,14 @@ import openpyxl
 import pytest
 
 from flows.cli import main as cli
-from tests.factories import facility_row
+from tests.factories import facility_row, visit_row
 from tests.integration.conftest import run_night
 from tests.integration.test_trends import D1, D2, _csv, _put, build_small_landing
+from transforms.reference import load as load_reference
+from transforms.report.data import provincial_databases
 
 INJECTED = ["=1+2", "@SUM(A1)"]  # facility codes a spreadsheet would run as formulas
+STALE = "KB089999"  # a bad visit p08 sends on night 1 only: still open on night 2
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +34,23 @@ def report(tmp_path_factory):
         landing / D2.isoformat() / "moh" / "facilities__extra.csv",
         _csv([facility_row(facility_code=code, updated_at=f"{D2} 08:00:00") for code in INJECTED]),
         D2,
+    )
+    commune = next(c for c, (_, p) in sorted(load_reference().communes.items()) if p == "08")
+    _put(
+        landing / D1.isoformat() / "p08" / "visits__extra.csv",
+        _csv(
+            [
+                visit_row(
+                    visit_id=STALE,
+                    facility_code="08001",
+                    province_code="08",
+                    commune_code=commune,
+                    icd10_main="XYZ",
+                    updated_at=f"{D1} 10:00:00",
+                )
+            ]
+        ),
+        D1,
     )
     folder = tmp_path_factory.mktemp("report_wh")
     warehouse = folder / "warehouse.duckdb"
@@ -159,20 +179,30 @@ def _cells(ws) -> list:
 def test_feedback_files_mask_ids_and_never_hold_formulas(report):
     out, _, _ = report
     wb = openpyxl.load_workbook(out / "feedback" / f"phan_hoi_p04_{D2}.xlsx")
-    assert wb.sheetnames == ["Tổng hợp - Summary", "Dòng bị từ chối - Rejected"]
+    assert wb.sheetnames == [
+        "Tổng hợp - Summary",
+        "Dòng bị từ chối - Rejected",
+        "Còn cách ly từ trước - Open",
+    ]
     rows = list(wb["Dòng bị từ chối - Rejected"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     assert wb["Dòng bị từ chối - Rejected"].freeze_panes == "A2"
-    assert [r[header.index("Khóa bản ghi\nrecord_key")] for r in body] == [
+    assert [r[header.index("Khóa bản ghi\nrecord key")] for r in body] == [
         "04001|KB040001",
         "04001|KB040002",
     ]
-    reason = {r[header.index("Lý do (tiếng Anh)\nreason_en")] for r in body}
+    # Quarantined on both nights and never loaded: open for one night already.
+    assert [r[header.index("Số đêm còn cách ly\nnights open")] for r in body] == [1, 1]
+    reason = {r[header.index("Lý do (tiếng Anh)\nreason (en)")] for r in body}
     assert len(reason) == 1 and "icd10_main" in reason.pop()
-    raw = body[0][header.index("Dữ liệu gốc (đã che)\nraw")]
+    criterion = {r[header.index("Tiêu chí\ncriterion")] for r in body}
+    assert criterion == {"Đúng / accurate"}
+    raw = body[0][header.index("Dữ liệu gốc (đã che)\noriginal row (masked)")]
     assert "patient_id=*********345" in raw and "001090012345" not in raw
     assert "patient_name=N. V. A." in raw and "Nguyễn" not in raw
     summary = [c.value for c in _cells(wb["Tổng hợp - Summary"])]
+    assert "có" in summary and "Đã nhận / received" in summary
+    assert not any(v in (True, False, "True", "False") for v in summary)
     assert "visits.icd10_main.format" in summary or any(
         isinstance(v, str) and v.startswith("visits.icd10_main") for v in summary
     )
@@ -183,6 +213,40 @@ def test_feedback_files_mask_ids_and_never_hold_formulas(report):
     assert {c.value for c in injected} == set(INJECTED)
     assert all(c.data_type == "s" and c.quotePrefix for c in injected)
     assert not any(c.data_type == "f" for c in cells)
+
+
+def test_older_open_rows_are_listed_with_their_age(report):
+    out, _, _ = report
+    wb = openpyxl.load_workbook(out / "feedback" / f"phan_hoi_p08_{D2}.xlsx")
+    rows = list(wb["Còn cách ly từ trước - Open"].iter_rows(min_row=2, values_only=True))
+    header, body = rows[0], rows[1:]
+    assert [r[header.index("Khóa bản ghi\nrecord key")] for r in body] == [f"08001|{STALE}"]
+    assert body[0][header.index("Số đêm còn cách ly\nnights open")] == 1
+    assert body[0][header.index("Cách ly lần đầu\nfirst quarantined on")].date() == D1
+    # p04's rows of both nights are tonight's, not listed again as older.
+    p04 = openpyxl.load_workbook(out / "feedback" / f"phan_hoi_p04_{D2}.xlsx")
+    assert len(list(p04["Còn cách ly từ trước - Open"].iter_rows(min_row=3))) == 0
+
+
+def test_the_page_adds_up_with_meta_runs_and_leaves_registries_to_the_ministry(report):
+    out, _, warehouse = report
+    html = (out / f"report_{D2}.html").read_text(encoding="utf-8")
+    with duckdb.connect(str(warehouse), read_only=True) as wh:
+        rows_in, quarantined = wh.execute(
+            "SELECT sum(rows_in), sum(rows_quarantined) FROM meta.runs WHERE run_date = $d",
+            {"d": D2},
+        ).fetchone()
+        scored = wh.execute(
+            "SELECT DISTINCT database_id FROM progress.province_scorecard WHERE run_date = $d",
+            {"d": D2},
+        ).fetchall()
+    assert f"= {rows_in:,} dòng nhận, đúng như" in html
+    assert f"cách ly / quarantined {quarantined:,}" in html
+    assert "procedures, counted apart" in html
+    # A province is scored on what it delivers: no row for a ministry-only database.
+    assert {d for (d,) in scored} == provincial_databases() - {"tthc"}
+    assert "KAD = không áp dụng" in html and ">KAD</text>" in html
+    assert "how a score is computed" in html and "top failing rules per database" in html
 
 
 def test_open_quarantine_reaches_the_feedback_and_the_page(report):

@@ -76,3 +76,45 @@ def test_funnel_and_gauge_are_well_formed():
     root = _parse(svg.band_gauge(32.5, 30, 36.5))
     assert "32.5 %" in [t.text for t in root.iter(f"{SVG}text")]
     _parse(svg.band_gauge(None, 30, 36.5))
+
+
+def test_not_applicable_columns_are_grey_and_never_a_score():
+    rows, cols = [("01", "Hà Nội (01)")], [("kcb", "KCB"), ("trang_thiet_bi", "TTB")]
+    root = _parse(
+        svg.heat_map(
+            rows,
+            cols,
+            {("01", "kcb"): 95.0, ("01", "trang_thiet_bi"): 0.0},
+            not_applicable=frozenset({"trang_thiet_bi"}),
+        )
+    )
+    fills = [c.get("fill") for c in root.iter(f"{SVG}rect")]
+    assert fills == [svg.score_colour(95.0), svg.NOT_APPLICABLE]
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert svg.NOT_APPLICABLE_MARK in texts and "0" not in texts
+
+
+@pytest.mark.parametrize(("low", "start"), [(93.4, 85.0), (99.9, 90.0), (96.0, 90.0), (3.0, 0.0)])
+def test_the_axis_starts_a_step_below_the_lowest_score(low, start):
+    assert svg.nice_floor(low) == start
+
+
+def test_dot_rows_put_close_scores_apart_and_name_an_empty_row():
+    root = _parse(
+        svg.dot_rows(
+            [
+                ("A", "a", {"x": 97.0, "o": 98.0}),
+                ("B", "b", {"x": 98.0, "o": 99.0}),
+                ("C", "c", {}),
+            ],
+            [("x", "X", "#111111"), ("o", "O", "#222222")],
+            low=95.0,
+            empty_note="nothing received",
+        )
+    )
+    dots = [float(c.get("cx")) for c in root.iter(f"{SVG}circle") if c.get("fill") == "#111111"]
+    # The legend swatch, then A and B: 97 and 98 on a 95-100 axis lie a fifth of the plot
+    # apart, not a hundredth.
+    assert len(dots) == 3 and dots[2] - dots[1] > 0.15 * (1240 - 300 - 70)
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "nothing received" in texts and "95" in texts and "100" in texts
