@@ -247,11 +247,11 @@ def _stage_and_finish(
     order = load_order(
         by_dataset, {ds: sum(files[i].size for i in ix) for ds, ix in by_dataset.items()}
     )
-    stage_root = Path(s.stage_dir) / night.run_id if s.stage_dir else b.folder / "stage"
+    stage_root = b.stage_folder
     futures: dict[str, list] = {}
     try:
         # Staged rows hold raw ids: only the night's own user reads them.
-        stage_root.parent.mkdir(parents=True, exist_ok=True)
+        stage_root.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         stage_root.mkdir(mode=0o700, exist_ok=True)
         params = _stage_params(s, night.run_date, night.run_id)
         for ds_id in order:
@@ -493,6 +493,7 @@ def nightly(
                 threads=s.duckdb_threads,
                 analysts=s.analysts_protection(),
                 snapshots_to=s.snapshots(),
+                stage_dir=s.stage_dir,
             ) as b:
                 summary = _build_night(b, s, key, run_id, run_date, started_at, sources, datasets)
                 publish_artifacts(b.con, run_date, night=asdict(summary))

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +20,26 @@ from flows import cli
 from tests.integration.test_segments import D1, D2, D3, _night, _visit
 
 ADMIN_GID = 4242  # a group an administrator gives the restricted file (we run as root)
+ANALYSTS_GID = 4243  # the analysts' group, as README's "Who can read what" sets it up
+NOBODY = 65534
+
+# What an analyst (another user, in the analysts' group only) reaches from a read-only
+# session on the analysts' file: the core rows, and none of the restricted file's.
+ANALYST = """
+import sys, duckdb
+warehouse, restricted, store = sys.argv[1:4]
+con = duckdb.connect(warehouse, read_only=True)
+print(con.execute("SELECT count(*) FROM core.visits").fetchone()[0])
+for query in (f"ATTACH '{restricted}' AS rs (READ_ONLY)",
+              f"SELECT count(*) FROM read_parquet('{store}/**/*.parquet')"):
+    try:
+        con.execute(query).fetchall()
+        print("READ")
+    except duckdb.Error as exc:
+        # A folder it may not list holds no files, for a glob.
+        refused = ("ermission denied" in str(exc)) or ("No files found" in str(exc))
+        print("denied" if refused else repr(exc))
+"""
 
 
 def _mode(path: Path) -> int:
@@ -59,8 +82,37 @@ def _as_analysts_saw(database: Path) -> dict[str, list]:
         }
 
 
-def test_three_nights_protected_on_two_file_systems_with_snapshots(tmp_path, capsys):
-    landing, data = tmp_path / "landing", tmp_path / "data"
+@pytest.fixture
+def data() -> Iterator[Path]:
+    """A data folder another user can reach (pytest's own temporary root is 0700), set up
+    as README says: the analysts' group, setgid so new files take it."""
+    folder = Path(tempfile.mkdtemp(prefix="vnhealth-publish-")) / "data"
+    folder.mkdir()
+    os.chmod(folder.parent, 0o755)
+    os.chown(folder, -1, ANALYSTS_GID)
+    os.chmod(folder, 0o2750)
+    yield folder
+    shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def _as_analyst(warehouse: Path, restricted: Path) -> list[str]:
+    done = subprocess.run(
+        ["setpriv", f"--reuid={NOBODY}", f"--regid={ANALYSTS_GID}", "--clear-groups"]
+        + [sys.executable, "-c", ANALYST, str(warehouse), str(restricted)]
+        + [str(restricted.with_name("restricted.segments"))],
+        capture_output=True,
+        text=True,
+        env={"HOME": "/tmp", "PATH": os.environ.get("PATH", "")},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_three_nights_protected_on_two_file_systems_with_snapshots(tmp_path, data, capsys):
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root (mount, chown) and setpriv: file protection is not tested")
+    landing = tmp_path / "landing"
     warehouse = data / "warehouse.duckdb"
     restricted = data / "restricted" / "restricted.duckdb"
     for i, night in enumerate((D1, D2, D3)):
@@ -97,6 +149,8 @@ def test_three_nights_protected_on_two_file_systems_with_snapshots(tmp_path, cap
         with duckdb.connect(str(warehouse), read_only=True) as con:
             views = con.execute("SELECT sql FROM duckdb_views() WHERE NOT internal").fetchall()
         assert views and not [v for (v,) in views if "restricted" in v]
+        # The analysts' group reads the core rows, and cannot reach the restricted ones.
+        assert _as_analyst(warehouse, restricted) == ["9", "denied", "denied"]
 
         # An administrator opens the restricted file to the engineers' group: kept.
         os.chmod(restricted, 0o640)

@@ -31,9 +31,10 @@ class Protection:
     gid: int | None = None
 
     def like(self, published: Path) -> Protection:
-        """These modes, with the owner and group of `published` if it exists."""
+        """These modes, with the owner and group of `published` if it exists (else the group
+        of its folder if that is setgid: the group an administrator chose for it)."""
         if not published.exists():
-            return self
+            return Protection(self.file_mode, self.dir_mode, gid=_folder_group(published))
         st = published.stat()
         return Protection(self.file_mode, self.dir_mode, st.st_uid, st.st_gid)
 
@@ -52,16 +53,27 @@ def kept(published: Path, default: Protection) -> Protection:
     """The protection of the file at `published` (its mode, owner and group, so that what an
     administrator set survives the night), or `default` when there is none yet."""
     if not published.exists():
-        return default
+        return default.like(published)
     st = published.stat()
     mode = stat.S_IMODE(st.st_mode) & 0o666
     return Protection(mode, dir_mode_for(mode), st.st_uid, st.st_gid)
 
 
+def _folder_group(path: Path) -> int | None:
+    """The group of the folder of `path` if that folder is setgid."""
+    folder = path.parent
+    if folder.is_dir() and folder.stat().st_mode & stat.S_ISGID:
+        return folder.stat().st_gid
+    return None
+
+
 def apply(path: Path, p: Protection, *, folder: bool = False) -> None:
     """Give `path` the mode, owner and group of `p`. An owner or group this process may not
     give (not root, not a member) is left as it is, with a warning."""
-    os.chmod(path, p.dir_mode if folder else p.file_mode)
+    if folder:  # a setgid folder (new files take its group, as README advises) stays one
+        os.chmod(path, p.dir_mode | (path.stat().st_mode & stat.S_ISGID))
+    else:
+        os.chmod(path, p.file_mode)
     if p.uid is None and p.gid is None:
         return
     uid, gid = -1 if p.uid is None else p.uid, -1 if p.gid is None else p.gid

@@ -62,6 +62,13 @@ class Build:
     analysts: Protection
     restricted_protection: Protection
     snapshots: snapshots.Snapshots | None = None
+    stage: Path | None = None
+
+    @property
+    def stage_folder(self) -> Path:
+        """Where the night's staging tasks write (raw rows): `stage/` in the restricted
+        build folder, or the run's folder in the configured stage folder."""
+        return self.stage or self.folder / "stage"
 
     @property
     def warehouse_copy(self) -> Path:
@@ -75,6 +82,14 @@ class Build:
 def build_folder(published: Path, run_id: str) -> Path:
     """The build folder of a run for `published`: beside it, on its file system."""
     return published.with_name(f".build-{run_id}-{published.stem}")
+
+
+def stage_folder(stage_dir: Path, warehouse: Path, run_id: str) -> Path:
+    """A run's folder in a configured stage folder: under one folder per warehouse (several
+    may share the stage folder), so that a run removes only what its own warehouse's
+    interrupted runs left."""
+    tag = hashlib.sha256(str(warehouse.resolve()).encode()).hexdigest()[:8]
+    return stage_dir / f"{warehouse.stem}-{tag}" / run_id
 
 
 def remove_stale_builds(published: Path) -> list[Path]:
@@ -116,16 +131,23 @@ def build(
     views: bool = True,
     analysts: Protection = modes.ANALYSTS,
     snapshots_to: snapshots.Snapshots | None = None,
+    stage_dir: Path | None = None,
 ) -> Iterator[Build]:
     """A private copy of both files, each in a build folder beside it, attached to a scratch
     connection. Call `publish` to make the copies the published files; leaving the block
     without it discards them. `views=False` leaves the views of the restricted file as
     published (a build that only records a line in `meta.runs`). `analysts`: the modes of
     the analysts' file, its segments and folders; the restricted file keeps its own (0600
-    when new). `snapshots_to`: where `publish(b, night)` keeps the night's analysts' file."""
+    when new). `snapshots_to`: where `publish(b, night)` keeps the night's analysts' file.
+    `stage_dir`: a stage folder other than the restricted build folder's (`b.stage_folder`)."""
     # A run killed outright leaves its build folders; we hold the lock, so none is in use.
     for published in (warehouse, restricted):
         remove_stale_builds(published)
+    stage = stage_folder(stage_dir, warehouse, run_id) if stage_dir else None
+    if stage is not None:
+        for stale in stage.parent.glob("*") if stage.parent.is_dir() else ():
+            log.warning("removing the stage folder of an interrupted run: %s", stale)
+            shutil.rmtree(stale, ignore_errors=True)
     started = datetime.now()
     analysts = analysts.like(warehouse)
     private = modes.kept(restricted, modes.RESTRICTED)
@@ -168,7 +190,15 @@ def build(
                 segments.ensure(con, segments.RAW)
                 segments.ensure(con, segments.QUARANTINE)
             yield Build(
-                con, folder, wh_folder, warehouse, restricted, analysts, private, snapshots_to
+                con,
+                folder,
+                wh_folder,
+                warehouse,
+                restricted,
+                analysts,
+                private,
+                snapshots_to,
+                stage,
             )
         finally:
             with contextlib.suppress(duckdb.Error):
@@ -176,6 +206,8 @@ def build(
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(wh_folder, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 def publish(b: Build, night: date | None = None) -> None:
