@@ -36,7 +36,7 @@ demo: setup $(KEY)
 	$(BIN)/vnhealth report --warehouse $(DATA)/warehouse.duckdb --out $(DATA)/reports
 	@echo
 	@echo "Warehouse (analysts, read-only):  $(DATA)/warehouse.duckdb"
-	@echo "Restricted (engineers):           $(DATA)/restricted.duckdb"
+	@echo "Restricted (engineers):           $(DATA)/restricted/restricted.duckdb"
 	@echo "Report:                           $(DATA)/reports/"
 	@echo "Try: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(DATA)/warehouse.duckdb', read_only=True).sql('from progress.database_scorecard'))\""
 

@@ -1,4 +1,4 @@
-"""The `vnhealth` command: generate, run, report, compact.
+"""The `vnhealth` command: generate, run, report, compact, snapshot.
 
 Exit status of `run`: 0 when the run completed (quarantined rows and rejected files are
 data, not failure), 1 when the run failed (nothing was published), 2 for a usage error.
@@ -43,8 +43,8 @@ def _sub(sub, name: str, help: str, example: str) -> argparse.ArgumentParser:
 
 WAREHOUSE_HELP = "the analysts' warehouse file (default: data/warehouse.duckdb, VNHEALTH_WAREHOUSE)"
 RESTRICTED_HELP = (
-    "the engineers' file with raw rows and the quarantine (default: restricted.duckdb next "
-    "to the warehouse, VNHEALTH_RESTRICTED)"
+    "the engineers' file with raw rows and the quarantine (default: restricted/"
+    "restricted.duckdb in the warehouse's folder, VNHEALTH_RESTRICTED)"
 )
 
 
@@ -199,7 +199,29 @@ def _parser() -> argparse.ArgumentParser:
         "--grace-hours",
         type=float,
         default=24.0,
-        help="delete segments retired longer ago than this (default 24)",
+        help="delete segments retired longer ago than this (default 24), except those a "
+        "kept snapshot reads",
+    )
+    sn = _sub(
+        sub,
+        "snapshot",
+        "the analysts' file as published on a night: its path, or a copy of it",
+        "vnhealth snapshot --date 2026-11-24\n"
+        "  vnhealth snapshot --date 2026-11-24 --out /tmp/2026-11-24.duckdb\n"
+        "  duckdb -readonly $(vnhealth snapshot --date 2026-11-24)",
+    )
+    sn.add_argument("--warehouse", type=Path, metavar="FILE", help=WAREHOUSE_HELP)
+    sn.add_argument(
+        "--date",
+        type=_date,
+        help="the night, YYYY-MM-DD (without it: list the nights kept, oldest first)",
+    )
+    sn.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="write a copy of the night's file here (it reads the same segments: keep it "
+        "on this machine, and open it read-only)",
     )
     return p
 
@@ -399,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
                 grace_hours=args.grace_hours,
                 memory_limit=s.duckdb_memory_limit,
                 threads=s.duckdb_threads,
+                analysts=s.analysts_protection(),
+                snapshots_to=s.snapshots(),
             )
         except (wh_io.WarehouseBusy, ValueError) as exc:
             print(f"compact failed: {exc}", file=sys.stderr)
@@ -407,7 +431,41 @@ def main(argv: list[str] | None = None) -> int:
             if step["retired"]:
                 print(json.dumps(step))
         return 0
+    if args.command == "snapshot":
+        return _snapshot(args)
     return 2
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    """Print the path of a night's snapshot (or copy it to `--out`); without a date, list
+    the nights kept. A night not kept is a usage error."""
+    import shutil
+
+    from flows.settings import Settings
+    from transforms.warehouse import snapshots
+
+    s = Settings(**({"warehouse": args.warehouse} if args.warehouse else {}))
+    store = s.snapshots()
+    kept = snapshots.kept(store)
+    if args.date is None:
+        for night, path in kept.items():
+            print(night, path)
+        return 0
+    if args.date not in kept:
+        nights = f"{min(kept)} to {max(kept)}, {len(kept)} nights" if kept else "none"
+        return _usage_errors(
+            [
+                f"no snapshot of {args.date} in {store.folder} (kept: {nights}; the last "
+                f"{s.snapshots_kept} published nights are kept, VNHEALTH_SNAPSHOTS_KEPT)"
+            ]
+        )
+    path = kept[args.date]
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, args.out)
+        path = args.out
+    print(path)
+    return 0
 
 
 if __name__ == "__main__":

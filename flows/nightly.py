@@ -247,9 +247,12 @@ def _stage_and_finish(
     order = load_order(
         by_dataset, {ds: sum(files[i].size for i in ix) for ds, ix in by_dataset.items()}
     )
-    stage_root = Path(s.stage_dir) / night.run_id if s.stage_dir else b.folder / "stage"
+    stage_root = b.stage_folder
     futures: dict[str, list] = {}
     try:
+        # Staged rows hold raw ids: only the night's own user reads them.
+        stage_root.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stage_root.mkdir(mode=0o700, exist_ok=True)
         params = _stage_params(s, night.run_date, night.run_id)
         for ds_id in order:
             bundles = stage.make_bundles(
@@ -479,7 +482,7 @@ def nightly(
     logger = get_run_logger()
     run_id = f"{run_date:%Y%m%d}-{datetime.now():%H%M%S}-{uuid.uuid4().hex[:6]}"
     started_at = datetime.now()
-    with wh_io.lock(s.warehouse):
+    with wh_io.lock(s.warehouse, s.analysts_protection()):
         try:
             key = resolve_key(s)
             with wh_io.build(
@@ -488,10 +491,13 @@ def nightly(
                 run_id,
                 memory_limit=s.duckdb_memory_limit,
                 threads=s.duckdb_threads,
+                analysts=s.analysts_protection(),
+                snapshots_to=s.snapshots(),
+                stage_dir=s.stage_dir,
             ) as b:
                 summary = _build_night(b, s, key, run_id, run_date, started_at, sources, datasets)
                 publish_artifacts(b.con, run_date, night=asdict(summary))
-                wh_io.publish(b)
+                wh_io.publish(b, run_date)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             logger.error("night %s failed, nothing published: %s", run_date, reason)
@@ -505,6 +511,7 @@ def nightly(
                 sources=sources,
                 datasets=datasets,
                 memory_limit=s.duckdb_memory_limit,
+                analysts=s.analysts_protection(),
             )
             raise
     logger.info(

@@ -12,13 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from transforms.ingest.stager import ReadLimits
     from transforms.report.data import Method
     from transforms.scoring.progress import Scoring
+    from transforms.warehouse.modes import Protection
+    from transforms.warehouse.snapshots import Snapshots
     from validations.model import RuleSettings
 
 
@@ -27,7 +29,9 @@ class Settings(BaseSettings):
 
     landing: Path = Path("data/landing")
     warehouse: Path = Path("data/warehouse.duckdb")
-    restricted: Path | None = None  # default: restricted.duckdb next to the warehouse
+    # Default: restricted/restricted.duckdb in the warehouse's folder (its own folder, 0700),
+    # or restricted.duckdb next to the warehouse where a warehouse made before has one.
+    restricted: Path | None = None
     # Other code lists than those shipped in the package (transforms/reference), if set.
     reference_dir: Path | None = None
 
@@ -75,9 +79,45 @@ class Settings(BaseSettings):
     rating_green: float = 90.0
     rating_amber: float = 75.0
 
+    # Who may read the analysts' file and its segments: the mode of the files and folders
+    # the night writes (octal; "0640" from the environment). The restricted file keeps the
+    # mode an administrator gave it (0600 and 0700 when the night creates them).
+    analysts_file_mode: int = Field(0o640, ge=0, le=0o777)
+    analysts_dir_mode: int = Field(0o750, ge=0, le=0o777)
+    # The analysts' file as published on each of the last `snapshots_kept` nights, in
+    # `snapshot_dir` (default: snapshots/ in the warehouse's folder); 0 keeps none.
+    snapshots_kept: int = Field(35, ge=0)
+    snapshot_dir: Path | None = None
+
+    @field_validator("analysts_file_mode", "analysts_dir_mode", mode="before")
+    @classmethod
+    def _octal(cls, value: object) -> object:
+        """A mode from the environment is written as chmod takes it: "0640" or "640"."""
+        if isinstance(value, str):
+            return int(value, 8)
+        return value
+
     @property
     def restricted_path(self) -> Path:
-        return self.restricted or self.warehouse.with_name("restricted.duckdb")
+        if self.restricted is not None:
+            return self.restricted
+        beside = self.warehouse.with_name("restricted.duckdb")  # the default until 2026-11
+        own = self.warehouse.parent / "restricted" / "restricted.duckdb"
+        return beside if beside.exists() and not own.exists() else own
+
+    @property
+    def snapshot_folder(self) -> Path:
+        return self.snapshot_dir or self.warehouse.parent / "snapshots"
+
+    def analysts_protection(self) -> Protection:
+        from transforms.warehouse.modes import Protection
+
+        return Protection(self.analysts_file_mode, self.analysts_dir_mode)
+
+    def snapshots(self) -> Snapshots:
+        from transforms.warehouse.snapshots import Snapshots
+
+        return Snapshots(self.snapshot_folder, self.snapshots_kept)
 
     # The small values below are imported when asked for: building the settings (the CLI's
     # usage checks) must not import pandas, pandera and DuckDB.

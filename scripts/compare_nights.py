@@ -87,16 +87,22 @@ def compare(a: Path, b: Path) -> int:
     return bad
 
 
+def _restricted_of(warehouse: Path) -> Path:
+    """The default restricted file of a warehouse: in its own folder, or beside (before)."""
+    own = warehouse.parent / "restricted" / "restricted.duckdb"
+    return own if own.exists() else warehouse.with_name("restricted.duckdb")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("a", type=Path, help="warehouse.duckdb of the first night")
     p.add_argument("b", type=Path, help="warehouse.duckdb of the second night")
-    p.add_argument("--restricted-a", type=Path, help="default: restricted.duckdb beside A")
-    p.add_argument("--restricted-b", type=Path, help="default: restricted.duckdb beside B")
+    p.add_argument("--restricted-a", type=Path, help="default: restricted/ or beside A")
+    p.add_argument("--restricted-b", type=Path, help="default: restricted/ or beside B")
     args = p.parse_args()
     bad = compare(args.a, args.b)
-    ra = args.restricted_a or args.a.with_name("restricted.duckdb")
-    rb = args.restricted_b or args.b.with_name("restricted.duckdb")
+    ra = args.restricted_a or _restricted_of(args.a)
+    rb = args.restricted_b or _restricted_of(args.b)
     if ra.exists() and rb.exists():
         bad += compare(ra, rb)
     print("all tables agree" if not bad else f"{bad} tables differ")

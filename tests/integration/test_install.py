@@ -106,7 +106,7 @@ def test_the_installed_package_runs_a_night_from_anywhere(installed: Path, tmp_p
     assert summary["rows_in"] == summary["rows_loaded"] + summary["rows_quarantined"]
     assert summary["rows_quarantined"] > 0
     assert (work / "wh" / "warehouse.duckdb").is_file()
-    assert (work / "wh" / "restricted.duckdb").is_file()
+    assert (work / "wh" / "restricted" / "restricted.duckdb").is_file()
 
     written = vnhealth("report", "--warehouse", "wh/warehouse.duckdb", "--out", "rep")
     assert (work / "rep" / f"report_{NIGHT}.html").is_file()

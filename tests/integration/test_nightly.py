@@ -135,9 +135,59 @@ def test_a_night_matches_its_ground_truth(landing, first_night):
         assert received == summary["rows_in"]
 
 
+# Columns that name the run or the clock (as scripts/compare_nights.py leaves them out).
+VOLATILE = {
+    "run_id",
+    "_run_id",
+    "resolved_by_run",
+    "started_at",
+    "finished_at",
+    "_loaded_at",
+    "loaded_at",
+    "processed_at",
+    "written_at",
+    "retired_at",
+    "resolved_at",
+    "created_at",
+    "path",
+    "bytes",
+    "duration_s",
+    "seconds",
+}
+
+
+def _every_table(database: Path) -> dict[str, list[tuple]]:
+    """Every table and view of a DuckDB file, without the volatile columns, sorted. The run
+    log (`meta.runs`, and the lines each run adds to `meta.files`) is read by run apart."""
+    out = {}
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal "
+            "UNION SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal "
+            "ORDER BY ALL"
+        ).fetchall()
+        for schema, table in tables:
+            cols = [
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? "
+                    "AND table_name = ? ORDER BY column_index",
+                    [schema, table],
+                ).fetchall()
+                if c not in VOLATILE
+            ]
+            listed = ", ".join(f'"{c}"::VARCHAR' for c in cols) or "1"
+            out[f"{schema}.{table}"] = sorted(
+                con.execute(f'SELECT {listed} FROM "{schema}"."{table}"').fetchall(),
+                key=lambda r: tuple("" if v is None else v for v in r),
+            )
+    return out
+
+
 def test_running_the_same_night_twice_changes_nothing(landing, published, tmp_path):
     first, warehouse, restricted = published
     before = _snapshot(warehouse)
+    tables_before = {db: _every_table(db) for db in (warehouse, restricted)}
     # An analyst keeps querying the warehouse from another process during the run.
     stop = tmp_path / "stop"
     reader = subprocess.Popen(
@@ -157,12 +207,26 @@ def test_running_the_same_night_twice_changes_nothing(landing, published, tmp_pa
     assert second["files_duplicate"] == first["files_loaded"] > 0
     assert second["files_loaded"] == 0
     assert _snapshot(warehouse) == before
+    # Every table of both files as it was, dq.rule_results included; only the run log grew:
+    # one line in meta.runs, and the second run's line for each file it saw again.
+    tables_after = {db: _every_table(db) for db in (warehouse, restricted)}
+    for db in (warehouse, restricted):
+        grown = {"meta.runs", "meta.files"} if db == warehouse else set()
+        assert tables_before[db].keys() == tables_after[db].keys()
+        changed = [
+            t
+            for t in tables_before[db]
+            if t not in grown and tables_before[db][t] != tables_after[db][t]
+        ]
+        assert changed == [], db
     with duckdb.connect(str(warehouse), read_only=True) as con:
         per_run = con.execute(
-            "SELECT run_id, sum(rows_checked), sum(rows_failed) FROM dq.rule_results "
-            "GROUP BY run_id"
+            "SELECT run_date, count(*), sum(rows_checked), sum(rows_failed) FROM dq.rule_results "
+            "GROUP BY ALL"
         ).fetchall()
-        assert len(per_run) == 2 and per_run[0][1:] == per_run[1][1:]
+        assert len(per_run) == 1 and per_run[0][1] > 1000
+        runs = con.execute("SELECT run_id, status FROM meta.runs ORDER BY started_at").fetchall()
+        assert runs == [(first["run_id"], "succeeded"), (second["run_id"], "succeeded")]
         statuses = dict(
             con.execute(
                 "SELECT status, count(*) FROM meta.files WHERE run_id = ? GROUP BY ALL",
@@ -170,6 +234,10 @@ def test_running_the_same_night_twice_changes_nothing(landing, published, tmp_pa
             ).fetchall()
         )
         assert statuses["duplicate"] == first["files_loaded"]
+        first_lines = con.execute(
+            "SELECT count(*) FROM meta.files WHERE run_id = ?", [first["run_id"]]
+        ).fetchone()[0]
+        assert first_lines == first["files"]
 
 
 def test_no_raw_personal_identifier_reaches_the_warehouse(first_night):

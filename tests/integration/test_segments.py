@@ -109,15 +109,16 @@ def test_a_night_neither_copies_nor_rewrites_the_history(tmp_path, stores, monke
     seen: list[set[str]] = []
     real_publish = wh_io.publish
 
-    def publish(b: wh_io.Build) -> None:
+    def publish(b: wh_io.Build, night=None) -> None:
         seen.append(
             {
-                str(p.relative_to(b.folder))
-                for p in b.folder.rglob("*")
-                if p.is_file() and p.relative_to(b.folder).parts[0] != "stage"
+                str(p.relative_to(folder))
+                for folder in (b.folder, b.warehouse_folder)
+                for p in folder.rglob("*")
+                if p.is_file() and p.relative_to(folder).parts[0] != "stage"
             }
         )
-        real_publish(b)
+        real_publish(b, night)
 
     monkeypatch.setattr(wh_io, "publish", publish)
     sizes, before = [], {}

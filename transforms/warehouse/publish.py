@@ -1,11 +1,17 @@
 """Warehouse I/O: build a night aside and publish it in one atomic step.
 
-The published files are never opened for writing. A run copies them into a private build
-folder next to them, does all its work there through one DuckDB connection (a scratch
-database with the two copies attached as `wh` and `rs`), checkpoints, and then renames
-each copy over its published file. A rename is atomic, so an analyst opening the
+The published files are never opened for writing. A run copies each into a private build
+folder beside it (`.build-<run>-<stem>/`, 0700: on the file's own file system, so that the
+rename is atomic wherever each file lives), does all its work through one DuckDB connection
+(a scratch database with the two copies attached as `wh` and `rs`), checkpoints, and then
+renames each copy over its published file. A rename is atomic, so an analyst opening the
 warehouse read-only sees the previous night or the new one, never half of one; a crash
 before the rename leaves the published files as they were.
+
+Everything that holds raw rows (the restricted copy, the scratch database, DuckDB's spill
+files and, by default, the staging Parquet) is in the restricted file's build folder, which
+is removed when the run ends and, after a crash, at the start of the next run. The copies
+get the mode, owner and group of the file they replace (`transforms.warehouse.modes`).
 
 The copies are small: the tables that grow with history (core, raw rows, quarantine) are
 views over immutable Parquet segments in a store folder next to each file
@@ -31,7 +37,8 @@ from pathlib import Path
 import duckdb
 
 from transforms import sqlfiles
-from transforms.warehouse import meta, segments
+from transforms.warehouse import meta, modes, segments, snapshots
+from transforms.warehouse.modes import Protection
 
 SQL = sqlfiles.SqlFolder(__package__)
 
@@ -44,24 +51,63 @@ class WarehouseBusy(RuntimeError):
 
 @dataclass
 class Build:
+    """A night's build: `folder` is the restricted build folder (raw rows, scratch, spill,
+    staging), `warehouse_folder` the analysts' one (only the copy of their file)."""
+
     con: duckdb.DuckDBPyConnection
     folder: Path
+    warehouse_folder: Path
     warehouse: Path
     restricted: Path
+    analysts: Protection
+    restricted_protection: Protection
+    snapshots: snapshots.Snapshots | None = None
+    stage: Path | None = None
+
+    @property
+    def stage_folder(self) -> Path:
+        """Where the night's staging tasks write (raw rows): `stage/` in the restricted
+        build folder, or the run's folder in the configured stage folder."""
+        return self.stage or self.folder / "stage"
 
     @property
     def warehouse_copy(self) -> Path:
-        return self.folder / "warehouse.duckdb"
+        return self.warehouse_folder / "warehouse.duckdb"
 
     @property
     def restricted_copy(self) -> Path:
         return self.folder / "restricted.duckdb"
 
 
+def build_folder(published: Path, run_id: str) -> Path:
+    """The build folder of a run for `published`: beside it, on its file system."""
+    return published.with_name(f".build-{run_id}-{published.stem}")
+
+
+def stage_folder(stage_dir: Path, warehouse: Path, run_id: str) -> Path:
+    """A run's folder in a configured stage folder: under one folder per warehouse (several
+    may share the stage folder), so that a run removes only what its own warehouse's
+    interrupted runs left."""
+    tag = hashlib.sha256(str(warehouse.resolve()).encode()).hexdigest()[:8]
+    return stage_dir / f"{warehouse.stem}-{tag}" / run_id
+
+
+def remove_stale_builds(published: Path) -> list[Path]:
+    """Remove the build folders an interrupted run left beside `published` (call it under
+    the lock: then none is in use)."""
+    stale = sorted(published.parent.glob(f".build-*-{published.stem}"))
+    for folder in stale:
+        log.warning("removing the build folder of an interrupted run: %s", folder)
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale
+
+
 @contextlib.contextmanager
-def lock(warehouse: Path) -> Iterator[None]:
-    """One writer at a time for a warehouse (released by the OS if the process dies)."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+def lock(warehouse: Path, analysts: Protection = modes.ANALYSTS) -> Iterator[None]:
+    """One writer at a time for a warehouse (released by the OS if the process dies). A
+    missing warehouse folder is created with the folder mode of `analysts`."""
+    warehouse.parent.parent.mkdir(parents=True, exist_ok=True)
+    modes.make_dirs(warehouse.parent, analysts)
     path = warehouse.with_name(f".{warehouse.name}.lock")
     with path.open("w") as fh:
         try:
@@ -83,21 +129,38 @@ def build(
     memory_limit: str,
     threads: int,
     views: bool = True,
+    analysts: Protection = modes.ANALYSTS,
+    snapshots_to: snapshots.Snapshots | None = None,
+    stage_dir: Path | None = None,
 ) -> Iterator[Build]:
-    """A private copy of both files, attached to a scratch connection. Call `publish` to
-    make the copies the published files; leaving the block without it discards them.
-    `views=False` leaves the views of the restricted file as published (a build that only
-    records a line in `meta.runs`)."""
-    # A run killed outright leaves its build folder; we hold the lock, so none is in use.
-    for stale in warehouse.parent.glob(f".build-*-{warehouse.stem}"):
-        log.warning("removing the build folder of an interrupted run: %s", stale)
-        shutil.rmtree(stale, ignore_errors=True)
+    """A private copy of both files, each in a build folder beside it, attached to a scratch
+    connection. Call `publish` to make the copies the published files; leaving the block
+    without it discards them. `views=False` leaves the views of the restricted file as
+    published (a build that only records a line in `meta.runs`). `analysts`: the modes of
+    the analysts' file, its segments and folders; the restricted file keeps its own (0600
+    when new). `snapshots_to`: where `publish(b, night)` keeps the night's analysts' file.
+    `stage_dir`: a stage folder other than the restricted build folder's (`b.stage_folder`)."""
+    # A run killed outright leaves its build folders; we hold the lock, so none is in use.
+    for published in (warehouse, restricted):
+        remove_stale_builds(published)
+    stage = stage_folder(stage_dir, warehouse, run_id) if stage_dir else None
+    if stage is not None:
+        for stale in stage.parent.glob("*") if stage.parent.is_dir() else ():
+            log.warning("removing the stage folder of an interrupted run: %s", stale)
+            shutil.rmtree(stale, ignore_errors=True)
     started = datetime.now()
-    folder = warehouse.with_name(f".build-{run_id}-{warehouse.stem}")
-    folder.mkdir(parents=True)
+    analysts = analysts.like(warehouse)
+    private = modes.kept(restricted, modes.RESTRICTED)
+    for published, p in ((warehouse, analysts), (restricted, private)):
+        published.parent.parent.mkdir(parents=True, exist_ok=True)
+        modes.make_dirs(published.parent, p)
+    folder, wh_folder = build_folder(restricted, run_id), build_folder(warehouse, run_id)
     try:
+        for f in (folder, wh_folder):
+            f.mkdir(mode=0o700)
+            os.chmod(f, 0o700)
         for published, copy in (
-            (warehouse, folder / "warehouse.duckdb"),
+            (warehouse, wh_folder / "warehouse.duckdb"),
             (restricted, folder / "restricted.duckdb"),
         ):
             if published.exists():
@@ -109,30 +172,48 @@ def build(
         try:
             con.execute("SET temp_directory = ?", [str(folder / "spill")])
             # ATTACH takes no parameter: the paths are quoted literals.
-            con.execute(f"ATTACH {sqlfiles.literal(folder / 'warehouse.duckdb')} AS wh")
+            con.execute(f"ATTACH {sqlfiles.literal(wh_folder / 'warehouse.duckdb')} AS wh")
             con.execute(f"ATTACH {sqlfiles.literal(folder / 'restricted.duckdb')} AS rs")
             SQL.run(con, "ddl_warehouse")
             SQL.run(con, "ddl_restricted")
             SQL.run(con, "stg_scratch")
             segments.install_stores(
                 con,
-                {"wh": segments.store_folder(warehouse), "rs": segments.store_folder(restricted)},
+                {
+                    "wh": (segments.store_folder(warehouse), analysts),
+                    "rs": (segments.store_folder(restricted), private),
+                },
             )
             for db in segments.DATABASES:  # the copies still hold the published manifests
                 segments.remove_orphans(con, db, older_than=started)
             if views:
                 segments.ensure(con, segments.RAW)
                 segments.ensure(con, segments.QUARANTINE)
-            yield Build(con, folder, warehouse, restricted)
+            yield Build(
+                con,
+                folder,
+                wh_folder,
+                warehouse,
+                restricted,
+                analysts,
+                private,
+                snapshots_to,
+                stage,
+            )
         finally:
             with contextlib.suppress(duckdb.Error):
                 con.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(wh_folder, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
-def publish(b: Build) -> None:
-    """Checkpoint both copies and rename them over the published files."""
+def publish(b: Build, night: date | None = None) -> None:
+    """Checkpoint both copies, give each the protection of the file it replaces, and rename
+    them over the published files (each within its own folder and file system). With a
+    `night` and a snapshot folder, the analysts' file is also kept as that night's snapshot."""
     b.con.execute("CHECKPOINT wh")
     b.con.execute("CHECKPOINT rs")
     b.con.execute("DETACH wh")
@@ -141,11 +222,19 @@ def publish(b: Build) -> None:
     for wal in (b.warehouse_copy, b.restricted_copy):
         if wal.with_name(wal.name + ".wal").exists():
             raise RuntimeError(f"{wal} still has a write-ahead log after checkpoint")
+    modes.apply(b.restricted_copy, b.restricted_protection)
+    modes.apply(b.warehouse_copy, b.analysts)
+    snapshot = None
+    if night is not None and b.snapshots is not None and b.snapshots.keep > 0:
+        snapshot = snapshots.prepare(b.snapshots, night, b.warehouse_copy, b.analysts)
     # Restricted first: if we stop between the two, the analysts' file is still the old
     # night, and a re-run of the night replaces what restricted got (keyed by source file).
     os.replace(b.restricted_copy, b.restricted)
+    _fsync_dir(b.restricted.parent)
     os.replace(b.warehouse_copy, b.warehouse)
     _fsync_dir(b.warehouse.parent)
+    if snapshot is not None and night is not None and b.snapshots is not None:
+        snapshots.commit(b.snapshots, night, snapshot)
 
 
 def record_failed_run(
@@ -159,6 +248,7 @@ def record_failed_run(
     sources: list[str] | None,
     datasets: list[str] | None,
     memory_limit: str,
+    analysts: Protection = modes.ANALYSTS,
 ) -> None:
     """Publish one `failed` line in `meta.runs` and nothing else, so the failure shows where
     analysts and on-call look (in a build of DuckDB's `memory_limit`, one thread). Never
@@ -171,6 +261,7 @@ def record_failed_run(
             memory_limit=memory_limit,
             threads=1,
             views=False,
+            analysts=analysts,
         ) as b:
             meta.record_run(
                 b.con,
@@ -195,11 +286,14 @@ def compact(
     grace_hours: float = 24.0,
     memory_limit: str = "4GB",
     threads: int = 2,
+    analysts: Protection = modes.ANALYSTS,
+    snapshots_to: snapshots.Snapshots | None = None,
 ) -> list[dict[str, str | int]]:
     """Rewrite each dataset's live rows of core, raw and quarantine into one segment and
     clear its tombstones, published like a night (build aside, rename). Segments retired
-    more than `grace_hours` ago are deleted: a session opened before a compaction keeps
-    reading the segments its view names until then."""
+    more than `grace_hours` ago are deleted, except those a kept snapshot (`snapshots_to`)
+    reads: a session opened before a compaction keeps reading the segments its view names
+    for `grace_hours`, and a snapshot stays readable for as long as it is kept."""
     import uuid
     from datetime import timedelta
 
@@ -210,10 +304,20 @@ def compact(
     done = []
     with (
         lock(warehouse),
-        build(warehouse, restricted, run_id, memory_limit=memory_limit, threads=threads) as b,
+        build(
+            warehouse,
+            restricted,
+            run_id,
+            memory_limit=memory_limit,
+            threads=threads,
+            analysts=analysts,
+        ) as b,
     ):
         cutoff = datetime.now() - timedelta(hours=grace_hours)
-        purged = {db: segments.purge_retired(b.con, db, cutoff) for db in segments.DATABASES}
+        keep = {"wh": snapshots.needed_segments(snapshots_to), "rs": frozenset[str]()}
+        purged = {
+            db: segments.purge_retired(b.con, db, cutoff, keep[db]) for db in segments.DATABASES
+        }
         for name in names:
             for table in (segments.core(name), segments.RAW, segments.QUARANTINE):
                 if table.schema == "core" and not sqlfiles.scalar(

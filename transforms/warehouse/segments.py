@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 
 from transforms import sqlfiles
+from transforms.warehouse.modes import Protection, apply, make_dirs
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +92,33 @@ def store_folder(database_file: Path) -> Path:
     return database_file.resolve().with_name(f"{database_file.stem}.segments")
 
 
-def install_stores(con: duckdb.DuckDBPyConnection, stores: dict[str, Path]) -> None:
-    """Tell the night's connection where the store of each attached file is (`stg_stores`)."""
-    con.execute("CREATE TABLE IF NOT EXISTS stg_stores (db VARCHAR PRIMARY KEY, root VARCHAR)")
+def install_stores(
+    con: duckdb.DuckDBPyConnection, stores: dict[str, tuple[Path, Protection]]
+) -> None:
+    """Tell the night's connection where the store of each attached file is and how its new
+    folders and segments are protected (`stg_stores`); create the stores that are missing."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS stg_stores (db VARCHAR PRIMARY KEY, root VARCHAR, "
+        "file_mode INTEGER, dir_mode INTEGER, uid INTEGER, gid INTEGER)"
+    )
     con.execute("DELETE FROM stg_stores")
-    for db, root in stores.items():
-        root.mkdir(parents=True, exist_ok=True)
-        con.execute("INSERT INTO stg_stores VALUES (?, ?)", [_db(db), str(root)])
+    for db, (root, p) in stores.items():
+        root.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(root, p)
+        con.execute(
+            "INSERT INTO stg_stores VALUES (?, ?, ?, ?, ?, ?)",
+            [_db(db), str(root), p.file_mode, p.dir_mode, p.uid, p.gid],
+        )
+
+
+def store_protection(con: duckdb.DuckDBPyConnection, db: str) -> Protection:
+    """How the new folders and segments of `db`'s store are protected."""
+    row = con.execute(
+        "SELECT file_mode, dir_mode, uid, gid FROM stg_stores WHERE db = ?", [_db(db)]
+    ).fetchone()
+    if row is None:
+        raise RuntimeError(f"no segment store installed for {db}")
+    return Protection(*row)
 
 
 def store_root(con: duckdb.DuckDBPyConnection, db: str) -> Path:
@@ -239,13 +260,15 @@ def append(
     path = store_root(con, t.db) / rel
     if path.exists():
         raise RuntimeError(f"segment {path} exists already: segments are never rewritten")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    protection = store_protection(con, t.db)
+    make_dirs(path.parent, protection)
     rows: int = sqlfiles.scalar(
         con, f"COPY ({query}) TO {sqlfiles.literal(path)} (FORMAT parquet)", params or None
     )
     if rows == 0:
         path.unlink(missing_ok=True)
         return 0
+    apply(path, protection)
     _fsync(path)
     _fsync(path.parent)
     con.execute(
@@ -270,6 +293,7 @@ def adopt(
     another file system), made durable and recorded in the manifest, and the view refreshed.
     `files` are (path, rows); zero-row files are skipped. Returns the number of rows."""
     root = store_root(con, t.db)
+    protection = store_protection(con, t.db)
     total = 0
     for i, (source, rows) in enumerate(files, start=1):
         if not rows:
@@ -278,7 +302,7 @@ def adopt(
         path = root / rel
         if path.exists():
             raise RuntimeError(f"segment {path} exists already: segments are never rewritten")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent, protection)
         try:
             os.replace(source, path)
         except OSError as exc:
@@ -286,6 +310,7 @@ def adopt(
                 raise
             shutil.copyfile(source, path)
             os.unlink(source)
+        apply(path, protection)
         _fsync(path)
         con.execute(
             f"INSERT INTO {t.db}.meta.segments (table_name, dataset, run_id, path, rows, "
@@ -347,15 +372,27 @@ def compact(
     }
 
 
-def purge_retired(con: duckdb.DuckDBPyConnection, db: str, retired_before: datetime) -> int:
-    """Delete the files of segments retired before `retired_before`, and their manifest rows."""
+def purge_retired(
+    con: duckdb.DuckDBPyConnection,
+    db: str,
+    retired_before: datetime,
+    keep: frozenset[str] = frozenset(),
+) -> int:
+    """Delete the files of segments retired before `retired_before`, and their manifest rows,
+    except the segments in `keep` (paths relative to the store: those a kept snapshot of a
+    published night still reads; their manifest rows stay, so a later purge finds them)."""
     root = store_root(con, db)
     gone = con.execute(
-        f"SELECT path FROM {_db(db)}.meta.segments WHERE retired_at < ?", [retired_before]
+        f"SELECT path FROM {_db(db)}.meta.segments WHERE retired_at < ? "
+        "AND NOT list_contains(?, path)",
+        [retired_before, sorted(keep)],
     ).fetchall()
     for (path,) in gone:
         (root / path).unlink(missing_ok=True)
-    con.execute(f"DELETE FROM {db}.meta.segments WHERE retired_at < ?", [retired_before])
+    con.execute(
+        f"DELETE FROM {db}.meta.segments WHERE retired_at < ? AND NOT list_contains(?, path)",
+        [retired_before, sorted(keep)],
+    )
     return len(gone)
 
 

@@ -64,3 +64,25 @@ def test_served_schedule_is_the_deployments_in_the_local_time_zone():
         "landing": "data/landing",
         "warehouse": "data/warehouse.duckdb",
     }
+
+
+def test_modes_are_read_as_chmod_writes_them(monkeypatch):
+    monkeypatch.setenv("VNHEALTH_ANALYSTS_FILE_MODE", "0600")
+    monkeypatch.setenv("VNHEALTH_ANALYSTS_DIR_MODE", "750")
+    p = Settings().analysts_protection()
+    assert (p.file_mode, p.dir_mode) == (0o600, 0o750)
+    monkeypatch.setenv("VNHEALTH_ANALYSTS_FILE_MODE", "0999")
+    with pytest.raises(pydantic.ValidationError):
+        Settings()
+
+
+def test_the_restricted_file_has_its_own_folder_unless_an_older_one_is_beside(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    s = Settings(warehouse=warehouse)
+    assert s.restricted_path == tmp_path / "restricted" / "restricted.duckdb"
+    assert s.snapshots().folder == tmp_path / "snapshots" and s.snapshots().keep == 35
+    (tmp_path / "restricted.duckdb").write_bytes(b"")  # a warehouse made before
+    assert s.restricted_path == tmp_path / "restricted.duckdb"
+    assert Settings(warehouse=warehouse, restricted=tmp_path / "r.duckdb").restricted_path == (
+        tmp_path / "r.duckdb"
+    )

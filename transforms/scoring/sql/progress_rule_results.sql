@@ -1,12 +1,20 @@
--- Per run × dataset × source × rule: rows checked and rows failed, for every registered rule
--- of the datasets the run saw (a rule that never failed shows 0).
-DELETE FROM wh.dq.rule_results WHERE run_id = $run_id;
+-- Per night × dataset × source × rule: rows checked and rows failed, for every registered
+-- rule of the datasets the night's files hold (a rule that never failed shows 0), as the night
+-- stands after every run of it (replacing the night's rows, so that a re-run adds nothing);
+-- `run_id` is the run that last recorded a file of that source and dataset.
+DELETE FROM wh.dq.rule_results WHERE run_date = $run_date;
 
 INSERT INTO wh.dq.rule_results BY NAME
 WITH run_files AS (
-    SELECT source_current AS source, dataset, sha256, stats_file
+    SELECT source_current AS source, dataset, sha256, stats_file, run_id, processed_at
     FROM int_night_files
-    WHERE usable AND run_id = $run_id
+    WHERE usable
+),
+
+runs AS (
+    SELECT source, dataset, arg_max(run_id, processed_at) AS run_id
+    FROM run_files
+    GROUP BY ALL
 ),
 
 checked AS (
@@ -24,9 +32,10 @@ failed AS (
 ),
 
 final AS (
-    SELECT $run_id AS run_id, $run_date AS run_date, c.dataset, c.source, r.rule_id
+    SELECT n.run_id, $run_date AS run_date, c.dataset, c.source, r.rule_id
          , r.criterion, r.severity, c.rows_checked, coalesce(x.rows_failed, 0) AS rows_failed
     FROM checked AS c
+    JOIN runs AS n USING (source, dataset)
     JOIN stg_rules AS r USING (dataset)
     LEFT JOIN failed AS x USING (source, dataset, rule_id)
 )

@@ -9,6 +9,7 @@ import pytest
 
 from transforms import sqlfiles
 from transforms.warehouse import loading, segments
+from transforms.warehouse.modes import ANALYSTS, Protection
 from validations.registry import DATASETS
 
 
@@ -17,7 +18,7 @@ def con(tmp_path: Path):
     con = duckdb.connect()
     con.execute(f"ATTACH '{tmp_path / 'warehouse.duckdb'}' AS wh")
     sqlfiles.SqlFolder("transforms.warehouse").run(con, "ddl_warehouse")
-    segments.install_stores(con, {"wh": tmp_path / "warehouse.segments"})
+    segments.install_stores(con, {"wh": (tmp_path / "warehouse.segments", ANALYSTS)})
     yield con
     con.close()
 
@@ -133,3 +134,45 @@ def test_files_written_elsewhere_are_adopted_as_they_are(
     ]
     with pytest.raises(RuntimeError, match="never rewritten"):
         segments.adopt(con, table, "facilities", "r1", [(files[1][0], 1)])
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_segments_and_their_folders_get_the_store_protection(con, tmp_path):
+    assert _mode(tmp_path / "warehouse.segments") == 0o750
+    loading.ensure_core_table(con, DATASETS["facilities"])
+    segments.append(con, segments.core("facilities"), "facilities", "r1", _facility("01001"))
+    store = tmp_path / "warehouse.segments"
+    assert _mode(store / "core") == _mode(store / "core/facilities") == 0o750
+    assert _mode(store / "core/facilities/r1.parquet") == 0o640
+    # A private store (the restricted file's): 0600 files in 0700 folders.
+    segments.install_stores(con, {"wh": (tmp_path / "private.segments", Protection(0o600, 0o700))})
+    table = segments.core("facilities")
+    segments.append(con, table, "facilities", "r2", _facility("01002"), refresh=False)
+    private = tmp_path / "private.segments"
+    assert _mode(private) == _mode(private / "core/facilities") == 0o700
+    assert _mode(private / "core/facilities/r2.parquet") == 0o600
+
+
+def test_purge_keeps_the_retired_segments_a_snapshot_still_reads(con, tmp_path):
+    from datetime import datetime, timedelta
+
+    loading.ensure_core_table(con, DATASETS["facilities"])
+    table = segments.core("facilities")
+    for run, code in (("r1", "01001"), ("r2", "01002")):
+        segments.append(con, table, "facilities", run, _facility(code))
+    segments.compact(con, table, "facilities", "c1")
+    store = tmp_path / "warehouse.segments/core/facilities"
+    later = datetime.now() + timedelta(seconds=1)
+    kept = frozenset({"core/facilities/r1.parquet"})
+    assert segments.purge_retired(con, "wh", later, kept) == 1
+    assert sorted(p.name for p in store.iterdir()) == ["c1.parquet", "r1.parquet"]
+    # Its manifest line stays: once no snapshot needs it, the next purge deletes it.
+    assert segments.purge_retired(con, "wh", later) == 1
+    assert sorted(p.name for p in store.iterdir()) == ["c1.parquet"]
+    assert con.execute("SELECT facility_code FROM wh.core.facilities ORDER BY 1").fetchall() == [
+        ("01001",),
+        ("01002",),
+    ]
