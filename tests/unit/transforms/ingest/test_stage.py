@@ -16,6 +16,14 @@ from transforms.ingest.stage import StageFile, StageParams, make_bundles, stage_
 from transforms.warehouse import loading
 from validations.registry import DATASETS
 
+SHAPE = ingest.ShapeLimits(
+    max_line_bytes=10**5,
+    max_columns=100,
+    max_json_depth=16,
+    max_record_chars=10**5,
+    max_number_digits=30,
+)
+
 
 @pytest.mark.parametrize(
     "budget, sizes, expected",
@@ -51,6 +59,7 @@ def _params(batch_rows: int = 1000) -> StageParams:
             max_bytes=10**6,
             max_expanded_bytes=10**7,
             max_compression_ratio=200.0,
+            shape=SHAPE,
         ),
         rules=rule_settings(),
         duckdb_memory_limit="256MB",
