@@ -58,7 +58,7 @@ class _Stream:
         digits = shape.max_number_digits
 
         def number(text: str, parse: Callable[[str], object]) -> object:
-            if len(text.lstrip("-")) > digits:
+            if len(text) > digits and sum(c.isdigit() for c in text) > digits:
                 raise _Limit("number")
             return parse(text)
 
