@@ -41,7 +41,7 @@ class ShapeLimits:
 # the libraries themselves (Python's int-string limit, the interpreter's recursion).
 UNLIMITED = ShapeLimits(
     max_line_bytes=sys.maxsize,
-    max_columns=sys.maxsize,
+    max_columns=1 << 24,
     max_json_depth=sys.maxsize,
     max_record_chars=1 << 26,
     max_number_digits=sys.get_int_max_str_digits() or 4300,
