@@ -134,6 +134,7 @@ def discover_files(
         known,
         sources=set(sources or ()),
         only_datasets=set(datasets or ()),
+        max_bytes=s.max_file_bytes,
     )
 
 

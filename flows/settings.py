@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     # An xlsx is a ZIP: refuse one that would expand beyond this (a zip bomb) before opening.
     max_xlsx_expanded_bytes: int = Field(4 * 1024**3, gt=0)
     max_xlsx_compression_ratio: float = Field(200.0, gt=1)
+    # The shape of a file, checked before the work it would make expensive: a longer CSV
+    # line, more columns, a JSON record nested deeper, longer (in characters) or with a
+    # longer number than these rejects the file.
+    max_line_bytes: int = Field(1024**2, gt=0)
+    max_columns: int = Field(1_000, gt=0)
+    max_json_depth: int = Field(64, gt=0)
+    max_record_chars: int = Field(1024**2, gt=0)
+    max_number_digits: int = Field(100, gt=0, le=4300)  # 4300: Python's int-string limit
     duckdb_memory_limit: str = "768MB"  # with staging's limit: a night stays under 2 GB
     duckdb_threads: int = Field(2, gt=0)
 
@@ -122,13 +130,20 @@ class Settings(BaseSettings):
     # The small values below are imported when asked for: building the settings (the CLI's
     # usage checks) must not import pandas, pandera and DuckDB.
     def read_limits(self) -> ReadLimits:
-        from transforms.ingest.stager import ReadLimits
+        from transforms.ingest.stager import ReadLimits, ShapeLimits
 
         return ReadLimits(
             batch_rows=self.batch_rows,
             max_bytes=self.max_file_bytes,
             max_expanded_bytes=self.max_xlsx_expanded_bytes,
             max_compression_ratio=self.max_xlsx_compression_ratio,
+            shape=ShapeLimits(
+                max_line_bytes=self.max_line_bytes,
+                max_columns=self.max_columns,
+                max_json_depth=self.max_json_depth,
+                max_record_chars=self.max_record_chars,
+                max_number_digits=self.max_number_digits,
+            ),
         )
 
     def rule_settings(self) -> RuleSettings:

@@ -205,3 +205,90 @@ class Reason:
             f"Tệp CSV sai cấu trúc: {detail_vi}",
             f"The CSV is malformed: {detail_en}",
         )
+
+    # -- what a hostile or careless delivery holds (issue 14) ------------------------------
+
+    @classmethod
+    def not_regular(cls, rel: str, kind_vi: str, kind_en: str) -> Reason:
+        return cls(
+            "not_regular",
+            f"'{rel}' là {kind_vi}, không phải tệp thường: không mở, không đọc",
+            f"'{rel}' is {kind_en}, not a regular file: not opened, not read",
+        )
+
+    @classmethod
+    def bad_name(cls, escaped: str) -> Reason:
+        return cls(
+            "bad_name",
+            f"Tên tệp hoặc thư mục không phải UTF-8 (byte lạ được ghi dạng \\xNN): '{escaped}'; "
+            "hãy đặt lại tên bằng Unicode",
+            f"The file or folder name is not UTF-8 (odd bytes shown as \\xNN): '{escaped}'; "
+            "rename it in Unicode",
+        )
+
+    @classmethod
+    def line_too_long(cls, line: int, limit: int) -> Reason:
+        return cls(
+            "line_too_long",
+            f"Dòng {line:,} dài quá giới hạn {limit:,} byte",
+            f"Line {line:,} is longer than the limit of {limit:,} bytes",
+        )
+
+    @classmethod
+    def too_many_columns(cls, count: int, limit: int) -> Reason:
+        return cls(
+            "too_many_columns",
+            f"Tệp có {count:,} cột, vượt giới hạn {limit:,} cột",
+            f"The file has {count:,} columns, more than the limit of {limit:,}",
+        )
+
+    @classmethod
+    def too_deep(cls, record: int, limit: int) -> Reason:
+        return cls(
+            "too_deep",
+            f"Bản ghi JSON thứ {record:,} lồng nhau sâu quá {limit:,} cấp",
+            f"JSON record {record:,} is nested deeper than {limit:,} levels",
+        )
+
+    @classmethod
+    def record_too_large(cls, record: int, limit: int) -> Reason:
+        return cls(
+            "record_too_large",
+            f"Bản ghi JSON thứ {record:,} dài quá giới hạn {limit:,} ký tự",
+            f"JSON record {record:,} is longer than the limit of {limit:,} characters",
+        )
+
+    @classmethod
+    def number_too_long(cls, record: int, limit: int) -> Reason:
+        return cls(
+            "number_too_long",
+            f"Bản ghi JSON thứ {record:,} có một số dài quá {limit:,} chữ số",
+            f"JSON record {record:,} holds a number longer than {limit:,} digits",
+        )
+
+    @classmethod
+    def bad_text(cls, record: int) -> Reason:
+        return cls(
+            "bad_text",
+            f"Bản ghi JSON thứ {record:,} có ký tự không hợp lệ (nửa cặp thay thế \\uD800-\\uDFFF "
+            "đứng một mình)",
+            f"JSON record {record:,} holds an invalid character (a lone surrogate \\uD800-\\uDFFF)",
+        )
+
+    @classmethod
+    def failed(cls, error: str) -> Reason:
+        """A file that broke the reading, parsing or checking in an unforeseen way. `error`
+        names the error class and a short message without the file's cells."""
+        return cls(
+            "failed",
+            f"Không xử lý được tệp (lỗi {error}); hãy kiểm tra và gửi lại",
+            f"The file could not be processed ({error}); check it and send it again",
+        )
+
+    @classmethod
+    def out_of_memory(cls, error: str) -> Reason:
+        return cls(
+            "out_of_memory",
+            f"Xử lý tệp cần nhiều bộ nhớ hơn giới hạn ({error}); hãy chia nhỏ tệp",
+            f"Processing the file needs more memory than the limit ({error}); split the file",
+        )

@@ -8,8 +8,11 @@ they are rejected, so nothing in the landing zone goes unrecorded.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from dataclasses import dataclass
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -42,8 +45,13 @@ class LandingFile:
 
 
 def sha256(path: Path) -> str:
+    """The file's content hash. Opened without following a link and without blocking (a
+    file swapped for a link or a FIFO since it was listed raises OSError, never hangs)."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is no longer a regular file")
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -57,19 +65,37 @@ def discover(
     *,
     sources: set[str] | None = None,
     only_datasets: set[str] | None = None,
+    max_bytes: int | None = None,
 ) -> list[LandingFile]:
-    """Every file of the night, in a stable order (source, then file name).
+    """Every entry of the night, in a stable order (source, then file name).
 
     `datasets` maps a known dataset id to who delivers it (`moh` or `province`). With
     `sources` or `only_datasets`, files of other sources or datasets are left out entirely
     (they belong to another run), but files that cannot be attributed are still listed.
+
+    Only regular files are read later: the night is walked without following links
+    (`lstat`), and a symbolic link, FIFO, device, socket or nested folder is listed as
+    rejected, never opened. A name that is not UTF-8 is rejected with its bytes escaped;
+    a file larger than `max_bytes` is rejected here, before anything reads it.
     """
     night = landing / run_date.isoformat()
-    if not night.is_dir():
+    try:
+        night_stat = night.lstat()
+    except FileNotFoundError:
+        return []
+    if stat.S_ISLNK(night_stat.st_mode):
+        # A linked night folder would read files from outside the landing root.
+        return [_not_regular(night, landing, night, night_stat)]
+    if not stat.S_ISDIR(night_stat.st_mode):
         return []
     found: list[LandingFile] = []
-    for path in sorted(p for p in night.rglob("*") if p.is_file()):
-        lf = _describe(path, landing, night, reference, datasets)
+    for path, st in sorted(_walk(night), key=lambda e: e[0].relative_to(night).parts):
+        if stat.S_ISREG(st.st_mode):
+            lf = _describe(path, landing, night, reference, datasets, st)
+            if lf.rejection is None and max_bytes is not None and lf.size > max_bytes:
+                lf = replace(lf, rejection=Reason.too_large(lf.size, max_bytes))
+        else:
+            lf = _not_regular(path, landing, night, st)
         if sources and lf.source not in sources and lf.source_current not in sources:
             continue
         if only_datasets and lf.dataset not in only_datasets:
@@ -78,15 +104,91 @@ def discover(
     return found
 
 
-def _describe(path, landing, night, reference, datasets) -> LandingFile:
+def _walk(folder: Path, depth: int = 1) -> Iterator[tuple[Path, os.stat_result]]:
+    """Every entry under `folder` with its own `lstat`, links never followed. Folders are
+    walked; a folder below a source folder (where a file is expected) is also listed."""
+    with os.scandir(folder) as entries:
+        items = [
+            (Path(e.path), e.stat(follow_symlinks=False), e.is_dir(follow_symlinks=False))
+            for e in entries
+        ]
+    for path, st, is_dir in items:
+        if not is_dir or depth > 1:
+            yield path, st
+        if is_dir:
+            yield from _walk(path, depth + 1)
+
+
+def _kind(mode: int) -> tuple[str, str]:
+    """What an entry that is not a regular file is, in Vietnamese and English."""
+    if stat.S_ISLNK(mode):
+        return "một liên kết tượng trưng (symlink)", "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "một thư mục", "a folder"
+    if stat.S_ISFIFO(mode):
+        return "một đường ống (FIFO)", "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "một thiết bị", "a device"
+    if stat.S_ISSOCK(mode):
+        return "một socket", "a socket"
+    return "một mục không rõ loại", "an entry of unknown type"
+
+
+def _not_regular(path: Path, landing: Path, night: Path, st: os.stat_result) -> LandingFile:
     rel = path.relative_to(night)
-    stat = path.stat()
+    source_file, bad = _safe_name(path.relative_to(landing))
+    return LandingFile(
+        path=path,
+        source_file=source_file,
+        source=_safe_name(Path(rel.parts[0]))[0] if len(rel.parts) > 1 else "",
+        source_current=None,
+        province_code=None,
+        dataset=None,
+        part=None,
+        ext=None,
+        size=0,
+        modified_at=_local_time(st.st_mtime),
+        rejection=Reason.bad_name(source_file)
+        if bad
+        else Reason.not_regular(source_file, *_kind(st.st_mode)),
+    )
+
+
+def _safe_name(rel: Path) -> tuple[str, bool]:
+    """The relative path with `/`, and whether it was not UTF-8: such bytes (which Python
+    keeps as lone surrogates) are written `\\xNN`, so the name can be stored and shown."""
+    text = rel.as_posix()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace"), True
+    return text, False
+
+
+def _local_time(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, LOCAL_TZ).replace(tzinfo=None)
+
+
+def _describe(path, landing, night, reference, datasets, st: os.stat_result) -> LandingFile:
+    rel = path.relative_to(night)
+    source_file, bad = _safe_name(path.relative_to(landing))
     base = dict(
         path=path,
-        source_file=path.relative_to(landing).as_posix(),
-        size=stat.st_size,
-        modified_at=datetime.fromtimestamp(stat.st_mtime, LOCAL_TZ).replace(tzinfo=None),
+        source_file=source_file,
+        size=st.st_size,
+        modified_at=_local_time(st.st_mtime),
     )
+    if bad:
+        return LandingFile(
+            **base,
+            source=_safe_name(Path(rel.parts[0]))[0] if len(rel.parts) > 1 else "",
+            source_current=None,
+            province_code=None,
+            dataset=None,
+            part=None,
+            ext=None,
+            rejection=Reason.bad_name(source_file),
+        )
     if len(rel.parts) != 2:
         return LandingFile(
             **base,

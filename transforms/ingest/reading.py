@@ -8,12 +8,14 @@ text (NA where empty); parsing and mapping happen later. A file that cannot be r
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 
-from transforms.ingest.readers.base import FileRejected, ReadOptions
+from transforms.ingest.readers.base import UNLIMITED, FileRejected, ReadOptions, ShapeLimits
 from transforms.ingest.readers.claims import read_claims_batches
 from transforms.ingest.readers.delimited import read_csv_batches
 from transforms.ingest.readers.records import read_json_batches
@@ -21,7 +23,7 @@ from transforms.ingest.readers.sniff import HEAD_BYTES
 from transforms.ingest.readers.workbook import read_xlsx_batches
 from transforms.messages import Reason
 
-__all__ = ["READERS", "FileRejected", "read_batches"]
+__all__ = ["READERS", "UNLIMITED", "FileRejected", "ShapeLimits", "read_batches"]
 
 Reader = Callable[[Path, bytes, ReadOptions], Iterator[pd.DataFrame]]
 READERS: dict[str, Reader] = {
@@ -41,6 +43,7 @@ def read_batches(
     max_expanded_bytes: int,
     max_compression_ratio: float,
     header_keys: frozenset[str] = frozenset(),
+    shape: ShapeLimits = UNLIMITED,
 ) -> Iterator[pd.DataFrame]:
     """Batches of at most `batch_rows` rows of text columns from a landing file.
 
@@ -48,15 +51,20 @@ def read_batches(
     a spreadsheet's header row is the row that holds the most of them. A file larger than
     `max_bytes`, an archive (xlsx) expanding beyond `max_expanded_bytes` or
     `max_compression_ratio` times its size, an empty file, a file whose content is not the
-    format its extension claims, or one that cannot be read raises FileRejected.
+    format its extension claims, a file beyond the `shape` limits, or one that cannot be
+    read raises FileRejected. Only a regular file is opened: a link or a FIFO put in its
+    place since the landing zone was listed is rejected, never followed or waited on.
     """
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise FileRejected(Reason.too_large(size, max_bytes))
+    st = path.lstat()
+    if not stat.S_ISREG(st.st_mode):
+        raise FileRejected(Reason.not_regular(path.name, "không phải tệp thường", "not a file"))
+    if st.st_size > max_bytes:
+        raise FileRejected(Reason.too_large(st.st_size, max_bytes))
     reader = READERS.get(ext.lower())
     if reader is None:
         raise FileRejected(Reason.unknown_format(path.name))
-    with path.open("rb") as fh:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
         head = fh.read(HEAD_BYTES)
     if not head.strip(b" \t\r\n\0\xef\xbb\xbf\xff\xfe"):
         raise FileRejected(Reason.empty())
@@ -65,9 +73,12 @@ def read_batches(
         header_keys=header_keys,
         max_expanded_bytes=max_expanded_bytes,
         max_compression_ratio=max_compression_ratio,
+        shape=shape,
     )
     produced = False
     for batch in reader(path, head, opts):
+        if not produced and len(batch.columns) > shape.max_columns:
+            raise FileRejected(Reason.too_many_columns(len(batch.columns), shape.max_columns))
         if len(batch):
             produced = True
             yield batch

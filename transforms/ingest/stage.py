@@ -251,7 +251,9 @@ class BundleWriter:
 def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> BundleResult:
     """Stage every file of the bundle; write `<out_dir>/<bundle>-{rows,raw,failures}.parquet`
     (only those that hold rows). A rejected file contributes no rows and carries its reason
-    in the result."""
+    in the result: any error while reading, parsing, checking or writing one file's rows
+    rejects that file (`transforms.ingest.failures`); only an error of the night (a full
+    or failing disk, an interrupt) is raised."""
     ds = DATASETS[bundle.dataset]
     ref_dir = Path(params.reference_dir) if params.reference_dir else None
     ref = reference.load(ref_dir)  # cached: once per worker process
@@ -270,6 +272,10 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
                 continue
             results.append(FileResult(f.file_id, staged.rows_in, list(staged.notes)))
         stager.close()
+        # Files whose rows broke a batch they shared with others, found after they were read.
+        for r in results:
+            if r.file_id in stager.rejected:
+                r.rows_in, r.notes, r.rejection = 0, [], stager.rejected[r.file_id]
     except BaseException:
         sink.abort()
         raise

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from transforms.ingest.columns import STAGE_META
+from transforms.ingest.failures import error_detail, file_failure, is_night_error
 from transforms.ingest.headers import map_headers
 from transforms.ingest.parsing import canonical_text, parse_frame
-from transforms.ingest.reading import FileRejected, read_batches
+from transforms.ingest.reading import FileRejected, ShapeLimits, read_batches
 from transforms.messages import Reason
 from transforms.reference import Reference
 from transforms.text import fold
@@ -40,6 +41,7 @@ class ReadLimits:
     max_bytes: int
     max_expanded_bytes: int
     max_compression_ratio: float
+    shape: ShapeLimits
 
 
 class StageSink(Protocol):
@@ -81,6 +83,9 @@ class DatasetStager:
         self.sink, self.ds, self.validator, self.ref, self.limits = sink, ds, validator, ref, limits
         self._pending: list[pd.DataFrame] = []
         self._pending_rows = 0
+        # Files whose rows broke the batch they were parsed, checked or written in, found
+        # after `add_file` returned for them: their id -> reason (see `_flush`).
+        self.rejected: dict[int, Reason] = {}
 
     def add_file(self, path: Path, ext: str, file_id: int) -> StagedFile:
         """Stage one file. Raises FileRejected (after dropping what it staged) when the file
@@ -97,6 +102,7 @@ class DatasetStager:
                 header_keys=header_keys(self.ds),
                 max_expanded_bytes=limits.max_expanded_bytes,
                 max_compression_ratio=limits.max_compression_ratio,
+                shape=limits.shape,
             )
             for raw in batches:
                 raw = raw.reset_index(drop=True)
@@ -113,11 +119,16 @@ class DatasetStager:
                 staged.rows_in += len(raw)
             if staged.rows_in == 0:
                 raise FileRejected(Reason.empty())
-        except FileRejected:
+            if file_id in self.rejected:  # its rows broke a batch they were checked in
+                raise FileRejected(self.rejected.pop(file_id))
+        except Exception as exc:
             self._pending = [p[p["_file_id"] != file_id] for p in self._pending]
             self._pending_rows = sum(len(p) for p in self._pending)
             self.sink.drop_file(file_id)
-            raise
+            if isinstance(exc, FileRejected) or is_night_error(exc):
+                raise
+            log.warning("file %s failed: %s", path.name, error_detail(exc))
+            raise FileRejected(file_failure(exc)) from exc
         return staged
 
     def close(self) -> None:
@@ -134,10 +145,38 @@ class DatasetStager:
             self._flush()
 
     def _flush(self) -> None:
+        """Parse, check and write the waiting rows. When that breaks on rows gathered from
+        several files, each file's rows are tried alone, and those that still break
+        reject their file (`rejected`) instead of the bundle."""
         if not self._pending:
             return
         text = pd.concat(self._pending, ignore_index=True)
         self._pending, self._pending_rows = [], 0
+        try:
+            self._write(text)
+            return
+        except Exception as exc:
+            if is_night_error(exc):
+                raise
+            file_ids = pd.unique(text["_file_id"]).tolist()
+            if len(file_ids) == 1:
+                self._reject_late(int(file_ids[0]), exc)
+                return
+        for file_id in file_ids:
+            try:
+                self._write(text[text["_file_id"] == file_id].reset_index(drop=True))
+            except Exception as exc:
+                if is_night_error(exc):
+                    raise
+                self._reject_late(int(file_id), exc)
+
+    def _reject_late(self, file_id: int, exc: Exception) -> None:
+        log.warning("file %d of %s failed: %s", file_id, self.ds.id, error_detail(exc))
+        self.rejected[file_id] = file_failure(exc)
+        self.sink.drop_file(file_id)
+
+    def _write(self, text: pd.DataFrame) -> None:
+        """Parse and check rows of text; write the typed rows and their failures."""
         frame = parse_frame(text, self.ds, self.ref)
         frame["_file_id"], frame["_row"] = text["_file_id"], text["_row"]
         frame["_required_filled"] = sum(

@@ -5,11 +5,13 @@ the provinces' feedback files."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -17,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from transforms.report.data import ReportData
 from transforms.report.labels import RATING_FILL, STATUS_FILL, STATUSES, bilingual, column_label
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="0D3B66")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -44,6 +47,14 @@ def first_sheet(wb: Workbook) -> Worksheet:
     return ws
 
 
+def cell_text(value: str) -> str:
+    """Text as a cell can hold it: the control characters XML 1.0 forbids (a `\\x01` in a
+    delivered cell made openpyxl refuse the whole workbook) become U+FFFD, and a lone
+    surrogate too; everything else is kept as delivered."""
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return _SURROGATES.sub("\ufffd", value)
+
+
 def set_value(ws: Worksheet, row: int, col: int, value):
     """Write `value`; text that a spreadsheet could run as a formula is stored as text
     (string type and a quote prefix), never as a formula. Returns the cell."""
@@ -59,6 +70,8 @@ def set_value(ws: Worksheet, row: int, col: int, value):
         value = value.item()  # numpy scalars
     if isinstance(value, (list, tuple, dict)):
         value = str(value)
+    if isinstance(value, str):
+        value = cell_text(value)
     cell.value = value
     if isinstance(value, str) and value.startswith(FORMULA_START):
         cell.data_type = "s"

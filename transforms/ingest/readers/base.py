@@ -4,6 +4,7 @@ turning of rows of cell values into batches of text."""
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -23,15 +24,42 @@ class FileRejected(Exception):
 
 
 @dataclass(frozen=True)
+class ShapeLimits:
+    """How far a file's shape may go before it is rejected, checked before the work they
+    would make expensive (from the settings of the same names): the bytes of a line of
+    text (CSV), the columns of a file, and of a JSON record its nesting depth, its length
+    in characters and the digits of one number."""
+
+    max_line_bytes: int
+    max_columns: int
+    max_json_depth: int
+    max_record_chars: int
+    max_number_digits: int
+
+
+# Only for readers called without limits (tests of other behaviour, tools): the limits of
+# the libraries themselves (Python's int-string limit, the interpreter's recursion).
+UNLIMITED = ShapeLimits(
+    max_line_bytes=sys.maxsize,
+    max_columns=1 << 24,
+    max_json_depth=sys.maxsize,
+    max_record_chars=1 << 26,
+    max_number_digits=sys.get_int_max_str_digits() or 4300,
+)
+
+
+@dataclass(frozen=True)
 class ReadOptions:
     """How a reader reads: batch size, the limits of an archive format (from the settings
-    `max_xlsx_expanded_bytes` and `max_xlsx_compression_ratio`) and the dataset's folded
-    header keys (to find the header row under a title block)."""
+    `max_xlsx_expanded_bytes` and `max_xlsx_compression_ratio`), the limits of a file's
+    shape and the dataset's folded header keys (to find the header row under a title
+    block)."""
 
     batch_rows: int
     max_expanded_bytes: int
     max_compression_ratio: float
     header_keys: frozenset[str] = field(default_factory=frozenset)
+    shape: ShapeLimits = UNLIMITED
 
 
 def cell_text(value: object) -> str | None:

@@ -31,6 +31,7 @@ from transforms.text import fold
 
 log = logging.getLogger(__name__)
 
+EXCEL_COLUMNS = 16_384  # a sheet's columns in Excel; openpyxl pads rows to `max_col`
 HEADER_SCAN_ROWS = 40  # the title block of a template is never longer than this
 MIN_HEADER_MATCHES = 2
 ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")  # stream name in an encrypted OLE file
@@ -58,9 +59,12 @@ def read_xlsx_batches(path: Path, head: bytes, opts: ReadOptions) -> Iterator[pd
     except Exception as exc:  # any failure inside openpyxl: the workbook cannot be opened
         raise FileRejected(Reason.corrupt("xlsx", _short(exc))) from exc
     try:
-        table = _find_table(wb, opts.header_keys)
+        table = _find_table(wb, opts.header_keys, opts.shape.max_columns)
         if table is None:
             raise FileRejected(Reason.no_header())
+        if len(table.columns) > opts.shape.max_columns:
+            count = max(len(table.columns), wb[table.sheet].max_column or 0)
+            raise FileRejected(Reason.too_many_columns(count, opts.shape.max_columns))
         log.debug("%s: sheet %r, columns %s", path.name, table.sheet, table.columns)
         yield from frames(table.columns, _data_rows(wb[table.sheet], table), opts.batch_rows)
     except FileRejected:
@@ -106,11 +110,20 @@ def _is_encrypted(path: Path) -> bool:
     return False
 
 
-def _find_table(wb, keys: frozenset[str]) -> _Table | None:
-    """The header of the first sheet with the most known column names in one row."""
+def _find_table(wb, keys: frozenset[str], max_columns: int) -> _Table | None:
+    """The header of the first sheet with the most known column names in one row. Only the
+    first `max_columns + 1` columns are looked at: a wider table is rejected by the caller
+    without its cells being read."""
     best: tuple[int, str, list[list[object]], int] | None = None
     for ws in wb.worksheets:
-        head = [list(r) for r in ws.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True)]
+        head = [
+            list(r)
+            for r in ws.iter_rows(
+                max_row=HEADER_SCAN_ROWS,
+                max_col=min(max_columns + 1, EXCEL_COLUMNS),
+                values_only=True,
+            )
+        ]
         for i, row in enumerate(head):
             score = _matches(row, keys) if keys else _filled(row)
             if score >= MIN_HEADER_MATCHES and (best is None or score > best[0]):
@@ -156,7 +169,8 @@ def _data_rows(ws, table: _Table) -> Iterator[list[str | None]]:
     width = len(table.columns)
     ended_at: int | None = None
     for n, row in enumerate(
-        ws.iter_rows(min_row=table.first_data_row, values_only=True), start=table.first_data_row
+        ws.iter_rows(min_row=table.first_data_row, max_col=width, values_only=True),
+        start=table.first_data_row,
     ):
         cells = [_text(v) for v in row[:width]]
         cells += [None] * (width - len(cells))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import errno
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -11,10 +13,19 @@ import pytest
 from tests.conftest import RUN_DATE, rule_settings
 from tests.factories import facility_row
 from transforms import sqlfiles
+from transforms.ingest import failures
 from transforms.ingest import stager as ingest
 from transforms.ingest.stage import StageFile, StageParams, make_bundles, stage_bundle
 from transforms.warehouse import loading
 from validations.registry import DATASETS
+
+SHAPE = ingest.ShapeLimits(
+    max_line_bytes=10**5,
+    max_columns=100,
+    max_json_depth=16,
+    max_record_chars=10**5,
+    max_number_digits=30,
+)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +62,7 @@ def _params(batch_rows: int = 1000) -> StageParams:
             max_bytes=10**6,
             max_expanded_bytes=10**7,
             max_compression_ratio=200.0,
+            shape=SHAPE,
         ),
         rules=rule_settings(),
         duckdb_memory_limit="256MB",
@@ -142,3 +154,56 @@ def test_a_bundle_of_rejected_files_writes_nothing(tmp_path):
 
     assert result.paths == {} and result.rows == {}
     assert list((tmp_path / "stage").iterdir()) == []
+
+
+def test_an_unforeseen_error_rejects_its_file_and_the_bundle_goes_on(tmp_path):
+    """Python's own int-string limit (4,300 digits), reached when the configured number
+    limit is above it: no reader foresaw that error, and only its file is rejected."""
+    first = _csv(tmp_path / "a.csv", [facility_row()])
+    odd = tmp_path / "b.json"
+    odd.write_text('[{"facility_code": "01002", "beds": ' + "7" * 5_000 + "}]", encoding="utf-8")
+    last = _csv(tmp_path / "c.csv", [facility_row(facility_code="01003")])
+    files = [
+        StageFile(i, str(p), p.suffix[1:], p.name, p.stat().st_size)
+        for i, p in enumerate((first, odd, last), start=1)
+    ]
+    bundle = make_bundles("facilities", files, 10**6)[0]
+    params = _params()
+    shape = replace(SHAPE, max_number_digits=10_000)
+    params = replace(params, limits=replace(params.limits, shape=shape))
+
+    result = stage_bundle(bundle, params, tmp_path / "stage")
+
+    a, b, c = result.files
+    assert (a.rows_in, a.rejection, c.rows_in, c.rejection) == (1, None, 1, None)
+    assert b.rows_in == 0 and b.rejection.code == "failed"
+    assert b.rejection.en.startswith("The file could not be processed (ValueError: Exceeds")
+    assert b.rejection.vi.startswith("Không xử lý được tệp (lỗi ValueError: ")
+    con = duckdb.connect()
+    assert con.execute(
+        f"SELECT DISTINCT _file_id FROM '{result.paths['rows']}' ORDER BY 1"
+    ).fetchall() == [(1,), (3,)]
+
+
+@pytest.mark.parametrize(
+    "error, detail",
+    [
+        (
+            ValueError("could not convert '001090012345' to float"),
+            "ValueError: could not convert '…' to float",
+        ),
+        (KeyError("patient_id"), "KeyError: '…'"),
+        (RecursionError(), "RecursionError"),
+        (ValueError("id 001090012345 is odd\nsecond line"), "ValueError: id # is odd"),
+    ],
+)
+def test_a_failure_names_the_error_but_no_cell(error, detail):
+    assert failures.error_detail(error) == detail
+    assert failures.file_failure(MemoryError()).code == "out_of_memory"
+
+
+def test_a_full_disk_is_the_nights_error_not_a_files():
+    assert failures.is_night_error(OSError(errno.ENOSPC, "No space left on device"))
+    assert failures.is_night_error(KeyboardInterrupt())
+    assert not failures.is_night_error(OSError(errno.ENOENT, "gone"))
+    assert not failures.is_night_error(UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogate"))
