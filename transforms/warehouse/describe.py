@@ -30,6 +30,12 @@ SQL = sqlfiles.SqlFolder(__package__)
 
 log = logging.getLogger(__name__)
 
+# What the tombstone tables of `store` (segments.py) say.
+INTERNAL = (
+    "Nội bộ: sổ sách của các view core.*, không dùng để phân tích "
+    "| Internal bookkeeping of the core.* views: not for analysis"
+)
+
 # The schemas whose every table and column carries a description.
 DESCRIBED_SCHEMAS = ("meta", "dq", "progress", "ref")
 
@@ -111,45 +117,58 @@ def write_reference(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
 
 
 def comment_all(con: duckdb.DuckDBPyConnection, db: str = "wh") -> list[str]:
-    """COMMENT ON every table and column of `DESCRIBED_SCHEMAS` in `db` that has a description.
-    Returns the columns (`schema.table.column`) that have none."""
+    """COMMENT ON every table and column of `DESCRIBED_SCHEMAS` in `db` that has a description
+    (only where it differs: the tables a night keeps keep their comments). Returns the
+    columns (`schema.table.column`) that have none."""
     db = sqlfiles.ident(db, ("wh",))
-    present = {
-        (s, t, c)
-        for s, t, c in con.execute(
-            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+    columns = {
+        (s, t, c): text
+        for s, t, c, text in con.execute(
+            "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() "
             "WHERE database_name = ? AND list_contains(?, schema_name)",
             [db, list(DESCRIBED_SCHEMAS)],
         ).fetchall()
     }
-    tables = {(s, t) for s, t, _ in present}
-    kinds = dict(
-        con.execute(
-            "SELECT schema_name || '.' || table_name, 'TABLE' FROM duckdb_tables() "
-            "WHERE database_name = ? UNION ALL SELECT schema_name || '.' || view_name, 'VIEW' "
-            "FROM duckdb_views() WHERE database_name = ?",
+    tables = {
+        (s, t): (kind, text)
+        for s, t, kind, text in con.execute(
+            "SELECT schema_name, table_name, 'TABLE', comment FROM duckdb_tables() "
+            "WHERE database_name = ? UNION ALL SELECT schema_name, view_name, 'VIEW', comment "
+            "FROM duckdb_views() WHERE database_name = ? AND NOT internal",
             [db, db],
         ).fetchall()
-    )
+    }
     described = set()
     for d in descriptions():
         name = f"{db}.{_ident(d.schema)}.{_ident(d.table)}"
-        text = sqlfiles.literal(d.text)
-        if not d.column:
-            if (d.schema, d.table) not in tables:
-                log.warning("no table %s.%s to describe", d.schema, d.table)
-                continue
-            kind = kinds.get(f"{d.schema}.{d.table}", "TABLE")
-            con.execute(f"COMMENT ON {kind} {name} IS {text}")
-        elif (d.schema, d.table, d.column) in present:
-            con.execute(f"COMMENT ON COLUMN {name}.{_ident(d.column)} IS {text}")
-            described.add((d.schema, d.table, d.column))
+        key = (d.schema, d.table, d.column)
+        if not d.column and (d.schema, d.table) in tables:
+            kind, text = tables[(d.schema, d.table)]
+            if text != d.text:
+                con.execute(f"COMMENT ON {kind} {name} IS {sqlfiles.literal(d.text)}")
+        elif key in columns:
+            if columns[key] != d.text:
+                con.execute(
+                    f"COMMENT ON COLUMN {name}.{_ident(d.column)} IS {sqlfiles.literal(d.text)}"
+                )
+            described.add(key)
         else:
-            log.warning("no column %s.%s.%s to describe", d.schema, d.table, d.column)
-    missing = sorted(".".join(k) for k in present - described)
+            log.warning("nothing to describe at %s", ".".join(x for x in key if x))
+    for (s, t), (kind, text) in tables.items():
+        # Not the typed bases: their comments are the views' (segments.refresh_view).
+        if s == "store" and t.endswith(("__deleted", "__resolved")) and text != INTERNAL:
+            con.execute(
+                f"COMMENT ON {kind} {db}.store.{_quoted(t)} IS {sqlfiles.literal(INTERNAL)}"
+            )
+    missing = sorted(".".join(k) for k in columns.keys() - described)
     if missing:
         log.warning("columns without a description: %s", ", ".join(missing))
     return missing
+
+
+def _quoted(name: str) -> str:
+    """A table name read back from DuckDB itself, as a quoted identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _ident(name: str) -> str:
