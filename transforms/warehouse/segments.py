@@ -42,6 +42,7 @@ from typing import Any
 import duckdb
 
 from transforms import sqlfiles
+from transforms.warehouse import storage
 
 log = logging.getLogger(__name__)
 
@@ -439,3 +440,32 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def relink(database_file: Path, db: str) -> int:
+    """Make the views of a DuckDB file copied or moved with its store (`<stem>.segments`
+    beside it) read that store where it is now, with nothing for its readers to set: every
+    view of `db`'s tables (`wh`: core, `rs`: raw and quarantine) is created again. For a
+    whole data folder moved for good, or a copy of it taken elsewhere. Returns the number of
+    views."""
+    con = duckdb.connect()
+    try:
+        storage.attach(con, database_file, _db(db))
+        install_stores(con, {db: store_folder(database_file)})
+        if db == "wh":
+            tables = [
+                core(name)
+                for (name,) in con.execute(
+                    "SELECT view_name FROM duckdb_views() WHERE database_name = 'wh' "
+                    "AND schema_name = 'core'"
+                ).fetchall()
+            ]
+        else:
+            tables = [RAW, QUARANTINE]
+        for t in tables:
+            refresh_view(con, t)
+        con.execute(f"CHECKPOINT {db}")
+        con.execute(f"DETACH {db}")
+    finally:
+        con.close()
+    return len(tables)
