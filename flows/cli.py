@@ -1,4 +1,4 @@
-"""The `vnhealth` command: generate, run, report, compact.
+"""The `vnhealth` command: generate, run, report, compact, relink.
 
 Exit status of `run`: 0 when the run completed (quarantined rows and rejected files are
 data, not failure), 1 when the run failed (nothing was published), 2 for a usage error.
@@ -201,6 +201,14 @@ def _parser() -> argparse.ArgumentParser:
         default=24.0,
         help="delete segments retired longer ago than this (default 24)",
     )
+    rl = _sub(
+        sub,
+        "relink",
+        "make a data folder that was moved or copied read its own segments",
+        "vnhealth relink --warehouse /new/place/data/warehouse.duckdb",
+    )
+    rl.add_argument("--warehouse", type=Path, metavar="FILE", help=WAREHOUSE_HELP)
+    rl.add_argument("--restricted", type=Path, metavar="FILE", help=RESTRICTED_HELP)
     return p
 
 
@@ -404,6 +412,27 @@ def main(argv: list[str] | None = None) -> int:
         for step in done:
             if step["retired"]:
                 print(json.dumps(step))
+        return 0
+    if args.command == "relink":
+        import duckdb
+
+        from flows.settings import Settings
+        from transforms.warehouse import publish as wh_io
+        from transforms.warehouse import segments
+
+        overrides = {
+            k: v for k, v in (("warehouse", args.warehouse), ("restricted", args.restricted)) if v
+        }
+        s = Settings(**overrides)
+        try:
+            with wh_io.lock(s.warehouse):
+                for path, db in ((s.warehouse, "wh"), (s.restricted_path, "rs")):
+                    if path.exists():
+                        n = segments.relink(path, db)
+                        print(f"{path}: {n} views read {segments.store_folder(path)}")
+        except (wh_io.WarehouseBusy, duckdb.Error) as exc:
+            print(f"relink failed: {exc}", file=sys.stderr)
+            return 1
         return 0
     return 2
 

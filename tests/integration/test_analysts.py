@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.cli import main as cli
 from sample.generate.night import NightSpec, generate
 from tests.integration.conftest import run_night
 from transforms.reference import load
@@ -179,6 +180,16 @@ def test_a_copied_folder_works_elsewhere_and_never_reads_the_original(
         assert out.returncode == 0, out.stderr
         cli_counts = {name: int(n) for name, n in (line.split(",") for line in out.stdout.split())}
         assert cli_counts == counts
+
+        # Or, where `vnhealth` is installed, relinked once: nothing to set any more.
+        assert cli(["relink", "--warehouse", str(copy / "warehouse.duckdb")]) == 0
+        with duckdb.connect(str(copy / "warehouse.duckdb"), read_only=True) as con:
+            assert (
+                con.execute("SELECT count(*) FROM core.visits").fetchone()[0]
+                == counts["core.visits"]
+            )
+        with duckdb.connect(str(copy / "restricted.duckdb"), read_only=True) as con:
+            assert con.execute("SELECT count(*) FROM quarantine.rows").fetchone()[0] > 0
     finally:
         moved.rename(data)
 

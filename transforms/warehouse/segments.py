@@ -445,12 +445,16 @@ def _fsync(path: Path) -> None:
 def relink(database_file: Path, db: str) -> int:
     """Make the views of a DuckDB file copied or moved with its store (`<stem>.segments`
     beside it) read that store where it is now, with nothing for its readers to set: every
-    view of `db`'s tables (`wh`: core, `rs`: raw and quarantine) is created again. For a
-    whole data folder moved for good, or a copy of it taken elsewhere. Returns the number of
-    views."""
+    view of `db`'s tables (`wh`: core, `rs`: raw and quarantine) is created again, in a copy
+    renamed over the file (a reader never sees it half done). For a whole data folder moved
+    for good, or a copy of it taken elsewhere; call it under the warehouse lock. Returns the
+    number of views."""
+    db = _db(db)
+    aside = database_file.with_name(f".relink-{database_file.name}")
+    shutil.copyfile(database_file, aside)
     con = duckdb.connect()
     try:
-        storage.attach(con, database_file, _db(db))
+        storage.attach(con, aside, db)
         install_stores(con, {db: store_folder(database_file)})
         if db == "wh":
             tables = [
@@ -466,6 +470,9 @@ def relink(database_file: Path, db: str) -> int:
             refresh_view(con, t)
         con.execute(f"CHECKPOINT {db}")
         con.execute(f"DETACH {db}")
+        con.close()
+        os.replace(aside, database_file)
     finally:
         con.close()
+        aside.unlink(missing_ok=True)
     return len(tables)
