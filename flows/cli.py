@@ -1,4 +1,4 @@
-"""The `vnhealth` command: generate, run, report, compact, snapshot.
+"""The `vnhealth` command: generate, run, report, compact, snapshot, relink.
 
 Exit status of `run`: 0 when the run completed (quarantined rows and rejected files are
 data, not failure), 1 when the run failed (nothing was published), 2 for a usage error.
@@ -223,6 +223,14 @@ def _parser() -> argparse.ArgumentParser:
         help="write a copy of the night's file here (it reads the same segments: keep it "
         "on this machine, and open it read-only)",
     )
+    rl = _sub(
+        sub,
+        "relink",
+        "make a data folder that was moved or copied read its own segments",
+        "vnhealth relink --warehouse /new/place/data/warehouse.duckdb",
+    )
+    rl.add_argument("--warehouse", type=Path, metavar="FILE", help=WAREHOUSE_HELP)
+    rl.add_argument("--restricted", type=Path, metavar="FILE", help=RESTRICTED_HELP)
     return p
 
 
@@ -433,6 +441,27 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "snapshot":
         return _snapshot(args)
+    if args.command == "relink":
+        import duckdb
+
+        from flows.settings import Settings
+        from transforms.warehouse import publish as wh_io
+        from transforms.warehouse import segments
+
+        overrides = {
+            k: v for k, v in (("warehouse", args.warehouse), ("restricted", args.restricted)) if v
+        }
+        s = Settings(**overrides)
+        try:
+            with wh_io.lock(s.warehouse):
+                for path, db in ((s.warehouse, "wh"), (s.restricted_path, "rs")):
+                    if path.exists():
+                        n = segments.relink(path, db)
+                        print(f"{path}: {n} views read {segments.store_folder(path)}")
+        except (wh_io.WarehouseBusy, duckdb.Error) as exc:
+            print(f"relink failed: {exc}", file=sys.stderr)
+            return 1
+        return 0
     return 2
 
 

@@ -26,7 +26,7 @@ from transforms.ingest import landing, stage
 from transforms.ingest.landing import LandingFile
 from transforms.messages import Reason
 from transforms.scoring import progress, trends
-from transforms.warehouse import loading, meta
+from transforms.warehouse import describe, loading, meta
 from transforms.warehouse import publish as wh_io
 from validations import registry
 from validations.model import LOCAL_TZ
@@ -565,6 +565,8 @@ def _build_night(
     _stage_and_finish(night, b, files, records, by_dataset)
     record_files(quote(night), records)
     build_progress(quote(night))
+    describe.write_reference(con, ref)  # ref.* tables, then every description (COMMENT ON)
+    describe.comment_all(con)
     summary = RunSummary(
         run_id=run_id,
         run_date=run_date,

@@ -24,6 +24,7 @@ from sample.truth import score
 from tests.conftest import RUN_DATE
 from tests.integration.conftest import run_night
 from transforms.reference import load
+from transforms.warehouse import segments
 from validations.checks import PLACEHOLDER_NAMES
 from validations.registry import DATASETS
 
@@ -53,6 +54,9 @@ def published(first_night, tmp_path):
     for name in ("warehouse", "restricted"):
         shutil.copyfile(folder / f"{name}.duckdb", tmp_path / f"{name}.duckdb")
         shutil.copytree(folder / f"{name}.segments", tmp_path / f"{name}.segments")
+    # A copy reads its own segments once relinked (without, it refuses to read the first's).
+    segments.relink(tmp_path / "warehouse.duckdb", "wh")
+    segments.relink(tmp_path / "restricted.duckdb", "rs")
     return summary, tmp_path / "warehouse.duckdb", tmp_path / "restricted.duckdb"
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 from transforms import sqlfiles
-from transforms.warehouse import meta, modes, segments, snapshots
+from transforms.warehouse import meta, modes, segments, snapshots, storage
 from transforms.warehouse.modes import Protection
 
 SQL = sqlfiles.SqlFolder(__package__)
@@ -171,9 +171,9 @@ def build(
         )
         try:
             con.execute("SET temp_directory = ?", [str(folder / "spill")])
-            # ATTACH takes no parameter: the paths are quoted literals.
-            con.execute(f"ATTACH {sqlfiles.literal(wh_folder / 'warehouse.duckdb')} AS wh")
-            con.execute(f"ATTACH {sqlfiles.literal(folder / 'restricted.duckdb')} AS rs")
+            # In a storage format the DuckDB 1.5 clients read (transforms.warehouse.storage).
+            storage.attach(con, wh_folder / "warehouse.duckdb", "wh")
+            storage.attach(con, folder / "restricted.duckdb", "rs")
             SQL.run(con, "ddl_warehouse")
             SQL.run(con, "ddl_restricted")
             SQL.run(con, "stg_scratch")

@@ -61,7 +61,9 @@ def core_table_sql(ds: Dataset) -> list[str]:
 
 
 def _comment(col: Column) -> str:
-    return col.description + (f" ({', '.join(col.vi)})" if col.vi else "")
+    """The description, then the Vietnamese headers it does not already name."""
+    headers = [h for h in col.vi if h not in col.description]
+    return col.description + (f" ({', '.join(headers)})" if headers else "")
 
 
 def pseudonym_sql(expr: str) -> str:

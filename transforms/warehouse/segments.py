@@ -13,9 +13,19 @@ wrote and the night adopted as they are: see `adopt`). A night writes its segmen
 into the store: they are invisible until the DuckDB file whose manifest names them is
 published (renamed over the old one), so publishing costs the size of the DuckDB files, not
 of the history.
-The views name segments by absolute path (DuckDB resolves relative paths against the
-reader's working directory); every build regenerates them, so a moved folder heals on the
-next run.
+How a view names its segments (`segment_list`, the one place that builds the paths): DuckDB
+resolves a relative path in a view against the reader's working directory, not against the
+file, and takes no subquery in a table function's arguments, so a view cannot find the
+folder of the file that holds it. A view names each segment as
+`coalesce(getvariable('vnhealth_data'), '<data folder when published>') ||
+'/warehouse.segments/<path>'`: in place (and for a snapshot in a subfolder of the data
+folder, such as `data/snapshots/<date>.duckdb`) it works from any working directory and any
+client with nothing to set; a data folder copied or moved elsewhere works once the reader
+runs `SET VARIABLE vnhealth_data = '<the folder it is in now>'` (`vnhealth_restricted_data`
+for the restricted file). A copy opened without it must not read the original's files: the
+view also checks that the file it was opened from lies in the data folder it names (or that
+the variable is set), and otherwise fails with a message that says what to do. Every build
+regenerates the views, so a warehouse moved for good heals on its next run.
 """
 
 from __future__ import annotations
@@ -32,7 +42,8 @@ from typing import Any
 import duckdb
 
 from transforms import sqlfiles
-from transforms.warehouse.modes import Protection, apply, make_dirs
+from transforms.warehouse import storage
+from transforms.warehouse.modes import ANALYSTS, RESTRICTED, Protection, apply, kept, make_dirs
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +120,9 @@ def install_stores(
             "INSERT INTO stg_stores VALUES (?, ?, ?, ?, ?, ?)",
             [_db(db), str(root), p.file_mode, p.dir_mode, p.uid, p.gid],
         )
+        # The night's own connection reads the stores where they are, wherever its build
+        # folder is (the views' guard then holds for it too).
+        con.execute(f"SET VARIABLE {FOLDER_VARIABLES[_db(db)]} = ?", [root.parent.as_posix()])
 
 
 def store_protection(con: duckdb.DuckDBPyConnection, db: str) -> Protection:
@@ -231,15 +245,52 @@ def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
             con.execute(f"COMMENT ON COLUMN {t.db}.{t.table_name}.{c} IS {sqlfiles.literal(text)}")
 
 
+# The variable a reader sets to the data folder a copy of the files is in now (per file).
+FOLDER_VARIABLES = {"wh": "vnhealth_data", "rs": "vnhealth_restricted_data"}
+
+
+def segment_list(con: duckdb.DuckDBPyConnection, db: str, paths: list[str]) -> str:
+    """The SQL list of the segments `paths` (relative to the store of `db`), each under the
+    data folder the reader names in its variable, else the folder the store is in now."""
+    root = store_root(con, db)
+    folder = f"coalesce(getvariable({sqlfiles.literal(FOLDER_VARIABLES[_db(db)])}), "
+    folder += f"{sqlfiles.literal(root.parent.as_posix())})"
+    return (
+        "[" + ", ".join(f"{folder} || {sqlfiles.literal(f'/{root.name}/{p}')}" for p in paths) + "]"
+    )
+
+
+def moved_guard(con: duckdb.DuckDBPyConnection, db: str) -> str:
+    """A condition that fails, with what to do, when the file was opened from outside the
+    data folder its views name and the reader did not say where the folder is now."""
+    root = store_root(con, db)
+    variable = sqlfiles.literal(FOLDER_VARIABLES[_db(db)])
+    folder = root.parent.as_posix()
+    message = (
+        f"Tệp này đã được sao chép hoặc chuyển khỏi thư mục {folder}: hãy chạy "
+        f"SET VARIABLE {FOLDER_VARIABLES[db]} = '<thư mục dữ liệu hiện nay>'; rồi truy vấn lại. "
+        f"| This file was copied or moved from {folder}: run "
+        f"SET VARIABLE {FOLDER_VARIABLES[db]} = '<the data folder it is in now>'; "
+        "and query again (see docs/analysts.md)."
+    )
+    return (
+        f"CASE WHEN getvariable({variable}) IS NOT NULL OR EXISTS (SELECT 1 FROM "
+        f"duckdb_databases() WHERE starts_with(path, {sqlfiles.literal(folder + '/')})) "
+        f"THEN true ELSE error({sqlfiles.literal(message)}) END"
+    )
+
+
 def _source(
     con: duckdb.DuckDBPyConnection, t: StoredTable, paths: list[str], catalog: str = ""
 ) -> str:
     """The base table and the segments `paths` (relative to the store), by column name."""
     source = f"FROM {catalog}{t.base}"
     if paths:
-        root = store_root(con, t.db)
-        listed = ", ".join(sqlfiles.literal(root / p) for p in paths)
-        source += f" UNION ALL BY NAME FROM read_parquet([{listed}], union_by_name = true)"
+        listed = segment_list(con, t.db, paths)
+        source += (
+            f" UNION ALL BY NAME FROM read_parquet({listed}, union_by_name = true) "
+            f"WHERE {moved_guard(con, t.db)}"
+        )
     return source
 
 
@@ -426,3 +477,42 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def relink(database_file: Path, db: str) -> int:
+    """Make the views of a DuckDB file copied or moved with its store (`<stem>.segments`
+    beside it) read that store where it is now, with nothing for its readers to set: every
+    view of `db`'s tables (`wh`: core, `rs`: raw and quarantine) is created again, in a copy
+    renamed over the file (a reader never sees it half done). For a whole data folder moved
+    for good, or a copy of it taken elsewhere; call it under the warehouse lock. Returns the
+    number of views."""
+    db = _db(db)
+    aside = database_file.with_name(f".relink-{database_file.name}")
+    # The file keeps its mode, owner and group (an administrator's chmod included).
+    protection = kept(database_file, RESTRICTED if db == "rs" else ANALYSTS)
+    shutil.copyfile(database_file, aside)
+    apply(aside, protection)
+    con = duckdb.connect()
+    try:
+        storage.attach(con, aside, db)
+        install_stores(con, {db: (store_folder(database_file), protection)})
+        if db == "wh":
+            tables = [
+                core(name)
+                for (name,) in con.execute(
+                    "SELECT view_name FROM duckdb_views() WHERE database_name = 'wh' "
+                    "AND schema_name = 'core'"
+                ).fetchall()
+            ]
+        else:
+            tables = [RAW, QUARANTINE]
+        for t in tables:
+            refresh_view(con, t)
+        con.execute(f"CHECKPOINT {db}")
+        con.execute(f"DETACH {db}")
+        con.close()
+        os.replace(aside, database_file)
+    finally:
+        con.close()
+        aside.unlink(missing_ok=True)
+    return len(tables)
