@@ -24,8 +24,10 @@ import sample.generate as _generators_pkg
 from sample.generate import visits
 from sample.generate.base import NightSpec, Output, World, cells
 from sample.generate.writers import write_csv
+from transforms.ingest.headers import map_headers
 from transforms.reference import Reference
 from validations.model import LOCAL_TZ
+from validations.registry import DATASETS
 
 
 def generators() -> list:
@@ -106,6 +108,29 @@ def _deliveries(w: World, outputs: list[Output]) -> tuple[list[Output], list[tup
     return kept, sorted(truth)
 
 
+def _old_communes(outputs: list[Output], ref: Reference) -> list[tuple]:
+    """The clean rows that deliver a pre-2025 commune code (the `note`s planted): file, row,
+    dataset, column, the code as delivered and the successor the pipeline must load instead
+    (the delivered code kept in `<column>_original`). They are not in `defects.csv`: they are
+    clean rows, loaded without a flag."""
+    out = []
+    for o in outputs:
+        for i, d in o.planted:
+            if d.severity != "note":
+                continue
+            column = d.kind.split(".")[0]
+            header = next(
+                h
+                for h, c in map_headers(o.header, DATASETS[d.dataset]).rename.items()
+                if c == column
+            )
+            delivered = o.rows[i][header]
+            out.append(
+                (o.rel, i + 1, d.dataset, column, delivered, ref.commune_successor[delivered])
+            )
+    return sorted(out)
+
+
 def generate(out: Path, spec: NightSpec, ref: Reference) -> dict[str, int]:
     """Write the landing zone for `spec.run_date` under `out`, and its truth under
     `out/_truth/<date>/`. Deterministic for a seed. Returns counts of what was written."""
@@ -129,7 +154,8 @@ def generate(out: Path, spec: NightSpec, ref: Reference) -> dict[str, int]:
     truth = out / "_truth" / spec.run_date.isoformat()
     truth.mkdir(parents=True, exist_ok=True)
     planted = sorted(
-        ((o.rel, i + 1, d) for o in outputs for i, d in o.planted), key=lambda p: (p[0], p[1])
+        ((o.rel, i + 1, d) for o in outputs for i, d in o.planted if d.severity != "note"),
+        key=lambda p: (p[0], p[1]),
     )
     with (truth / "defects.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -145,8 +171,16 @@ def generate(out: Path, spec: NightSpec, ref: Reference) -> dict[str, int]:
         writer = csv.writer(fh)
         writer.writerow(["source", "dataset", "expected_status"])
         writer.writerows(deliveries)
+    old_communes = _old_communes(outputs, ref)
+    with (truth / "old_communes.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            ["source_file", "row_number", "dataset", "column", "delivered", "successor"]
+        )
+        writer.writerows(old_communes)
     return {
         "files": len(outputs),
         "defects": len(planted),
+        "old_communes": len(old_communes),
         "rows": sum(len(o.rows) for o in outputs),
     }
