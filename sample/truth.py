@@ -51,8 +51,11 @@ def score(landing: Path, run_date: date, warehouse: Path, restricted: Path) -> T
             f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv($path, all_varchar = true)",
             {"path": str(truth / f"{table}.csv")},
         )
+    # Only the rows of this night's files: the warehouse also holds earlier nights, whose
+    # quarantined and flagged rows are not in this night's truth.
     con.execute("""CREATE TEMP TABLE q AS SELECT source_file, row_number::VARCHAR AS row_number,
-                   list(DISTINCT criterion) AS criteria FROM rs.quarantine.rows GROUP BY ALL""")
+                   list(DISTINCT criterion) AS criteria FROM rs.quarantine.rows
+                   WHERE source_file IN (SELECT source_file FROM files) GROUP BY ALL""")
     core = " UNION ALL ".join(
         f"SELECT _source_file AS source_file, _source_row::VARCHAR AS row_number, _warnings "
         f"FROM wh.core.{ds}"
@@ -61,6 +64,7 @@ def score(landing: Path, run_date: date, warehouse: Path, restricted: Path) -> T
     con.execute(f"""CREATE TEMP TABLE w AS
         SELECT c.source_file, c.row_number, list(DISTINCT r.criterion) AS criteria
         FROM ({core}) AS c, unnest(c._warnings) AS u(rule_id) JOIN wh.dq.rules r USING (rule_id)
+        WHERE c.source_file IN (SELECT source_file FROM files)
         GROUP BY ALL""")
     errors = con.execute("""
         SELECT d.source_file, d.row_number, d.kind, d.criterion,
