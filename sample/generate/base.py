@@ -73,6 +73,10 @@ class World:
     ref: Reference
     rng: random.Random
     facts: dict[str, Any] = field(default_factory=dict)
+    # What earlier nights generated into the same landing root loaded: per dataset, each
+    # key's newest `updated_at` (`_truth/<date>/stamps.csv`). The night keeps the newest
+    # version of a key, so a row older than that is not loaded and cannot be flagged.
+    earlier: dict[str, dict[tuple[str, ...], datetime]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.provinces: list[str] = list(self.ref.provinces)
@@ -139,15 +143,11 @@ def standard_defects(w: World, dataset: str) -> list[Defect]:
         if rule.kind == "unique":
             out.append(Defect(dataset, "duplicate_key", rule.criterion, rule.severity, duplicate))
         elif rule.breaks is not None:
+            applies = _breakable(rule, ctx)
+            if rule.severity == "warning":
+                applies = _newest(w, dataset, rule, ctx)
             out.append(
-                Defect(
-                    dataset,
-                    kind,
-                    rule.criterion,
-                    rule.severity,
-                    _breaking(rule, ctx),
-                    _breakable(rule, ctx),
-                )
+                Defect(dataset, kind, rule.criterion, rule.severity, _breaking(rule, ctx), applies)
             )
         if rule.id.endswith(".in_province"):
             out += _old_communes(w, dataset, rule)
@@ -179,7 +179,10 @@ def _old_communes(w: World, dataset: str, in_province: Rule) -> list[Defect]:
             "clean",
             "note",
             old_code,
-            lambda row: bool(w.old_communes_by_province.get(str(row.get(province_col)))),
+            lambda row: (
+                bool(w.old_communes_by_province.get(str(row.get(province_col))))
+                and is_newest(w, dataset, row)
+            ),
         ),
     ]
 
@@ -195,6 +198,30 @@ def _breaking(rule: Rule, ctx: Context) -> Callable[[dict, random.Random, dict],
         row.update(rule.breaks(row, ctx))
 
     return apply
+
+
+def _newest(w: World, dataset: str, rule: Rule, ctx: Context) -> Callable[[dict], bool]:
+    """A warning is planted only where the broken row stays the newest version of its key
+    (a stale `updated_at` on a key an earlier night delivered fresher would not be loaded)."""
+    breakable = _breakable(rule, ctx)
+
+    def applies(row: dict) -> bool:
+        if not breakable(row):
+            return False
+        assert rule.breaks is not None
+        return is_newest(w, dataset, row, rule.breaks(row, ctx).get("updated_at"))
+
+    return applies
+
+
+def is_newest(w: World, dataset: str, row: dict, stamp: object = None) -> bool:
+    """Whether the row (with `stamp` as its `updated_at`, if given) is at least as new as
+    what earlier nights loaded for its key, so that the night loads it."""
+    before = w.earlier.get(dataset, {}).get(tuple(str(row.get(k)) for k in DATASETS[dataset].key))
+    at = row.get("updated_at") if stamp is None else stamp
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return before is None or not isinstance(at, datetime) or at >= before
 
 
 def _breakable(rule: Rule, ctx: Context) -> Callable[[dict], bool]:

@@ -1,7 +1,8 @@
 """The generator's ground truth holds over history (issue 14 item 7): three consecutive
 nights generated into one landing root and run in turn into one warehouse each score every
 planted error and warning with no clean row touched, though the registries re-send the same
-keys every night and the warehouse holds the nights before."""
+keys every night and the warehouse holds the nights before (a night is scored by its own
+files; a warning is planted only where the row stays the newest version of its key)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ NIGHTS = [RUN_DATE + timedelta(days=i) for i in range(3)]
 def scores(tmp_path_factory):
     root = tmp_path_factory.mktemp("history")
     landing, warehouse = root / "landing", root / "wh" / "warehouse.duckdb"
-    for night in NIGHTS:
-        generate(landing, NightSpec(run_date=night, scale=0.1), load())
+    # Another seed each night: the registries re-send the same keys with other stamps and
+    # other defects, some older than what the warehouse holds from the night before.
+    for i, night in enumerate(NIGHTS):
+        generate(landing, NightSpec(run_date=night, scale=0.2, seed=3 + i), load())
     out = []
     for night in NIGHTS:
         summary = run_night(landing, night, warehouse)
