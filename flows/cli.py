@@ -381,6 +381,10 @@ def main(argv: list[str] | None = None) -> int:
             f"({100 * r.warning_recall:.2f}%)"
         )
         print(f"clean rows quarantined or flagged: {r.clean_rows_touched}")
+        print(
+            "clean rows with a pre-2025 commune code loaded with its successor: "
+            f"{r.old_communes_mapped}/{r.old_communes}"
+        )
         print(f"files with the expected status: {r.files_as_expected}/{r.files_expected}")
         print(f"files whose rows do not add up: {len(r.accounting_broken)}")
         for miss in r.misses[:20]:

@@ -25,6 +25,8 @@ class TruthScore:
     clean_rows_touched: int = 0  # unplanted rows quarantined or flagged
     files_expected: int = 0
     files_as_expected: int = 0
+    old_communes: int = 0  # clean rows delivering a pre-2025 commune code ...
+    old_communes_mapped: int = 0  # ... loaded with its successor, the delivered code kept
     accounting_broken: list[str] = field(default_factory=list)
     misses: list[tuple] = field(default_factory=list)
     false_alarms: list[tuple] = field(default_factory=list)
@@ -49,8 +51,11 @@ def score(landing: Path, run_date: date, warehouse: Path, restricted: Path) -> T
             f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv($path, all_varchar = true)",
             {"path": str(truth / f"{table}.csv")},
         )
+    # Only the rows of this night's files: the warehouse also holds earlier nights, whose
+    # quarantined and flagged rows are not in this night's truth.
     con.execute("""CREATE TEMP TABLE q AS SELECT source_file, row_number::VARCHAR AS row_number,
-                   list(DISTINCT criterion) AS criteria FROM rs.quarantine.rows GROUP BY ALL""")
+                   list(DISTINCT criterion) AS criteria FROM rs.quarantine.rows
+                   WHERE source_file IN (SELECT source_file FROM files) GROUP BY ALL""")
     core = " UNION ALL ".join(
         f"SELECT _source_file AS source_file, _source_row::VARCHAR AS row_number, _warnings "
         f"FROM wh.core.{ds}"
@@ -59,6 +64,7 @@ def score(landing: Path, run_date: date, warehouse: Path, restricted: Path) -> T
     con.execute(f"""CREATE TEMP TABLE w AS
         SELECT c.source_file, c.row_number, list(DISTINCT r.criterion) AS criteria
         FROM ({core}) AS c, unnest(c._warnings) AS u(rule_id) JOIN wh.dq.rules r USING (rule_id)
+        WHERE c.source_file IN (SELECT source_file FROM files)
         GROUP BY ALL""")
     errors = con.execute("""
         SELECT d.source_file, d.row_number, d.kind, d.criterion,
@@ -83,6 +89,7 @@ def score(landing: Path, run_date: date, warehouse: Path, restricted: Path) -> T
         ANTI JOIN defects USING (source_file, row_number)""").fetchall()
     out.clean_rows_touched = len({(f, r) for f, r, _ in touched})
     out.false_alarms = touched[:50]
+    out.old_communes, out.old_communes_mapped = _old_communes(con, truth)
     files = con.execute(
         """
         SELECT f.source_file, f.expected_status, m.status
@@ -101,3 +108,33 @@ def score(landing: Path, run_date: date, warehouse: Path, restricted: Path) -> T
         ).fetchall()
     ]
     return out
+
+
+def _old_communes(con: duckdb.DuckDBPyConnection, truth: Path) -> tuple[int, int]:
+    """(clean rows planted with a pre-2025 commune code, those loaded with its successor and
+    the delivered code in `<column>_original`). A truth written before there were any has no
+    file: none planted."""
+    path = truth / "old_communes.csv"
+    if not path.is_file():
+        return 0, 0
+    con.execute(
+        "CREATE TEMP TABLE old_communes AS SELECT * FROM read_csv($path, all_varchar = true)",
+        {"path": str(path)},
+    )
+    planted = con.execute("SELECT count(*) FROM old_communes").fetchone()
+    mapped = 0
+    for dataset, column in con.execute(
+        'SELECT DISTINCT dataset, "column" FROM old_communes ORDER BY ALL'
+    ).fetchall():
+        # identifiers from the registry only (the truth names a dataset and its column)
+        ds = DATASETS[dataset]
+        col = ds.column(column).name
+        row = con.execute(
+            f"""SELECT count(*) FROM old_communes AS o JOIN wh.core.{ds.id} AS c
+                ON c._source_file = o.source_file AND c._source_row = o.row_number::BIGINT
+                WHERE o.dataset = $d AND o."column" = $c
+                  AND c.{col} = o.successor AND c.{col}_original = o.delivered""",
+            {"d": dataset, "c": column},
+        ).fetchone()
+        mapped += row[0] if row else 0
+    return (planted[0] if planted else 0), mapped

@@ -30,7 +30,7 @@ ColumnType = Literal[
     "text",  # free text, NFC, trimmed
     "code",  # identifier kept as text (leading zeros kept); `width` zero-pads digit codes
     "province",  # province code: old codes are mapped to the current 34 through the crosswalk
-    "commune",  # commune code (5 digits) of the current list
+    "commune",  # commune code (5 digits): old codes are mapped to their successors (crosswalk)
     "person_id",  # CCCD (12 digits), legacy 9-digit id or passport: upper-cased, spaces removed
     "enum",  # one of `values`; `synonyms` map delivered spellings to them
     "date",
@@ -57,6 +57,9 @@ class Column:
     synonyms: dict[str, str] = field(default_factory=dict)  # delivered spelling -> value
     pii: Pii | None = None  # pseudonymised or withheld in the analysts' warehouse
     sum_of: tuple[str, ...] = ()  # headers whose amounts add up to this column (claims)
+    # Filled by the pipeline from the named column, never delivered (no header maps to it):
+    # `commune_code_original` keeps a pre-2025 commune code that was mapped to its successor.
+    derived_from: str | None = None
 
 
 class EnumSpec(TypedDict):
@@ -103,6 +106,8 @@ class Context:
     province_codes: frozenset[str]  # the 34 current codes
     old_province_codes: frozenset[str]  # the 63 pre-July-2025 codes
     commune_province: dict[str, str]  # commune code -> current province code
+    commune_successor: dict[str, str]  # pre-2025 commune code (not a current one) -> successor
+    communes_divided: frozenset[str]  # those pre-2025 codes whose commune was divided
     elderly_age: int  # social protection: the `elderly` category needs this age
 
 
@@ -198,6 +203,11 @@ class Dataset:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def delivered_columns(self) -> tuple[str, ...]:
+        """The columns a file may deliver: all but those the pipeline derives."""
+        return tuple(c.name for c in self.columns if c.derived_from is None)
 
     @property
     def required_columns(self) -> tuple[str, ...]:

@@ -1,9 +1,9 @@
 """Rules every dataset gets from its description alone.
 
 Required columns, readable values of parsed types, allowed values of enums, valid province
-and commune codes, person ids, the unique key, and the freshness of `updated_at` are the
-same rule for every dataset; they are derived here so a dataset module lists only what is
-particular to it.
+and commune codes (and the warning on an old commune divided between new ones), person ids,
+the unique key, and the freshness of `updated_at` are the same rule for every dataset; they
+are derived here so a dataset module lists only what is particular to it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from validations import checks
 from validations.model import PARSED_TYPES, Column, Context, Dataset, RowCheck, Rule
 
 RAW_SUFFIX = "__raw"  # the delivered text of a parsed column, kept beside it for checking
+ORIGINAL_SUFFIX = "_original"  # `<commune column>_original`: a pre-2025 code as delivered
 
 # Delivered text that no parser of the type reads (breaks the `format` rules).
 UNREADABLE = {
@@ -112,6 +113,24 @@ def _commune(ds: Dataset, col: Column, province_col: str) -> Rule:
     )
 
 
+def _commune_divided(ds: Dataset, col: Column, province_col: str) -> Rule:
+    # The parser has put the default successor in the column and the delivered code beside it
+    # (`<column>_original`), so `in_province` judges the successor: only the division warns.
+    original = col.name + ORIGINAL_SUFFIX
+    return Rule(
+        id=f"{ds.id}.{col.name}.commune_divided",
+        criterion="clean",
+        severity="warning",
+        vi=f"Mã xã cũ {original} thuộc xã đã chia cho nhiều xã mới: {col.name} là xã kế thừa "
+        "mặc định, có thể không đúng nơi ở",
+        en=f"{original} is an old commune divided between several new ones: {col.name} is "
+        "its default successor and may not be the right one",
+        columns=(original,),
+        check=lambda df, ctx: ~df[original].isin(list(ctx.communes_divided)),
+        breaks=lambda row, ctx: {col.name: divided_commune(row.get(province_col), ctx)},
+    )
+
+
 def _person_id(ds: Dataset, col: Column) -> tuple[Rule, Rule]:
     valid = Rule(
         id=f"{ds.id}.{col.name}.structure",
@@ -193,6 +212,7 @@ def standard_rules(ds: Dataset) -> tuple[Rule, ...]:
             rules.append(_province(ds, col))
         if col.type == "commune" and province_col:
             rules.append(_commune(ds, col, province_col))
+            rules.append(_commune_divided(ds, col, province_col))
         if col.type == "person_id":
             rules.extend(_person_id(ds, col))
     if "updated_at" in ds.column_names:
@@ -212,3 +232,13 @@ def _stamp(at: datetime) -> str:
 def foreign_commune(province: str | None, ctx: Context) -> str:
     """A real commune that does not lie in `province` (breaks `in_province`)."""
     return next(c for c, p in ctx.commune_province.items() if p != province)
+
+
+def divided_commune(province: str | None, ctx: Context) -> str:
+    """A pre-2025 code of a divided commune whose default successor lies in `province`
+    (breaks `commune_divided` alone). LookupError when the province has none (10 of the 34
+    provinces): the generator plants it elsewhere."""
+    for old in sorted(ctx.communes_divided):
+        if ctx.commune_province.get(ctx.commune_successor[old]) == province:
+            return old
+    raise LookupError(f"no divided pre-2025 commune has its default successor in {province}")

@@ -28,6 +28,8 @@ class NightSpec:
     registry_rows_per_province: int = 10  # facilities; other ministry registries in proportion
     error_rate: float = 0.05
     warning_rate: float = 0.03
+    # Share of clean rows that get a `note` (a pre-2025 commune code: mapped, loaded clean).
+    note_rate: float = 0.03
     # The rule settings the night will check against (freshness windows, ...): planted
     # defects break the rules as configured. None: the environment's, as `vnhealth run`
     # reads them.
@@ -39,8 +41,9 @@ class Defect:
     dataset: str
     kind: str
     criterion: str
-    severity: str
+    severity: str  # error, warning, or `note`: a clean row the pipeline must load unflagged
     apply: Callable[[dict, random.Random, dict], None]  # mutates a row in place
+    applies: Callable[[dict], bool] | None = None  # None: to every row
 
 
 @dataclass
@@ -70,6 +73,10 @@ class World:
     ref: Reference
     rng: random.Random
     facts: dict[str, Any] = field(default_factory=dict)
+    # What earlier nights generated into the same landing root loaded: per dataset, each
+    # key's newest `updated_at` (`_truth/<date>/stamps.csv`). The night keeps the newest
+    # version of a key, so a row older than that is not loaded and cannot be flagged.
+    earlier: dict[str, dict[tuple[str, ...], datetime]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.provinces: list[str] = list(self.ref.provinces)
@@ -79,6 +86,13 @@ class World:
         self.old_by_new: dict[str, list[str]] = {}
         for old, new in self.ref.crosswalk.items():
             self.old_by_new.setdefault(new, []).append(old)
+        # Pre-2025 commune codes of communes merged into one of the province's (not divided,
+        # not a current code): delivered, they load clean, mapped to their successor.
+        self.old_communes_by_province: dict[str, list[str]] = {}
+        for old, new in sorted(self.ref.commune_successor.items()):
+            if old not in self.ref.communes_divided:
+                prov = self.ref.communes[new][1]
+                self.old_communes_by_province.setdefault(prov, []).append(old)
 
     @property
     def run_date(self) -> date:
@@ -129,8 +143,54 @@ def standard_defects(w: World, dataset: str) -> list[Defect]:
         if rule.kind == "unique":
             out.append(Defect(dataset, "duplicate_key", rule.criterion, rule.severity, duplicate))
         elif rule.breaks is not None:
-            out.append(Defect(dataset, kind, rule.criterion, rule.severity, _breaking(rule, ctx)))
+            applies = _breakable(rule, ctx)
+            if rule.severity == "warning":
+                applies = _newest(w, dataset, rule, ctx)
+            out.append(
+                Defect(dataset, kind, rule.criterion, rule.severity, _breaking(rule, ctx), applies)
+            )
+        if rule.id.endswith(".in_province"):
+            out += _old_communes(w, dataset, rule)
     return out
+
+
+def _old_communes(w: World, dataset: str, in_province: Rule) -> list[Defect]:
+    """Beside `in_province` (a commune of another province): a code in neither the current
+    list nor the crosswalk (the same error), and, as a note on a clean row, the pre-2025 code
+    of a commune merged into one of the row's province (mapped to its successor and loaded
+    unflagged; `_truth/<date>/old_communes.csv`). The divided commune is the
+    `commune_divided` rule's own breaker."""
+    col, province_col = in_province.columns
+
+    def old_code(row, rng, ctx):
+        row[col] = rng.choice(w.old_communes_by_province[row[province_col]])
+
+    return [
+        Defect(
+            dataset,
+            f"{col}.unknown",
+            in_province.criterion,
+            in_province.severity,
+            setter(col, unknown_commune(w.ref)),
+        ),
+        Defect(
+            dataset,
+            f"{col}.old_code",
+            "clean",
+            "note",
+            old_code,
+            lambda row: (
+                bool(w.old_communes_by_province.get(str(row.get(province_col))))
+                and is_newest(w, dataset, row)
+            ),
+        ),
+    ]
+
+
+def unknown_commune(ref: Reference) -> str:
+    """A five-digit code that is neither a current commune nor a pre-2025 one."""
+    known = set(ref.communes) | set(ref.commune_successor)
+    return next(c for c in (f"{n:05d}" for n in range(99999, 0, -1)) if c not in known)
 
 
 def _breaking(rule: Rule, ctx: Context) -> Callable[[dict, random.Random, dict], None]:
@@ -138,6 +198,46 @@ def _breaking(rule: Rule, ctx: Context) -> Callable[[dict, random.Random, dict],
         row.update(rule.breaks(row, ctx))
 
     return apply
+
+
+def _newest(w: World, dataset: str, rule: Rule, ctx: Context) -> Callable[[dict], bool]:
+    """A warning is planted only where the broken row stays the newest version of its key
+    (a stale `updated_at` on a key an earlier night delivered fresher would not be loaded)."""
+    breakable = _breakable(rule, ctx)
+
+    def applies(row: dict) -> bool:
+        if not breakable(row):
+            return False
+        assert rule.breaks is not None
+        return is_newest(w, dataset, row, rule.breaks(row, ctx).get("updated_at"))
+
+    return applies
+
+
+def is_newest(w: World, dataset: str, row: dict, stamp: object = None) -> bool:
+    """Whether the row (with `stamp` as its `updated_at`, if given) is at least as new as
+    what earlier nights loaded for its key, so that the night loads it."""
+    before = w.earlier.get(dataset, {}).get(tuple(str(row.get(k)) for k in DATASETS[dataset].key))
+    at = row.get("updated_at") if stamp is None else stamp
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return before is None or not isinstance(at, datetime) or at >= before
+
+
+def _breakable(rule: Rule, ctx: Context) -> Callable[[dict], bool]:
+    """Whether the rule's breaker can break a row (a `commune_divided` needs a divided
+    pre-2025 commune in the row's province: 10 provinces have none)."""
+
+    def applies(row: dict) -> bool:
+        if rule.breaks is None:
+            return False
+        try:
+            rule.breaks(row, ctx)
+        except LookupError:
+            return False
+        return True
+
+    return applies
 
 
 def plant(
@@ -149,10 +249,13 @@ def plant(
     ctx: dict,
 ) -> list[tuple[int, Defect]]:
     """Break a share of rows, one defect each, cycling through the kinds so every kind
-    appears; a kind whose name starts with `duplicate` copies the nearest earlier clean row.
-    `counter` ([errors, warnings]) carries the cycle across files."""
+    appears (a kind that does not apply to the row gives its turn to the next); a kind whose
+    name starts with `duplicate` copies the nearest earlier clean row. `counter` ([errors,
+    warnings]) carries the cycle across files. A share of the clean rows gets a `note`
+    (`spec.note_rate`), listed with the planted defects: they stay clean."""
     errors = [d for d in defects if d.severity == "error"]
     warnings = [d for d in defects if d.severity == "warning"]
+    notes = [d for d in defects if d.severity == "note"]
     planted: list[tuple[int, Defect]] = []
     clean_before: int | None = None
     for i, row in enumerate(rows):
@@ -163,12 +266,19 @@ def plant(
             pool, slot = warnings, 1
         else:
             clean_before = i
+            if notes and rng.random() < spec.note_rate:
+                note = notes[i % len(notes)]
+                if note.applies is None or note.applies(row):
+                    note.apply(row, rng, ctx)
+                    planted.append((i, note))
             continue
         if i == 0:
             clean_before = i
             continue
-        defect = pool[counter[slot] % len(pool)]
-        counter[slot] += 1
+        defect = _next_applying(pool, counter, slot, row)
+        if defect is None:
+            clean_before = i
+            continue
         if defect.kind.startswith("duplicate"):
             if clean_before is None:
                 continue
@@ -176,6 +286,16 @@ def plant(
         defect.apply(row, rng, ctx)
         planted.append((i, defect))
     return planted
+
+
+def _next_applying(pool: list[Defect], counter: list[int], slot: int, row: dict) -> Defect | None:
+    """The pool's next defect in the cycle that applies to the row (None if none does)."""
+    for _ in range(len(pool)):
+        defect = pool[counter[slot] % len(pool)]
+        counter[slot] += 1
+        if defect.applies is None or defect.applies(row):
+            return defect
+    return None
 
 
 def fmt_datetime(v: datetime | None, layout: Layout) -> str:

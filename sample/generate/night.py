@@ -24,8 +24,10 @@ import sample.generate as _generators_pkg
 from sample.generate import visits
 from sample.generate.base import NightSpec, Output, World, cells
 from sample.generate.writers import write_csv
+from transforms.ingest.headers import map_headers
 from transforms.reference import Reference
 from validations.model import LOCAL_TZ
+from validations.registry import DATASETS
 
 
 def generators() -> list:
@@ -106,10 +108,76 @@ def _deliveries(w: World, outputs: list[Output]) -> tuple[list[Output], list[tup
     return kept, sorted(truth)
 
 
+KEY_SEP = "\x1f"  # joins the parts of a key in stamps.csv
+
+
+def _stamps(outputs: list[Output]) -> list[tuple[str, str, str]]:
+    """(dataset, key, updated_at) of every row that loads (planted errors are quarantined):
+    what the next nights generated into the same root must not go back on."""
+    out = []
+    for o in outputs:
+        name = Path(o.rel).name.split(".")[0].split("__")[0]
+        if o.expected_status != "loaded" or name not in DATASETS or not o.rows:
+            continue
+        ds = DATASETS[name]
+        headers = {c: h for h, c in map_headers(o.header, ds).rename.items()}
+        if "updated_at" not in headers or not all(k in headers for k in ds.key):
+            continue
+        errors = {i for i, d in o.planted if d.severity == "error"}
+        for i, row in enumerate(o.rows):
+            stamp = row.get(headers["updated_at"])
+            if i in errors or not isinstance(stamp, datetime):
+                continue
+            key = KEY_SEP.join(str(row.get(headers[k])) for k in ds.key)
+            out.append((ds.id, key, stamp.isoformat()))
+    return out
+
+
+def _earlier(out: Path, spec: NightSpec) -> dict[str, dict[tuple[str, ...], datetime]]:
+    """Per dataset, each key's newest `updated_at` over the nights generated into `out`
+    before `spec.run_date` (their `_truth/<date>/stamps.csv`)."""
+    newest: dict[str, dict[tuple[str, ...], datetime]] = {}
+    for path in sorted((out / "_truth").glob("*/stamps.csv")):
+        if path.parent.name >= spec.run_date.isoformat():
+            continue
+        with path.open(newline="", encoding="utf-8") as fh:
+            for dataset, key, stamp in csv.reader(fh):
+                if dataset == "dataset":
+                    continue
+                at, keys = datetime.fromisoformat(stamp), newest.setdefault(dataset, {})
+                parts = tuple(key.split(KEY_SEP))
+                if parts not in keys or keys[parts] < at:
+                    keys[parts] = at
+    return newest
+
+
+def _old_communes(outputs: list[Output], ref: Reference) -> list[tuple]:
+    """The clean rows that deliver a pre-2025 commune code (the `note`s planted): file, row,
+    dataset, column, the code as delivered and the successor the pipeline must load instead
+    (the delivered code kept in `<column>_original`). They are not in `defects.csv`: they are
+    clean rows, loaded without a flag."""
+    out = []
+    for o in outputs:
+        for i, d in o.planted:
+            if d.severity != "note":
+                continue
+            column = d.kind.split(".")[0]
+            header = next(
+                h
+                for h, c in map_headers(o.header, DATASETS[d.dataset]).rename.items()
+                if c == column
+            )
+            delivered = o.rows[i][header]
+            out.append(
+                (o.rel, i + 1, d.dataset, column, delivered, ref.commune_successor[delivered])
+            )
+    return sorted(out)
+
+
 def generate(out: Path, spec: NightSpec, ref: Reference) -> dict[str, int]:
     """Write the landing zone for `spec.run_date` under `out`, and its truth under
     `out/_truth/<date>/`. Deterministic for a seed. Returns counts of what was written."""
-    w = World(spec=spec, ref=ref, rng=random.Random(spec.seed))
+    w = World(spec=spec, ref=ref, rng=random.Random(spec.seed), earlier=_earlier(out, spec))
     outputs: list[Output] = []
     for generator in generators():
         outputs += generator.generate(w)
@@ -129,7 +197,8 @@ def generate(out: Path, spec: NightSpec, ref: Reference) -> dict[str, int]:
     truth = out / "_truth" / spec.run_date.isoformat()
     truth.mkdir(parents=True, exist_ok=True)
     planted = sorted(
-        ((o.rel, i + 1, d) for o in outputs for i, d in o.planted), key=lambda p: (p[0], p[1])
+        ((o.rel, i + 1, d) for o in outputs for i, d in o.planted if d.severity != "note"),
+        key=lambda p: (p[0], p[1]),
     )
     with (truth / "defects.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -145,8 +214,20 @@ def generate(out: Path, spec: NightSpec, ref: Reference) -> dict[str, int]:
         writer = csv.writer(fh)
         writer.writerow(["source", "dataset", "expected_status"])
         writer.writerows(deliveries)
+    with (truth / "stamps.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["dataset", "key", "updated_at"])
+        writer.writerows(_stamps(outputs))
+    old_communes = _old_communes(outputs, ref)
+    with (truth / "old_communes.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            ["source_file", "row_number", "dataset", "column", "delivered", "successor"]
+        )
+        writer.writerows(old_communes)
     return {
         "files": len(outputs),
         "defects": len(planted),
+        "old_communes": len(old_communes),
         "rows": sum(len(o.rows) for o in outputs),
     }

@@ -91,6 +91,8 @@ def test_a_night_matches_its_ground_truth(landing, first_night):
     assert result.error_recall >= 0.99, result.misses[:10]
     assert result.warning_recall == 1.0, result.misses[:10]
     assert result.clean_rows_touched == 0, result.false_alarms[:10]
+    # Clean rows with a pre-2025 commune code: loaded with its successor, the code kept.
+    assert result.old_communes > 50 and result.old_communes_mapped == result.old_communes
     assert result.files_as_expected == result.files_expected
     assert result.accounting_broken == []
 

@@ -20,5 +20,7 @@ def make_context(run_date: date, delivered_by: str, ref: Reference, rules: RuleS
         province_codes=frozenset(ref.provinces),
         old_province_codes=frozenset(ref.crosswalk),
         commune_province=ref.commune_province,
+        commune_successor=ref.commune_successor,
+        communes_divided=ref.communes_divided,
         elderly_age=rules.elderly_age,
     )

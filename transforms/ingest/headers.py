@@ -21,6 +21,8 @@ def map_headers(headers: list[str], ds: Dataset) -> HeaderMap:
     diacritics and spacing; a column delivered as parts (`T_BNCCT + T_BNTT`) is summed."""
     by_key: dict[str, str] = {}
     for col in ds.columns:
+        if col.derived_from is not None:
+            continue  # filled by the pipeline: a delivered header of that name is an extra
         for name in (col.name, *col.vi):
             by_key.setdefault(fold(name), col.name)
     result = HeaderMap()

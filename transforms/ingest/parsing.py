@@ -24,7 +24,7 @@ from transforms.ingest.headers import HeaderMap
 from transforms.reference import Reference
 from transforms.text import arrow_text, clean_text, fold, fold_values
 from validations.model import LOCAL_TZ, PARSED_TYPES, Column, Dataset
-from validations.standard import RAW_SUFFIX
+from validations.standard import ORIGINAL_SUFFIX, RAW_SUFFIX
 
 TIMESTAMP: Final = "datetime64[us]"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -391,6 +391,8 @@ def parse_frame(text: pd.DataFrame, ds: Dataset, ref: Reference) -> pd.DataFrame
     dataset, with `<column>__raw` (the cleaned delivered text) beside each parsed column."""
     out: dict[str, pd.Series] = {}
     for col in ds.columns:
+        if col.derived_from is not None:
+            continue  # filled with the column it comes from, just before it
         given, typed = _given_and_typed(text[col.name], col, ref)
         parts = [c for c in text.columns if c.startswith(col.name + PART)]
         if parts:
@@ -400,10 +402,25 @@ def parse_frame(text: pd.DataFrame, ds: Dataset, ref: Reference) -> pd.DataFrame
             use_parts = given.isna() & from_parts
             typed = typed.mask(use_parts, total)
             given = given.mask(use_parts, summed_text)
+        if col.type == "commune":
+            typed, original = commune_successors(typed, ref)
+            out[col.name], out[col.name + ORIGINAL_SUFFIX] = typed, original
+            continue
         out[col.name] = typed
         if col.type in PARSED_TYPES:
             out[col.name + RAW_SUFFIX] = given
     return pd.DataFrame(out, index=text.index)
+
+
+def commune_successors(codes: pd.Series, ref: Reference) -> tuple[pd.Series, pd.Series]:
+    """(codes with each pre-2025 code replaced by its default successor, the replaced codes
+    as delivered (missing elsewhere)). A code in the current list is never replaced (no
+    current code is a key of `commune_successor`); an unknown code is kept, for the
+    `in_province` rule to refuse."""
+    old = codes.isin(list(ref.commune_successor))
+    if not old.any():
+        return codes, _missing(codes.index)
+    return codes.mask(old, codes[old].map(ref.commune_successor)), codes.where(old)
 
 
 def _sum_parts(parts: list[tuple[pd.Series, pd.Series]]) -> tuple[pd.Series, pd.Series, pd.Series]:

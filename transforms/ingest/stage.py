@@ -270,7 +270,8 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
             except FileRejected as exc:
                 results.append(FileResult(f.file_id, rejection=exc.reason))
                 continue
-            results.append(FileResult(f.file_id, staged.rows_in, list(staged.notes)))
+            # The notes list itself: the stager adds to it when it is closed.
+            results.append(FileResult(f.file_id, staged.rows_in, staged.notes))
         stager.close()
         # Files whose rows broke a batch they shared with others, found after they were read.
         for r in results:

@@ -4,6 +4,7 @@ and hand raw rows, typed rows and failures to a sink. No Prefect, no warehouse h
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -86,6 +87,11 @@ class DatasetStager:
         # Files whose rows broke the batch they were parsed, checked or written in, found
         # after `add_file` returned for them: their id -> reason (see `_flush`).
         self.rejected: dict[int, Reason] = {}
+        # Files staged so far, and the pre-2025 commune codes mapped in each: the count
+        # becomes a note of the file (`meta.files.notes`) when the stager is closed.
+        self._staged: dict[int, StagedFile] = {}
+        self._communes_mapped: Counter[int] = Counter()
+        self._originals = [c.name for c in ds.columns if c.derived_from is not None]
 
     def add_file(self, path: Path, ext: str, file_id: int) -> StagedFile:
         """Stage one file. Raises FileRejected (after dropping what it staged) when the file
@@ -129,11 +135,22 @@ class DatasetStager:
                 raise
             log.warning("file %s failed: %s", path.name, error_detail(exc))
             raise FileRejected(file_failure(exc)) from exc
+        self._staged[file_id] = staged
         return staged
 
     def close(self) -> None:
-        """Validate and write what is still waiting."""
+        """Validate and write what is still waiting; then add to each file's notes how many
+        pre-2025 commune codes it delivered (mapped to their successors)."""
         self._flush()
+        for file_id, n in sorted(self._communes_mapped.items()):
+            staged = self._staged.get(file_id)
+            if staged is not None and n:
+                shown = ", ".join(self._originals)
+                staged.notes.append(
+                    f"{n} mã xã cũ (trước 1/7/2025) đã chuyển sang mã xã mới, mã gửi giữ ở "
+                    f"{shown} | {n} pre-July-2025 commune codes mapped to their successors, "
+                    f"the delivered codes kept in {shown}"
+                )
 
     def _add_batch(self, raw: pd.DataFrame, headers, file_id: int, offset: int) -> None:
         self.sink.write_raw(file_id, offset + 1, raw.rename(columns=str))
@@ -182,6 +199,9 @@ class DatasetStager:
         frame["_required_filled"] = sum(
             _given(frame, c).astype("int64") for c in self.ds.required_columns
         )
+        for name in self._originals:
+            mapped = frame.loc[frame[name].notna(), "_file_id"].to_numpy(dtype="int64")
+            self._communes_mapped.update(mapped.tolist())
         failures = self.validator.failures(frame)
         self.sink.write_rows(frame[[*self.ds.column_names, *STAGE_META]])
         if len(failures):
@@ -201,7 +221,12 @@ class DatasetStager:
 def header_keys(ds: Dataset) -> frozenset[str]:
     """Every folded header the dataset recognises: column names, Vietnamese aliases and the
     parts of summed columns. A spreadsheet reader finds the header row by them."""
-    names = {n for col in ds.columns for n in (col.name, *col.vi, *col.sum_of)}
+    names = {
+        n
+        for col in ds.columns
+        if col.derived_from is None
+        for n in (col.name, *col.vi, *col.sum_of)
+    }
     return frozenset(fold(n) for n in names)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from validations.model import Column, Dataset, EnumSpec, Rule
-from validations.standard import standard_rules
+from validations.standard import ORIGINAL_SUFFIX, standard_rules
 
 # Spellings shared by every dataset that records sex.
 SEX: EnumSpec = dict(
@@ -40,7 +40,9 @@ def define(
     example: dict[str, str] | None = None,
     progress_sql: tuple[str, ...] = (),
 ) -> Dataset:
-    """A dataset with the standard rules of its columns followed by its own rules."""
+    """A dataset with the standard rules of its columns followed by its own rules, and the
+    columns the pipeline derives (`with_derived`) after the columns they come from."""
+    columns = with_derived(columns)
     bare = Dataset(
         id=id,
         database_id=database_id,
@@ -68,3 +70,24 @@ def define(
         if unknown:
             raise ValueError(f"{rule.id} names unknown columns {sorted(unknown)}")
     return Dataset(**{**bare.__dict__, "rules": all_rules})
+
+
+def with_derived(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """`columns`, each commune column followed by `<name>_original`: where a pre-July-2025
+    commune code was delivered and mapped to its successor, the delivered code (missing where
+    the code was current, missing or unknown). Analysts see it in `core.<dataset>`."""
+    out: list[Column] = []
+    for col in columns:
+        out.append(col)
+        if col.type == "commune":
+            out.append(
+                Column(
+                    col.name + ORIGINAL_SUFFIX,
+                    "code",
+                    f"The pre-July-2025 code delivered in {col.name}, which holds its successor "
+                    "from the commune crosswalk; empty when the delivered code is current / Mã xã "
+                    "cũ (trước 1/7/2025) như đơn vị gửi, đã chuyển sang mã xã mới",
+                    derived_from=col.name,
+                )
+            )
+    return tuple(out)

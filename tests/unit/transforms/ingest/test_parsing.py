@@ -886,6 +886,7 @@ FRAME_DTYPES = {
     "other_paid__raw": "str",
     "province_code": "str",
     "commune_code": "str",
+    "commune_code_original": "str",
     "updated_at": "datetime64[us]",
     "updated_at__raw": "str",
 }
