@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # An xlsx is a ZIP: refuse one that would expand beyond this (a zip bomb) before opening.
     max_xlsx_expanded_bytes: int = Field(4 * 1024**3, gt=0)
     max_xlsx_compression_ratio: float = Field(200.0, gt=1)
+    # A claims package's base64 tables are decoded one at a time: refuse one larger than this.
+    max_claims_table_bytes: int = Field(64 * 1024**2, gt=0)
     duckdb_memory_limit: str = "768MB"  # with staging's limit: a night stays under 2 GB
     duckdb_threads: int = Field(2, gt=0)
 
@@ -88,6 +90,7 @@ class Settings(BaseSettings):
             max_bytes=self.max_file_bytes,
             max_expanded_bytes=self.max_xlsx_expanded_bytes,
             max_compression_ratio=self.max_xlsx_compression_ratio,
+            max_claims_table_bytes=self.max_claims_table_bytes,
         )
 
     def rule_settings(self) -> RuleSettings:

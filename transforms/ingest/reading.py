@@ -41,6 +41,9 @@ def read_batches(
     max_expanded_bytes: int,
     max_compression_ratio: float,
     header_keys: frozenset[str] = frozenset(),
+    dataset: str = "",
+    max_table_bytes: int = 64 * 1024**2,
+    notes: list[str] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Batches of at most `batch_rows` rows of text columns from a landing file.
 
@@ -65,11 +68,15 @@ def read_batches(
         header_keys=header_keys,
         max_expanded_bytes=max_expanded_bytes,
         max_compression_ratio=max_compression_ratio,
+        dataset=dataset,
+        max_table_bytes=max_table_bytes,
     )
     produced = False
     for batch in reader(path, head, opts):
-        if len(batch):
+        if len(batch) or batch.attrs.get("empty_ok"):
             produced = True
             yield batch
+    if notes is not None:
+        notes.extend(opts.notes)
     if not produced:
         raise FileRejected(Reason.empty())
