@@ -53,6 +53,7 @@ DATASET = define(
         "supply_code": "",
         "service_group": "15",
         "name": "Giường Nội khoa loại 1",
+        "supply_name": "",
         "unit": "ngày",
         "quantity": "2",
         "unit_price": "250000",
@@ -102,13 +103,10 @@ DATASET = define(
             values=GROUPS,
             synonyms={f"0{g}": g for g in GROUPS if len(g) == 1},
         ),
-        Column(
-            "name",
-            "text",
-            "Name of the service or supply (TEN_DICH_VU or TEN_VAT_TU)",
-            vi=("TEN_DICH_VU", "TEN_VAT_TU"),
-            required=True,
-        ),
+        # A service line names its service, a supply line its supply: two tags, one of them
+        # required (`name.required`).
+        Column("name", "text", "Name of the service (TEN_DICH_VU)", vi=("TEN_DICH_VU",)),
+        Column("supply_name", "text", "Name of the supply (TEN_VAT_TU)", vi=("TEN_VAT_TU",)),
         Column("unit", "text", "Unit (DON_VI_TINH)", vi=("DON_VI_TINH",)),
         *money_columns(price_tags=("DON_GIA_BV", "DON_GIA"), coverage=False),
         Column(
@@ -169,6 +167,16 @@ DATASET = define(
             ("service_code", "supply_code"),
             check=_one_code,
             breaks=lambda row, ctx: {"service_code": ""},
+        ),
+        Rule(
+            "visit_services.name.required",
+            "sufficient",
+            "error",
+            "Thiếu tên dịch vụ (TEN_DICH_VU) hoặc tên vật tư (TEN_VAT_TU)",
+            "Neither name (TEN_DICH_VU) nor supply_name (TEN_VAT_TU) is given",
+            ("name", "supply_name"),
+            check=lambda df, ctx: checks.passes(df["name"].notna() | df["supply_name"].notna()),
+            breaks=lambda row, ctx: {"name": ""},
         ),
         Rule(
             "visit_services.supply_code.group",
