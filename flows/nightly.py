@@ -561,6 +561,7 @@ def _build_night(
         if lf.rejection:
             rec.reject(lf.rejection)
             logger.warning("rejected %s: %s", lf.source_file, lf.rejection.en)
+    progress.expect_when_sent(con, [(f.source_current, f.dataset, f.province_code) for f in files])
     by_dataset = _files_to_stage(con, files, records)
     _stage_and_finish(night, b, files, records, by_dataset)
     record_files(quote(night), records)

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(64, gt=0)
     max_record_chars: int = Field(1024**2, gt=0)
     max_number_digits: int = Field(100, gt=0, le=4300)  # 4300: Python's int-string limit
+    # A claims package's base64 tables are decoded one at a time: refuse one larger than this.
+    max_claims_table_bytes: int = Field(64 * 1024**2, gt=0)
     duckdb_memory_limit: str = "768MB"  # with staging's limit: a night stays under 2 GB
     duckdb_threads: int = Field(2, gt=0)
 
@@ -144,6 +146,7 @@ class Settings(BaseSettings):
                 max_record_chars=self.max_record_chars,
                 max_number_digits=self.max_number_digits,
             ),
+            max_claims_table_bytes=self.max_claims_table_bytes,
         )
 
     def rule_settings(self) -> RuleSettings:

@@ -52,24 +52,27 @@ def score(landing: Path, run_date: date, warehouse: Path, restricted: Path) -> T
             {"path": str(truth / f"{table}.csv")},
         )
     # Only the rows of this night's files: the warehouse also holds earlier nights, whose
-    # quarantined and flagged rows are not in this night's truth.
-    con.execute("""CREATE TEMP TABLE q AS SELECT source_file, row_number::VARCHAR AS row_number,
+    # quarantined and flagged rows are not in this night's truth. A row is (source_file,
+    # dataset, row_number): a claims package numbers the rows of each dataset it delivers
+    # from 1, as its truth does.
+    con.execute("""CREATE TEMP TABLE q AS SELECT source_file, dataset,
+                   row_number::VARCHAR AS row_number,
                    list(DISTINCT criterion) AS criteria FROM rs.quarantine.rows
                    WHERE source_file IN (SELECT source_file FROM files) GROUP BY ALL""")
     core = " UNION ALL ".join(
-        f"SELECT _source_file AS source_file, _source_row::VARCHAR AS row_number, _warnings "
-        f"FROM wh.core.{ds}"
+        f"SELECT _source_file AS source_file, '{ds}' AS dataset, "
+        f"_source_row::VARCHAR AS row_number, _warnings FROM wh.core.{ds}"
         for ds in DATASETS
     )
     con.execute(f"""CREATE TEMP TABLE w AS
-        SELECT c.source_file, c.row_number, list(DISTINCT r.criterion) AS criteria
+        SELECT c.source_file, c.dataset, c.row_number, list(DISTINCT r.criterion) AS criteria
         FROM ({core}) AS c, unnest(c._warnings) AS u(rule_id) JOIN wh.dq.rules r USING (rule_id)
         WHERE c.source_file IN (SELECT source_file FROM files)
         GROUP BY ALL""")
     errors = con.execute("""
         SELECT d.source_file, d.row_number, d.kind, d.criterion,
                coalesce(list_contains(q.criteria, d.criterion), false)
-        FROM defects d LEFT JOIN q USING (source_file, row_number)
+        FROM defects d LEFT JOIN q USING (source_file, dataset, row_number)
         WHERE d.severity = 'error'""").fetchall()
     out.planted_errors = len(errors)
     out.errors_caught = sum(1 for *_, ok in errors if ok)
@@ -77,17 +80,17 @@ def score(landing: Path, run_date: date, warehouse: Path, restricted: Path) -> T
     warnings = con.execute("""
         SELECT d.source_file, d.row_number, d.kind, d.criterion,
                coalesce(list_contains(w.criteria, d.criterion), false) AND q.source_file IS NULL
-        FROM defects d LEFT JOIN w USING (source_file, row_number)
-        LEFT JOIN q USING (source_file, row_number)
+        FROM defects d LEFT JOIN w USING (source_file, dataset, row_number)
+        LEFT JOIN q USING (source_file, dataset, row_number)
         WHERE d.severity = 'warning'""").fetchall()
     out.planted_warnings = len(warnings)
     out.warnings_flagged = sum(1 for *_, ok in warnings if ok)
     out.misses += [w[:4] for w in warnings if not w[4]]
     touched = con.execute("""
-        SELECT source_file, row_number, criteria FROM (
+        SELECT source_file, dataset, row_number, criteria FROM (
             SELECT * FROM q UNION ALL SELECT * FROM w) AS t
-        ANTI JOIN defects USING (source_file, row_number)""").fetchall()
-    out.clean_rows_touched = len({(f, r) for f, r, _ in touched})
+        ANTI JOIN defects USING (source_file, dataset, row_number)""").fetchall()
+    out.clean_rows_touched = len({(f, d, r) for f, d, r, _ in touched})
     out.false_alarms = touched[:50]
     out.old_communes, out.old_communes_mapped = _old_communes(con, truth)
     files = con.execute(

@@ -181,11 +181,24 @@ class Reason:
         )
 
     @classmethod
-    def unsafe_xml(cls) -> Reason:
+    def unsafe_xml(cls, where_vi: str = "", where_en: str = "") -> Reason:
+        """`where_*`: the part of the file (a claims table) that holds the declaration."""
+        at_vi, at_en = (f" ({where_vi})", f" ({where_en})") if where_vi else ("", "")
         return cls(
             "unsafe_xml",
-            "Tệp XML khai báo thực thể hoặc tham chiếu ngoài (DTD/ENTITY); không được phép",
-            "The XML file declares entities or external references (DTD/ENTITY); not allowed",
+            f"Tệp XML khai báo thực thể hoặc tham chiếu ngoài (DTD/ENTITY){at_vi}; không được phép",
+            f"The XML file declares entities or external references (DTD/ENTITY){at_en}; "
+            "not allowed",
+        )
+
+    @classmethod
+    def table_too_large(cls, kind: str, n: int, size: int, limit: int) -> Reason:
+        return cls(
+            "table_too_large",
+            f"Bảng {kind} của FILEHOSO thứ {n} giải mã ra {size:,} byte, vượt giới hạn "
+            f"{limit:,} byte; không mở",
+            f"The {kind} table of FILEHOSO number {n} decodes to {size:,} bytes, over the "
+            f"limit of {limit:,} bytes; not opened",
         )
 
     @classmethod

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sample.generate import people
+from sample.generate import claims, people
 from sample.generate.base import Defect, Output, World, plant, setter, standard_defects
 from sample.generate.writers import province_layout
 
 DATASET = "visits"
-AFTER = ("facilities", "deaths")  # uses the facility codes and the dead people they publish
+# Uses the facility codes and the dead people they publish; a claims package's lines use the
+# drugs' registrations and the practitioners' licences.
+AFTER = ("facilities", "deaths", "drugs", "practitioners")
 ICD10 = [
     "J18.9",
     "I10",
@@ -140,8 +142,11 @@ def defects(w: World) -> list[Defect]:
         if w.facts.get("dead_people")
         else []
     )
+    # The columns only a claims package fills (its totals and the sums of its lines) are not
+    # broken here: the package's own defects break them (sample/generate/claims.py).
+    package_only = {"drug_total", "supply_total", *claims.LINE_SUMS}
     return (
-        standard_defects(w, DATASET)
+        [d for d in standard_defects(w, DATASET) if d.kind.split(".")[0] not in package_only]
         + [
             error(
                 "invalid_icd10",
@@ -272,12 +277,17 @@ def generate(w: World) -> list[Output]:
     for index, prov in enumerate(w.provinces):
         layout = province_layout(index)
         rows = [_row(w, prov, seq) for seq in range(per_province)]
+        totals = [r["total_cost"] for r in rows]  # before planting: a package's lines add up to it
         planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
         header = HEADER_VI if layout.vietnamese_headers else HEADER
         if layout.vietnamese_headers:
             rows = [_as_claims(w, r, prov) for r in rows]
         older = [c for c in w.old_by_new[prov] if c != prov]
         source = f"p{older[0]}" if index % 10 == 4 and older else f"p{prov}"  # pre-2025 code
+        if claims.sends_package(index):  # the whole claims package instead of an export
+            xml1 = rows if layout.vietnamese_headers else [_as_claims(w, r, prov) for r in rows]
+            outputs.append(claims.package(w, index, prov, source, xml1, planted, totals))
+            continue
         parts = [("visits", 0, len(rows))]
         if index % 12 == 6:  # one province splits the export over two files
             half = len(rows) // 2

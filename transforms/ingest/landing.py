@@ -2,7 +2,9 @@
 
 Layout: `<landing>/<YYYY-MM-DD>/<source>/<dataset>[__<part>].<ext>`. Every file under the
 night's folder becomes a `LandingFile`; those that do not fit the layout carry the reason
-they are rejected, so nothing in the landing zone goes unrecorded.
+they are rejected, so nothing in the landing zone goes unrecorded. A claims package
+(`claims[__<part>].xml`) delivers several datasets at once: it becomes one `LandingFile` per
+dataset (same path), each staged, accounted and recorded in `meta.files` on its own.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from validations.model import LOCAL_TZ
 
 EXTENSIONS = frozenset({"csv", "xlsx", "json", "xml"})
 _NAME = re.compile(r"^(?P<dataset>[a-z_]+?)(?:__(?P<part>[^.]+))?\.(?P<ext>[A-Za-z0-9]+)$")
+CLAIMS = "claims"
+# What a claims package delivers, in the order its entries are listed.
+CLAIMS_DATASETS = ("visits", "visit_drugs", "visit_services")
 _SOURCE = re.compile(r"^(?:moh|p(?P<code>\d{2}))$")
 
 
@@ -98,10 +103,18 @@ def discover(
             lf = _not_regular(path, landing, night, st)
         if sources and lf.source not in sources and lf.source_current not in sources:
             continue
-        if only_datasets and lf.dataset not in only_datasets:
-            continue
-        found.append(lf)
+        for entry in _package(lf, datasets):
+            if only_datasets and entry.dataset not in only_datasets:
+                continue
+            found.append(entry)
     return found
+
+
+def _package(lf: LandingFile, datasets: dict[str, str]) -> list[LandingFile]:
+    """A usable claims package as one entry per dataset it delivers; any other file as is."""
+    if lf.dataset != CLAIMS or lf.rejection:
+        return [lf]
+    return [replace(lf, dataset=ds) for ds in CLAIMS_DATASETS if ds in datasets]
 
 
 def _walk(folder: Path, depth: int = 1) -> Iterator[tuple[Path, os.stat_result]]:
@@ -225,6 +238,12 @@ def _describe(path, landing, night, reference, datasets, st: os.stat_result) -> 
         return LandingFile(**lf, rejection=Reason.unknown_source(source))
     if not m_name or ext not in EXTENSIONS:
         return LandingFile(**lf, rejection=Reason.unknown_format(name))
+    if dataset == CLAIMS and ext != "xml":
+        return LandingFile(**lf, rejection=Reason.unknown_format(name))
+    if dataset == CLAIMS and current == "moh":
+        return LandingFile(**lf, rejection=Reason.wrong_source(dataset, source, "province"))
+    if dataset == CLAIMS:
+        return LandingFile(**lf)
     if dataset is None or dataset not in datasets:
         return LandingFile(**lf, rejection=Reason.unknown_dataset(dataset))
     expected = datasets[dataset]

@@ -44,6 +44,9 @@ def read_batches(
     max_compression_ratio: float,
     header_keys: frozenset[str] = frozenset(),
     shape: ShapeLimits = UNLIMITED,
+    dataset: str = "",
+    max_table_bytes: int = 64 * 1024**2,
+    notes: list[str] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Batches of at most `batch_rows` rows of text columns from a landing file.
 
@@ -74,13 +77,17 @@ def read_batches(
         max_expanded_bytes=max_expanded_bytes,
         max_compression_ratio=max_compression_ratio,
         shape=shape,
+        dataset=dataset,
+        max_table_bytes=max_table_bytes,
     )
     produced = False
     for batch in reader(path, head, opts):
         if not produced and len(batch.columns) > shape.max_columns:
             raise FileRejected(Reason.too_many_columns(len(batch.columns), shape.max_columns))
-        if len(batch):
+        if len(batch) or batch.attrs.get("empty_ok"):
             produced = True
             yield batch
+    if notes is not None:
+        notes.extend(opts.notes)
     if not produced:
         raise FileRejected(Reason.empty())

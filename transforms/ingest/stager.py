@@ -43,6 +43,7 @@ class ReadLimits:
     max_expanded_bytes: int
     max_compression_ratio: float
     shape: ShapeLimits
+    max_claims_table_bytes: int = 64 * 1024**2  # a claims package's largest decoded table
 
 
 class StageSink(Protocol):
@@ -109,8 +110,13 @@ class DatasetStager:
                 max_expanded_bytes=limits.max_expanded_bytes,
                 max_compression_ratio=limits.max_compression_ratio,
                 shape=limits.shape,
+                dataset=self.ds.id,
+                max_table_bytes=limits.max_claims_table_bytes,
+                notes=staged.notes,
             )
+            empty_ok = False
             for raw in batches:
+                empty_ok = empty_ok or bool(raw.attrs.get("empty_ok"))
                 raw = raw.reset_index(drop=True)
                 if headers is None:
                     headers = map_headers([str(c) for c in raw.columns], self.ds)
@@ -121,9 +127,10 @@ class DatasetStager:
                             "cột không có trong mô tả, giữ trong dòng gốc | columns not in the "
                             "dataset, kept in the raw row: " + ", ".join(map(str, headers.extras))
                         )
-                self._add_batch(raw, headers, file_id, staged.rows_in)
+                if len(raw):
+                    self._add_batch(raw, headers, file_id, staged.rows_in)
                 staged.rows_in += len(raw)
-            if staged.rows_in == 0:
+            if staged.rows_in == 0 and not empty_ok:
                 raise FileRejected(Reason.empty())
             if file_id in self.rejected:  # its rows broke a batch they were checked in
                 raise FileRejected(self.rejected.pop(file_id))

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from transforms import sqlfiles
+from transforms.ingest.landing import CLAIMS_DATASETS
 from transforms.reference import Reference
 from validations import registry
 from validations.databases import DATABASES
@@ -35,6 +36,11 @@ class Scoring:
     cost_target_low: float
     cost_target_high: float
 
+
+# The lines of a claims package are expected from a province on a night it sends them (in a
+# package, or as files of their own), not every night: a province that sends its visits as
+# CSV, XLSX or JSON is not missing them (DATASETS.md, Sources).
+EXPECTED_WHEN_SENT = frozenset(CLAIMS_DATASETS) - {"visits"}
 
 FACT_TABLES = ("stg_provinces", "stg_databases", "stg_datasets", "stg_expected", "stg_rules")
 
@@ -108,11 +114,25 @@ def expected_deliveries(ref: Reference) -> pd.DataFrame:
     """Every night: the ministry sends its registries, every province every other export."""
     rows: list[tuple[str, str, str | None]] = []
     for dataset, delivered_by in registry.delivered_by().items():
+        if dataset in EXPECTED_WHEN_SENT:
+            continue
         if delivered_by == "moh":
             rows.append(("moh", dataset, None))
         else:
             rows += [(f"p{code}", dataset, code) for code in ref.provinces]
     return pd.DataFrame(rows, columns=["source", "dataset", "province_code"])
+
+
+def expect_when_sent(
+    con: duckdb.DuckDBPyConnection, received: list[tuple[str | None, str | None, str | None]]
+) -> None:
+    """Add to tonight's expected deliveries the (source, dataset, province) of the received
+    files whose dataset is expected only when sent (the claims lines)."""
+    rows = sorted({(s, d, p) for s, d, p in received if s and d in EXPECTED_WHEN_SENT}, key=str)
+    if rows:
+        _insert(
+            con, "stg_expected", pd.DataFrame(rows, columns=["source", "dataset", "province_code"])
+        )
 
 
 def build_progress(

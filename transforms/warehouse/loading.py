@@ -47,7 +47,9 @@ def ensure_core_table(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
     segments.ensure(con, segments.core(sqlfiles.ident(ds.id, DATASETS)))
 
 
-def apply_set_rules(con: duckdb.DuckDBPyConnection, ds: Dataset, run_date: date) -> None:
+def apply_set_rules(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, run_date: date, run_id: str = ""
+) -> None:
     """Rules over many rows or datasets, evaluated in SQL against the staged night."""
     for rule in ds.rules:
         params = {"dataset": ds.id, "rule_id": rule.id}
@@ -74,8 +76,9 @@ def apply_set_rules(con: duckdb.DuckDBPyConnection, ds: Dataset, run_date: date)
             )
         elif rule.kind == "sql" and rule.sql:
             # The file inserts (dataset, _file_id, _row, rule_id) into stg_failures; it may
-            # use $dataset, $rule_id and $run_date, stg_<dataset> and wh.core.*.
-            RULES_SQL.run(con, rule.sql, {**params, "run_date": run_date})
+            # use $dataset, $rule_id, $run_date and $run_id, stg_<dataset>, wh.core.* and
+            # (for a claims line, its visit's fate) tonight's rs.quarantine.rows.
+            RULES_SQL.run(con, rule.sql, {**params, "run_date": run_date, "run_id": run_id})
 
 
 def finish_dataset(
@@ -91,7 +94,7 @@ def finish_dataset(
     record per file what it contributed. `raw_files` (path, rows) are the staged raw rows
     (the view `stg_raw` reads them): they become tonight's segments of raw.rows as they are.
     Returns the row accounting of every staged file."""
-    apply_set_rules(con, ds, run_date)
+    apply_set_rules(con, ds, run_date, run_id)
     params = {"dataset": ds.id, "run_id": run_id, "run_date": run_date, "loaded_at": loaded_at}
     SQL.run(con, "int_row_outcome", params)
     dataset = sqlfiles.ident(ds.id, DATASETS)

@@ -7,10 +7,64 @@ import pandas as pd
 
 from validations import checks
 from validations.datasets import SEX, define
-from validations.model import Column, Context, Rule
+from validations.model import Breaker, Column, Context, RowCheck, Rule
 from validations.person_rules import birth_year_matches_id, sex_matches_id
 
 MONEY = ("total_cost", "insurance_paid", "patient_paid", "other_paid")
+# A claims package's totals against the sums of the episode's delivered lines (the reader
+# adds the sums: transforms.ingest.readers.claims): (rule, total, sum, vi, en).
+RECONCILED = (
+    (
+        "drug_total",
+        "lines_drug_amount",
+        "T_THUOC khác tổng THANH_TIEN_BV các dòng thuốc XML2 của hồ sơ (lệch quá 1 đồng)",
+        "drug_total (T_THUOC) differs from the sum of the episode's XML2 drug line amounts "
+        "(THANH_TIEN_BV) by more than 1 VND",
+    ),
+    (
+        "supply_total",
+        "lines_supply_amount",
+        "T_VTYT khác tổng THANH_TIEN_BV các dòng vật tư XML3 (nhóm 10, 11) của hồ sơ "
+        "(lệch quá 1 đồng)",
+        "supply_total (T_VTYT) differs from the sum of the episode's XML3 supply line amounts "
+        "(groups 10, 11) by more than 1 VND",
+    ),
+    (
+        "total_cost",
+        "lines_amount",
+        "T_TONGCHI_BV khác tổng THANH_TIEN_BV mọi dòng XML2 và XML3 của hồ sơ (lệch quá 1 đồng)",
+        "total_cost (T_TONGCHI_BV) differs from the sum of all the episode's XML2 and XML3 "
+        "line amounts by more than 1 VND",
+    ),
+)
+
+
+def _reconciles(total: str, lines: str) -> RowCheck:
+    def check(df: pd.DataFrame, ctx: Context) -> pd.Series:
+        ok = (df[total] - df[lines]).abs() <= 1
+        return checks.passes(ok) | checks.either_missing(df[total], df[lines])
+
+    return check
+
+
+def _mismatch(lines: str) -> Breaker:
+    return lambda row, ctx: {lines: "1"}
+
+
+def _reconciliation_rules() -> tuple[Rule, ...]:
+    return tuple(
+        Rule(
+            f"visits.{total}.matches_lines",
+            "accurate",
+            "error",
+            vi,
+            en,
+            (total, lines),
+            check=_reconciles(total, lines),
+            breaks=_mismatch(lines),
+        )
+        for total, lines, vi, en in RECONCILED
+    )
 
 
 def _costs_add_up(df: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -58,6 +112,11 @@ DATASET = define(
         "province_code": "01",
         "commune_code": "00070",
         "updated_at": "2026-11-24 09:00:00",
+        "drug_total": "300000",
+        "supply_total": "100000",
+        "lines_drug_amount": "300000",
+        "lines_supply_amount": "100000",
+        "lines_amount": "1000000",
     },
     columns=(
         Column(
@@ -181,6 +240,25 @@ DATASET = define(
             "When the source system last changed the record",
             vi=("NGAY_CAP_NHAT", "ngày cập nhật", "thời điểm cập nhật"),
             required=True,
+        ),
+        # The claims package's XML1 beyond the visit itself (DATASETS.md, the claims package).
+        Column("drug_total", "money", "Cost of drugs, VND (T_THUOC)", vi=("T_THUOC",)),
+        Column("supply_total", "money", "Cost of medical supplies, VND (T_VTYT)", vi=("T_VTYT",)),
+        Column(
+            "lines_drug_amount",
+            "money",
+            "Sum of the amounts of the episode's drug lines (XML2) as delivered in the claims "
+            "package; empty when the visit did not come with its lines",
+        ),
+        Column(
+            "lines_supply_amount",
+            "money",
+            "Sum of the amounts of the episode's supply lines (XML3 groups 10, 11) as delivered",
+        ),
+        Column(
+            "lines_amount",
+            "money",
+            "Sum of the amounts of all the episode's lines (XML2 and XML3) as delivered",
         ),
     ),
     rules=(
@@ -358,5 +436,6 @@ DATASET = define(
             sql="visits.after_death",
             needs=("deaths",),
         ),
+        *_reconciliation_rules(),
     ),
 )

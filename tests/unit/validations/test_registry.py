@@ -21,7 +21,7 @@ RULES = all_rules()
 
 def test_there_are_twelve_scored_databases_and_the_procedures():
     assert sum(db.counts_in_scorecard for db in DATABASES) == 12
-    assert len(DATASET_DATABASE) == 16
+    assert len(DATASET_DATABASE) == 18
     assert len(DATABASES) == len({db.id for db in DATABASES}) == 13
 
 

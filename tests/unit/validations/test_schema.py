@@ -47,6 +47,7 @@ def batches(tmp_path_factory) -> dict[str, pd.DataFrame]:
                 max_expanded_bytes=10**9,
                 max_compression_ratio=200.0,
                 header_keys=header_keys(ds),
+                dataset=ds.id,
             ):
                 raw = raw.reset_index(drop=True)
                 headers = map_headers([str(c) for c in raw.columns], ds)

@@ -60,6 +60,11 @@ class ReadOptions:
     max_compression_ratio: float
     header_keys: frozenset[str] = field(default_factory=frozenset)
     shape: ShapeLimits = UNLIMITED
+    # Claims packages: the dataset the file is read for (which table), the largest decoded
+    # table (setting `max_claims_table_bytes`), and where the reader puts its notes on the file.
+    dataset: str = ""
+    max_table_bytes: int = 64 * 1024**2
+    notes: list[str] = field(default_factory=list)
 
 
 def cell_text(value: object) -> str | None:

@@ -4,7 +4,8 @@ WITH latest AS (
     SELECT *
     FROM meta.files
     WHERE run_date = $run_date AND source_current IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY source_file ORDER BY processed_at DESC) = 1
+    -- A claims package is one record per dataset it delivers.
+    QUALIFY row_number() OVER (PARTITION BY source_file, dataset ORDER BY processed_at DESC) = 1
 ),
 
 contributed AS (
@@ -14,6 +15,7 @@ contributed AS (
     LEFT JOIN dq.file_stats AS s
       ON l.status IN ('loaded', 'duplicate')
      AND s.sha256 = l.sha256 AND s.source_file = coalesce(l.duplicate_of, l.source_file)
+     AND s.dataset = l.dataset
 ),
 
 final AS (

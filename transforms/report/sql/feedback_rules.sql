@@ -4,7 +4,8 @@ WITH latest AS (
     SELECT *
     FROM meta.files
     WHERE run_date = $run_date AND status IN ('loaded', 'duplicate')
-    QUALIFY row_number() OVER (PARTITION BY source_file ORDER BY processed_at DESC) = 1
+    -- A claims package is one record per dataset it delivers.
+    QUALIFY row_number() OVER (PARTITION BY source_file, dataset ORDER BY processed_at DESC) = 1
 ),
 
 failed AS (
@@ -12,6 +13,7 @@ failed AS (
     FROM latest AS l
     JOIN dq.file_rule_stats AS f
       ON f.sha256 = l.sha256 AND f.source_file = coalesce(l.duplicate_of, l.source_file)
+     AND f.rule_id LIKE l.dataset || '.%'
     GROUP BY ALL
 ),
 

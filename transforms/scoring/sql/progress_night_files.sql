@@ -5,7 +5,8 @@ WITH latest AS (
     SELECT *
     FROM wh.meta.files
     WHERE run_date = $run_date
-    QUALIFY row_number() OVER (PARTITION BY source_file ORDER BY processed_at DESC) = 1
+    -- A claims package is one record per dataset it delivers.
+    QUALIFY row_number() OVER (PARTITION BY source_file, dataset ORDER BY processed_at DESC) = 1
 ),
 
 final AS (
@@ -19,5 +20,6 @@ SELECT * FROM final;
 CREATE OR REPLACE TEMP TABLE int_night_stats AS
 SELECT n.source_current AS source, n.dataset, s.*
 FROM int_night_files AS n
-JOIN wh.dq.file_stats AS s ON s.sha256 = n.sha256 AND s.source_file = n.stats_file
+JOIN wh.dq.file_stats AS s
+  ON s.sha256 = n.sha256 AND s.source_file = n.stats_file AND s.dataset = n.dataset
 WHERE n.usable;

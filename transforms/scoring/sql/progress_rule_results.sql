@@ -20,7 +20,8 @@ runs AS (
 checked AS (
     SELECT f.source, f.dataset, sum(s.rows_in) AS rows_checked
     FROM run_files AS f
-    JOIN wh.dq.file_stats AS s ON s.sha256 = f.sha256 AND s.source_file = f.stats_file
+    JOIN wh.dq.file_stats AS s
+      ON s.sha256 = f.sha256 AND s.source_file = f.stats_file AND s.dataset = f.dataset
     GROUP BY ALL
 ),
 

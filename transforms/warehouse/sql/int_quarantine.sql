@@ -1,11 +1,14 @@
 -- A re-delivered file replaces what its earlier version put in the quarantine and the raw
--- rows: a tombstone per (run, file) hides them (their segments are never modified).
+-- rows: a tombstone per (run, file) hides them (their segments are never modified). Tonight's
+-- own rows are never hidden: a claims package delivers several datasets from one file.
 INSERT INTO rs.store.quarantine__rows__deleted (run_id, source_file)
 SELECT DISTINCT run_id, source_file
 FROM rs.quarantine.rows
-WHERE source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset);
+WHERE source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset)
+  AND run_id <> $run_id;
 
 INSERT INTO rs.store.raw__rows__deleted (run_id, source_file)
 SELECT DISTINCT run_id, source_file
 FROM rs.raw.rows
-WHERE source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset);
+WHERE source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset)
+  AND run_id <> $run_id;

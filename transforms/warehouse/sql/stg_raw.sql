@@ -6,14 +6,14 @@ SET VARIABLE stg_raw_paths = $paths;
 
 CREATE OR REPLACE TEMP VIEW stg_raw AS
 WITH raw_rows AS (
-    SELECT source_file, row_number, raw
+    SELECT source_file, dataset, row_number, raw
     FROM read_parquet(getvariable('stg_raw_paths'))
 ),
 
 final AS (
     SELECT f._file_id, r.row_number AS _row, r.raw AS _raw
     FROM raw_rows AS r
-    JOIN stg_files AS f USING (source_file)
+    JOIN stg_files AS f USING (source_file, dataset)
 )
 
 SELECT * FROM final;

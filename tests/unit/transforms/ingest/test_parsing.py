@@ -889,6 +889,16 @@ FRAME_DTYPES = {
     "commune_code_original": "str",
     "updated_at": "datetime64[us]",
     "updated_at__raw": "str",
+    "drug_total": "float64",
+    "drug_total__raw": "str",
+    "supply_total": "float64",
+    "supply_total__raw": "str",
+    "lines_drug_amount": "float64",
+    "lines_drug_amount__raw": "str",
+    "lines_supply_amount": "float64",
+    "lines_supply_amount__raw": "str",
+    "lines_amount": "float64",
+    "lines_amount__raw": "str",
 }
 FRAME = {
     "visit_id": ["2611240100000001"] * 10,

@@ -60,19 +60,19 @@ def claims_envelope(
     stamp_last: bool = False,
     contents: list[bytes] | None = None,
 ) -> bytes:
-    """A GIAMDINHHS file: one HOSO per episode, each with its XML1 (base64) and an XML2
-    (drugs) table that must be ignored."""
-    xml2 = base64.b64encode(
-        b"<CHITIEU_CHITIET_THUOC><DSACH_CHI_TIET_THUOC><CHI_TIET_THUOC>"
-        b"<MA_LK>x</MA_LK></CHI_TIET_THUOC></DSACH_CHI_TIET_THUOC>"
-        b"</CHITIEU_CHITIET_THUOC>"
+    """A GIAMDINHHS file: one HOSO per episode, each with its XML1 (base64) and an XML4
+    (paraclinical results) table that is counted, not loaded."""
+    xml4 = base64.b64encode(
+        b"<CHITIEU_CHITIET_DICHVUCANLAMSANG><DSACH_CHI_TIET_CLS><CHI_TIET_CLS>"
+        b"<MA_LK>x</MA_LK></CHI_TIET_CLS></DSACH_CHI_TIET_CLS>"
+        b"</CHITIEU_CHITIET_DICHVUCANLAMSANG>"
     ).decode()
     contents = contents or [xml1([e]) for e in episodes]
     hoso = "".join(
         "<HOSO>"
         f"<FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE>"
         f"{base64.encodebytes(c).decode()}</NOIDUNGFILE></FILEHOSO>"
-        f"<FILEHOSO><LOAIHOSO>XML2</LOAIHOSO><NOIDUNGFILE>{xml2}</NOIDUNGFILE></FILEHOSO>"
+        f"<FILEHOSO><LOAIHOSO>XML4</LOAIHOSO><NOIDUNGFILE>{xml4}</NOIDUNGFILE></FILEHOSO>"
         "</HOSO>"
         for c in contents
     )

@@ -1,0 +1,368 @@
+"""Claims packages (DATASETS.md, "kcb: the claims package"): some provinces send their
+visits as one `claims.xml` per night instead of a CSV export. Each visit becomes a HOSO with
+its XML1 row, its drug lines (XML2) and service and supply lines (XML3) that add up to its
+totals, and now and then XML4 / XML5 tables; the first HOSO carries an XML13 in the 130 or
+the 3176 tag set; the package is signed (CHUKYDONVI).
+
+Not a dataset generator of its own: `visits.generate` calls `package` for the provinces of
+`sends_package`, with the visit rows it built and planted. Defects on the lines (and the
+totals mismatches on visits) are planted here; their truth row numbers are each line's
+position among the rows of its dataset in the file (1-based), as the pipeline numbers them
+(`_source_row`, `quarantine.rows.row_number`). A visit planted with an error takes its
+lines along: they are in the truth as `parent_quarantined` errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from datetime import date, datetime, timedelta
+from xml.sax.saxutils import escape
+
+from sample.generate.base import Defect, Output, World
+
+EVERY = 4  # one province in EVERY sends a package (index % EVERY == 1)
+LINE_SUMS = ("lines_drug_amount", "lines_supply_amount", "lines_amount")
+NO_LINES = frozenset({"duplicate_key", "visit_id_too_long", "visit_id.required"})
+
+
+def sends_package(index: int) -> bool:
+    return index % EVERY == 1
+
+
+def _err(dataset: str, kind: str, criterion: str = "accurate") -> Defect:
+    return Defect(dataset, kind, criterion, "error", lambda row, rng, ctx: None)
+
+
+DRUG_ERRORS = (
+    "amount_not_quantity_times_price",
+    "insured_over_amount",
+    "ordered_outside_stay",
+    "executed_before_order",
+    "drug_group_not_a_drug",
+    "unknown_registration",
+    "unknown_prescriber",
+    "coverage_over_100",
+)
+SERVICE_ERRORS = (
+    "bad_bed_code",
+    "bed_code_missing",
+    "service_and_supply_code",
+    "insured_price_over_price",
+    "result_before_execution",
+    "amount_not_quantity_times_price",
+)
+CRITERION = {"bed_code_missing": "sufficient", "service_and_supply_code": "sufficient"}
+
+
+def package(
+    w: World, index: int, prov: str, source: str, visits: list[dict], planted: list, totals: list
+) -> Output:
+    """The province's claims package: `visits` are its XML1 rows (claims tags, values as the
+    visits generator made them, defects planted), `planted` their (row, defect), `totals`
+    the clean total cost of each (the lines add up to it)."""
+    rng = random.Random(f"claims-{w.spec.seed}-{prov}")
+    facts = w.facts
+    valid = [r[0] for r in facts["drug_registrations"]["valid"]] or ["VD-12345-19"]
+    expired = [(r[0], r[2]) for r in facts["drug_registrations"]["expired"]]
+    licences = sorted(x for codes in facts["active_licences"].values() for x in codes)
+    errored = {i: d for i, d in planted if d.severity == "error"}
+    warned = {i for i, d in planted if d.severity == "warning"}
+    drugs: list[dict] = []
+    services: list[dict] = []
+    out_planted: list[tuple[int, Defect]] = list(planted)
+    episodes: list[str] = []
+    cycle = [0, 0]
+    for i, visit in enumerate(visits):
+        lk = visit.get("MA_LK")
+        visit_defect = errored.get(i)
+        no_lines = visit_defect is not None and visit_defect.kind in NO_LINES
+        if not isinstance(lk, str) or not lk or no_lines or not visit.get("MA_CSKCB"):
+            episodes.append(_hoso(visit, [], [], rng))
+            continue
+        stay = _stay(visit)
+        lines_d, lines_s = _lines(rng, lk, totals[i], stay, valid, licences)
+        visit["T_THUOC"] = sum(x["THANH_TIEN_BV"] for x in lines_d)
+        visit["T_VTYT"] = sum(x["THANH_TIEN_BV"] for x in lines_s if x["MA_NHOM"] in ("10", "11"))
+        first_d, first_s = len(drugs), len(services)
+        if visit_defect is None and i not in warned and rng.random() < 0.02:
+            which = "drug_total" if rng.random() < 0.5 else "supply_total"
+            visit["T_THUOC" if which == "drug_total" else "T_VTYT"] += 1000
+            visit_defect = _err("visits", f"{which}_does_not_match_lines")
+            out_planted.append((i, visit_defect))
+        if visit_defect is None:
+            _plant_lines(
+                rng, lines_d, lines_s, stay, expired, cycle, w, first_d, first_s, out_planted
+            )
+            if lines_d and rng.random() < w.spec.error_rate / 4:
+                orphan = dict(lines_d[0], MA_LK=lk + "X", STT=str(len(lines_d) + 1))
+                lines_d.append(orphan)
+                out_planted.append((first_d + len(lines_d) - 1, _err("visit_drugs", "orphan_line")))
+        else:
+            for n in range(len(lines_d)):
+                out_planted.append((first_d + n, _err("visit_drugs", "parent_quarantined")))
+            for n in range(len(lines_s)):
+                out_planted.append((first_s + n, _err("visit_services", "parent_quarantined")))
+        drugs += lines_d
+        services += lines_s
+        episodes.append(_hoso(visit, lines_d, lines_s, rng))
+    tag_set = "3176" if (index // EVERY) % 2 == 0 else "130"
+    data = _envelope(w.run_date, visits[0].get("MA_CSKCB") or "00000", episodes, tag_set)
+    return Output(
+        rel=w.night_path(source, "claims.xml"),
+        expected_status="loaded",
+        kind=f"claims_package_{tag_set}",
+        planted=sorted(out_planted, key=lambda p: (p[1].dataset, p[0])),
+        data=data,
+    )
+
+
+def _stay(visit: dict) -> tuple[datetime, datetime]:
+    a, b = visit.get("NGAY_VAO"), visit.get("NGAY_RA")
+    if isinstance(a, datetime) and isinstance(b, datetime) and a <= b:
+        return a, b
+    if isinstance(a, datetime):
+        return a, a
+    return datetime(2026, 1, 1), datetime(2026, 1, 1)
+
+
+def _at(rng: random.Random, stay: tuple[datetime, datetime]) -> datetime:
+    minutes = int((stay[1] - stay[0]).total_seconds() // 60)
+    return stay[0] + timedelta(minutes=rng.randint(0, max(minutes - 60, 0)))
+
+
+def _lines(rng, lk, total, stay, valid, licences) -> tuple[list[dict], list[dict]]:
+    """Clean lines whose amounts add up to `total`: drugs, maybe a supply and a bed, and the
+    examination takes the remainder."""
+    total = int(total)
+    drugs: list[dict] = []
+    services: list[dict] = []
+    for n in range(rng.randint(1, 3)):
+        qty, price = rng.randint(1, 20), rng.randrange(5, 50) * 100
+        if sum(d["THANH_TIEN_BV"] for d in drugs) + qty * price > total // 3:
+            break
+        ordered = _at(rng, stay)
+        drugs.append(
+            {
+                "MA_LK": lk,
+                "STT": str(n + 1),
+                "MA_THUOC": f"40.{rng.randint(1, 999)}",
+                "MA_NHOM": "4",
+                "TEN_THUOC": rng.choice(
+                    ["Paracetamol 500mg", "Amoxicilin 500mg", "Vitamin C 500mg", "Omeprazol 20mg"]
+                ),
+                "DON_VI_TINH": "viên",
+                "HAM_LUONG": "500mg",
+                "DUONG_DUNG": "1.01",
+                "LIEU_DUNG": "1 viên/lần x 2 lần/ngày",
+                "SO_DANG_KY": rng.choice(valid),
+                "TT_THAU": "G1;N1;2026",
+                "SO_LUONG": qty,
+                "DON_GIA": price,
+                "THANH_TIEN_BV": qty * price,
+                "THANH_TIEN_BH": qty * price,
+                "TYLE_TT_BH": 100,
+                "MA_BAC_SI": rng.choice(licences) if licences else "",
+                "NGAY_YL": ordered,
+                "NGAY_TH_YL": ordered + timedelta(minutes=30),
+            }
+        )
+    used = sum(d["THANH_TIEN_BV"] for d in drugs)
+
+    def service(group: str, name: str, qty: int, price: int, **extra) -> dict:
+        ordered = _at(rng, stay)
+        supply = group in ("10", "11")
+        return {
+            "MA_LK": lk,
+            "STT": str(len(services) + 1),
+            "MA_DICH_VU": "" if supply else f"{group}.{rng.randint(1, 999):04d}",
+            "MA_VAT_TU": f"N03.01.{rng.randint(1, 999):03d}" if supply else "",
+            "MA_NHOM": group,
+            ("TEN_VAT_TU" if supply else "TEN_DICH_VU"): name,
+            "DON_VI_TINH": "lần",
+            "SO_LUONG": qty,
+            "DON_GIA_BV": price,
+            "DON_GIA_BH": price,
+            "THANH_TIEN_BV": qty * price,
+            "THANH_TIEN_BH": qty * price,
+            "MA_KHOA": "K01",
+            "MA_BAC_SI": rng.choice(licences) if licences else "",
+            "NGAY_YL": ordered,
+            "NGAY_TH_YL": ordered + timedelta(minutes=30),
+            "NGAY_KQ": ordered + timedelta(minutes=90),
+            **extra,
+        }
+
+    if rng.random() < 0.5 and used + 50_000 < total // 2:
+        services.append(service("10", "Bơm tiêm 5ml", 1, 50_000))
+        used += 50_000
+    days = (stay[1].date() - stay[0].date()).days
+    if days >= 1 and used + days * 150_000 < total * 3 // 4:
+        services.append(
+            service(
+                "15",
+                "Giường Nội khoa loại 1",
+                days,
+                150_000,
+                MA_GIUONG=f"{rng.choice('HTCK')}{rng.randint(0, 999):03d}",
+            )
+        )
+        used += days * 150_000
+    services.append(service("13", "Khám bệnh", 1, total - used))
+    return drugs, services
+
+
+def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s, planted):
+    """Break a share of a clean visit's lines, one defect each, without changing any amount
+    (the visit's sums stay right); an expired registration is the lines' warning."""
+    spec = w.spec
+    for n, line in enumerate(drugs):
+        r = rng.random()
+        if r < spec.error_rate:
+            kind = DRUG_ERRORS[cycle[0] % len(DRUG_ERRORS)]
+            cycle[0] += 1
+            _break_drug(line, kind, stay)
+            planted.append((first_d + n, _err("visit_drugs", kind)))
+        elif r < spec.error_rate + spec.warning_rate and expired:
+            number, valid_until = rng.choice(expired)
+            if line["NGAY_YL"].date() <= valid_until:  # a long stay ordered before it expired
+                continue
+            line["SO_DANG_KY"] = number
+            planted.append(
+                (
+                    first_d + n,
+                    Defect(
+                        "visit_drugs",
+                        "expired_registration",
+                        "up_to_date",
+                        "warning",
+                        lambda *a: None,
+                    ),
+                )
+            )
+    for n, line in enumerate(services):
+        if rng.random() >= spec.error_rate:
+            continue
+        kinds = [k for k in SERVICE_ERRORS if line["MA_NHOM"] == "15" or "bed" not in k]
+        kind = kinds[cycle[1] % len(kinds)]
+        cycle[1] += 1
+        _break_service(line, kind)
+        planted.append((first_s + n, _err("visit_services", kind, CRITERION.get(kind, "accurate"))))
+
+
+def _break_drug(line: dict, kind: str, stay) -> None:
+    if kind == "amount_not_quantity_times_price":
+        line["DON_GIA"] += 1000
+    elif kind == "insured_over_amount":
+        line["THANH_TIEN_BH"] = line["THANH_TIEN_BV"] + 1000
+    elif kind == "ordered_outside_stay":
+        line["NGAY_YL"] = stay[0] - timedelta(days=1)
+        line["NGAY_TH_YL"] = line["NGAY_YL"] + timedelta(minutes=30)
+    elif kind == "executed_before_order":
+        line["NGAY_TH_YL"] = line["NGAY_YL"] - timedelta(hours=1)
+    elif kind == "drug_group_not_a_drug":
+        line["MA_NHOM"] = "9"
+    elif kind == "unknown_registration":
+        line["SO_DANG_KY"] = "VD-00000-00"
+    elif kind == "unknown_prescriber":
+        line["MA_BAC_SI"] = "999999/XX-CCHN"
+    elif kind == "coverage_over_100":
+        line["TYLE_TT_BH"] = 120
+
+
+def _break_service(line: dict, kind: str) -> None:
+    if kind == "bad_bed_code":
+        line["MA_GIUONG"] = "G12"
+    elif kind == "bed_code_missing":
+        line["MA_GIUONG"] = ""
+    elif kind == "service_and_supply_code":
+        line["MA_DICH_VU"] = line["MA_DICH_VU"] or "10.0001"
+        line["MA_VAT_TU"] = line["MA_VAT_TU"] or "N03.01.001"
+    elif kind == "insured_price_over_price":
+        line["DON_GIA_BH"] = line["DON_GIA_BV"] + 1000
+    elif kind == "result_before_execution":
+        line["NGAY_KQ"] = line["NGAY_TH_YL"] - timedelta(hours=1)
+    elif kind == "amount_not_quantity_times_price":
+        line["DON_GIA_BV"] += 1000
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y%m%d%H%M")
+    if isinstance(value, date):
+        return value.strftime("%Y%m%d0000")
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _table(wrapper: str, row_tag: str, rows: list[dict]) -> str:
+    body = "".join(
+        f"<{row_tag}>"
+        + "".join(f"<{k}>{escape(_text(v))}</{k}>" for k, v in r.items())
+        + f"</{row_tag}>"
+        for r in rows
+    )
+    prolog = '<?xml version="1.0" encoding="utf-8"?>'
+    xml = f"{prolog}<{wrapper}><DSACH_{row_tag}>{body}</DSACH_{row_tag}></{wrapper}>"
+    return base64.b64encode(xml.encode("utf-8")).decode("ascii")
+
+
+def _hoso(visit: dict, drugs: list[dict], services: list[dict], rng: random.Random) -> str:
+    tables = [("XML1", _table("TONG_HOP_XML1", "TONG_HOP", [visit]))]
+    if drugs:
+        tables.append(("XML2", _table("CHITIEU_CHITIET_THUOC", "CHI_TIET_THUOC", drugs)))
+    if services:
+        tables.append(("XML3", _table("CHITIEU_CHITIET_DVKT", "CHI_TIET_DVKT", services)))
+    lk = visit.get("MA_LK") or ""
+    if rng.random() < 0.3:
+        tables.append(
+            (
+                "XML4",
+                _table(
+                    "CHITIEU_CHITIET_DICHVUCANLAMSANG",
+                    "CHI_TIET_CLS",
+                    [{"MA_LK": lk, "STT": "1", "MA_DICH_VU": "01.0001", "GIA_TRI": "5.2"}],
+                ),
+            )
+        )
+    if rng.random() < 0.2:
+        tables.append(
+            (
+                "XML5",
+                _table(
+                    "CHITIEU_CHITIET_DIENBIENLAMSANG",
+                    "CHI_TIET_DIEN_BIEN_BENH",
+                    [{"MA_LK": lk, "STT": "1", "DIEN_BIEN_LS": "Ổn định"}],
+                ),
+            )
+        )
+    files = "".join(
+        f"<FILEHOSO><LOAIHOSO>{k}</LOAIHOSO><NOIDUNGFILE>{v}</NOIDUNGFILE></FILEHOSO>"
+        for k, v in tables
+    )
+    return f"<HOSO>{files}</HOSO>"
+
+
+def _envelope(run_date: date, facility: str, episodes: list[str], tag_set: str) -> bytes:
+    referral = {"MA_LK": "REF", "MA_CSKCB_DI" if tag_set == "3176" else "MA_NOI_DI": facility}
+    xml13 = _table("CHITIEU_GIAYCHUYENTUYEN", "GIAY_CHUYEN_TUYEN", [referral])
+    first = episodes[0].replace(
+        "</HOSO>",
+        f"<FILEHOSO><LOAIHOSO>XML13</LOAIHOSO><NOIDUNGFILE>{xml13}</NOIDUNGFILE></FILEHOSO></HOSO>",
+        1,
+    )
+    signature = base64.b64encode(f"{facility}{run_date}".encode()).decode()
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<GIAMDINHHS>'
+        f"<THONGTINDONVI><MACSKCB>{escape(facility)}</MACSKCB></THONGTINDONVI>"
+        f"<THONGTINHOSO><NGAYLAP>{run_date:%Y%m%d}</NGAYLAP>"
+        f"<SOLUONGHOSO>{len(episodes)}</SOLUONGHOSO><DANHSACHHOSO>"
+        + first
+        + "".join(episodes[1:])
+        + "</DANHSACHHOSO></THONGTINHOSO><CHUKYDONVI>"
+        '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignatureValue>'
+        f"{signature}</SignatureValue></Signature></CHUKYDONVI></GIAMDINHHS>"
+    ).encode("utf-8")

@@ -1,0 +1,262 @@
+"""The claims package read whole (DATASETS.md, "kcb: the claims package"): one file, three
+datasets (XML1 → visits, XML2 → visit_drugs, XML3 → visit_services), the sums of each
+episode's lines on its visit, orphan lines, the tables counted on the file, the tag set,
+and the protections inside the base64 tables."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pandas as pd
+import pytest
+
+from tests.unit.transforms.ingest.test_readers_xml import claims_row
+from transforms.ingest.reading import FileRejected, read_batches
+
+
+def drug_line(lk: str, stt: int, amount: str = "30000", **overrides: str) -> dict[str, str]:
+    row = {
+        "MA_LK": lk,
+        "STT": str(stt),
+        "MA_THUOC": "40.17",
+        "MA_NHOM": "4",
+        "TEN_THUOC": "Paracetamol 500mg",
+        "SO_DANG_KY": "VD-12345-19",
+        "SO_LUONG": "20",
+        "DON_GIA": "1500",
+        "THANH_TIEN_BV": amount,
+        "NGAY_YL": "202611200900",
+    }
+    return {**row, **overrides}
+
+
+def service_line(lk: str, stt: int, group: str, amount: str, **overrides: str) -> dict[str, str]:
+    row = {
+        "MA_LK": lk,
+        "STT": str(stt),
+        "MA_DICH_VU": "" if group in ("10", "11") else "02.1896",
+        "MA_VAT_TU": "N03.01.070" if group in ("10", "11") else "",
+        "MA_NHOM": group,
+        "TEN_DICH_VU": "Dịch vụ",
+        "SO_LUONG": "1",
+        "DON_GIA_BV": amount,
+        "THANH_TIEN_BV": amount,
+        "NGAY_YL": "202611200900",
+    }
+    return {**row, **overrides}
+
+
+def table(wrapper: str, row_tag: str, rows: list[dict[str, str]], doctype: str = "") -> str:
+    body = "".join(
+        f"<{row_tag}>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in r.items()) + f"</{row_tag}>"
+        for r in rows
+    )
+    prolog = '<?xml version="1.0" encoding="utf-8"?>'
+    xml = f"{prolog}{doctype}<{wrapper}><DSACH>{body}</DSACH></{wrapper}>"
+    return base64.b64encode(xml.encode()).decode()
+
+
+def hoso(
+    visit: dict[str, str] | None,
+    drugs: list[dict[str, str]] = (),  # type: ignore[assignment]
+    services: list[dict[str, str]] = (),  # type: ignore[assignment]
+    extra: dict[str, str] | None = None,
+) -> str:
+    entries = []
+    if visit is not None:
+        entries.append(("XML1", table("TONG_HOP_WRAP", "TONG_HOP", [visit])))
+    if drugs:
+        entries.append(("XML2", table("CHITIEU_CHITIET_THUOC", "CHI_TIET_THUOC", list(drugs))))
+    if services:
+        entries.append(("XML3", table("CHITIEU_CHITIET_DVKT", "CHI_TIET_DVKT", list(services))))
+    entries += list((extra or {}).items())
+    files = "".join(
+        f"<FILEHOSO><LOAIHOSO>{k}</LOAIHOSO><NOIDUNGFILE>{v}</NOIDUNGFILE></FILEHOSO>"
+        for k, v in entries
+    )
+    return f"<HOSO>{files}</HOSO>"
+
+
+def package(episodes: list[str], declared: int | None = None) -> bytes:
+    n = len(episodes) if declared is None else declared
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<GIAMDINHHS>'
+        "<THONGTINDONVI><MACSKCB>01001</MACSKCB></THONGTINDONVI>"
+        f"<THONGTINHOSO><NGAYLAP>20261124</NGAYLAP><SOLUONGHOSO>{n}</SOLUONGHOSO>"
+        f"<DANHSACHHOSO>{''.join(episodes)}</DANHSACHHOSO></THONGTINHOSO>"
+        "<CHUKYDONVI><Signature>c2lnbmF0dXJl</Signature></CHUKYDONVI></GIAMDINHHS>"
+    ).encode()
+
+
+def read(path: Path, dataset: str, notes: list[str] | None = None, **kw) -> pd.DataFrame:
+    frames = list(
+        read_batches(
+            path,
+            "xml",
+            batch_rows=kw.get("batch_rows", 1000),
+            max_bytes=10**9,
+            max_expanded_bytes=10**9,
+            max_compression_ratio=200.0,
+            dataset=dataset,
+            max_table_bytes=kw.get("max_table_bytes", 10**6),
+            notes=notes,
+        )
+    )
+    return pd.concat(frames, ignore_index=True)
+
+
+XML13_3176 = table(
+    "CHITIEU_GIAYCHUYENTUYEN", "GIAY_CHUYEN", [{"MA_LK": "a", "MA_CSKCB_DI": "01001"}]
+)
+
+
+@pytest.fixture
+def two_episodes(tmp_path) -> Path:
+    lk1, lk2 = claims_row(1)["MA_LK"], claims_row(2)["MA_LK"]
+    path = tmp_path / "claims.xml"
+    path.write_bytes(
+        package(
+            [
+                hoso(
+                    claims_row(1, T_THUOC="60000", T_VTYT="400000"),
+                    drugs=[drug_line(lk1, 1), drug_line(lk1, 2)],
+                    services=[
+                        service_line(lk1, 1, "10", "400000"),
+                        service_line(lk1, 2, "13", "540000"),
+                    ],
+                    extra={"XML4": table("CLS", "CHI_TIET_CLS", [{"MA_LK": lk1}])},
+                ),
+                hoso(
+                    claims_row(2, T_THUOC="1000000"),
+                    drugs=[drug_line(lk2, 1, "999000"), drug_line("ORPHAN", 2)],
+                    extra={"XML13": XML13_3176, "XML5": table("DB", "CHI_TIET", [{"A": "1"}])},
+                ),
+            ],
+            declared=3,
+        )
+    )
+    return path
+
+
+def test_one_package_delivers_three_datasets_with_line_sums(two_episodes):
+    notes: list[str] = []
+    visits = read(two_episodes, "visits", notes)
+    assert visits["MA_LK"].tolist() == [claims_row(1)["MA_LK"], claims_row(2)["MA_LK"]]
+    assert visits["lines_drug_amount"].tolist() == ["60000", "999000"]  # the orphan is not its
+    assert visits["lines_supply_amount"].tolist() == ["400000", "0"]
+    assert visits["lines_amount"].tolist() == ["1000000", "999000"]
+    assert visits["updated_at"].tolist() == ["20261124", "20261124"]
+    assert any("XML4 × 1, XML5 × 1, XML13 × 1" in n for n in notes)
+    assert any("SOLUONGHOSO says 3 but the file holds 2 HOSO" in n for n in notes)
+    assert any("tag set of QĐ 3176" in n for n in notes)
+
+    drugs = read(two_episodes, "visit_drugs", [])
+    assert drugs["STT"].tolist() == ["1", "2", "1", "2"]
+    assert drugs["has_visit"].tolist() == ["true", "true", "true", "false"]
+    assert drugs["MA_CSKCB"].tolist() == ["01001"] * 4  # the orphan: the envelope's MACSKCB
+    services = read(two_episodes, "visit_services", [])
+    assert services["MA_NHOM"].tolist() == ["10", "13"]
+
+
+def test_a_package_without_lines_of_a_table_is_empty_not_rejected(tmp_path):
+    path = tmp_path / "claims.xml"
+    path.write_bytes(package([hoso(claims_row(1), drugs=[drug_line(claims_row(1)["MA_LK"], 1)])]))
+    assert len(read(path, "visit_services")) == 0
+    visits = read(path, "visits")
+    assert visits["lines_amount"].tolist() == ["30000"]
+
+
+def test_visits_without_any_line_table_have_no_sums(tmp_path):
+    path = tmp_path / "visits.xml"
+    path.write_bytes(package([hoso(claims_row(1))]))
+    notes: list[str] = []
+    visits = read(path, "visits", notes)
+    assert "lines_amount" not in visits.columns
+    assert any("130/3176" in n for n in notes)
+
+
+@pytest.mark.parametrize("dataset", ["visits", "visit_drugs"])
+def test_a_doctype_inside_a_base64_table_is_refused(tmp_path, dataset):
+    lk = claims_row(1)["MA_LK"]
+    bad = table("W", "CHI_TIET_THUOC", [drug_line(lk, 1)], doctype='<!DOCTYPE W [<!ENTITY x "y">]>')
+    path = tmp_path / "claims.xml"
+    path.write_bytes(package([hoso(claims_row(1), extra={"XML2": bad})]))
+    with pytest.raises(FileRejected) as exc:
+        read(path, dataset)
+    assert exc.value.reason.code == "unsafe_xml"
+    assert "XML2" in exc.value.reason.en and "XML2" in exc.value.reason.vi
+
+
+def test_an_external_entity_inside_a_base64_table_is_refused(tmp_path):
+    bad = table(
+        "W", "TONG_HOP", [claims_row(1)], doctype='<!DOCTYPE W SYSTEM "file:///etc/passwd">'
+    )
+    path = tmp_path / "claims.xml"
+    path.write_bytes(package([hoso(None, extra={"XML1": bad})]))
+    with pytest.raises(FileRejected) as exc:
+        read(path, "visits")
+    assert exc.value.reason.code == "unsafe_xml"
+
+
+def test_a_decoded_table_over_the_limit_is_refused(tmp_path):
+    lk = claims_row(1)["MA_LK"]
+    path = tmp_path / "claims.xml"
+    path.write_bytes(
+        package([hoso(claims_row(1), drugs=[drug_line(lk, i) for i in range(1, 200)])])
+    )
+    with pytest.raises(FileRejected) as exc:
+        read(path, "visit_drugs", max_table_bytes=10_000)
+    reason = exc.value.reason
+    assert reason.code == "table_too_large"
+    assert reason.vi.startswith("Bảng XML2") and "10,000" in reason.en
+
+
+PEAK = """
+import resource, sys
+from pathlib import Path
+from transforms.ingest.reading import read_batches
+n = 0
+for b in read_batches(Path(sys.argv[1]), "xml", batch_rows=2000, max_bytes=10**10,
+                      max_expanded_bytes=10**10, max_compression_ratio=200.0,
+                      dataset=sys.argv[2]):
+    n += len(b)
+print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _write_big(path: Path, episodes: int) -> None:
+    one = hoso(
+        claims_row(1),
+        drugs=[drug_line(claims_row(1)["MA_LK"], i) for i in range(1, 6)],
+        services=[service_line(claims_row(1)["MA_LK"], 1, "13", "100")],
+    )
+    head, tail = package(["@"]).split(b"@")
+    with path.open("wb") as fh:
+        fh.write(head)
+        for _ in range(episodes):
+            fh.write(one.encode())
+        fh.write(tail)
+
+
+def test_peak_memory_does_not_grow_with_the_package(tmp_path):
+    """Streamed: a package 10× larger reads in about the same peak memory (each in a fresh
+    process, measured as its maximum resident set)."""
+    peaks, sizes = {}, {}
+    for episodes in (300, 3_000):
+        path = tmp_path / f"claims_{episodes}.xml"
+        _write_big(path, episodes)
+        out = subprocess.run(
+            [sys.executable, "-c", PEAK, str(path), "visit_drugs"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        assert int(out[0]) == episodes * 5
+        sizes[episodes] = path.stat().st_size
+        peaks[episodes] = int(out[1])  # KiB
+    assert peaks[3_000] < peaks[300] * 1.1, (peaks, sizes)
+    print("peak KiB by episodes", peaks, "bytes", sizes)

@@ -1,0 +1,34 @@
+-- visit_drugs.visit_id.parent_quarantined: the line's visit, delivered in the same file (the claims
+-- package), was quarantined tonight for an error (visits load first), so core never holds
+-- a line without its visit. The quarantine's record_key is the visit's key as staged; a key
+-- also loaded from the file tonight (a duplicate quarantined, its first copy loaded) keeps
+-- its lines.
+INSERT INTO stg_failures
+WITH quarantined AS (
+    SELECT DISTINCT source_file, record_key
+    FROM rs.quarantine.rows
+    WHERE run_id = $run_id AND dataset = 'visits' AND severity = 'error'
+),
+
+loaded AS (
+    SELECT _source_file AS source_file, concat_ws('|', facility_code, visit_id) AS record_key
+    FROM wh.core.visits
+    WHERE _run_id = $run_id
+),
+
+lines AS (
+    SELECT s._file_id, s._row, f.source_file
+         , concat_ws('|', s.facility_code, s.visit_id) AS record_key
+    FROM stg_visit_drugs AS s
+    JOIN stg_files AS f USING (_file_id)
+    WHERE s.facility_code IS NOT NULL AND s.visit_id IS NOT NULL
+),
+
+final AS (
+    SELECT $dataset AS dataset, l._file_id, l._row, $rule_id AS rule_id
+    FROM lines AS l
+    JOIN quarantined AS q USING (source_file, record_key)
+    ANTI JOIN loaded AS k USING (source_file, record_key)
+)
+
+SELECT * FROM final
