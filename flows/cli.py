@@ -376,6 +376,21 @@ def main(argv: list[str] | None = None) -> int:
             print("  missed:", *miss)
         for alarm in r.false_alarms[:20]:
             print("  false alarm:", *alarm)
+        from sample.truth import score_anomalies
+
+        a = score_anomalies(args.landing, s.warehouse)
+        if a is not None:
+            print(f"planted anomalies found: {a.found}/{a.planted}")
+            for check, (found, planted) in sorted(a.by_check.items()):
+                print(f"  {check}: {found}/{planted} planted night(s) found")
+            print(
+                f"false findings on clean series: {a.false_findings} of {a.judged} series "
+                f"judged ({a.false_per_1000:.2f} per 1,000)"
+            )
+            for miss in a.misses[:20]:
+                print("  anomaly missed:", *miss)
+            for alarm in a.false[:20]:
+                print("  false finding:", *alarm)
         return 0
     if args.command == "report":
         from flows.settings import Settings

@@ -4,7 +4,7 @@ script and no external resource, so it opens offline and prints as it shows."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -404,8 +404,11 @@ def _open_quarantine(data: ReportData) -> str:
     )
 
 
-def render(data: ReportData, generated_at: datetime | None = None) -> str:
-    """The page for `data`; every section whose table is empty is left out."""
+def render(
+    data: ReportData, generated_at: datetime | None = None, extra: Sequence[str] = ()
+) -> str:
+    """The page for `data`; every section whose table is empty is left out. `extra`:
+    sections drawn elsewhere (plausibility findings, `transforms.report.anomalies`)."""
     generated_at = generated_at or datetime.now()
     sections = [
         _scores(data),
@@ -415,6 +418,7 @@ def render(data: ReportData, generated_at: datetime | None = None) -> str:
         _procedures(data),
         _trends(data),
         _open_quarantine(data),
+        *extra,
     ]
     body = "".join(f"<section>{s}</section>" for s in sections if s)
     title = f"Tiến độ cơ sở dữ liệu y tế / Health databases progress — {data.run_date}"
