@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="write N consecutive nights ending at --date, with a weekday rhythm, noise and "
-        "(from 12 nights) planted anomalies of every plausibility check, their truth in "
+        "(from 8 nights) planted anomalies of every plausibility check, their truth in "
         "DIR/_truth/anomalies.csv (default 1: the night alone)",
     )
 

@@ -25,7 +25,7 @@ from transforms.reference import Reference
 # A night's size by weekday (Monday 0): offices send less at the weekend.
 RHYTHM = {0: 1.0, 1: 1.02, 2: 1.0, 3: 0.98, 4: 0.95, 5: 0.7, 6: 0.6}
 NOISE = 0.03  # the nightly size varies by about this much around its weekday's
-MIN_NIGHTS_FOR_ANOMALIES = 12  # fewer: clean nights only (the checks need 7 of history)
+HISTORY_FOR_ANOMALIES = 7  # nights before the first planted anomaly (the checks' minimum)
 PAIR_NIGHTS = 4  # a broken indicator pair lasts this many nights
 
 
@@ -40,36 +40,25 @@ class Anomaly:
 
 
 def plan(days: list[date]) -> list[Anomaly]:
-    """One anomaly of each kind on the last nights (none in a short history). Provinces by
-    position: ones whose visits are written with English headers, in one file, under the
-    current province code, and that deliver births and immunizations every night."""
-    if len(days) < MIN_NIGHTS_FOR_ANOMALIES:
+    """One anomaly of each kind, on nights with at least `HISTORY_FOR_ANOMALIES` nights
+    before them (the checks need 7), spread backwards from the last night; none in a
+    shorter history. Provinces by position: ones whose visits are written with English
+    headers, in one file, under the current province code, and that deliver births and
+    immunizations every night. A broken pair lasts `PAIR_NIGHTS` nights, ending on the last."""
+    usable = days[HISTORY_FOR_ANOMALIES:]
+    if not usable:
         return []
-    last = days[-1]
-    out = [
-        Anomaly(last, "volume", "volume_drop", 1, "visits", "rows"),
-        Anomaly(last - timedelta(days=1), "volume", "volume_spike", 2, "visits", "rows"),
-        Anomaly(last - timedelta(days=2), "value", "value_shift", 5, "visits", "median:total_cost"),
-        Anomaly(
-            last - timedelta(days=3),
-            "distribution",
-            "distribution_shift",
-            7,
-            "visits",
-            "share:visit_type",
-        ),
-        Anomaly(last - timedelta(days=1), "schema", "column_added", 8, "births", "columns"),
+    kinds = [
+        ("volume", "volume_drop", 1, "visits", "rows"),
+        ("volume", "volume_spike", 2, "visits", "rows"),
+        ("value", "value_shift", 5, "visits", "median:total_cost"),
+        ("distribution", "distribution_shift", 7, "visits", "share:visit_type"),
+        ("schema", "column_added", 8, "births", "columns"),
     ]
+    out = [Anomaly(usable[-1 - (i % len(usable))], *kind) for i, kind in enumerate(kinds)]
     out += [
-        Anomaly(
-            last - timedelta(days=k),
-            "indicator_pair",
-            "pair_broken",
-            10,
-            "bcg_births",
-            "bcg_dose1/births",
-        )
-        for k in range(PAIR_NIGHTS)
+        Anomaly(day, "indicator_pair", "pair_broken", 10, "bcg_births", "bcg_dose1/births")
+        for day in days[-PAIR_NIGHTS:]
     ]
     return out
 
@@ -161,10 +150,10 @@ def plant(w: World, outputs: list[Output], anomalies: list[Anomaly]) -> None:
             continue
         for o in _province_outputs(outputs, prov, a.dataset):
             if a.kind == "volume_drop":
-                _keep(o, list(range(len(o.rows) // 4)))
+                _keep(o, list(range(max(1, len(o.rows) // 10))))
             elif a.kind == "volume_spike":
                 clean = _clean(o)
-                _copies(o, [clean[k % len(clean)] for k in range(2 * len(o.rows))], "visit_id", "S")
+                _copies(o, [clean[k % len(clean)] for k in range(3 * len(o.rows))], "visit_id", "S")
             elif a.kind == "value_shift":
                 for i in _clean(o):
                     row = o.rows[i]
