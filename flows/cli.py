@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         if a is not None:
             print(f"planted anomalies found: {a.found}/{a.planted}")
             for check, (found, planted) in sorted(a.by_check.items()):
-                print(f"  {check}: {found}/{planted} planted night(s) found")
+                print(f"  {check}: {found}/{planted} found")
             print(
                 f"false findings on clean series: {a.false_findings} of {a.judged} series "
                 f"judged ({a.false_per_1000:.2f} per 1,000)"

@@ -152,12 +152,8 @@ def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
                END AS found
         FROM planted AS p JOIN nights USING (run_date)
         ORDER BY ALL""").fetchall()
-    for run_date, check, kind, source, dataset, found in rows:
-        f, n = out.by_check.get(check, (0, 0))
-        out.by_check[check] = (f + found, n + 1)
-        if not found:
-            out.misses.append((run_date, check, kind, source, dataset))
-    # A broken pair spans several nights: found if found on any of them.
+    # A broken pair spans several nights (the first ones may still look plausible over the
+    # pair's window): found if found on any of them. Every other anomaly is one night's.
     spans: dict[tuple, bool] = {}
     for run_date, check, kind, source, dataset, found in rows:
         key = (
@@ -166,6 +162,12 @@ def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
             else (run_date, check, kind, source, dataset)
         )
         spans[key] = spans.get(key, False) or bool(found)
+    for key, found in spans.items():
+        check = key[0] if key[0] == "indicator_pair" else key[1]
+        f, n = out.by_check.get(check, (0, 0))
+        out.by_check[check] = (f + found, n + 1)
+        if not found:
+            out.misses.append(key)
     out.planted, out.found = len(spans), sum(spans.values())
     out.false = con.execute("""
         SELECT a.run_date::VARCHAR, a."check", coalesce(a.source, a.province_code), a.dataset,
