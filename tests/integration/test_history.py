@@ -17,7 +17,7 @@ from transforms.reference import load
 
 END = date(2026, 11, 24)
 NIGHTS = 8
-DATASETS = ["visits", "births", "immunizations", "deaths"]
+DATASETS = ["facilities", "visits", "births", "immunizations", "deaths"]
 
 
 def _rows(path: Path) -> tuple[list[str], list[dict]]:

@@ -384,7 +384,12 @@ def value_findings(
     j = tonight.assign(x=tonight["value"]).merge(stats, on=keys, how="left")
     j["nights"] = j["nights"].fillna(0).astype(int)
     j["verdict"] = j["nights"] >= t.min_history
-    j["spread"] = np.maximum(j["mad"], MAD_TO_SD * t.value_floor_pct / 100 * j["med"].abs())
+    # A night's median of n values wobbles by at least ~2 × median / √n for the skewed
+    # columns we watch (costs, stays: a small source's medians are noisy even when a few
+    # quiet weeks say otherwise), and never less than
+    # `value_floor_pct` of it.
+    relative = np.maximum(t.value_floor_pct / 100, 2.0 / np.sqrt(j["n"].clip(lower=1)))
+    j["spread"] = np.maximum(j["mad"], MAD_TO_SD * relative * j["med"].abs())
     diff = j["x"] - j["med"]
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(
@@ -433,7 +438,7 @@ def value_findings(
 def distribution_findings(
     frame: pd.DataFrame, run_date: date, t: Thresholds
 ) -> tuple[list[dict], list[dict]]:
-    """The share of each value of a categorical column per source against the median share
+    """The share of each value of a categorical column per source against the mean share
     over the trailing window (metrics `share:<column>=<value>`, n = the rows with a value).
     A share is flagged when it moves by more than `share_points` points and by more than
     `z_threshold` binomial standard errors (a small night's shares wobble); one finding per
@@ -448,7 +453,9 @@ def distribution_findings(
     wide = base.pivot_table(
         index=[*keys, "run_date"], columns="category", values="value", aggfunc="sum"
     ).fillna(0.0)
-    stacked = wide.groupby(level=[0, 1, 2]).median().stack()
+    # The baseline share: the mean over the window's nights (a value absent on a night
+    # counts 0 there), close to the pooled share; a median of small nights' shares is not.
+    stacked = wide.groupby(level=[0, 1, 2]).mean().stack()
     shares = pd.DataFrame(stacked).reset_index().set_axis([*keys, "category", "p0"], axis=1)
     now = tonight[[*keys, "category", "value", "n", "province_code"]]
     j = now.merge(shares, on=[*keys, "category"], how="outer")
@@ -459,9 +466,15 @@ def distribution_findings(
     j["p0"] = j["p0"].fillna(0.0)
     j["nights"] = j["nights"].fillna(0).astype(int)
     n = j["n_all"].astype(float)
-    q = j["p0"].clip(lower=0.5 / n, upper=1 - 0.5 / n)
-    j["se"] = (q * (1 - q) / n) ** 0.5
-    j["z"] = (j["value"] - j["p0"]) / j["se"]
+    # Tonight's share and the baseline's are both estimates: both uncertainties count, at
+    # the larger binomial variance of the two shares (a share from nearly nothing to a
+    # quarter of 30 rows is not certain), with a continuity correction of half a row.
+    q0 = j["p0"].clip(lower=0.5 / n, upper=1 - 0.5 / n)
+    q1 = j["value"].clip(lower=0.5 / n, upper=1 - 0.5 / n)
+    var = np.maximum(q0 * (1 - q0), q1 * (1 - q1))
+    j["se"] = (var * (1 / n + 1 / (n * j["nights"].clip(lower=1)))) ** 0.5
+    diff = j["value"] - j["p0"]
+    j["z"] = np.sign(diff) * (diff.abs() - 0.5 / n).clip(lower=0) / j["se"]
     j["moved"] = ((j["value"] - j["p0"]).abs() * 100 > t.share_points) & (
         j["z"].abs() > t.z_threshold
     )
