@@ -28,11 +28,20 @@ $(KEY):
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $(KEY)
 	chmod 600 $(KEY)
 
+# The demo is a short history (DEMO_NIGHTS small nights ending at DATE, with planted
+# anomalies on the last ones), run in one process (one Prefect server for all nights), so
+# that the report's trends and plausibility findings are not empty.
+DEMO_NIGHTS ?= 8
+DEMO_SCALE  ?= 0.2
+DEMO_FIRST  := $(shell date -d "$(DATE) - $$(( $(DEMO_NIGHTS) - 1 )) days" +%F)
+
 demo: setup $(KEY)
-	rm -rf $(DATA)/landing
-	$(BIN)/vnhealth generate --out $(DATA)/landing --date $(DATE)
-	VNHEALTH_PSEUDONYM_KEY_FILE=$(KEY) $(BIN)/vnhealth run --landing $(DATA)/landing --date $(DATE) \
-		--warehouse $(DATA)/warehouse.duckdb
+	rm -rf $(DATA)/landing $(DATA)/warehouse.duckdb* $(DATA)/restricted.duckdb* $(DATA)/*.segments
+	$(BIN)/vnhealth generate --out $(DATA)/landing --date $(DATE) --nights $(DEMO_NIGHTS) \
+		--scale $(DEMO_SCALE)
+	VNHEALTH_PSEUDONYM_KEY_FILE=$(KEY) $(BIN)/vnhealth run --landing $(DATA)/landing \
+		--date $(DEMO_FIRST) --until $(DATE) --warehouse $(DATA)/warehouse.duckdb > /dev/null
+	$(BIN)/vnhealth score --landing $(DATA)/landing --date $(DATE) --warehouse $(DATA)/warehouse.duckdb
 	$(BIN)/vnhealth report --warehouse $(DATA)/warehouse.duckdb --out $(DATA)/reports
 	@echo
 	@echo "Warehouse (analysts, read-only):  $(DATA)/warehouse.duckdb"

@@ -95,6 +95,30 @@ def summary_markdown(
     return "\n".join(lines) + "\n"
 
 
+def anomaly_lines(con: duckdb.DuckDBPyConnection, run_date: date, top: int = 10) -> list[str]:
+    """The night's plausibility findings (the most significant first) as Markdown lines,
+    from the night's build (the warehouse attached as `wh`); none if it has no findings."""
+    names = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    prefix = "wh." if "wh" in names else ""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'dq' "
+        "AND table_name = 'anomalies' AND database_name = $db",
+        {"db": "wh" if prefix else con.execute("SELECT current_database()").fetchone()[0]},  # type: ignore[index]
+    ).fetchone()
+    if not found or not found[0]:
+        return []
+    rows = con.execute(
+        f"SELECT severity, score, message_vi, message_en FROM {prefix}dq.anomalies "
+        "WHERE run_date = $d ORDER BY score DESC LIMIT $n",
+        {"d": run_date, "n": top},
+    ).fetchall()
+    if not rows:
+        return ["", "Bất thường / plausibility findings: 0"]
+    lines = ["", "## Bất thường / plausibility findings", ""]
+    lines += [f"- **{sev}** ({score:.1f}) {vi} / {en}" for sev, score, vi, en in rows]
+    return lines
+
+
 def publish_artifacts(
     warehouse_con_or_rows: duckdb.DuckDBPyConnection | Sequence[Mapping[str, Any]],
     run_date: date,
@@ -114,8 +138,13 @@ def publish_artifacts(
         key=SCORECARD_KEY,
         description=f"Điểm CSDL đêm {run_date} / database scorecard of {run_date}",
     )
+    extra = (
+        anomaly_lines(warehouse_con_or_rows, run_date)
+        if isinstance(warehouse_con_or_rows, duckdb.DuckDBPyConnection)
+        else []
+    )
     create_markdown_artifact(
-        markdown=summary_markdown(rows, run_date, night),
+        markdown=summary_markdown(rows, run_date, night) + "".join(f"{ln}\n" for ln in extra),
         key=SUMMARY_KEY,
         description=f"Tóm tắt đêm {run_date} / summary of the night {run_date}",
     )

@@ -82,6 +82,15 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--seed", type=int, default=0, help="random seed: same seed, same files (default 0)"
     )
+    g.add_argument(
+        "--nights",
+        type=int,
+        default=1,
+        metavar="N",
+        help="write N consecutive nights ending at --date, with a weekday rhythm, noise and "
+        "(from 8 nights) planted anomalies of every plausibility check, their truth in "
+        "DIR/_truth/anomalies.csv (default 1: the night alone)",
+    )
 
     r = _sub(
         sub,
@@ -295,16 +304,26 @@ def main(argv: list[str] | None = None) -> int:
         from sample.generate.night import NightSpec, generate
         from transforms.reference import load
 
-        counts = generate(
-            args.out,
-            NightSpec(
-                run_date=args.date,
-                scale=args.scale,
-                seed=args.seed,
-                rules=Settings().rule_settings(),
-            ),
-            load(),
+        spec = NightSpec(
+            run_date=args.date, scale=args.scale, seed=args.seed, rules=Settings().rule_settings()
         )
+        if args.nights < 1:
+            return _usage_errors(["--nights must be at least 1"])
+        if args.nights > 1:
+            from sample.generate.history import generate_nights
+
+            nights, anomalies = generate_nights(args.out, spec, args.nights, load())
+            first = args.date.toordinal() - args.nights + 1
+            print(
+                f"landing zone: {args.out}  ({args.nights} nights from "
+                f"{date.fromordinal(first)} to {args.date}, {sum(c['files'] for c in nights)} "
+                f"files, {sum(c['rows'] for c in nights)} rows, "
+                f"{sum(c['defects'] for c in nights)} planted defects, "
+                f"{len(anomalies)} planted anomalies)"
+            )
+            print(f"ground truth: {args.out / '_truth'}")
+            return 0
+        counts = generate(args.out, spec, load())
         print(
             f"landing zone: {args.out / args.date.isoformat()}  ({counts['files']} files, "
             f"{counts['rows']} rows, {counts['defects']} planted defects)"
@@ -391,6 +410,21 @@ def main(argv: list[str] | None = None) -> int:
             print("  missed:", *miss)
         for alarm in r.false_alarms[:20]:
             print("  false alarm:", *alarm)
+        from sample.truth import score_anomalies
+
+        a = score_anomalies(args.landing, s.warehouse)
+        if a is not None:
+            print(f"planted anomalies found: {a.found}/{a.planted}")
+            for check, (found, planted) in sorted(a.by_check.items()):
+                print(f"  {check}: {found}/{planted} found")
+            print(
+                f"false findings on clean series: {a.false_findings} of {a.judged} series "
+                f"judged ({a.false_per_1000:.2f} per 1,000)"
+            )
+            for miss in a.misses[:20]:
+                print("  anomaly missed:", *miss)
+            for alarm in a.false[:20]:
+                print("  false finding:", *alarm)
         return 0
     if args.command == "report":
         from flows.settings import Settings

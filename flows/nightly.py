@@ -25,7 +25,7 @@ from transforms import reference
 from transforms.ingest import landing, stage
 from transforms.ingest.landing import LandingFile
 from transforms.messages import Reason
-from transforms.scoring import progress, trends
+from transforms.scoring import plausibility, progress, trends
 from transforms.warehouse import describe, loading, meta
 from transforms.warehouse import publish as wh_io
 from validations import registry
@@ -162,6 +162,9 @@ def finish_dataset(
     raw_files = loading.load_bundles(night.con, dataset_id, staged)
     if files:
         loading.stage_files(night.con, files)
+        plausibility.record_night_stats(
+            night.con, dataset_id, night.run_id, night.run_date, plausibility.load_config()
+        )
     return loading.finish_dataset(
         night.con,
         DATASETS[dataset_id],
@@ -194,7 +197,22 @@ def record_files(night: Night, records: list[FileRecord]) -> None:
 @task(cache_policy=NO_CACHE)
 def build_progress(night: Night) -> None:
     progress.build_progress(night.con, night.run_id, night.run_date, night.settings.scoring())
+    plausibility.record_live_facts(
+        night.con, night.run_id, night.run_date, night.settings.scoring()
+    )
     trends.build_trends(night.con, night.run_date, night.settings.scoring(), run_id=night.run_id)
+
+
+@task(cache_policy=NO_CACHE)
+def check_plausibility(night: Night) -> plausibility.Outcome:
+    """Judge the night against the sources' history (QUALITY.md, plausibility over time)."""
+    return plausibility.run_checks(
+        night.con,
+        night.run_id,
+        night.run_date,
+        night.settings.plausibility(),
+        plausibility.load_config(),
+    )
 
 
 def _files_to_stage(
@@ -566,6 +584,7 @@ def _build_night(
     _stage_and_finish(night, b, files, records, by_dataset)
     record_files(quote(night), records)
     build_progress(quote(night))
+    check_plausibility(quote(night))
     describe.write_reference(con, ref)  # ref.* tables, then every description (COMMENT ON)
     describe.comment_all(con)
     summary = RunSummary(

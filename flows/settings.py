@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 if TYPE_CHECKING:
     from transforms.ingest.stager import ReadLimits
     from transforms.report.data import Method
+    from transforms.scoring.plausibility import Thresholds
     from transforms.scoring.progress import Scoring
     from transforms.warehouse.modes import Protection
     from transforms.warehouse.snapshots import Snapshots
@@ -107,6 +108,22 @@ class Settings(BaseSettings):
             return int(value, 8)
         return value
 
+    # Plausibility over time (QUALITY.md): windows and thresholds of the checks. Which columns
+    # and indicator pairs they look at: transforms/scoring/plausibility.toml.
+    plausibility_window_nights: int = Field(28, gt=0)
+    plausibility_min_history: int = Field(7, gt=0)  # fewer nights: no verdict
+    plausibility_z_threshold: float = Field(3.5, gt=0)  # |modified z| above: an anomaly
+    # The least spread (as a % of the median, in standard deviations) a series is judged with:
+    # a few quiet weeks must not make an ordinary wobble an anomaly.
+    plausibility_volume_floor_pct: float = Field(5.0, ge=0)
+    plausibility_value_floor_pct: float = Field(10.0, ge=0)
+    plausibility_share_points: float = Field(10.0, gt=0)  # a share must move more than this
+    plausibility_pair_window_nights: int = Field(7, gt=0)
+    plausibility_pair_min_count: int = Field(30, gt=0)
+    plausibility_over_time_pct: float = Field(33.0, gt=0)
+    plausibility_over_time_years: int = Field(1, gt=0)
+    plausibility_high_factor: float = Field(2.0, ge=1)  # severity high from this × threshold
+
     @property
     def restricted_path(self) -> Path:
         if self.restricted is not None:
@@ -184,6 +201,23 @@ class Settings(BaseSettings):
                 "up_to_date": self.weight_up_to_date,
             },
             delivery_cutoff_hour=self.delivery_cutoff_hour,
+        )
+
+    def plausibility(self) -> Thresholds:
+        from transforms.scoring.plausibility import Thresholds
+
+        return Thresholds(
+            window_nights=self.plausibility_window_nights,
+            min_history=self.plausibility_min_history,
+            z_threshold=self.plausibility_z_threshold,
+            volume_floor_pct=self.plausibility_volume_floor_pct,
+            value_floor_pct=self.plausibility_value_floor_pct,
+            share_points=self.plausibility_share_points,
+            pair_window_nights=self.plausibility_pair_window_nights,
+            pair_min_count=self.plausibility_pair_min_count,
+            over_time_pct=self.plausibility_over_time_pct,
+            over_time_years=self.plausibility_over_time_years,
+            high_factor=self.plausibility_high_factor,
         )
 
     def pseudonym_key_bytes(self) -> bytes | None:

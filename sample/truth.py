@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.sqlfiles import scalar
 from validations.registry import DATASETS
 
 
@@ -141,3 +142,92 @@ def _old_communes(con: duckdb.DuckDBPyConnection, truth: Path) -> tuple[int, int
         ).fetchone()
         mapped += row[0] if row else 0
     return (planted[0] if planted else 0), mapped
+
+
+@dataclass
+class AnomalyScore:
+    """How the plausibility checks did against `_truth/anomalies.csv` over the nights run."""
+
+    planted: int = 0
+    found: int = 0
+    by_check: dict[str, tuple[int, int]] = field(default_factory=dict)  # check: (found, planted)
+    false_findings: int = 0  # findings on clean series (no planted anomaly there that night)
+    judged: int = 0  # series judged on the nights run (dq.plausibility_summary)
+    misses: list[tuple] = field(default_factory=list)
+    false: list[tuple] = field(default_factory=list)
+
+    @property
+    def false_per_1000(self) -> float:
+        return 1000 * self.false_findings / self.judged if self.judged else 0.0
+
+
+def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
+    """Recall per check of the planted anomalies and the findings on clean series, over the
+    nights the warehouse holds; None without `_truth/anomalies.csv` (a single night). A
+    planted anomaly is found when a finding of its check names its source (or province)
+    and dataset that night; a schema change is found in dq.schema_changes."""
+    path = landing / "_truth" / "anomalies.csv"
+    if not path.exists():
+        return None
+    out = AnomalyScore()
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+    con.execute(
+        "CREATE TEMP TABLE planted AS SELECT * FROM read_csv($p, all_varchar = true)",
+        {"p": str(path)},
+    )
+    con.execute("""CREATE TEMP TABLE nights AS SELECT DISTINCT run_date::VARCHAR AS run_date
+                   FROM wh.dq.plausibility_summary""")
+    rows = con.execute("""
+        SELECT p.run_date, p."check", p.kind, p.source, p.dataset,
+               CASE WHEN p."check" = 'schema' THEN EXISTS (
+                        SELECT 1 FROM wh.dq.schema_changes c
+                        WHERE c.run_date::VARCHAR = p.run_date AND c.source = p.source
+                          AND c.dataset = p.dataset)
+                    ELSE EXISTS (
+                        SELECT 1 FROM wh.dq.anomalies a
+                        WHERE a.run_date::VARCHAR = p.run_date AND a."check" = p."check"
+                          AND a.dataset = p.dataset
+                          AND (a.source = p.source OR a.province_code = p.province_code))
+               END AS found
+        FROM planted AS p JOIN nights USING (run_date)
+        ORDER BY ALL""").fetchall()
+    # A broken pair spans several nights (the first ones may still look plausible over the
+    # pair's window): found if found on any of them. Every other anomaly is one night's.
+    spans: dict[tuple, bool] = {}
+    for run_date, check, kind, source, dataset, found in rows:
+        key = (
+            (check, kind, source, dataset)
+            if check == "indicator_pair"
+            else (run_date, check, kind, source, dataset)
+        )
+        spans[key] = spans.get(key, False) or bool(found)
+    for key, found in spans.items():
+        check = key[0] if key[0] == "indicator_pair" else key[1]
+        f, n = out.by_check.get(check, (0, 0))
+        out.by_check[check] = (f + found, n + 1)
+        if not found:
+            out.misses.append(key)
+    out.planted, out.found = len(spans), sum(spans.values())
+    out.false = con.execute("""
+        SELECT a.run_date::VARCHAR, a."check", coalesce(a.source, a.province_code), a.dataset,
+               a.message_en
+        FROM wh.dq.anomalies AS a
+        WHERE NOT EXISTS (
+            SELECT 1 FROM planted AS p
+            WHERE p."check" = a."check" AND p.dataset = a.dataset
+              AND (p.source = a.source OR p.province_code = a.province_code)
+              AND (p.run_date = a.run_date::VARCHAR
+                   -- a pair's window keeps a broken pair in sight for its nights
+                   OR (p."check" = 'indicator_pair'
+                       AND a.run_date BETWEEN p.run_date::DATE AND p.run_date::DATE + 7)))
+        ORDER BY ALL""").fetchall()
+    out.false_findings = len(out.false)
+    out.judged = int(
+        scalar(
+            con,
+            "SELECT coalesce(sum(checked), 0) FROM wh.dq.plausibility_summary "
+            "WHERE \"check\" <> 'schema'",
+        )
+    )
+    return out

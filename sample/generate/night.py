@@ -16,6 +16,7 @@ import importlib
 import os
 import pkgutil
 import random
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -174,14 +175,23 @@ def _old_communes(outputs: list[Output], ref: Reference) -> list[tuple]:
     return sorted(out)
 
 
-def generate(out: Path, spec: NightSpec, ref: Reference) -> dict[str, int]:
+def generate(
+    out: Path,
+    spec: NightSpec,
+    ref: Reference,
+    adjust: Callable[[World, list[Output]], None] | None = None,
+) -> dict[str, int]:
     """Write the landing zone for `spec.run_date` under `out`, and its truth under
-    `out/_truth/<date>/`. Deterministic for a seed. Returns counts of what was written."""
+    `out/_truth/<date>/`. Deterministic for a seed. Returns counts of what was written.
+    `adjust` may change the night's outputs before they are written (a history's rhythm
+    and planted anomalies, `sample.generate.history`)."""
     w = World(spec=spec, ref=ref, rng=random.Random(spec.seed), earlier=_earlier(out, spec))
     outputs: list[Output] = []
     for generator in generators():
         outputs += generator.generate(w)
     outputs, deliveries = _deliveries(w, outputs)
+    if adjust is not None:
+        adjust(w, outputs)
     outputs += bad_files(w)
     evening = datetime.combine(spec.run_date, time(21, 30))
     for o in outputs:

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from transforms.reference import load as load_reference
+from transforms.report import anomalies
 from transforms.report import data as report_data
 from transforms.report.feedback import write_feedback
 from transforms.report.html import render
@@ -50,11 +51,15 @@ def write_report(
             data.table(table).to_csv(path, index=False)
             written.append(path)
         html = out / f"report_{run_date}.html"
-        html.write_text(render(data), encoding="utf-8")
+        found = anomalies.load(con, run_date)
+        html.write_text(render(data, extra=[anomalies.section_html(found)]), encoding="utf-8")
         written.append(html)
         written.append(write_workbook(data, out / f"tien_do_{run_date}.xlsx"))
+        anomalies.add_sheet(written[-1], found.anomalies)
         names = load_reference().provinces
-        written += write_feedback(con, restricted, run_date, out / "feedback", names)
+        feedback = write_feedback(con, restricted, run_date, out / "feedback", names)
+        anomalies.add_to_feedback(feedback, found)
+        written += feedback
     return written
 
 

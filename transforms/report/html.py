@@ -4,7 +4,7 @@ script and no external resource, so it opens offline and prints as it shows."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -767,10 +767,15 @@ SECTIONS: list[Callable[[ReportData], str]] = [
 ]
 
 
-def render(data: ReportData, generated_at: datetime | None = None) -> str:
-    """The page for `data`; every section whose table is empty is left out."""
+def render(
+    data: ReportData, generated_at: datetime | None = None, extra: Sequence[str] = ()
+) -> str:
+    """The page for `data`; every section whose table is empty is left out. `extra`:
+    sections drawn elsewhere (plausibility findings, `transforms.report.anomalies`), shown
+    before the methodology."""
     generated_at = generated_at or datetime.now()
     sections = [section(data) for section in SECTIONS]
+    sections[-1:-1] = list(extra)
     body = "".join(f"<section>{s}</section>" for s in sections if s)
     title = f"Tiến độ cơ sở dữ liệu y tế / Health databases progress — {data.run_date}"
     return (

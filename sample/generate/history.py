@@ -1,0 +1,210 @@
+"""Consecutive nights to learn from (`vnhealth generate --nights N`): a weekday rhythm and
+noise in the size of each night, indicators that agree as they do in life (BCG and HEPB
+dose 1 about as many as births, DPT dose 3 about as many as dose 1), and anomalies of every
+kind the plausibility checks look for, planted on the last nights with their ground truth
+in `_truth/anomalies.csv` (run_date, check, source, province_code, dataset, metric, kind).
+
+Each night is written by `night.generate`; this module only chooses its size and seed and
+adjusts its outputs (`adjust`) before they are written. Rows it adds are copies of clean
+rows with new ids; rows it takes away are clean rows; planted row defects keep their truth.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+from sample.generate import immunizations
+from sample.generate.base import NightSpec, Output, World
+from sample.generate.night import generate
+from transforms.reference import Reference
+
+# A night's size by weekday (Monday 0): offices send less at the weekend.
+RHYTHM = {0: 1.0, 1: 1.02, 2: 1.0, 3: 0.98, 4: 0.95, 5: 0.7, 6: 0.6}
+NOISE = 0.03  # the nightly size varies by about this much around its weekday's
+HISTORY_FOR_ANOMALIES = 7  # nights before the first planted anomaly (the checks' minimum)
+PAIR_NIGHTS = 4  # a broken indicator pair lasts this many nights
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    run_date: date
+    check: str  # the check that must find it (dq.anomalies.check, or schema)
+    kind: str
+    province_index: int  # position in the reference list of provinces
+    dataset: str
+    metric: str
+
+
+def plan(days: list[date]) -> list[Anomaly]:
+    """One anomaly of each kind, on nights with at least `HISTORY_FOR_ANOMALIES` nights
+    before them (the checks need 7), spread backwards from the last night; none in a
+    shorter history. Provinces by position: ones whose visits are written with English
+    headers, in one file, under the current province code, and that deliver births and
+    immunizations every night. A broken pair lasts `PAIR_NIGHTS` nights, ending on the last."""
+    usable = days[HISTORY_FOR_ANOMALIES:]
+    if not usable:
+        return []
+    kinds = [
+        ("volume", "volume_drop", 1, "visits", "rows"),
+        ("volume", "volume_spike", 2, "visits", "rows"),
+        ("value", "value_shift", 5, "visits", "median:total_cost"),
+        ("distribution", "distribution_shift", 7, "visits", "share:visit_type"),
+        ("schema", "column_added", 8, "births", "columns"),
+    ]
+    out = [Anomaly(usable[-1 - (i % len(usable))], *kind) for i, kind in enumerate(kinds)]
+    out += [
+        Anomaly(day, "indicator_pair", "pair_broken", 10, "bcg_births", "bcg_dose1/births")
+        for day in days[-PAIR_NIGHTS:]
+    ]
+    return out
+
+
+def _province_outputs(outputs: list[Output], prov: str, dataset: str) -> list[Output]:
+    return [
+        o
+        for o in outputs
+        if o.expected_status == "loaded"
+        and o.rel.split("/")[1] == f"p{prov}"
+        and o.rel.split("/")[-1].startswith(dataset)
+    ]
+
+
+def _clean(o: Output) -> list[int]:
+    planted = {i for i, _ in o.planted}
+    return [i for i in range(len(o.rows)) if i not in planted]
+
+
+def _keep(o: Output, keep: list[int]) -> None:
+    """Keep only the rows at `keep` (in order), carrying the planted defects along."""
+    new_index = {old: new for new, old in enumerate(keep)}
+    o.rows = [o.rows[i] for i in keep]
+    o.planted = [(new_index[i], d) for i, d in o.planted if i in new_index]
+
+
+def _copies(o: Output, idxs: list[int], id_column: str, tag: str) -> None:
+    """Append copies of the rows at `idxs` with new ids (`<id><tag><n>`)."""
+    for n, i in enumerate(idxs):
+        row = dict(o.rows[i])
+        row[id_column] = f"{row[id_column]}{tag}{n}"
+        o.rows.append(row)
+
+
+def align_indicators(w: World, outputs: list[Output]) -> None:
+    """Per province: as many clean BCG and HEPB dose-1 rows as births rows, DPT doses 2 and
+    3 as many clean rows as dose 1 (a dropout well under 10 %)."""
+    for prov in w.provinces:
+        births = _province_outputs(outputs, prov, "births")
+        for o in _province_outputs(outputs, prov, "immunizations"):
+            vac, dose, rid = (
+                c if c in o.header else immunizations.VI[c]
+                for c in ("vaccine_code", "dose_number", "record_id")
+            )
+            if vac not in o.header:
+                continue
+            # Counted as the consistency rule counts (rows no error was planted in); copied
+            # from rows with nothing planted.
+            errors = {i for i, d in o.planted if d.severity == "error"}
+            counted: dict[tuple[str, int], int] = {}
+            by_group: dict[tuple[str, int], list[int]] = {}
+            for i, r in enumerate(o.rows):
+                if i not in errors:
+                    key = (r[vac], r[dose])
+                    counted[key] = counted.get(key, 0) + 1
+            for i in _clean(o):
+                r = o.rows[i]
+                by_group.setdefault((r[vac], r[dose]), []).append(i)
+            n_dpt1 = counted.get(("DPT_VGB_HIB", 1), 0)
+            for key in (("DPT_VGB_HIB", 2), ("DPT_VGB_HIB", 3)):
+                have = by_group.get(key, [])
+                need = n_dpt1 - counted.get(key, 0)
+                if have and need > 0:
+                    _copies(o, [have[k % len(have)] for k in range(need)], rid, "D")
+            if births:
+                n_births = sum(len(b.rows) for b in births)
+                for vaccine in ("BCG", "HEPB"):
+                    have = by_group.get((vaccine, 1), [])
+                    if have and len(have) < n_births:
+                        need = n_births - len(have)
+                        _copies(o, [have[k % len(have)] for k in range(need)], rid, vaccine[0])
+
+
+def plant(w: World, outputs: list[Output], anomalies: list[Anomaly]) -> None:
+    """Apply tonight's anomalies to the night's outputs."""
+    for a in anomalies:
+        if a.run_date != w.run_date or a.province_index >= len(w.provinces):
+            continue
+        prov = w.provinces[a.province_index]
+        if a.kind == "pair_broken":
+            for o in _province_outputs(outputs, prov, "immunizations"):
+                vac = (
+                    "vaccine_code"
+                    if "vaccine_code" in o.header
+                    else immunizations.VI["vaccine_code"]
+                )
+                bcg = {i for i in _clean(o) if o.rows[i][vac] == "BCG"}
+                _keep(o, [i for i in range(len(o.rows)) if i not in bcg])
+            continue
+        for o in _province_outputs(outputs, prov, a.dataset):
+            if a.kind == "volume_drop":
+                _keep(o, list(range(max(1, len(o.rows) // 10))))
+            elif a.kind == "volume_spike":
+                clean = _clean(o)
+                _copies(o, [clean[k % len(clean)] for k in range(3 * len(o.rows))], "visit_id", "S")
+            elif a.kind == "value_shift":
+                for i in _clean(o):
+                    row = o.rows[i]
+                    for col in ("total_cost", "insurance_paid", "patient_paid", "other_paid"):
+                        if isinstance(row.get(col), (int, float)) and not isinstance(
+                            row[col], bool
+                        ):
+                            row[col] = row[col] * 4
+            elif a.kind == "distribution_shift":
+                for i in _clean(o):
+                    o.rows[i]["visit_type"] = "03"
+            elif a.kind == "column_added":
+                o.header = [*o.header, "ghi_chu"]
+                for row in o.rows:
+                    row["ghi_chu"] = "không"
+
+
+def generate_nights(
+    out: Path, spec: NightSpec, nights: int, ref: Reference
+) -> tuple[list[dict[str, int]], list[Anomaly]]:
+    """Write `nights` consecutive nights ending at `spec.run_date` into `out`, and the
+    planted anomalies' truth to `out/_truth/anomalies.csv`. Each night's size follows the
+    weekday rhythm with noise; its seed is the spec's plus its position."""
+    days = [spec.run_date - timedelta(days=nights - 1 - i) for i in range(nights)]
+    rng = random.Random(spec.seed)
+    anomalies = plan(days)
+    counts = []
+    for i, day in enumerate(days):
+        size = RHYTHM[day.weekday()] * (1 + rng.gauss(0, NOISE))
+        night = replace(spec, run_date=day, seed=spec.seed + i, scale=spec.scale * size)
+
+        def adjust(w: World, outputs: list[Output]) -> None:
+            align_indicators(w, outputs)
+            plant(w, outputs, anomalies)
+
+        counts.append(generate(out, night, ref, adjust=adjust))
+    write_truth(out, anomalies, ref)
+    return counts, anomalies
+
+
+def write_truth(out: Path, anomalies: list[Anomaly], ref: Reference) -> None:
+    provinces = list(ref.provinces)
+    truth = out / "_truth"
+    truth.mkdir(parents=True, exist_ok=True)
+    with (truth / "anomalies.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            ["run_date", "check", "kind", "source", "province_code", "dataset", "metric"]
+        )
+        for a in anomalies:
+            prov = provinces[a.province_index]
+            writer.writerow(
+                [a.run_date.isoformat(), a.check, a.kind, f"p{prov}", prov, a.dataset, a.metric]
+            )

@@ -1,0 +1,9 @@
+-- Tonight's aggregates of a dataset replace those an earlier run of the same night kept for
+-- the same sources (a re-run with new files); a source with nothing staged keeps its own.
+DELETE FROM wh.dq.night_stats
+WHERE run_date = $run_date AND dataset = $dataset
+  AND source IN (SELECT source FROM stg_files WHERE dataset = $dataset);
+
+DELETE FROM wh.dq.file_layouts
+WHERE run_date = $run_date AND dataset = $dataset
+  AND source IN (SELECT source FROM stg_files WHERE dataset = $dataset);
