@@ -56,6 +56,13 @@ test: setup
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends chromium fonts-dejavu-core >/dev/null; } \
 		|| echo "chromium not installed: the HTML rendering test will be skipped"
+	@# PostgreSQL (Debian's package) holds the Prefect server's database in
+	@# tests/integration/test_deployment.py, which starts a cluster of its own: installed when
+	@# missing and the machine allows it (root + apt-get), else that test fails and says so.
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] \
+		&& command -v apt-get >/dev/null 2>&1 && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		postgresql >/dev/null; } || echo "postgresql not installed: the deployment test will fail"
 	$(BIN)/python -m pytest -q
 
 # While changing code: the unit tests only (no Prefect server, no flow runs).

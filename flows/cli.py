@@ -355,8 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         ):
             if value is not None:
                 os.environ[name] = str(value)
-        # Prefect only now: importing it (and starting its temporary server) takes seconds.
-        from flows.nightly import backfill, make_task_runner, nightly
+        from flows.prefect_api import prefect_api
 
         params = dict(
             landing=str(args.landing),
@@ -366,15 +365,23 @@ def main(argv: list[str] | None = None) -> int:
             datasets=args.datasets,
             allow_empty=args.allow_empty,
         )
-        try:
-            if args.until:
-                summary = backfill(start_date=args.date, end_date=args.until, **params)
-            else:
-                night = nightly.with_options(task_runner=make_task_runner(Settings()))
-                summary = night(run_date=args.date, **params)
-        except Exception as exc:  # the run failed: nothing was published
-            print(f"run failed: {exc}", file=sys.stderr)
-            return 1
+        timeout = float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])
+        with prefect_api(startup_timeout=timeout) as server:
+            # Prefect only now: importing it takes seconds, during which the temporary
+            # server (if one is needed) starts.
+            from flows.nightly import backfill, make_task_runner, nightly
+
+            try:
+                if server is not None:
+                    server.wait_ready()
+                if args.until:
+                    summary = backfill(start_date=args.date, end_date=args.until, **params)
+                else:
+                    night = nightly.with_options(task_runner=make_task_runner(Settings()))
+                    summary = night(run_date=args.date, **params)
+            except Exception as exc:  # the run failed: nothing was published
+                print(f"run failed: {exc}", file=sys.stderr)
+                return 1
         print(json.dumps(summary, default=str, indent=2, ensure_ascii=False))
         return 0
     if args.command == "score":

@@ -18,6 +18,7 @@ from prefect.futures import wait
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote as _quote
 
+from flows import notify
 from flows.artifacts import publish_artifacts
 from flows.settings import Settings
 from flows.usage import check_run, rerun_command
@@ -25,7 +26,7 @@ from transforms import reference
 from transforms.ingest import landing, stage
 from transforms.ingest.landing import LandingFile
 from transforms.messages import Reason
-from transforms.scoring import plausibility, progress, trends
+from transforms.scoring import on_time, plausibility, progress, trends
 from transforms.warehouse import describe, loading, meta
 from transforms.warehouse import publish as wh_io
 from validations import registry
@@ -445,7 +446,7 @@ def last_night() -> date:
 
 
 def _on_failure(flow, flow_run, state) -> None:
-    """One line an on-call engineer can act on."""
+    """One line an on-call engineer can act on, and the same as a notice to a person."""
     from prefect.logging.loggers import flow_run_logger
 
     params = flow_run.parameters or {}
@@ -456,6 +457,18 @@ def _on_failure(flow, flow_run, state) -> None:
         state.message,
         rerun_command(params),
     )
+    _notify_end(flow_run, state)
+
+
+def _on_crashed(flow, flow_run, state) -> None:
+    _notify_end(flow_run, state)
+
+
+def _notify_end(flow_run, state) -> None:
+    """The notice of a failed or crashed night (flows/notify.py)."""
+    params = flow_run.parameters or {}
+    subject, body = notify.failure_notice(params, flow_run.name, state.name, state.message)
+    notify.send(Settings().notify_block, subject, body)
 
 
 class SettingsTaskRunner(ThreadPoolTaskRunner):
@@ -473,6 +486,7 @@ class SettingsTaskRunner(ThreadPoolTaskRunner):
 @flow(
     name="vnhealth-nightly",
     on_failure=[_on_failure],
+    on_crashed=[_on_crashed],
     task_runner=cast(TaskRunner[Any], SettingsTaskRunner()),
 )
 def nightly(
@@ -516,6 +530,8 @@ def nightly(
             ) as b:
                 summary = _build_night(b, s, key, run_id, run_date, started_at, sources, datasets)
                 publish_artifacts(b.con, run_date, night=asdict(summary))
+                # Only a whole night says how many submissions came on time.
+                share = None if sources or datasets else on_time.on_time_share(b.con, run_date)
                 wh_io.publish(b, run_date)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
@@ -549,7 +565,21 @@ def nightly(
         summary.warehouse,
         summary.restricted,
     )
+    if share and share[0] < s.notify_on_time_below * share[1]:
+        params: dict[str, Any] = {"run_date": run_date, "landing": landing or s.landing}
+        params |= {"warehouse": warehouse, "restricted": restricted, "allow_empty": allow_empty}
+        subject, body = notify.on_time_notice(
+            params, _flow_run_name(), *share, s.notify_on_time_below
+        )
+        logger.warning("%s", subject)
+        notify.send(s.notify_block, subject, body)
     return asdict(summary)
+
+
+def _flow_run_name() -> str:
+    from prefect.runtime import flow_run
+
+    return str(flow_run.name or "")
 
 
 def _build_night(

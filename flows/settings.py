@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     # While bundles stage, the night logs its progress at most this often (seconds).
     progress_seconds: float = Field(15.0, gt=0)
 
+    # Notices to a person (flows/notify.py): the Prefect notification block that sends
+    # them, as `<block type slug>/<block name>` (e.g. `custom-webhook/vnhealth-oncall`);
+    # none: notices are only logged. A full night published with a share of its expected
+    # submissions on time below `notify_on_time_below` (0 to 1) is notified too.
+    notify_block: str | None = None
+    notify_on_time_below: float = Field(0.8, ge=0, le=1)
+
     freshness_days_province: int = 2
     freshness_days_moh: int = 31
     future_tolerance_days: int = 1  # a stamp after the run date plus this is "in the future"
