@@ -36,7 +36,8 @@ DEMO_SCALE  ?= 0.2
 DEMO_FIRST  := $(shell date -d "$(DATE) - $$(( $(DEMO_NIGHTS) - 1 )) days" +%F)
 
 demo: setup $(KEY)
-	rm -rf $(DATA)/landing $(DATA)/warehouse.duckdb* $(DATA)/restricted.duckdb* $(DATA)/*.segments
+	rm -rf $(DATA)/landing $(DATA)/reports $(DATA)/warehouse.duckdb* $(DATA)/*.segments \
+		$(DATA)/restricted $(DATA)/snapshots $(DATA)/restricted.duckdb*
 	$(BIN)/vnhealth generate --out $(DATA)/landing --date $(DATE) --nights $(DEMO_NIGHTS) \
 		--scale $(DEMO_SCALE)
 	VNHEALTH_PSEUDONYM_KEY_FILE=$(KEY) $(BIN)/vnhealth run --landing $(DATA)/landing \
@@ -80,4 +81,5 @@ lint: setup
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) $(DATA)/landing $(DATA)/reports $(DATA)/*.duckdb* .prefect
+	rm -rf $(VENV) $(DATA)/landing $(DATA)/reports $(DATA)/*.duckdb* $(DATA)/*.segments \
+		$(DATA)/restricted $(DATA)/snapshots .prefect

@@ -70,7 +70,10 @@ def package(
     warned = {i for i, d in planted if d.severity == "warning"}
     drugs: list[dict] = []
     services: list[dict] = []
-    out_planted: list[tuple[int, Defect]] = list(planted)
+    # A mapped old commune code (a `note`) stays in the package and is loaded as its
+    # successor, but a package keeps no rows to read it back from: it is not listed in
+    # old_communes.csv (the row is clean either way).
+    out_planted: list[tuple[int, Defect]] = [p for p in planted if p[1].severity != "note"]
     episodes: list[str] = []
     cycle = [0, 0]
     for i, visit in enumerate(visits):

@@ -149,7 +149,8 @@ def comment_all(con: duckdb.DuckDBPyConnection, db: str = "wh") -> list[str]:
         elif key in columns:
             if columns[key] != d.text:
                 con.execute(
-                    f"COMMENT ON COLUMN {name}.{_ident(d.column)} IS {sqlfiles.literal(d.text)}"
+                    f"COMMENT ON COLUMN {name}.{_quoted(_ident(d.column))} IS "
+                    f"{sqlfiles.literal(d.text)}"
                 )
             described.add(key)
         else:

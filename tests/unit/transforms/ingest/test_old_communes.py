@@ -16,6 +16,7 @@ from transforms.ingest import stager as ingest
 from transforms.ingest.context import make_context
 from transforms.ingest.headers import map_headers
 from transforms.ingest.parsing import canonical_text, parse_frame
+from transforms.ingest.readers.base import UNLIMITED
 from transforms.ingest.stage import StageFile, StageParams, make_bundles, stage_bundle
 from validations.registry import DATASETS
 
@@ -94,7 +95,11 @@ def test_each_file_notes_how_many_old_codes_it_delivered(tmp_path):
         reference_dir=None,
         run_id="r1",
         limits=ingest.ReadLimits(
-            batch_rows=2, max_bytes=10**6, max_expanded_bytes=10**7, max_compression_ratio=200.0
+            batch_rows=2,
+            max_bytes=10**6,
+            max_expanded_bytes=10**7,
+            max_compression_ratio=200.0,
+            shape=UNLIMITED,
         ),
         rules=rule_settings(),
         duckdb_memory_limit="256MB",
