@@ -24,6 +24,7 @@ from flows.settings import Settings
 from flows.usage import check_run, rerun_command
 from transforms import reference
 from transforms.ingest import landing, stage
+from transforms.ingest.failures import file_failure, is_night_error
 from transforms.ingest.landing import LandingFile
 from transforms.messages import Reason
 from transforms.scoring import on_time, plausibility, progress, trends
@@ -140,9 +141,19 @@ def discover_files(
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def checksums(paths: list[Path]) -> list[str]:
-    """Content hashes of the landing files (I/O: retried)."""
-    return [landing.sha256(p) for p in paths]
+def checksums(paths: list[Path]) -> list[str | Reason]:
+    """Content hashes of the landing files (I/O: retried). A file that cannot be read any
+    more (swapped for a link or a FIFO since it was listed, removed, unreadable) gets the
+    reason it is rejected instead; a failing disk fails the night."""
+    out: list[str | Reason] = []
+    for p in paths:
+        try:
+            out.append(landing.sha256(p))
+        except OSError as exc:
+            if is_night_error(exc):
+                raise
+            out.append(file_failure(exc))
+    return out
 
 
 @task(cache_policy=NO_CACHE, task_run_name="stage {bundle.name}")
@@ -225,10 +236,14 @@ def _files_to_stage(
     to_hash = [i for i, lf in enumerate(files) if not lf.rejection]
     hashes = checksums([files[i].path for i in to_hash]) if to_hash else []
     # A file whose content was loaded before is a duplicate: one lookup for the night.
-    earlier = meta.earlier_loads(con, hashes)
+    earlier = meta.earlier_loads(con, [h for h in hashes if isinstance(h, str)])
     by_dataset: dict[str, list[int]] = {}
     for i, sha in zip(to_hash, hashes, strict=True):
         lf, rec = files[i], records[i]
+        if isinstance(sha, Reason):
+            rec.reject(sha)
+            logger.warning("rejected %s: %s", lf.source_file, sha.en)
+            continue
         rec.sha256 = sha
         if lf.dataset not in DATASETS:
             rejection = Reason.not_registered(str(lf.dataset))
