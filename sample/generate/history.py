@@ -43,15 +43,17 @@ def plan(days: list[date]) -> list[Anomaly]:
     """One anomaly of each kind, on nights with at least `HISTORY_FOR_ANOMALIES` nights
     before them (the checks need 7), spread backwards from the last night; none in a
     shorter history. Provinces by position: ones whose visits are written with English
-    headers, in one file, under the current province code, and that deliver births and
-    immunizations every night. A broken pair lasts `PAIR_NIGHTS` nights, ending on the last."""
+    headers, in one file (not a claims package), under the current province code, and
+    that deliver births and immunizations every night. A broken pair lasts `PAIR_NIGHTS`
+    nights, ending on the last."""
     usable = days[HISTORY_FOR_ANOMALIES:]
     if not usable:
         return []
     kinds = [
-        ("volume", "volume_drop", 1, "visits", "rows"),
+        # Not 1, 5, 9: those send claims packages, whose rows are not rewritten here.
+        ("volume", "volume_drop", 10, "visits", "rows"),
         ("volume", "volume_spike", 2, "visits", "rows"),
-        ("value", "value_shift", 5, "visits", "median:total_cost"),
+        ("value", "value_shift", 7, "visits", "median:total_cost"),
         ("distribution", "distribution_shift", 7, "visits", "share:visit_type"),
         ("schema", "column_added", 8, "births", "columns"),
     ]

@@ -29,7 +29,8 @@ def _rows(path: Path) -> tuple[list[str], list[dict]]:
 def _plant_death(landing: Path, ref_provinces: list[str]) -> tuple[str, str]:
     """Add to the last night's deaths of a province a death, one day before a clean visit
     the first night loaded for the same person. Returns the visit's key."""
-    prov = ref_provinces[1]  # English headers, comma-separated, utf-8-sig, local dates
+    # English headers, comma-separated, utf-8, local dates, visits as CSV (not a claims package)
+    prov = ref_provinces[11]
     first = END - timedelta(days=NIGHTS - 1)
     planted = {
         (r["source_file"], r["row_number"])

@@ -74,11 +74,17 @@ def _snapshot(warehouse: Path) -> dict[str, str]:
         ).fetchall()
         assert sum(schema == "core" for schema, _ in tables) == len(DATASETS)
         for schema, table in tables:
-            rows = con.execute(
-                f"SELECT * EXCLUDE (_run_id, _loaded_at) FROM {schema}.{table} ORDER BY ALL"
-                if schema == "core"
-                else f"SELECT * FROM {schema}.{table} ORDER BY ALL"
-            ).fetchall()
+            names = {
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? "
+                    "AND table_name = ?",
+                    [schema, table],
+                ).fetchall()
+            }
+            run = ({"_run_id", "_loaded_at"} if schema == "core" else {"run_id"}) & names
+            exclude = f" EXCLUDE ({', '.join(sorted(run))})" if run else ""
+            rows = con.execute(f"SELECT *{exclude} FROM {schema}.{table} ORDER BY ALL").fetchall()
             out[f"{schema}.{table}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return out
 
