@@ -164,12 +164,26 @@ def test_the_workbook_has_a_formatted_sheet_per_progress_table(report):
         ws.cell(r, rating).value: ws.cell(r, rating).fill.fgColor.rgb
         for r in range(2, ws.max_row + 1)
     }
-    assert fills["red"] == "00FFCDD2"
+    assert fills["Chưa đạt / red"] == "00FFCDD2"
     assert ws.cell(2, overall).number_format == "0.0"
     assert ws.max_row == 1 + 12
     for sheet in wb:
         assert sheet.freeze_panes == "A2"
         assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+        # Names and words where a person reads: booleans as có / không.
+        values = [c.value for c in _cells(sheet)]
+        assert not any(isinstance(v, bool) or v in ("True", "False") for v in values)
+    # Names first, codes in the last columns (for filters and joins).
+    sub = list(wb["Tình hình gửi"].iter_rows(values_only=True))
+    assert sub[0][1:3] == ("Tên nguồn\nsource_name", "Tên bộ dữ liệu\ndataset_name")
+    assert sub[0][-2:] == ("Nguồn\nsource", "Bộ dữ liệu\ndataset")
+    names = load_reference().provinces
+    assert {r[1] for r in sub[1:]} == {"Bộ Y tế", *names.values()}
+    assert {r[3] for r in sub[1:]} <= {"có", "không"}
+    goals = list(wb["Mục tiêu"].iter_rows(values_only=True))
+    subject = goals[0].index("Tên đối tượng\nsubject_name")
+    assert "Thủ tục hành chính" in {r[subject] for r in goals[1:]}
+    assert "tthc" not in {r[subject] for r in goals[1:]}
 
 
 def _cells(ws) -> list:

@@ -11,17 +11,22 @@ feedback files) too, and only if it exists.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from transforms.reference import load as load_reference
 from transforms.report import anomalies
 from transforms.report import data as report_data
 from transforms.report.feedback import write_feedback
 from transforms.report.html import render
+from transforms.report.labels import BOOLEANS, RATINGS, bilingual
+from transforms.report.readable import readable
 from transforms.report.workbook import write_workbook
+from validations.databases import DATABASES
 
 CSV_TABLES = ("database_scorecard", "province_scorecard", "submissions")
 
@@ -63,20 +68,64 @@ def write_report(
     return written
 
 
+def _cell(value: object, digits: int = 1) -> str:
+    """A Markdown cell: numbers with separators, missing as –, `|` escaped."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool):
+        return BOOLEANS[value]
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value).replace("|", "\\|")
+
+
 def _markdown(data: report_data.ReportData, path: Path) -> Path:
+    """The night's database scores and targets as Markdown: names first (Vietnamese, then
+    English), the code last; ratings and booleans as words (Tốt / green, có / không)."""
     lines = [
         f"# Tiến độ cơ sở dữ liệu y tế / Health databases progress — {data.run_date}",
         "",
+        "## Điểm theo CSDL / scores per database",
+        "",
         "| CSDL / database | nhận / received | cách ly / quarantined | đúng | đủ | sạch | sống "
-        "| tổng / overall | xếp loại / rating |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| tổng / overall | xếp loại / rating | mã / code |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    for r in data.table("database_scorecard").itertuples():
+    order = {db.id: k for k, db in enumerate(DATABASES)}
+    scores = data.table("database_scorecard")
+    if not scores.empty:
+        scores = scores.sort_values("database_id", key=lambda c: c.map(order), kind="stable")
+    for s in scores.to_dict("records"):
+        rating = RATINGS.get(s["rating"], (s["rating"], s["rating"]))
         lines.append(
-            f"| {r.database_name_vi} / {r.database_name_en} (`{r.database_id}`) "
-            f"| {r.rows_received:,} | {r.rows_quarantined:,} | {r.accurate_pct:.1f} "
-            f"| {r.sufficient_pct:.1f} | {r.clean_pct:.1f} | {r.up_to_date_pct:.1f} "
-            f"| {r.overall_pct:.1f} | {r.rating} |"
+            f"| {_cell(s['database_name_vi'])} / {_cell(s['database_name_en'])} "
+            f"| {_cell(int(s['rows_received']))} | {_cell(int(s['rows_quarantined']))} "
+            f"| {_cell(s['accurate_pct'])} | {_cell(s['sufficient_pct'])} "
+            f"| {_cell(s['clean_pct'])} | {_cell(s['up_to_date_pct'])} "
+            f"| {_cell(s['overall_pct'])} | {_cell(bilingual(rating))} | `{s['database_id']}` |"
         )
+    targets = data.table("target_status")
+    if not targets.empty:
+        lines += [
+            "",
+            "## Mục tiêu / targets",
+            "",
+            "| chỉ tiêu / metric | đối tượng / subject | giá trị / value | mục tiêu / target "
+            "| hạn / deadline | đạt / met | đúng tiến độ / on track | xếp loại / rating |",
+            "|---|---|---:|---:|---|---|---|---|",
+        ]
+        for r in readable(targets, data.provinces).to_dict("records"):
+            target = _cell(r["target"])
+            if _cell(r["target_high"]) != "–":
+                target += f"–{_cell(r['target_high'])}"
+            deadline = r["deadline"]
+            when = "–" if pd.isna(deadline) else f"{pd.Timestamp(deadline):%Y-%m-%d}"
+            lines.append(
+                f"| {_cell(r['metric'])} | {_cell(r['subject_name'])} | {_cell(r['value'])} "
+                f"| {target} | {when} | {_cell(r['met'])} | {_cell(r['on_track'])} "
+                f"| {_cell(r['rating'])} |"
+            )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -15,20 +15,12 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from transforms.ingest.headers import map_headers
-from transforms.report.labels import (
-    BOOLEANS,
-    CRITERIA,
-    SEVERITIES,
-    STATUSES,
-    bilingual,
-    dataset_name,
-)
+from transforms.report.readable import readable
 from transforms.report.workbook import first_sheet, set_value, write_frame
 from validations.registry import DATASETS
 
@@ -103,35 +95,6 @@ def mask_raw(dataset: str, raw: str | dict | None) -> str:
 
 def _sql(name: str) -> str:
     return SQL_DIR.joinpath(f"{name}.sql").read_text(encoding="utf-8")
-
-
-# Values shown as their Vietnamese (then English) label, by column.
-_VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "status": STATUSES,
-    "criterion": CRITERIA,
-    "severity": SEVERITIES,
-}
-
-
-def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` as an officer reads it: statuses, criteria and severities as "Vietnamese /
-    English" labels, booleans as có / không, and the dataset's name beside its id."""
-    out = frame.copy()
-    for column, labels in _VALUE_LABELS.items():
-        if column in out.columns:
-            out[column] = [
-                bilingual(labels[v]) if isinstance(v, str) and v in labels else v
-                for v in out[column]
-            ]
-    for column in out.columns:
-        if pd.api.types.is_bool_dtype(out[column]) or column == "expected":
-            out[column] = [
-                BOOLEANS[bool(v)] if isinstance(v, (bool, np.bool_)) else v for v in out[column]
-            ]
-    if "dataset" in out.columns and "dataset_name" not in out.columns:
-        names = [dataset_name(d)[0] if isinstance(d, str) else None for d in out["dataset"]]
-        out.insert(list(out.columns).index("dataset") + 1, "dataset_name", names)
-    return out
 
 
 def _split_message(message: str) -> tuple[str, str]:

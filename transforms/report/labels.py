@@ -93,6 +93,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "first_quarantined_on": ("Cách ly lần đầu", "first quarantined on"),
     "nights_open": ("Số đêm còn cách ly", "nights open"),
     "last_quarantined_on": ("Cách ly lần gần nhất", "last quarantined on"),
+    "database_name": ("Tên CSDL", "database"),
+    "source_name": ("Tên nguồn", "source name"),
+    "subject_name": ("Tên đối tượng", "subject name"),
 }
 
 CRITERIA: dict[str, tuple[str, str]] = {
@@ -122,6 +125,13 @@ SEVERITIES: dict[str, tuple[str, str]] = {
 }
 
 BOOLEANS: dict[bool, str] = {True: "có", False: "không"}
+
+# Where a value stands against a target band (`band_status`, `cost_target_status`).
+BANDS: dict[str, tuple[str, str]] = {
+    "below": ("Dưới mục tiêu", "below target"),
+    "within": ("Trong khoảng mục tiêu", "within target"),
+    "above": ("Vượt khoảng mục tiêu", "above target"),
+}
 
 # Short names of the datasets for charts and tables; a dataset not listed shows the first
 # words of its description (validations/datasets/<id>.py).
@@ -192,7 +202,7 @@ def database_name(database_id: str) -> tuple[str, str]:
 
 
 def source_name(source: str, provinces: dict[str, str]) -> str:
-    """`moh` → Bộ Y tế, `p79` → the province's name, anything else as it is."""
+    """`moh` → Bộ Y tế, `p79` (or `79`) → the province's name, anything else as it is."""
     if source == "moh":
         return "Bộ Y tế"
     code = source[1:] if source.startswith("p") else source

@@ -13,29 +13,30 @@ GRID = "#d0d4d9"
 INK = "#263238"
 MUTED = "#607d8b"
 
-# Colour stops of a 0-100 score: red below amber, amber to green, deep green at 100.
-_STOPS = (
-    (0.0, (198, 40, 40)),
-    (50.0, (229, 115, 115)),
-    (75.0, (255, 183, 77)),
-    (90.0, (129, 199, 132)),
-    (100.0, (46, 125, 50)),
-)
+# The colours of a 0-100 score, one family per rating band so that a cell's colour says its
+# rating (red below amber, amber up to green, green from green) and its shade says where in
+# the band it sits: (band start colour, colour just below the band's end).
+_RED = ((198, 40, 40), (239, 154, 154))
+_AMBER = ((255, 183, 77), (255, 224, 130))
+_GREEN = ((129, 199, 132), (46, 125, 50))
+
+
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> str:
+    r, g, bl = (round(x + (y - x) * t) for x, y in zip(a, b, strict=True))
+    return f"#{r:02x}{g:02x}{bl:02x}"
 
 
 def score_colour(value: float | None, green: float = 90.0, amber: float = 75.0) -> str:
-    """A fill for a 0-100 score; the stops move with the rating thresholds."""
+    """A fill for a 0-100 score: red, amber or green by the rating thresholds, lighter or
+    deeper within the band (a score just under green is pale amber, never greenish)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "#e0e0e0"
-    scale = {75.0: amber, 90.0: green}
-    stops = [(scale.get(at, at), rgb) for at, rgb in _STOPS]
     v = max(0.0, min(100.0, float(value)))
-    for (a, ca), (b, cb) in zip(stops, stops[1:], strict=False):
-        if v <= b:
-            t = 0.0 if b == a else (v - a) / (b - a)
-            r, g, bl = (round(x + (y - x) * t) for x, y in zip(ca, cb, strict=True))
-            return f"#{r:02x}{g:02x}{bl:02x}"
-    return "#2e7d32"
+    if v >= green:
+        return _mix(*_GREEN, 1.0 if green >= 100 else (v - green) / (100.0 - green))
+    if v >= amber:
+        return _mix(*_AMBER, (v - amber) / (green - amber))
+    return _mix(*_RED, 0.0 if amber <= 0 else v / amber)
 
 
 def text_colour(fill: str) -> str:

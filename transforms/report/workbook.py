@@ -17,7 +17,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from transforms.report.data import ReportData
-from transforms.report.labels import RATING_FILL, STATUS_FILL, STATUSES, bilingual, column_label
+from transforms.report.labels import (
+    BOOLEANS,
+    RATING_FILL,
+    RATINGS,
+    STATUS_FILL,
+    STATUSES,
+    bilingual,
+    column_label,
+)
+from transforms.report.readable import readable
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -26,6 +35,8 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 
 # A status shown as its label ("Đã nhận / received") keeps the fill of the status.
 _STATUS_OF_LABEL = {bilingual(pair): status for status, pair in STATUSES.items()}
+_RATING_OF_LABEL = {bilingual(pair): rating for rating, pair in RATINGS.items()}
+_ON_TRACK_FILL = {True: "green", False: "red", BOOLEANS[True]: "green", BOOLEANS[False]: "red"}
 
 SHEETS: dict[str, str] = {  # progress table -> sheet name (≤ 31 characters)
     "database_scorecard": "Điểm CSDL",
@@ -126,12 +137,13 @@ def write_frame(
             if formats[column]:
                 cell.number_format = formats[column]
             fill = None
-            if column in ("rating",) and value in RATING_FILL:
-                fill = RATING_FILL[value]
+            if column == "rating" and _RATING_OF_LABEL.get(value, value) in RATING_FILL:
+                fill = RATING_FILL[_RATING_OF_LABEL.get(value, value)]
             elif column == "status" and _STATUS_OF_LABEL.get(value, value) in STATUS_FILL:
                 fill = STATUS_FILL[_STATUS_OF_LABEL.get(value, value)]
-            elif column == "on_track" and value is not None and value is not pd.NA:
-                fill = RATING_FILL["green" if value else "red"]
+            elif column == "on_track" and isinstance(value, (bool, str)):
+                track = _ON_TRACK_FILL.get(value)
+                fill = RATING_FILL[track] if track else None
             if fill:
                 cell.fill = PatternFill("solid", fgColor=fill)
     for j, column in enumerate(frame.columns, start=1):
@@ -147,7 +159,9 @@ def write_frame(
 
 
 def write_workbook(data: ReportData, path: Path) -> Path:
-    """One sheet per progress table of the night (tables the warehouse lacks are left out)."""
+    """One sheet per progress table of the night (tables the warehouse lacks are left out),
+    as a person reads it (`readable`): names first (Vietnamese), codes in the last columns,
+    labels instead of English values, có / không instead of True / False."""
     wb = Workbook()
     wb.remove(first_sheet(wb))
     for table, sheet in SHEETS.items():
@@ -155,7 +169,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
         if frame is None:
             continue
         ws = wb.create_sheet(sheet)
-        write_frame(ws, frame)
+        write_frame(ws, readable(frame, data.provinces, codes_last=True))
     if not wb.sheetnames:
         wb.create_sheet("Trống")
     wb.properties.title = f"Tiến độ CSDL y tế / Health databases progress {data.run_date}"

@@ -36,6 +36,14 @@ def test_the_colour_stops_move_with_the_thresholds():
     assert svg.score_colour(80, green=80, amber=60) == "#81c784"
 
 
+@pytest.mark.parametrize(("value", "band"), [(89.9, "amber"), (74.9, "red"), (90.1, "green")])
+def test_a_colour_says_its_rating_band(value, band):
+    """A score just under a threshold is drawn in its own band's colour, not in a blend
+    with the next band's (89 looked green)."""
+    r, g, _ = (int(svg.score_colour(value)[i : i + 2], 16) for i in (1, 3, 5))
+    assert {"green": g > r, "amber": r > g > 150, "red": r > g and g < 160}[band]
+
+
 def test_grouped_bars_draw_one_bar_per_value_and_escape_labels():
     root = _parse(
         svg.grouped_bars(
