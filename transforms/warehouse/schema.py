@@ -1,6 +1,6 @@
 """DuckDB shapes of a dataset: its scratch stage table (the columns of staged rows are
-`transforms.ingest.columns`), the empty base table of its core
-view (with the column descriptions as COMMENT ON; `transforms.warehouse.segments` builds the view),
+`transforms.ingest.columns`), the columns, types and descriptions of its core view
+(`transforms.warehouse.segments` builds the view, with them as COMMENT ON),
 its key as a list of identifiers, and the stage-to-core select that pseudonymises personal
 columns. Every identifier comes from the registry and passes `ident`."""
 
@@ -40,24 +40,24 @@ def stage_table_sql(ds: Dataset) -> str:
     return f"CREATE TEMP TABLE IF NOT EXISTS stg_{_table(ds)} ({cols})"
 
 
+def core_columns(ds: Dataset) -> list[tuple[str, str, str]]:
+    """(name, type, description) of every column of the view `core.<dataset>`, in order: the
+    description's columns, then the load's own (`META_COLUMNS`). The view carries them
+    itself (`transforms.warehouse.segments`): no base table holds them."""
+    cols = [(_name(ds, c.name), CORE_TYPES.get(c.type, "VARCHAR"), _comment(c)) for c in ds.columns]
+    return [*cols, *META_COLUMNS]
+
+
+def core_description(ds: Dataset) -> str:
+    """The comment of the view `core.<dataset>`."""
+    return f"{ds.description_en} / {ds.description_vi}"
+
+
 def core_table_sql(ds: Dataset) -> list[str]:
-    """Create the empty typed base table of the view `core.<dataset>` if needed (see
-    `transforms.warehouse.segments`), add columns a newer description has, and comment it: the view
-    takes its types and comments from it."""
-    table = f"wh.store.core__{_table(ds)}"
-    cols = [(c.name, CORE_TYPES.get(c.type, "VARCHAR"), _comment(c)) for c in ds.columns]
-    all_cols = [*cols, *META_COLUMNS]
-    out = [
-        "CREATE SCHEMA IF NOT EXISTS wh.store",
-        f"CREATE TABLE IF NOT EXISTS {table} ("
-        + ", ".join(f"{name} {typ}" for name, typ, _ in all_cols)
-        + ")",
-    ]
-    out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {n} {t}" for n, t, _ in all_cols]
-    description = f"{ds.description_en} / {ds.description_vi}"
-    out.append(f"COMMENT ON TABLE {table} IS {sqlfiles.literal(description)}")
-    out += [f"COMMENT ON COLUMN {table}.{n} IS {sqlfiles.literal(text)}" for n, _, text in all_cols]
-    return out
+    """What the view `core.<dataset>` needs in the file besides itself: the `store` schema of
+    its tombstone table (see `transforms.warehouse.segments`)."""
+    _table(ds)
+    return ["CREATE SCHEMA IF NOT EXISTS wh.store"]
 
 
 def _comment(col: Column) -> str:

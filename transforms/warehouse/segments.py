@@ -1,11 +1,14 @@
 """The segment store: the tables that grow with history, as immutable Parquet files.
 
 `core.<dataset>` (warehouse), `raw.rows` and `quarantine.rows` (restricted) are views. Each
-is the union of an empty typed base table (`store.<schema>__<name>`: it gives the view its
-types and column comments, and makes it work with no segment) and the live segments listed
-in the file's manifest `meta.segments`, minus the rows of its tombstone table
-(`store.<schema>__<name>__deleted`). `quarantine.rows` also joins its resolutions
-(`store.quarantine__rows__resolved`), since a segment is never modified.
+is the union of an empty typed source (it gives the view its types and makes it work with
+no segment) and the live segments listed in the file's manifest `meta.segments`, minus the
+rows of its tombstone table (`store.<schema>__<name>__deleted`). `quarantine.rows` also
+joins its resolutions (`store.quarantine__rows__resolved`), since a segment is never
+modified. The empty typed source of a `core.*` view is a typed `SELECT ... WHERE false` in
+the view itself, its columns, types and descriptions taken from the dataset's description
+(`transforms.warehouse.schema.core_columns`): the analysts' file holds no empty base
+table. Those of the restricted views are empty base tables (`store.<schema>__<name>`).
 
 A segment lives in the store folder next to its DuckDB file (`<dir>/<stem>.segments/`), under
 `<schema>/<dataset>/<run_id>.parquet` (`<run_id>-<n>.parquet` for files a staging task
@@ -44,6 +47,8 @@ import duckdb
 from transforms import sqlfiles
 from transforms.warehouse import storage
 from transforms.warehouse.modes import ANALYSTS, RESTRICTED, Protection, apply, kept, make_dirs
+from transforms.warehouse.schema import core_columns, core_description
+from validations.registry import DATASETS
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +150,8 @@ def store_root(con: duckdb.DuckDBPyConnection, db: str) -> Path:
 def ensure(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
     """Create the tombstone (and resolution) tables of `t` next to its base table, move the
     rows of a pre-segment table of the same name into a segment, and (re)create the view."""
+    if t.db == "wh":
+        _drop_legacy_base(con, t)
     key = ", ".join(f"{c} {_column_type(con, t, c)}" for c in t.tombstone)
     con.execute(f"CREATE TABLE IF NOT EXISTS {t.db}.{t.deleted} ({key})")
     if t.resolved:
@@ -190,13 +197,70 @@ def _migrate(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
 
 
 def base_columns(con: duckdb.DuckDBPyConnection, t: StoredTable) -> list[tuple[str, str, str]]:
-    """(name, type, comment) of the base table, in order."""
-    schema, table = t.base.split(".")
+    """(name, type, comment) of the columns of `t`'s view, in order: for a core view, from
+    its dataset's description; otherwise from its empty base table."""
+    if t.db == "wh":
+        if t.name in DATASETS:
+            return core_columns(DATASETS[t.name])
+        # A view of a dataset no longer described: keep the columns it has.
+        schema, table = t.schema, t.name
+    else:
+        schema, table = t.base.split(".")
     return con.execute(
         "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = ? "
         "AND schema_name = ? AND table_name = ? ORDER BY column_index",
         [t.db, schema, table],
     ).fetchall()
+
+
+def _table_comment(con: duckdb.DuckDBPyConnection, t: StoredTable) -> str | None:
+    if t.db == "wh" and t.name in DATASETS:
+        return core_description(DATASETS[t.name])
+    schema, table = t.base.split(".") if t.db != "wh" else (t.schema, t.name)
+    row = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ? UNION ALL SELECT comment FROM duckdb_views() "
+        "WHERE database_name = ? AND schema_name = ? AND view_name = ?",
+        [t.db, schema, table, t.db, schema, table],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _empty_source(con: duckdb.DuckDBPyConnection, t: StoredTable, catalog: str = "") -> str:
+    """The empty typed rows the view's union starts from: for a core view a typed
+    `SELECT ... WHERE false` (no table in the analysts' file), else its base table."""
+    if t.db != "wh":
+        return f"FROM {catalog}{t.base}"
+    typed = ", ".join(f"CAST(NULL AS {typ}) AS {c}" for c, typ, _ in base_columns(con, t))
+    return f"SELECT {typed} WHERE false"
+
+
+def _drop_legacy_base(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
+    """A warehouse published before the core views typed themselves has an empty base table
+    `store.core__<dataset>` in the analysts' listing: rows it holds (none, normally) become
+    a segment, then it goes."""
+    schema, table = t.base.split(".")
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ?",
+        [t.db, schema, table],
+    ).fetchone()
+    if not exists or not exists[0]:
+        return
+    present = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
+            "AND schema_name = ? AND table_name = ?",
+            [t.db, schema, table],
+        ).fetchall()
+    }
+    select = ", ".join(c for c, _, _ in base_columns(con, t) if c in present)
+    stamp = f"base-{datetime.now():%Y%m%d%H%M%S}"
+    n = append(con, t, t.name, stamp, f"SELECT {select} FROM {t.db}.{t.base}", refresh=False)
+    con.execute(f"DROP TABLE {t.db}.{t.base}")
+    if n:
+        log.warning("moved %d rows of the base table %s.%s into a segment", n, t.db, t.base)
 
 
 def _column_type(con: duckdb.DuckDBPyConnection, t: StoredTable, column: str) -> str:
@@ -219,8 +283,8 @@ def live_segments(con: duckdb.DuckDBPyConnection, t: StoredTable) -> list[str]:
 
 
 def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
-    """(Re)create the view of `t` over its base table and live segments, with the base
-    table's comments (COMMENT ON does not survive CREATE OR REPLACE)."""
+    """(Re)create the view of `t` over its empty typed source and live segments, with its
+    comments (COMMENT ON does not survive CREATE OR REPLACE)."""
     columns = base_columns(con, t)
     sql = f"SELECT {', '.join(f'CAST(u.{c} AS {typ}) AS {c}' for c, typ, _ in columns)}"
     joins = f"FROM ({_source(con, t, live_segments(con, t))}) AS u ANTI JOIN {t.deleted} AS d "
@@ -231,15 +295,10 @@ def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
             f" LEFT JOIN {t.resolutions} AS r ON r.run_id = u.run_id "
             "AND r.source_file = u.source_file AND r.row_number = u.row_number"
         )
+    comment = _table_comment(con, t)
     con.execute(f"CREATE OR REPLACE VIEW {t.db}.{t.table_name} AS {sql} {joins}")
-    schema, table = t.base.split(".")
-    comment = con.execute(
-        "SELECT comment FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
-        "AND table_name = ?",
-        [t.db, schema, table],
-    ).fetchone()
-    if comment and comment[0]:
-        con.execute(f"COMMENT ON VIEW {t.db}.{t.table_name} IS {sqlfiles.literal(comment[0])}")
+    if comment:
+        con.execute(f"COMMENT ON VIEW {t.db}.{t.table_name} IS {sqlfiles.literal(comment)}")
     for c, _, text in columns:
         if text:
             con.execute(f"COMMENT ON COLUMN {t.db}.{t.table_name}.{c} IS {sqlfiles.literal(text)}")
@@ -262,29 +321,54 @@ def segment_list(con: duckdb.DuckDBPyConnection, db: str, paths: list[str]) -> s
 
 def moved_guard(con: duckdb.DuckDBPyConnection, db: str) -> str:
     """A condition that fails, with what to do, when the file was opened from outside the
-    data folder its views name and the reader did not say where the folder is now."""
+    data folder its views name and the reader did not say where the folder is now. The
+    message names the folder to set: that of the file the reader opened (a file named as the
+    published one; a snapshot's data folder is the one above `snapshots/`)."""
     root = store_root(con, db)
-    variable = sqlfiles.literal(FOLDER_VARIABLES[_db(db)])
+    variable = FOLDER_VARIABLES[_db(db)]
     folder = root.parent.as_posix()
+    stem = root.name.removesuffix(".segments")
+    option = "--restricted" if db == "rs" else "--warehouse"
+    here = (
+        "(SELECT coalesce(min(regexp_replace(path, '/(snapshots/)?[^/]*$', '')), "
+        f"'<thư mục dữ liệu hiện nay / the data folder it is in now>') FROM duckdb_databases() "
+        f"WHERE path LIKE {sqlfiles.literal('%/' + stem + '.duckdb')} "
+        "OR path LIKE '%/snapshots/%.duckdb')"
+    )
+    vi = (
+        f"Tệp này đã được sao chép hoặc chuyển khỏi thư mục {folder}, nên các view của tệp "
+        "chưa biết thư mục dữ liệu hiện nay. Chạy một lần trong phiên làm việc rồi truy vấn "
+        f"lại: SET VARIABLE {variable} = '"
+    )
+    en = (
+        f"'; | This file was copied or moved from {folder}, so its views do not know "
+        f"where the data folder is now. Run once in the session, then query again: "
+        f"SET VARIABLE {variable} = '"
+    )
+    tail = (
+        "'; (Python: con.execute(\"SET VARIABLE "
+        f'{variable} = ?", [folder]); DuckDB CLI: duckdb -readonly -cmd "SET VARIABLE '
+        f"{variable} = '<folder>'\" <folder>/{stem}.duckdb; DBeaver: bootstrap query). Or, "
+        f"where vnhealth is installed, once for the folder: vnhealth relink {option} "
+        f"<folder>/{stem}.duckdb. See docs/analysts.md."
+    )
     message = (
-        f"Tệp này đã được sao chép hoặc chuyển khỏi thư mục {folder}: hãy chạy "
-        f"SET VARIABLE {FOLDER_VARIABLES[db]} = '<thư mục dữ liệu hiện nay>'; rồi truy vấn lại. "
-        f"| This file was copied or moved from {folder}: run "
-        f"SET VARIABLE {FOLDER_VARIABLES[db]} = '<the data folder it is in now>'; "
-        "and query again (see docs/analysts.md)."
+        f"{sqlfiles.literal(vi)} || {here} || {sqlfiles.literal(en)} || {here} || "
+        f"{sqlfiles.literal(tail)}"
     )
     return (
-        f"CASE WHEN getvariable({variable}) IS NOT NULL OR EXISTS (SELECT 1 FROM "
-        f"duckdb_databases() WHERE starts_with(path, {sqlfiles.literal(folder + '/')})) "
-        f"THEN true ELSE error({sqlfiles.literal(message)}) END"
+        f"CASE WHEN getvariable({sqlfiles.literal(variable)}) IS NOT NULL OR EXISTS (SELECT 1 "
+        f"FROM duckdb_databases() WHERE starts_with(path, {sqlfiles.literal(folder + '/')})) "
+        f"THEN true ELSE error({message}) END"
     )
 
 
 def _source(
     con: duckdb.DuckDBPyConnection, t: StoredTable, paths: list[str], catalog: str = ""
 ) -> str:
-    """The base table and the segments `paths` (relative to the store), by column name."""
-    source = f"FROM {catalog}{t.base}"
+    """The empty typed source and the segments `paths` (relative to the store), by column
+    name."""
+    source = _empty_source(con, t, catalog)
     if paths:
         listed = segment_list(con, t.db, paths)
         source += (
@@ -507,6 +591,8 @@ def relink(database_file: Path, db: str) -> int:
         else:
             tables = [RAW, QUARANTINE]
         for t in tables:
+            if db == "wh":
+                _drop_legacy_base(con, t)
             refresh_view(con, t)
         con.execute(f"CHECKPOINT {db}")
         con.execute(f"DETACH {db}")

@@ -5,13 +5,15 @@ in-memory warehouse."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.factories import failures, row
 from transforms import sqlfiles
-from transforms.warehouse import loading
+from transforms.warehouse import loading, segments
+from transforms.warehouse.modes import ANALYSTS
 from transforms.warehouse.schema import stage_table_sql
 from validations.registry import DATASETS
 
@@ -38,29 +40,27 @@ REGISTRATIONS = [("VD-12345-19", date(2028, 12, 31)), ("893110123423", date(2026
 FACILITIES = ["01001"]
 
 
-def _set_rule_failures(staged: list[dict]) -> list[set[str]]:
+def _set_rule_failures(staged: list[dict], store: Path) -> list[set[str]]:
     """Stage `staged` prescriptions against a tiny warehouse and run the set rules."""
     con = duckdb.connect()
     con.execute("ATTACH ':memory:' AS wh")
     sqlfiles.SqlFolder("transforms.warehouse").run(con, "ddl_warehouse")
     sqlfiles.SqlFolder("transforms.warehouse").run(con, "stg_scratch")
+    segments.install_stores(con, {"wh": (store, ANALYSTS)})
     for name in ("facilities", "practitioners", "drugs", "prescriptions"):
         loading.ensure_core_table(con, DATASETS[name])
     con.execute(stage_table_sql(DATASETS["prescriptions"]))
-    # core.<dataset> is a view over segments and its empty base table: rows in the base
-    # table are what the view shows, without writing Parquet for a unit test.
-    con.executemany(
-        "INSERT INTO wh.store.core__facilities (facility_code) VALUES (?)",
-        [[f] for f in FACILITIES],
-    )
-    con.executemany(
-        "INSERT INTO wh.store.core__practitioners (license_no, status) VALUES (?, ?)",
-        [list(x) for x in LICENCES],
-    )
-    con.executemany(
-        "INSERT INTO wh.store.core__drugs (registration_no, valid_until) VALUES (?, ?)",
-        [list(x) for x in REGISTRATIONS],
-    )
+    # core.<dataset> is a view over segments: the registers arrive as one segment each.
+    registers = {
+        "facilities": ("facility_code VARCHAR", [(f,) for f in FACILITIES]),
+        "practitioners": ("license_no VARCHAR, status VARCHAR", LICENCES),
+        "drugs": ("registration_no VARCHAR, valid_until DATE", REGISTRATIONS),
+    }
+    for name, (columns, rows) in registers.items():
+        con.execute(f"CREATE TEMP TABLE reg_{name} ({columns})")
+        marks = ", ".join("?" for _ in rows[0])
+        con.executemany(f"INSERT INTO reg_{name} VALUES ({marks})", [list(r) for r in rows])
+        segments.append(con, segments.core(name), name, "r0", f"FROM reg_{name}")
     for i, given in enumerate(staged, start=1):
         con.execute(
             "INSERT INTO stg_prescriptions (_file_id, _row, prescription_code, facility_code, "
@@ -98,8 +98,8 @@ SET_CASES = [
 ]
 
 
-def test_set_rules_against_the_registers():
-    found = _set_rule_failures([row for row, _ in SET_CASES])
+def test_set_rules_against_the_registers(tmp_path):
+    found = _set_rule_failures([row for row, _ in SET_CASES], tmp_path / "warehouse.segments")
     assert found == [expected for _, expected in SET_CASES]
 
 

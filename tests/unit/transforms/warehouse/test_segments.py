@@ -176,3 +176,28 @@ def test_purge_keeps_the_retired_segments_a_snapshot_still_reads(con, tmp_path):
         ("01001",),
         ("01002",),
     ]
+
+
+def test_a_core_view_types_itself_and_an_old_base_table_goes(con):
+    # A warehouse published before: an empty typed base table in the analysts' listing.
+    con.execute("CREATE TABLE wh.store.core__facilities (facility_code VARCHAR, beds INTEGER)")
+    loading.ensure_core_table(con, DATASETS["facilities"])
+    store = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' "
+        "AND schema_name = 'store'"
+    ).fetchall()
+    assert store == [("core__facilities__deleted",)]
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'wh' "
+            "AND schema_name = 'core' AND table_name = 'facilities'"
+        ).fetchall()
+    )
+    assert types["updated_at"] == "TIMESTAMP" and types["_warnings"] == "VARCHAR[]"
+    comment = con.execute(
+        "SELECT comment FROM duckdb_views() WHERE database_name = 'wh' AND view_name = 'facilities'"
+    ).fetchone()[0]
+    assert comment == f"{DATASETS['facilities'].description_en} / " + (
+        DATASETS["facilities"].description_vi
+    )
+    assert con.execute("SELECT count(*) FROM wh.core.facilities").fetchone()[0] == 0
