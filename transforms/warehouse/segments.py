@@ -384,12 +384,15 @@ def compact(
     run_id: str,
     paths: list[str] | None = None,
     suffix: str = "",
+    *,
+    refresh: bool = True,
 ) -> dict[str, str | int]:
     """Rewrite the live rows of `dataset`'s segments of `t` (all of them, or those at
     `paths`) into one new segment (named by `run_id` and `suffix`), retire the old segments
     (the view stops reading them; their files stay until `purge_retired`, since an analyst's
     session opened before may still read them) and drop the tombstones that only concerned
-    them. Returns what it did."""
+    them. `refresh=False` leaves the view to the caller (`refresh_view`). Returns what it
+    did."""
     old = paths or [
         p
         for (p,) in con.execute(
@@ -422,7 +425,8 @@ def compact(
         f"DELETE FROM {t.db}.{t.deleted} AS d WHERE EXISTS (SELECT 1 FROM ({source}) AS u "
         f"WHERE {match})",
     )
-    refresh_view(con, t)
+    if refresh:
+        refresh_view(con, t)
     return {
         "table": t.table_name,
         "dataset": dataset,
@@ -497,12 +501,17 @@ def merge_tiers(
                 for i in range(0, len(at) - fanout + 1, fanout):
                     group = at[i : i + fanout]
                     suffix = f"-L{lv + 1}-{len(done) + 1:04d}"
-                    result = compact(con, t, dataset, run_id, paths=group, suffix=suffix)
+                    result = compact(
+                        con, t, dataset, run_id, paths=group, suffix=suffix, refresh=False
+                    )
                     done.append(result)
                     segs = [(p, n) for p, n in segs if p not in group]
                     if result["rows"]:
                         segs.append((t.segment_path(dataset, run_id, suffix), int(result["rows"])))
                 lv += 1
+    # Once per table at the end: a refresh rebinds every live segment of the view.
+    for table_name in sorted({str(d["table"]) for d in done}):
+        refresh_view(con, stored_table(table_name))
     if done:
         log.info("merged %d groups of segments", len(done))
     return done
