@@ -32,6 +32,13 @@ CLOCK_COLUMNS = frozenset(
 VOLATILE = RUN_COLUMNS | CLOCK_COLUMNS
 # A segment's size in bytes: the order of rows inside a Parquet file is not fixed.
 VOLATILE_IN = {("meta", "segments"): frozenset({"bytes"})}
+# The segment manifest is layout: how staging cut the night into bundles (raw rows are one
+# segment per bundle) and when history was merged. Two nights agree when each table's
+# dataset has the same live rows.
+LAYOUT_SQL = {
+    ("meta", "segments"): "SELECT table_name, dataset, sum(rows)::VARCHAR FROM meta.segments "
+    "WHERE retired_at IS NULL GROUP BY ALL ORDER BY ALL"
+}
 
 
 def tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -60,7 +67,10 @@ def stable_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> l
 
 
 def rows(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[Any, ...]]:
-    """Every row of `schema.table` without its volatile columns, as text, sorted."""
+    """Every row of `schema.table` without its volatile columns, as text, sorted (for the
+    segment manifest: live rows per table and dataset, `LAYOUT_SQL`)."""
+    if (schema, table) in LAYOUT_SQL:
+        return con.execute(LAYOUT_SQL[schema, table]).fetchall()
     cols = stable_columns(con, schema, table)
     listed = ", ".join(f'"{c}"::VARCHAR' for c in cols) or "1"
     return sorted(
