@@ -1,7 +1,7 @@
 """Time a night, step by step, into a warehouse with 0, 30 and 365 earlier nights (issue 18).
 
     .venv/bin/python scripts/history_cost.py --work /tmp/hist-bench [--history 0 30 365]
-        [--scale 0.2] [--server URL] [--repeats 1]
+        [--scale 0.2] [--server URL] [--repeats 1] [--fanout 8] [--scan]
 
 Running 365 real nights would take hours, so the history is built cheaply (see
 docs/benchmark.md, "History"): one real night (`vnhealth run`, dated a year before) is the
@@ -132,6 +132,36 @@ def clone_history(folder: Path, template_date: date, tonight: date, k: int, fano
         wh_io.publish(b)
 
 
+def scan_views(folder: Path, repeats: int = 3) -> dict[str, dict[str, float]]:
+    """Read every stored view of both files once (`count(*)`: each binds and opens every
+    live segment, as the night's upsert, set rules, live facts and trends do); the median
+    of `repeats` rounds, with the live segment files and the rows."""
+    import statistics
+
+    import duckdb
+
+    out = {}
+    for name in ("warehouse", "restricted"):
+        with duckdb.connect(str(folder / f"{name}.duckdb"), read_only=True) as con:
+            views = con.execute(
+                "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal "
+                "AND schema_name IN ('core', 'raw', 'quarantine')"
+            ).fetchall()
+            (files,) = con.execute(
+                "SELECT count(*) FROM meta.segments WHERE retired_at IS NULL"
+            ).fetchall()[0]
+            times, rows = [], 0
+            for _ in range(repeats):
+                began = time.perf_counter()
+                rows = sum(
+                    con.execute(f'SELECT count(*) FROM "{s}"."{v}"').fetchall()[0][0]
+                    for s, v in views
+                )
+                times.append(time.perf_counter() - began)
+        out[name] = {"live_segments": files, "rows": rows, "seconds": statistics.median(times)}
+    return out
+
+
 def sizes(folder: Path) -> dict[str, float]:
     files = list(folder.glob("*.segments/**/*.parquet"))
     return {
@@ -150,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--date", default="2026-11-20", help="tonight")
     p.add_argument("--server", help="PREFECT_API_URL of a running server (else a temporary one)")
     p.add_argument("--repeats", type=int, default=1)
+    p.add_argument(
+        "--scan", action="store_true", help="also time a read of every view of each history"
+    )
     p.add_argument(
         "--fanout",
         type=int,
@@ -192,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"built {k} earlier nights in {time.perf_counter() - began:.1f} s")
             else:
                 history.mkdir(parents=True)
+        if k and args.scan:
+            print(json.dumps({"history": k, "fanout": args.fanout, "scan": scan_views(history)}))
         for r in range(args.repeats):
             folder = work / f"night-{k}-fanout{args.fanout}"
             shutil.rmtree(folder, ignore_errors=True)
