@@ -3,9 +3,12 @@ each dataset in dependency order, build the progress tables, and publish atomica
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import shutil
 import time as clock
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -35,6 +38,20 @@ from validations.model import LOCAL_TZ
 from validations.registry import DATASETS, load_order
 
 T = TypeVar("T")
+
+
+class _Steps:
+    """Wall time of the night's steps after staging, logged as one line per step (`step
+    <name>: <s> s`) so that a benchmark can tell which step grows with history."""
+
+    def __init__(self, logger: Any) -> None:
+        self.logger = logger
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        began = clock.monotonic()
+        yield
+        self.logger.info("step %s: %.3f s", name, clock.monotonic() - began)
 
 
 def quote(value: T) -> T:
@@ -208,11 +225,18 @@ def record_files(night: Night, records: list[FileRecord]) -> None:
 
 @task(cache_policy=NO_CACHE)
 def build_progress(night: Night) -> None:
-    progress.build_progress(night.con, night.run_id, night.run_date, night.settings.scoring())
-    plausibility.record_live_facts(
-        night.con, night.run_id, night.run_date, night.settings.scoring()
-    )
-    trends.build_trends(night.con, night.run_date, night.settings.scoring(), run_id=night.run_id)
+    # A task's run logger logs at WARNING (flows/cli.py): its steps go to the module's.
+    step = _Steps(logging.getLogger(__name__))
+    with step("progress"):
+        progress.build_progress(night.con, night.run_id, night.run_date, night.settings.scoring())
+    with step("live_facts"):
+        plausibility.record_live_facts(
+            night.con, night.run_id, night.run_date, night.settings.scoring()
+        )
+    with step("trends"):
+        trends.build_trends(
+            night.con, night.run_date, night.settings.scoring(), run_id=night.run_id
+        )
 
 
 @task(cache_policy=NO_CACHE)
@@ -530,9 +554,11 @@ def nightly(
     logger = get_run_logger()
     run_id = f"{run_date:%Y%m%d}-{datetime.now():%H%M%S}-{uuid.uuid4().hex[:6]}"
     started_at = datetime.now()
+    step = _Steps(logger)
     with wh_io.lock(s.warehouse, s.analysts_protection()):
         try:
             key = resolve_key(s)
+            opening = clock.monotonic()
             with wh_io.build(
                 s.warehouse,
                 s.restricted_path,
@@ -543,11 +569,13 @@ def nightly(
                 snapshots_to=s.snapshots(),
                 stage_dir=s.stage_dir,
             ) as b:
+                logger.info("step open: %.3f s", clock.monotonic() - opening)
                 summary = _build_night(b, s, key, run_id, run_date, started_at, sources, datasets)
                 publish_artifacts(b.con, run_date, night=asdict(summary))
                 # Only a whole night says how many submissions came on time.
                 share = None if sources or datasets else on_time.on_time_share(b.con, run_date)
-                wh_io.publish(b, run_date)
+                with step("publish"):
+                    wh_io.publish(b, run_date)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             logger.error("night %s failed, nothing published: %s", run_date, reason)
@@ -626,12 +654,25 @@ def _build_night(
             logger.warning("rejected %s: %s", lf.source_file, lf.rejection.en)
     progress.expect_when_sent(con, [(f.source_current, f.dataset, f.province_code) for f in files])
     by_dataset = _files_to_stage(con, files, records)
-    _stage_and_finish(night, b, files, records, by_dataset)
-    record_files(quote(night), records)
+    step = _Steps(logger)
+    with step("stage_and_finish"):
+        _stage_and_finish(night, b, files, records, by_dataset)
+    with step("merge_segments"):
+        wh_io.merge_segments(
+            b,
+            run_id,
+            fanout=s.segment_fanout,
+            max_rows=s.segment_merge_max_rows,
+            grace_hours=s.segment_grace_hours,
+        )
+    with step("record_files"):
+        record_files(quote(night), records)
     build_progress(quote(night))
-    check_plausibility(quote(night))
-    describe.write_reference(con, ref)  # ref.* tables, then every description (COMMENT ON)
-    describe.comment_all(con)
+    with step("plausibility"):
+        check_plausibility(quote(night))
+    with step("describe"):
+        describe.write_reference(con, ref)  # ref.* tables, then every description (COMMENT ON)
+        describe.comment_all(con)
     summary = RunSummary(
         run_id=run_id,
         run_date=run_date,

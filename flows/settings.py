@@ -106,6 +106,13 @@ class Settings(BaseSettings):
     # `snapshot_dir` (default: snapshots/ in the warehouse's folder); 0 keeps none.
     snapshots_kept: int = Field(35, ge=0)
     snapshot_dir: Path | None = None
+    # History stays cheap to read: each night merges a dataset's segments by tiers of
+    # `segment_fanout` (0 or 1: never), leaving segments of `segment_merge_max_rows` rows or
+    # more alone, and deletes the files of segments retired `segment_grace_hours` ago that
+    # no kept snapshot reads (transforms.warehouse.segments.merge_tiers).
+    segment_fanout: int = Field(8, ge=0)
+    segment_merge_max_rows: int = Field(2_000_000, ge=1)
+    segment_grace_hours: float = Field(24.0, ge=0)
 
     @field_validator("analysts_file_mode", "analysts_dir_mode", mode="before")
     @classmethod

@@ -14,15 +14,16 @@ from sample.generate.night import NightSpec, generate
 from tests.conftest import RUN_DATE
 from tests.integration.test_nightly import _snapshot
 from transforms.reference import load
+from transforms.warehouse import compare
 
 
 def _run_specific(warehouse: Path) -> dict[str, str]:
-    """meta.files and dq.rule_results, without the columns that name the run."""
+    """meta.files and dq.rule_results, without the columns that name the run or the clock."""
     out = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for table, drop in (("meta.files", "run_id, processed_at"), ("dq.rule_results", "run_id")):
-            rows = con.execute(f"SELECT * EXCLUDE ({drop}) FROM {table} ORDER BY ALL").fetchall()
-            out[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        for schema, table in (("meta", "files"), ("dq", "rule_results")):
+            rows = compare.rows(con, schema, table)
+            out[f"{schema}.{table}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return out
 
 

@@ -25,7 +25,7 @@ from sample.truth import score
 from tests.conftest import RUN_DATE
 from tests.integration.conftest import run_night
 from transforms.reference import load
-from transforms.warehouse import segments
+from transforms.warehouse import compare, segments
 from validations.checks import PLACEHOLDER_NAMES
 from validations.registry import DATASETS
 
@@ -62,7 +62,8 @@ def published(first_night, tmp_path):
 
 
 def _snapshot(warehouse: Path) -> dict[str, str]:
-    """A digest of what analysts see, leaving out the columns that name the run."""
+    """A digest of what analysts see, leaving out the columns that name the run or the clock
+    (`transforms.warehouse.compare`, as `scripts/compare_nights.py` does)."""
     out = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         # core.<dataset> are views over segments; the others are tables.
@@ -74,17 +75,7 @@ def _snapshot(warehouse: Path) -> dict[str, str]:
         ).fetchall()
         assert sum(schema == "core" for schema, _ in tables) == len(DATASETS)
         for schema, table in tables:
-            names = {
-                c
-                for (c,) in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? "
-                    "AND table_name = ?",
-                    [schema, table],
-                ).fetchall()
-            }
-            run = ({"_run_id", "_loaded_at"} if schema == "core" else {"run_id"}) & names
-            exclude = f" EXCLUDE ({', '.join(sorted(run))})" if run else ""
-            rows = con.execute(f"SELECT *{exclude} FROM {schema}.{table} ORDER BY ALL").fetchall()
+            rows = compare.rows(con, schema, table)
             out[f"{schema}.{table}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return out
 
@@ -172,53 +163,11 @@ def test_a_night_matches_its_ground_truth(landing, first_night):
         assert received == summary["rows_in"]
 
 
-# Columns that name the run or the clock (as scripts/compare_nights.py leaves them out).
-VOLATILE = {
-    "run_id",
-    "_run_id",
-    "resolved_by_run",
-    "started_at",
-    "finished_at",
-    "_loaded_at",
-    "loaded_at",
-    "processed_at",
-    "written_at",
-    "retired_at",
-    "resolved_at",
-    "created_at",
-    "path",
-    "bytes",
-    "duration_s",
-    "seconds",
-}
-
-
 def _every_table(database: Path) -> dict[str, list[tuple]]:
     """Every table and view of a DuckDB file, without the volatile columns, sorted. The run
     log (`meta.runs`, and the lines each run adds to `meta.files`) is read by run apart."""
-    out = {}
     with duckdb.connect(str(database), read_only=True) as con:
-        tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal "
-            "UNION SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal "
-            "ORDER BY ALL"
-        ).fetchall()
-        for schema, table in tables:
-            cols = [
-                c
-                for (c,) in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? "
-                    "AND table_name = ? ORDER BY column_index",
-                    [schema, table],
-                ).fetchall()
-                if c not in VOLATILE
-            ]
-            listed = ", ".join(f'"{c}"::VARCHAR' for c in cols) or "1"
-            out[f"{schema}.{table}"] = sorted(
-                con.execute(f'SELECT {listed} FROM "{schema}"."{table}"').fetchall(),
-                key=lambda r: tuple("" if v is None else v for v in r),
-            )
-    return out
+        return {f"{s}.{t}": compare.rows(con, s, t) for s, t in compare.tables(con)}
 
 
 def test_running_the_same_night_twice_changes_nothing(landing, published, tmp_path):

@@ -29,6 +29,7 @@ import hashlib
 import logging
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -226,7 +227,9 @@ def publish(b: Build, night: date | None = None) -> None:
     modes.apply(b.warehouse_copy, b.analysts)
     snapshot = None
     if night is not None and b.snapshots is not None and b.snapshots.keep > 0:
+        began = time.monotonic()
         snapshot = snapshots.prepare(b.snapshots, night, b.warehouse_copy, b.analysts)
+        log.info("step snapshot: %.3f s", time.monotonic() - began)
     # Restricted first: if we stop between the two, the analysts' file is still the old
     # night, and a re-run of the night replaces what restricted got (keyed by source file).
     os.replace(b.restricted_copy, b.restricted)
@@ -330,6 +333,29 @@ def compact(
                 done.append(segments.compact(b.con, table, name, run_id))
         publish(b)
     log.info("compacted %s; deleted retired segments: %s", run_id, purged)
+    return done
+
+
+def merge_segments(
+    b: Build, run_id: str, *, fanout: int, max_rows: int, grace_hours: float
+) -> list[dict[str, str | int]]:
+    """The night's share of keeping history cheap to read: merge the segments of each
+    table's dataset by tiers (`segments.merge_tiers`), and delete the files of segments
+    retired more than `grace_hours` ago that no kept snapshot reads. What the night merges
+    stays readable (retired, not deleted) for sessions opened before it is published."""
+    from datetime import timedelta
+
+    done = segments.merge_tiers(b.con, run_id, fanout, max_rows)
+    cutoff = datetime.now() - timedelta(hours=grace_hours)
+    for db in segments.DATABASES:
+        # fetchall: a result left unfinished would block the connection's next register().
+        ((due,),) = b.con.execute(
+            f"SELECT count(*) FROM {db}.meta.segments WHERE retired_at < ?", [cutoff]
+        ).fetchall()
+        if not due:
+            continue  # nothing to delete: no need to read the snapshots
+        keep = snapshots.needed_segments(b.snapshots) if db == "wh" else frozenset[str]()
+        segments.purge_retired(b.con, db, cutoff, keep)
     return done
 
 

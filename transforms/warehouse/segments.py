@@ -36,6 +36,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -387,11 +388,12 @@ def append(
     params: dict[str, Any] | None = None,
     *,
     refresh: bool = True,
+    suffix: str = "",
 ) -> int:
     """Write the rows of `query` (columns named as the base table's) as a new segment of `t`,
     record it in the manifest and refresh the view. Writes nothing for zero rows. Returns
     the number of rows."""
-    rel = t.segment_path(dataset, run_id)
+    rel = t.segment_path(dataset, run_id, suffix)
     path = store_root(con, t.db) / rel
     if path.exists():
         raise RuntimeError(f"segment {path} exists already: segments are never rewritten")
@@ -460,13 +462,22 @@ def adopt(
 
 
 def compact(
-    con: duckdb.DuckDBPyConnection, t: StoredTable, dataset: str, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    t: StoredTable,
+    dataset: str,
+    run_id: str,
+    paths: list[str] | None = None,
+    suffix: str = "",
+    *,
+    refresh: bool = True,
 ) -> dict[str, str | int]:
-    """Rewrite the live rows of `dataset`'s segments of `t` into one new segment, retire the
-    old segments (the view stops reading them; their files stay until `purge_retired`, since
-    an analyst's session opened before may still read them) and drop the tombstones that
-    only concerned them. Returns what it did."""
-    old = [
+    """Rewrite the live rows of `dataset`'s segments of `t` (all of them, or those at
+    `paths`) into one new segment (named by `run_id` and `suffix`), retire the old segments
+    (the view stops reading them; their files stay until `purge_retired`, since an analyst's
+    session opened before may still read them) and drop the tombstones that only concerned
+    them. `refresh=False` leaves the view to the caller (`refresh_view`). Returns what it
+    did."""
+    old = paths or [
         p
         for (p,) in con.execute(
             f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND dataset = ? "
@@ -486,6 +497,7 @@ def compact(
         run_id,
         f"SELECT {columns} FROM ({source}) AS u ANTI JOIN {t.db}.{t.deleted} AS d ON {match}",
         refresh=False,
+        suffix=suffix,
     )
     con.execute(
         f"UPDATE {t.db}.meta.segments SET retired_at = ? WHERE table_name = ? "
@@ -497,7 +509,8 @@ def compact(
         f"DELETE FROM {t.db}.{t.deleted} AS d WHERE EXISTS (SELECT 1 FROM ({source}) AS u "
         f"WHERE {match})",
     )
-    refresh_view(con, t)
+    if refresh:
+        refresh_view(con, t)
     return {
         "table": t.table_name,
         "dataset": dataset,
@@ -505,6 +518,87 @@ def compact(
         "rows": rows,
         "tombstones_cleared": deleted,
     }
+
+
+_LEVEL = re.compile(r"-L(\d+)-\d+\.parquet$")
+
+
+def level(path: str) -> int | None:
+    """The merge level of a segment: 0 for a night's own, n for one that `merge_tiers`
+    merged from level n - 1, None for one written by a full compaction or a migration
+    (it is never merged again by a night)."""
+    name = path.rsplit("/", 1)[-1]
+    if name.startswith(("compact-", "migrated-")):
+        return None
+    m = _LEVEL.search(name)
+    return int(m.group(1)) if m else 0
+
+
+def _top_level(segs: list[tuple[str, int]]) -> int:
+    levels = [level(p) for p, _ in segs]
+    return max((lv for lv in levels if lv is not None), default=-1)
+
+
+def stored_table(table_name: str) -> StoredTable:
+    """The stored table of a manifest's `table_name` (`core.<dataset>`, `raw.rows`, ...)."""
+    if table_name == RAW.table_name:
+        return RAW
+    if table_name == QUARANTINE.table_name:
+        return QUARANTINE
+    schema, name = table_name.split(".")
+    if schema != "core":
+        raise ValueError(f"not a stored table: {table_name}")
+    return core(name)
+
+
+def merge_tiers(
+    con: duckdb.DuckDBPyConnection, run_id: str, fanout: int, max_rows: int
+) -> list[dict[str, str | int]]:
+    """Keep the number of segments a view reads small whatever the history, at a cost per
+    night that does not grow with it (size-tiered merging): wherever a table's dataset has
+    `fanout` live segments of the same level, the oldest `fanout` are merged into one
+    segment of the next level (`<run_id>-L<level>-<n>.parquet`), as `compact` does
+    (tombstones applied and cleared).
+    A night's segments are level 0, so a dataset keeps fewer than `fanout` segments per
+    level and about log_fanout(nights) levels, and a row is rewritten once per level.
+    Segments of `max_rows` rows or more are left alone (their files are large enough that
+    reading one more costs little, and merging them would make a night's cost jump).
+    `fanout` < 2 merges nothing. Returns what each merge did."""
+    done: list[dict[str, str | int]] = []
+    if fanout < 2:
+        return done
+    installed = {db for (db,) in con.execute("SELECT db FROM stg_stores").fetchall()}
+    for db in (d for d in DATABASES if d in installed):
+        live = con.execute(
+            f"SELECT table_name, dataset, path, rows FROM {db}.meta.segments "
+            "WHERE retired_at IS NULL ORDER BY table_name, dataset, path"
+        ).fetchall()
+        groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        for table_name, dataset, path, rows in live:
+            groups.setdefault((table_name, dataset), []).append((path, rows))
+        for (table_name, dataset), segs in groups.items():
+            t = stored_table(table_name)
+            lv = 0
+            while lv <= _top_level(segs):
+                at = [p for p, n in segs if level(p) == lv and n < max_rows]
+                # Oldest first (a path starts with its run id, which starts with the night).
+                for i in range(0, len(at) - fanout + 1, fanout):
+                    group = at[i : i + fanout]
+                    suffix = f"-L{lv + 1}-{len(done) + 1:04d}"
+                    result = compact(
+                        con, t, dataset, run_id, paths=group, suffix=suffix, refresh=False
+                    )
+                    done.append(result)
+                    segs = [(p, n) for p, n in segs if p not in group]
+                    if result["rows"]:
+                        segs.append((t.segment_path(dataset, run_id, suffix), int(result["rows"])))
+                lv += 1
+    # Once per table at the end: a refresh rebinds every live segment of the view.
+    for table_name in sorted({str(d["table"]) for d in done}):
+        refresh_view(con, stored_table(table_name))
+    if done:
+        log.info("merged %d groups of segments", len(done))
+    return done
 
 
 def purge_retired(

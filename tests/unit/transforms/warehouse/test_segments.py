@@ -201,3 +201,75 @@ def test_a_core_view_types_itself_and_an_old_base_table_goes(con):
         DATASETS["facilities"].description_vi
     )
     assert con.execute("SELECT count(*) FROM wh.core.facilities").fetchone()[0] == 0
+
+
+def _night(n: int, rows: int = 3) -> str:
+    """Night `n`'s facilities: `rows` new codes, and a new version of night 1's code 9999."""
+    return " UNION ALL ".join(
+        f"SELECT '{code}' AS facility_code, TIMESTAMP '2026-01-01' + INTERVAL {n} DAY "
+        f"AS updated_at, 'f{n}.csv' AS _source_file, {i} AS _source_row, "
+        f"'n{n:03d}' AS _run_id, [] AS _warnings"
+        for i, code in enumerate([f"{n:03d}{j}" for j in range(rows)] + ["9999"])
+    )
+
+
+def _history(con, nights: int, fanout: int) -> list[dict]:
+    """`nights` nights of facilities, each superseding night 1's code 9999 as the upsert
+    does (a tombstone for the current version), then merging by tiers as a night does.
+    Per night: the segments the view reads after it, and what the merging read and wrote."""
+    loading.ensure_core_table(con, DATASETS["facilities"])
+    table = segments.core("facilities")
+    out = []
+    for n in range(1, nights + 1):
+        con.execute(
+            "INSERT INTO wh.store.core__facilities__deleted SELECT _run_id, _source_file, "
+            "_source_row FROM wh.core.facilities WHERE facility_code = '9999'"
+        )
+        segments.append(con, table, "facilities", f"n{n:03d}", _night(n))
+        done = segments.merge_tiers(con, f"n{n:03d}", fanout, max_rows=1_000_000)
+        out.append(
+            {
+                "live": len(segments.live_segments(con, table)),
+                "read": sum(int(d["retired"]) for d in done),
+                "written": sum(int(d["rows"]) for d in done),
+            }
+        )
+    return out
+
+
+def test_merging_by_tiers_keeps_what_a_night_reads_flat_as_history_grows(con):
+    nights = _history(con, 40, fanout=4)
+    # The view reads few segments whatever the history: fewer than 4 per level, and
+    # log4(40) < 3 levels; at night 40 as at night 10.
+    assert max(n["live"] for n in nights) <= 9
+    assert nights[39]["live"] <= nights[9]["live"] + 3
+    # A night's merging reads at most fanout segments per level, and over the nights a
+    # row is rewritten at most once per level (3 new rows a night, 3 levels).
+    assert max(n["read"] for n in nights) <= 4 * 3
+    assert sum(n["written"] for n in nights[10:]) <= 30 * 4 * 3
+    # The view holds exactly the current rows: every new code, and night 40's version of
+    # 9999 (each older one was tombstoned, and merging cleared those tombstones).
+    rows = con.execute(
+        "SELECT facility_code, _run_id FROM wh.core.facilities ORDER BY 1"
+    ).fetchall()
+    assert len(rows) == 40 * 3 + 1
+    assert ("9999", "n040") in rows
+    assert con.execute("SELECT count(*) FROM wh.store.core__facilities__deleted").fetchone()[0] < 4
+    levels = {segments.level(p) for p in segments.live_segments(con, segments.core("facilities"))}
+    assert levels == {1, 2}  # 40 = 2 x 16 + 2 x 4: nothing left at level 0
+
+
+def test_without_merging_the_segments_grow_with_every_night(con):
+    nights = _history(con, 12, fanout=0)
+    assert [n["live"] for n in nights] == list(range(1, 13))
+    assert (
+        con.execute("SELECT count(*) FROM wh.store.core__facilities__deleted").fetchone()[0] == 11
+    )
+
+
+def test_the_level_of_a_segment_is_in_its_name():
+    assert segments.level("core/visits/20261120-020000-abcdef.parquet") == 0
+    assert segments.level("raw/visits/20261120-020000-abcdef-0003.parquet") == 0
+    assert segments.level("core/visits/20261120-020000-abcdef-L2-0007.parquet") == 2
+    assert segments.level("core/visits/compact-20261120-101010-abcdef.parquet") is None
+    assert segments.level("core/visits/migrated-20261120101010.parquet") is None
