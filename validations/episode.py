@@ -2,7 +2,8 @@
 `visit_services` from XML3): the money columns and their arithmetic, the line's place in
 its episode (orphan, visit quarantined), and its times against the stay. Built once here
 and called by both descriptions, so the two line tables say the same thing the same way.
-Each SQL rule is a file beside the dataset (`<dataset>.<name>.sql`)."""
+Their SQL rules are one file each for both (`episode.<name>.sql` beside the datasets'
+own), reading the line dataset's staged rows as `stg_{dataset}`."""
 
 from __future__ import annotations
 
@@ -135,7 +136,7 @@ def line_rules(dataset: str, coverage: str | None) -> tuple[Rule, ...]:
             "The line's visit (XML1) was quarantined, so the line goes with it",
             ("facility_code", "visit_id"),
             kind="sql",
-            sql=f"{dataset}.parent_quarantined",
+            sql="episode.parent_quarantined",
             needs=("visits",),
         ),
     ]
@@ -167,7 +168,7 @@ def timing_rules(dataset: str) -> tuple[Rule, ...]:
             "ordered_at is outside the visit's stay (admitted_at … discharged_at)",
             ("facility_code", "visit_id", "ordered_at"),
             kind="sql",
-            sql=f"{dataset}.within_stay",
+            sql="episode.within_stay",
             needs=("visits",),
         ),
         Rule(
