@@ -125,8 +125,11 @@ def line_rules(dataset: str, coverage: str | None) -> tuple[Rule, ...]:
             "Dòng chi tiết không có bảng XML1 cùng MA_LK trong cùng hồ sơ (dòng mồ côi)",
             "The line has no XML1 row with the same MA_LK in its package (an orphan line)",
             ("visit_id", "has_visit"),
-            check=lambda df, ctx: df["has_visit"].isna() | checks.passes(df["has_visit"] == True),  # noqa: E712
-            breaks=lambda row, ctx: {"has_visit": "false"},
+            # In a package: its HOSO's XML1 (has_visit); a line file alone: any visit of the
+            # warehouse or of tonight with its facility_code + visit_id.
+            kind="sql",
+            sql="episode.in_package",
+            needs=("visits",),
         ),
         Rule(
             f"{dataset}.visit_id.parent_quarantined",
