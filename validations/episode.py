@@ -1,5 +1,5 @@
-"""The rules every line of a claims episode shares (`visit_drugs` from XML2,
-`visit_services` from XML3): the money columns and their arithmetic, the line's place in
+"""The columns and rules every line of a claims episode shares (`visit_drugs` from XML2,
+`visit_services` from XML3): its key, the money columns and their arithmetic, the line's place in
 its episode (orphan, visit quarantined), and its times against the stay. Built once here
 and called by both descriptions, so the two line tables say the same thing the same way.
 Their SQL rules are one file each for both (`episode.<name>.sql` beside the datasets'
@@ -38,6 +38,45 @@ _MONEY: tuple[tuple[str, str, str, str, bool], ...] = (
 )
 
 
+def key_columns() -> tuple[Column, ...]:
+    """The key of a line: its episode (visit_id, facility_code) and its number in it."""
+    return (
+        Column(
+            "visit_id", "code", "Visit id within the facility (MA_LK)", vi=("MA_LK",), required=True
+        ),
+        Column(
+            "line_no", "int", "Line number within the episode (STT)", vi=("STT",), required=True
+        ),
+        Column(
+            "facility_code",
+            "code",
+            "Facility of the episode (its XML1 MA_CSKCB, else the package's MACSKCB)",
+            vi=("MA_CSKCB",),
+            required=True,
+            width=5,
+        ),
+    )
+
+
+def closing_columns() -> tuple[Column, ...]:
+    """The last columns of a line: whether its package held its visit, and its stamp."""
+    return (
+        Column(
+            "has_visit",
+            "bool",
+            "The line's claims package held its visit (XML1 row, same MA_LK) in the same HOSO; "
+            "empty when the line did not come in a package",
+        ),
+        Column(
+            "updated_at",
+            "datetime",
+            "When the source system last changed the record (the package's NGAYLAP)",
+            vi=("NGAY_CAP_NHAT",),
+            required=True,
+        ),
+    )
+
+
 def money_columns(
     price_tags: tuple[str, ...] = ("DON_GIA",), coverage: bool = True
 ) -> tuple[Column, ...]:
@@ -62,7 +101,8 @@ def _insured_within(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return checks.passes(ok) | checks.either_missing(df["insured_amount"], df["amount"])
 
 
-def _not_before(later: pd.Series, earlier: pd.Series) -> pd.Series:
+def not_before(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    """Passes where `later` is not before `earlier` (or either is missing)."""
     return checks.passes(later >= earlier) | checks.either_missing(later, earlier)
 
 
@@ -181,7 +221,7 @@ def timing_rules(dataset: str) -> tuple[Rule, ...]:
             "Ngày thực hiện y lệnh (NGAY_TH_YL) trước ngày y lệnh (NGAY_YL)",
             "executed_at is before ordered_at",
             ("ordered_at", "executed_at"),
-            check=lambda df, ctx: _not_before(df["executed_at"], df["ordered_at"]),
+            check=lambda df, ctx: not_before(df["executed_at"], df["ordered_at"]),
             breaks=lambda row, ctx: {"executed_at": "2026-11-20 08:00:00"},
         ),
     )
