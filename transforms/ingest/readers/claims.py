@@ -215,6 +215,7 @@ class _Spool:
         self.layouts: list[tuple[str, ...]] = []
         self._layout_ids: dict[tuple[str, ...], int] = {}
         self.rows = 0
+        self.bytes = 0  # written to the spool file
         self._chunk: list[tuple] = []
         self._fh: BinaryIO | None = path.open("wb")
 
@@ -247,6 +248,7 @@ class _Spool:
             data = zlib.compress(marshal.dumps(self._chunk), 1)
             self._fh.write(len(data).to_bytes(8, "little"))
             self._fh.write(data)
+            self.bytes += 8 + len(data)
             self._chunk = []
 
 
@@ -280,6 +282,10 @@ class _Split:
                 self.first_failure.setdefault(ds, reason)
             elif kind in THEN_NEEDS[ds]:
                 self.then_failure.setdefault(ds, reason)
+
+    @property
+    def bytes(self) -> int:
+        return sum(t.bytes for t in self.tables.values())
 
     def alive(self, dataset: str) -> bool:
         return dataset not in self.first_failure and dataset not in self.then_failure
@@ -402,9 +408,12 @@ def _text(value: Decimal) -> str:
 
 
 # Packages read once per process: (path, identity, limit) -> the split, until its three
-# datasets have read it (or more than `_KEEP` are waiting: the oldest is forgotten and a
-# later read of it reads the package again).
-_KEEP = 8
+# datasets have read it. The night stages every dataset's bundles at once, the visits'
+# first, so the lines may come long after: splits wait unless their spools pass
+# `_KEEP_BYTES` on disk (or `_KEEP` of them wait), when the oldest is forgotten and a later
+# read of it reads the package again.
+_KEEP = 10_000
+_KEEP_BYTES = 4 * 1024**3
 _LOCK = threading.Lock()
 _SPLITS: OrderedDict[tuple, _Split] = OrderedDict()
 _SPLITTING: dict[tuple, threading.Lock] = {}
@@ -438,7 +447,9 @@ def _spooled(path: Path, limit: int, dataset: str) -> Iterator[tuple[_Split, Bin
                 if old is not None:
                     _forget(old)
                 _SPLITS[key] = split
-                while len(_SPLITS) > _KEEP:
+                while len(_SPLITS) > 1 and (
+                    len(_SPLITS) > _KEEP or sum(x.bytes for x in _SPLITS.values()) > _KEEP_BYTES
+                ):
                     _forget(_SPLITS.popitem(last=False)[1])
         with _LOCK:
             split.read_by.add(dataset)
