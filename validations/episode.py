@@ -1,8 +1,9 @@
-"""The rules every line of a claims episode shares (`visit_drugs` from XML2,
-`visit_services` from XML3): the money columns and their arithmetic, the line's place in
+"""The columns and rules every line of a claims episode shares (`visit_drugs` from XML2,
+`visit_services` from XML3): its key, the money columns and their arithmetic, the line's place in
 its episode (orphan, visit quarantined), and its times against the stay. Built once here
 and called by both descriptions, so the two line tables say the same thing the same way.
-Each SQL rule is a file beside the dataset (`<dataset>.<name>.sql`)."""
+Their SQL rules are one file each for both (`episode.<name>.sql` beside the datasets'
+own), reading the line dataset's staged rows as `stg_{dataset}`."""
 
 from __future__ import annotations
 
@@ -37,6 +38,45 @@ _MONEY: tuple[tuple[str, str, str, str, bool], ...] = (
 )
 
 
+def key_columns() -> tuple[Column, ...]:
+    """The key of a line: its episode (visit_id, facility_code) and its number in it."""
+    return (
+        Column(
+            "visit_id", "code", "Visit id within the facility (MA_LK)", vi=("MA_LK",), required=True
+        ),
+        Column(
+            "line_no", "int", "Line number within the episode (STT)", vi=("STT",), required=True
+        ),
+        Column(
+            "facility_code",
+            "code",
+            "Facility of the episode (its XML1 MA_CSKCB, else the package's MACSKCB)",
+            vi=("MA_CSKCB",),
+            required=True,
+            width=5,
+        ),
+    )
+
+
+def closing_columns() -> tuple[Column, ...]:
+    """The last columns of a line: whether its package held its visit, and its stamp."""
+    return (
+        Column(
+            "has_visit",
+            "bool",
+            "The line's claims package held its visit (XML1 row, same MA_LK) in the same HOSO; "
+            "empty when the line did not come in a package",
+        ),
+        Column(
+            "updated_at",
+            "datetime",
+            "When the source system last changed the record (the package's NGAYLAP)",
+            vi=("NGAY_CAP_NHAT",),
+            required=True,
+        ),
+    )
+
+
 def money_columns(
     price_tags: tuple[str, ...] = ("DON_GIA",), coverage: bool = True
 ) -> tuple[Column, ...]:
@@ -61,7 +101,8 @@ def _insured_within(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return checks.passes(ok) | checks.either_missing(df["insured_amount"], df["amount"])
 
 
-def _not_before(later: pd.Series, earlier: pd.Series) -> pd.Series:
+def not_before(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    """Passes where `later` is not before `earlier` (or either is missing)."""
     return checks.passes(later >= earlier) | checks.either_missing(later, earlier)
 
 
@@ -124,8 +165,11 @@ def line_rules(dataset: str, coverage: str | None) -> tuple[Rule, ...]:
             "Dòng chi tiết không có bảng XML1 cùng MA_LK trong cùng hồ sơ (dòng mồ côi)",
             "The line has no XML1 row with the same MA_LK in its package (an orphan line)",
             ("visit_id", "has_visit"),
-            check=lambda df, ctx: df["has_visit"].isna() | checks.passes(df["has_visit"] == True),  # noqa: E712
-            breaks=lambda row, ctx: {"has_visit": "false"},
+            # In a package: its HOSO's XML1 (has_visit); a line file alone: any visit of the
+            # warehouse or of tonight with its facility_code + visit_id.
+            kind="sql",
+            sql="episode.in_package",
+            needs=("visits",),
         ),
         Rule(
             f"{dataset}.visit_id.parent_quarantined",
@@ -135,7 +179,7 @@ def line_rules(dataset: str, coverage: str | None) -> tuple[Rule, ...]:
             "The line's visit (XML1) was quarantined, so the line goes with it",
             ("facility_code", "visit_id"),
             kind="sql",
-            sql=f"{dataset}.parent_quarantined",
+            sql="episode.parent_quarantined",
             needs=("visits",),
         ),
     ]
@@ -167,7 +211,7 @@ def timing_rules(dataset: str) -> tuple[Rule, ...]:
             "ordered_at is outside the visit's stay (admitted_at … discharged_at)",
             ("facility_code", "visit_id", "ordered_at"),
             kind="sql",
-            sql=f"{dataset}.within_stay",
+            sql="episode.within_stay",
             needs=("visits",),
         ),
         Rule(
@@ -177,7 +221,7 @@ def timing_rules(dataset: str) -> tuple[Rule, ...]:
             "Ngày thực hiện y lệnh (NGAY_TH_YL) trước ngày y lệnh (NGAY_YL)",
             "executed_at is before ordered_at",
             ("ordered_at", "executed_at"),
-            check=lambda df, ctx: _not_before(df["executed_at"], df["ordered_at"]),
+            check=lambda df, ctx: not_before(df["executed_at"], df["ordered_at"]),
             breaks=lambda row, ctx: {"executed_at": "2026-11-20 08:00:00"},
         ),
     )

@@ -75,6 +75,17 @@ def test_a_claims_package_delivers_three_datasets_with_the_episode_rules(tmp_pat
             ]
         )
     )
+    # Drug lines delivered alone (a line file, no package): one of a visit the package
+    # delivers tonight, loaded; one of an episode in no visit of the night nor of the
+    # warehouse, an orphan.
+    (p01 / "visit_drugs.csv").write_bytes(
+        csv_bytes(
+            [
+                row("visit_drugs", visit_id=claims_row(1)["MA_LK"], line_no="7", has_visit=""),
+                row("visit_drugs", visit_id="NOVISIT1", line_no="1", has_visit=""),
+            ]
+        )
+    )
 
     summary, warehouse, restricted = night(landing, RUN_DATE)
     assert summary["status"] == "succeeded"
@@ -87,6 +98,10 @@ def test_a_claims_package_delivers_three_datasets_with_the_episode_rules(tmp_pat
                 "FROM meta.files WHERE source_file LIKE '%claims.xml'"
             ).fetchall()
         }
+        alone = wh.execute(
+            "SELECT status, rows_in, rows_loaded, rows_quarantined FROM meta.files "
+            "WHERE source_file LIKE '%visit_drugs.csv'"
+        ).fetchall()
         visits = {r[0] for r in wh.execute("SELECT visit_id FROM core.visits").fetchall()}
         drugs = wh.execute(
             "SELECT visit_id, line_no, registration_no FROM core.visit_drugs ORDER BY ALL"
@@ -142,9 +157,12 @@ def test_a_claims_package_delivers_three_datasets_with_the_episode_rules(tmp_pat
             "visit_services.visit_id.parent_quarantined",
         ) in quarantined
     assert ("visit_drugs", "01001|ORPHAN3|3", "visit_drugs.visit_id.in_package") in quarantined
+    assert alone == [("loaded", 2, 1, 1)]
+    assert ("visit_drugs", "01001|NOVISIT1|1", "visit_drugs.visit_id.in_package") in quarantined
+    assert (lk[1], 7, "VD-12345-19") in drugs
     assert ("visit_services", f"01001|{lk[4]}|2", "visit_services.bed_code.format") in quarantined
     assert ("visit_drugs", f"01001|{lk[5]}|1", "visit_drugs.ordered_at.within_stay") in quarantined
-    assert len(quarantined) == 1 + 2 + 2 + 1 + 1 + 1
+    assert len(quarantined) == 1 + 2 + 2 + 1 + 1 + 1 + 1
     assert (lk[6], 2, "VD-99999-20") in drugs and warned == 1  # loaded, with its warning
     assert services == 9
     assert {"visit_services.bed_code.format", "visit_drugs.visit_id.parent_quarantined"} <= rules
@@ -153,4 +171,4 @@ def test_a_claims_package_delivers_three_datasets_with_the_episode_rules(tmp_pat
     assert submissions[("p01", "visit_services")] == (True, "late")
     assert ("p04", "visit_drugs") not in submissions
     assert submissions[("p04", "visits")] == (True, "missing")
-    assert kcb == 6 + 13 + 12
+    assert kcb == 6 + 13 + 12 + 2

@@ -76,9 +76,15 @@ def apply_set_rules(
             )
         elif rule.kind == "sql" and rule.sql:
             # The file inserts (dataset, _file_id, _row, rule_id) into stg_failures; it may
-            # use $dataset, $rule_id, $run_date and $run_id, stg_<dataset>, wh.core.* and
-            # (for a claims line, its visit's fate) tonight's rs.quarantine.rows.
-            RULES_SQL.run(con, rule.sql, {**params, "run_date": run_date, "run_id": run_id})
+            # use $dataset, $rule_id, $run_date and $run_id, stg_<dataset> (or stg_{dataset}
+            # in a file several datasets share), wh.core.* and (for a claims line, its
+            # visit's fate) tonight's rs.quarantine.rows.
+            RULES_SQL.run(
+                con,
+                rule.sql,
+                {**params, "run_date": run_date, "run_id": run_id},
+                dataset=sqlfiles.ident(ds.id, DATASETS),
+            )
 
 
 def finish_dataset(

@@ -6,7 +6,13 @@ visit_id + line_no. Delivered in a claims package with its visit (XML1): the epi
 from __future__ import annotations
 
 from validations.datasets import define
-from validations.episode import line_rules, money_columns, timing_rules
+from validations.episode import (
+    closing_columns,
+    key_columns,
+    line_rules,
+    money_columns,
+    timing_rules,
+)
 from validations.model import Column, Rule
 
 DRUG_GROUPS = ("4", "5", "6", "7", "17")  # MA_NHOM: drugs on / off list, by ratio, blood...
@@ -47,20 +53,7 @@ DATASET = define(
         "updated_at": "2026-11-24 09:00:00",
     },
     columns=(
-        Column(
-            "visit_id", "code", "Visit id within the facility (MA_LK)", vi=("MA_LK",), required=True
-        ),
-        Column(
-            "line_no", "int", "Line number within the episode (STT)", vi=("STT",), required=True
-        ),
-        Column(
-            "facility_code",
-            "code",
-            "Facility of the episode (its XML1 MA_CSKCB, else the package's MACSKCB)",
-            vi=("MA_CSKCB",),
-            required=True,
-            width=5,
-        ),
+        *key_columns(),
         Column("drug_code", "code", "Drug code (MA_THUOC)", vi=("MA_THUOC",), required=True),
         Column(
             "drug_group",
@@ -104,19 +97,7 @@ DATASET = define(
             "When the order was carried out (NGAY_TH_YL)",
             vi=("NGAY_TH_YL",),
         ),
-        Column(
-            "has_visit",
-            "bool",
-            "The line's claims package held its visit (XML1 row, same MA_LK) in the same HOSO; "
-            "empty when the line did not come in a package",
-        ),
-        Column(
-            "updated_at",
-            "datetime",
-            "When the source system last changed the record (the package's NGAYLAP)",
-            vi=("NGAY_CAP_NHAT",),
-            required=True,
-        ),
+        *closing_columns(),
     ),
     rules=(
         *line_rules("visit_drugs", "coverage_pct"),

@@ -9,7 +9,14 @@ import pandas as pd
 
 from validations import checks
 from validations.datasets import define
-from validations.episode import line_rules, money_columns, timing_rules
+from validations.episode import (
+    closing_columns,
+    key_columns,
+    line_rules,
+    money_columns,
+    not_before,
+    timing_rules,
+)
 from validations.model import Column, Context, Rule
 
 GROUPS = tuple(str(g) for g in (1, 2, 3, *range(8, 19)))  # MA_NHOM of XML3
@@ -32,10 +39,6 @@ def _bed_code_for_beds(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return checks.required_when(
         df["bed_code"], df["service_group"].isin(BED_GROUPS), df.get("bed_code__raw")
     )
-
-
-def _not_before(later: pd.Series, earlier: pd.Series) -> pd.Series:
-    return checks.passes(later >= earlier) | checks.either_missing(later, earlier)
 
 
 DATASET = define(
@@ -75,20 +78,7 @@ DATASET = define(
         "updated_at": "2026-11-24 09:00:00",
     },
     columns=(
-        Column(
-            "visit_id", "code", "Visit id within the facility (MA_LK)", vi=("MA_LK",), required=True
-        ),
-        Column(
-            "line_no", "int", "Line number within the episode (STT)", vi=("STT",), required=True
-        ),
-        Column(
-            "facility_code",
-            "code",
-            "Facility of the episode (its XML1 MA_CSKCB, else the package's MACSKCB)",
-            vi=("MA_CSKCB",),
-            required=True,
-            width=5,
-        ),
+        *key_columns(),
         Column("service_code", "code", "Service code (MA_DICH_VU)", vi=("MA_DICH_VU",)),
         Column("supply_code", "code", "Medical supply code (MA_VAT_TU)", vi=("MA_VAT_TU",)),
         Column(
@@ -143,19 +133,7 @@ DATASET = define(
             vi=("NGAY_TH_YL",),
         ),
         Column("result_at", "datetime", "When the result came (NGAY_KQ)", vi=("NGAY_KQ",)),
-        Column(
-            "has_visit",
-            "bool",
-            "The line's claims package held its visit (XML1 row, same MA_LK) in the same HOSO; "
-            "empty when the line did not come in a package",
-        ),
-        Column(
-            "updated_at",
-            "datetime",
-            "When the source system last changed the record (the package's NGAYLAP)",
-            vi=("NGAY_CAP_NHAT",),
-            required=True,
-        ),
+        *closing_columns(),
     ),
     rules=(
         Rule(
@@ -230,7 +208,7 @@ DATASET = define(
             "Ngày có kết quả (NGAY_KQ) trước ngày thực hiện (NGAY_TH_YL)",
             "result_at is before executed_at",
             ("executed_at", "result_at"),
-            check=lambda df, ctx: _not_before(df["result_at"], df["executed_at"]),
+            check=lambda df, ctx: not_before(df["result_at"], df["executed_at"]),
             breaks=lambda row, ctx: {"result_at": "2026-11-20 09:15:00"},
         ),
         Rule(

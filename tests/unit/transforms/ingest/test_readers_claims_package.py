@@ -6,8 +6,10 @@ and the protections inside the base64 tables."""
 from __future__ import annotations
 
 import base64
+import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -15,6 +17,7 @@ import pandas as pd
 import pytest
 
 from tests.unit.transforms.ingest.test_readers_xml import claims_row
+from transforms.ingest.readers import claims
 from transforms.ingest.reading import FileRejected, read_batches
 
 
@@ -260,3 +263,40 @@ def test_peak_memory_does_not_grow_with_the_package(tmp_path):
         peaks[episodes] = int(out[1])  # KiB
     assert peaks[3_000] < peaks[300] * 1.1, (peaks, sizes)
     print("peak KiB by episodes", peaks, "bytes", sizes)
+
+
+def _spools() -> set[Path]:
+    return set(claims._root().iterdir())
+
+
+def test_a_package_is_read_once_for_its_three_datasets(two_episodes):
+    """The first dataset's read reads the package; the others replay what it read (here the
+    file is changed in place, same size and time, after the first read: the lines still
+    carry the package as first read), and its spool goes once the three have read it."""
+    before = _spools()
+    notes: list[str] = []
+    assert read(two_episodes, "visits", notes)["updated_at"].tolist() == ["20261124"] * 2
+    st = two_episodes.stat()
+    two_episodes.write_bytes(two_episodes.read_bytes().replace(b"20261124", b"20261125"))
+    os.utime(two_episodes, ns=(st.st_atime_ns, st.st_mtime_ns))
+    drugs = read(two_episodes, "visit_drugs", [])
+    assert drugs["updated_at"].tolist() == ["20261124"] * 4
+    assert len(_spools()) == len(before) + 1
+    assert len(read(two_episodes, "visit_services", [])) == 2
+    assert _spools() == before
+    # Read again for a dataset: the package is read again, as it is now.
+    assert read(two_episodes, "visit_drugs", [])["updated_at"].tolist() == ["20261125"] * 4
+
+
+def test_datasets_read_at_once_in_threads_see_the_same_rows(two_episodes, tmp_path):
+    alone = {ds: read(two_episodes, ds, []) for ds in claims.KIND_OF}
+    copy = tmp_path / "copy.xml"
+    copy.write_bytes(two_episodes.read_bytes())
+    with ThreadPoolExecutor(3) as pool:
+        together = dict(
+            zip(
+                claims.KIND_OF, pool.map(lambda ds: read(copy, ds, []), claims.KIND_OF), strict=True
+            )
+        )
+    for ds, frame in alone.items():
+        pd.testing.assert_frame_equal(together[ds], frame)

@@ -1,8 +1,9 @@
--- visit_drugs.visit_id.parent_quarantined: the line's visit, delivered in the same file (the claims
--- package), was quarantined tonight for an error (visits load first), so core never holds
--- a line without its visit. The quarantine's record_key is the visit's key as staged; a key
--- also loaded from the file tonight (a duplicate quarantined, its first copy loaded) keeps
--- its lines.
+-- <line dataset>.visit_id.parent_quarantined, for both line datasets of a claims episode
+-- (visit_drugs, visit_services: `{dataset}`): the line's visit, delivered in the same file
+-- (the claims package), was quarantined tonight for an error (visits load first), so core
+-- never holds a line without its visit. The quarantine's record_key is the visit's key as
+-- staged; a key also loaded from the file tonight (a duplicate quarantined, its first copy
+-- loaded) keeps its lines.
 INSERT INTO stg_failures
 WITH quarantined AS (
     SELECT DISTINCT source_file, record_key
@@ -19,7 +20,7 @@ loaded AS (
 lines AS (
     SELECT s._file_id, s._row, f.source_file
          , concat_ws('|', s.facility_code, s.visit_id) AS record_key
-    FROM stg_visit_drugs AS s
+    FROM stg_{dataset} AS s
     JOIN stg_files AS f USING (_file_id)
     WHERE s.facility_code IS NOT NULL AND s.visit_id IS NOT NULL
 ),
