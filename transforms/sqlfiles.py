@@ -128,11 +128,13 @@ def scalar(
     params: dict[str, Any] | list[Any] | None = None,
 ) -> Any:
     """The first value of the one row `sql` returns (a count, a max, an existence check):
-    a query that returns no row is a programming error, not a value."""
-    row = con.execute(sql, params).fetchone()
-    if row is None:
+    a query that returns no row is a programming error, not a value.
+    The whole result is fetched: DuckDB leaves a result read with `fetchone` pending, and
+    the connection's next `register` then fails ("unfinished result")."""
+    rows = con.execute(sql, params).fetchall()
+    if not rows:
         raise LookupError(f"the query returned no row: {sql}")
-    return row[0]
+    return rows[0][0]
 
 
 def _only_comments(text: str) -> bool:
