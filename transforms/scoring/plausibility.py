@@ -164,12 +164,49 @@ def record_night_stats(
     params: dict[str, Any] = {"run_date": run_date, "run_id": run_id, "dataset": dataset}
     SQL.run(con, "plausibility_stats_clear", params)
     SQL.run(con, "plausibility_stats_rows", params, dataset=table)
+    province = next((c.name for c in ds.columns if c.type == "province"), None)
+    read = _columns_read(dataset, config, province)
+    if read:
+        SQL.run(
+            con,
+            "plausibility_night_rows",
+            params,
+            dataset=table,
+            columns=", ".join(f"s.{sqlfiles.ident(c, cols)}" for c in read),
+        )
+        try:
+            _record_aggregates(con, dataset, params, config, province)
+        finally:
+            con.execute("DROP TABLE IF EXISTS night_rows")
+    SQL.run(con, "plausibility_stats_layouts", params)
+
+
+def _columns_read(dataset: str, config: Config, province: str | None) -> list[str]:
+    """The columns of `dataset` its aggregates read, in the registry's order."""
+    wanted = set(config.values.get(dataset, ())) | set(config.categories.get(dataset, ()))
+    for ds_id, start, end in config.durations.values():
+        if ds_id == dataset:
+            wanted |= {start, end}
+    for ind in config.indicators.values():
+        if ind.dataset == dataset and province is not None:
+            wanted |= {province, *(c for c, _ in ind.where)}
+    return [c for c in DATASETS[dataset].column_names if c in wanted]
+
+
+def _record_aggregates(
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    params: dict[str, Any],
+    config: Config,
+    province: str | None,
+) -> None:
+    """Medians, durations, shares and indicator counts of the night's rows (`night_rows`)."""
+    cols = DATASETS[dataset].column_names
     for column in config.values.get(dataset, ()):
         SQL.run(
             con,
             "plausibility_stats_median",
             {**params, "metric": f"median:{column}"},
-            dataset=table,
             column=sqlfiles.ident(column, cols),
         )
     for name, (ds_id, start, end) in config.durations.items():
@@ -178,7 +215,6 @@ def record_night_stats(
                 con,
                 "plausibility_stats_duration",
                 {**params, "metric": f"median:{name}"},
-                dataset=table,
                 start=sqlfiles.ident(start, cols),
                 end=sqlfiles.ident(end, cols),
             )
@@ -187,10 +223,8 @@ def record_night_stats(
             con,
             "plausibility_stats_shares",
             {**params, "prefix": f"share:{column}="},
-            dataset=table,
             column=sqlfiles.ident(column, cols),
         )
-    province = next((c.name for c in ds.columns if c.type == "province"), None)
     for ind in config.indicators.values():
         if ind.dataset != dataset or province is None:
             continue
@@ -200,12 +234,10 @@ def record_night_stats(
             con,
             "plausibility_stats_indicator" if ind.where else "plausibility_stats_indicator_all",
             {**params, "metric": f"count:{ind.name}", "va": va, "vb": vb},
-            dataset=table,
             a=sqlfiles.ident(a, cols),
             b=sqlfiles.ident(b, cols),
             province=sqlfiles.ident(province, cols),
         )
-    SQL.run(con, "plausibility_stats_layouts", params)
 
 
 # ---------------------------------------------------------------- the checks, pure
@@ -380,8 +412,12 @@ def value_findings(
     if tonight.empty:
         return [], []
     keys = ["dataset", "source", "metric"]
+    if "median_se" not in frame:  # aggregates kept before medians carried their error
+        tonight, base = tonight.assign(median_se=np.nan), base.assign(median_se=np.nan)
     stats = _robust(base, keys)
+    base_se = base.groupby(keys)["median_se"].median().rename("base_se").reset_index()
     j = tonight.assign(x=tonight["value"]).merge(stats, on=keys, how="left")
+    j = j.merge(base_se, on=keys, how="left")
     j["nights"] = j["nights"].fillna(0).astype(int)
     j["verdict"] = j["nights"] >= t.min_history
     # A night's median of n values wobbles by at least ~2 × median / √n for the skewed
@@ -389,7 +425,13 @@ def value_findings(
     # quiet weeks say otherwise), and never less than
     # `value_floor_pct` of it.
     relative = np.maximum(t.value_floor_pct / 100, 2.0 / np.sqrt(j["n"].clip(lower=1)))
-    j["spread"] = np.maximum(j["mad"], MAD_TO_SD * relative * j["med"].abs())
+    # Nor less than the median's own standard error (its order statistics, tonight's or
+    # the baseline nights' usual one): a median between two of a column's few distinct
+    # values (quantities: days × 1, 2 or 3) may land on either from one night to the next.
+    se = pd.Series(np.fmax(j["median_se"].to_numpy(float), j["base_se"].to_numpy(float)))
+    j["spread"] = np.fmax(
+        np.maximum(j["mad"], MAD_TO_SD * relative * j["med"].abs()), MAD_TO_SD * se.fillna(0.0)
+    )
     diff = j["x"] - j["med"]
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(
