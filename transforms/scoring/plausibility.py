@@ -287,6 +287,44 @@ def _finding(**kw: Any) -> dict[str, Any]:
     return {c: kw.get(c) for c in FINDING_COLUMNS}
 
 
+def _series_finding(
+    row: dict[str, Any],
+    run_date: date,
+    t: Thresholds,
+    *,
+    check: str,
+    metric: str,
+    value: float,
+    expected: float,
+    band: tuple[float, float],
+    z: float,
+    nights: int,
+    message: tuple[str, str],
+    province_code: Any = None,
+) -> dict[str, Any]:
+    """A finding on one source's series (volume, value, distribution): the source, dataset
+    and province of `row` (or `province_code`), the score |z| (an infinite z, a series that
+    never moved, capped at 10⁶) and its severity, the messages (Vietnamese, English)."""
+    score = min(abs(z), 1e6)
+    return _finding(
+        run_date=run_date,
+        province_code=row["province_code"] if province_code is None else province_code,
+        source=row["source"],
+        dataset=row["dataset"],
+        check=check,
+        metric=metric,
+        value=value,
+        expected=expected,
+        low=band[0],
+        high=band[1],
+        score=score,
+        severity=_severity(score, t),
+        message_vi=message[0],
+        message_en=message[1],
+        history_nights=nights,
+    )
+
+
 def weekday_factors(rows: pd.DataFrame) -> pd.DataFrame:
     """Per dataset and weekday, how a night's volume compares with a usual night, from the
     baseline `rows` (run_date, source, dataset, value): for each night, the median over
@@ -376,28 +414,23 @@ def volume_findings(
         half = t.z_threshold * row["spread"] / MAD_TO_SD * row["factor"]
         n, z = int(row["nights"]), float(row["z"])
         findings.append(
-            _finding(
-                run_date=run_date,
-                province_code=row["province_code"],
-                source=row["source"],
-                dataset=row["dataset"],
+            _series_finding(
+                row,
+                run_date,
+                t,
                 check="volume",
                 metric="rows",
                 value=float(row["value"]),
                 expected=expected,
-                low=max(0.0, expected - half),
-                high=expected + half,
-                score=abs(z),
-                severity=_severity(abs(z), t),
-                message_vi=(
+                band=(max(0.0, expected - half), expected + half),
+                z=z,
+                nights=n,
+                message=(
                     f"{who}: {_fmt(row['value'], 'vi')} dòng so với trung vị "
-                    f"{_fmt(expected, 'vi')} của {n} đêm trước, z = {_z(z, 'vi')}"
-                ),
-                message_en=(
+                    f"{_fmt(expected, 'vi')} của {n} đêm trước, z = {_z(z, 'vi')}",
                     f"{who}: {_fmt(row['value'], 'en')} rows against a median "
-                    f"of {_fmt(expected, 'en')} over {n} nights, z = {_z(z, 'en')}"
+                    f"of {_fmt(expected, 'en')} over {n} nights, z = {_z(z, 'en')}",
                 ),
-                history_nights=n,
             )
         )
     return findings, _summaries(j, "volume", "dataset", run_date)
@@ -446,32 +479,26 @@ def value_findings(
         column = row["metric"].split(":", 1)[1]
         half = t.z_threshold * row["spread"] / MAD_TO_SD
         n, zv = int(row["nights"]), float(row["z"])
-        score = min(abs(zv), 1e6)
         findings.append(
-            _finding(
-                run_date=run_date,
-                province_code=row["province_code"],
-                source=row["source"],
-                dataset=row["dataset"],
+            _series_finding(
+                row,
+                run_date,
+                t,
                 check="value",
                 metric=row["metric"],
                 value=float(row["value"]),
                 expected=float(row["med"]),
-                low=row["med"] - half,
-                high=row["med"] + half,
-                score=score,
-                severity=_severity(score, t),
-                message_vi=(
+                band=(row["med"] - half, row["med"] + half),
+                z=zv,
+                nights=n,
+                message=(
                     f"{row['source']} {row['dataset']}: trung vị {column} đêm nay "
                     f"{_fmt(row['value'], 'vi')} so với {_fmt(row['med'], 'vi')} của {n} đêm "
-                    f"trước, z = {_z(zv, 'vi')}"
-                ),
-                message_en=(
+                    f"trước, z = {_z(zv, 'vi')}",
                     f"{row['source']} {row['dataset']}: tonight's median {column} "
                     f"{_fmt(row['value'], 'en')} against {_fmt(row['med'], 'en')} over {n} "
-                    f"nights, z = {_z(zv, 'en')}"
+                    f"nights, z = {_z(zv, 'en')}",
                 ),
-                history_nights=n,
             )
         )
     return findings, _summaries(j, "value", "dataset", run_date)
@@ -536,30 +563,29 @@ def distribution_findings(
         points = (p - p0) * 100
         nn = int(row["nights"])
         findings.append(
-            _finding(
-                run_date=run_date,
-                province_code=row["prov"],
-                source=row["source"],
-                dataset=row["dataset"],
+            _series_finding(
+                row,
+                run_date,
+                t,
                 check="distribution",
                 metric=f"share:{row['column']}={row['category']}",
                 value=p,
                 expected=p0,
-                low=max(0.0, min(p0 - half, p0 - t.share_points / 100)),
-                high=min(1.0, max(p0 + half, p0 + t.share_points / 100)),
-                score=abs(zb),
-                severity=_severity(abs(zb), t),
-                message_vi=(
+                band=(
+                    max(0.0, min(p0 - half, p0 - t.share_points / 100)),
+                    min(1.0, max(p0 + half, p0 + t.share_points / 100)),
+                ),
+                z=zb,
+                nights=nn,
+                message=(
                     f"{who}: tỷ lệ {row['column']} = {row['category']} là "
                     f"{_fmt(100 * p, 'vi')} % so với {_fmt(100 * p0, 'vi')} % của "
-                    f"{nn} đêm trước ({_z(points, 'vi')} điểm, z = {_z(zb, 'vi')})"
-                ),
-                message_en=(
+                    f"{nn} đêm trước ({_z(points, 'vi')} điểm, z = {_z(zb, 'vi')})",
                     f"{who}: share of {row['column']} = {row['category']} "
                     f"{_fmt(100 * p, 'en')} % against {_fmt(100 * p0, 'en')} % over "
-                    f"{nn} nights ({_z(points, 'en')} points, z = {_z(zb, 'en')})"
+                    f"{nn} nights ({_z(points, 'en')} points, z = {_z(zb, 'en')})",
                 ),
-                history_nights=nn,
+                province_code=row["prov"],
             )
         )
     return findings, _summaries(series, "distribution", "dataset", run_date)
