@@ -129,6 +129,12 @@ def test_a_short_history(tmp_path, pseudonym_key):
         {"a": END - timedelta(days=NIGHTS - 1), "b": END},
     ).fetchone()
     assert first > 0 and last > 0
+    # No source's visits carry KET_QUA_DTRI here: the deaths/visits pair is not judged, and
+    # not counted as lacking history either.
+    assert con.execute(
+        "SELECT coalesce(sum(checked + no_verdict), 0) FROM dq.plausibility_summary "
+        "WHERE dataset = 'facility_deaths_visits'"
+    ).fetchone() == (0,)
     message = con.execute(
         "SELECT message_en FROM dq.anomalies WHERE run_date = $d AND \"check\" = 'volume' "
         "ORDER BY score DESC LIMIT 1",

@@ -172,7 +172,7 @@ def record_night_stats(
             "plausibility_night_rows",
             params,
             dataset=table,
-            columns=", ".join(f"s.{sqlfiles.ident(c, cols)}" for c in read),
+            columns=sqlfiles.ident_list(read, cols),
         )
         try:
             _record_aggregates(con, dataset, params, config, province)
