@@ -236,6 +236,11 @@ def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
                    SELECT 1 FROM truth AS p
                    WHERE p.role = 'moved' AND p."check" = a."check" AND p.dataset = a.dataset
                      AND (p.source = a.source OR p.province_code = a.province_code)
+                     AND p.run_date = a.run_date::VARCHAR)
+               AND NOT EXISTS (
+                   SELECT 1 FROM planted AS p
+                   WHERE p."check" = a."check" AND p.dataset = a.dataset
+                     AND (p.source = a.source OR p.province_code = a.province_code)
                      AND p.run_date = a.run_date::VARCHAR)"""
             if role == "role"
             else "SELECT 0",
