@@ -448,7 +448,11 @@ def value_findings(
     if "median_se" not in frame:  # aggregates kept before medians carried their error
         tonight, base = tonight.assign(median_se=np.nan), base.assign(median_se=np.nan)
     stats = _robust(base, keys)
-    base_se = base.groupby(keys)["median_se"].median().rename("base_se").reset_index()
+    base_se = (
+        base.groupby(keys)
+        .agg(base_se=("median_se", "median"), base_n=("n", "median"))
+        .reset_index()
+    )
     j = tonight.assign(x=tonight["value"]).merge(stats, on=keys, how="left")
     j = j.merge(base_se, on=keys, how="left")
     j["nights"] = j["nights"].fillna(0).astype(int)
@@ -458,12 +462,14 @@ def value_findings(
     # quiet weeks say otherwise), and never less than
     # `value_floor_pct` of it.
     relative = np.maximum(t.value_floor_pct / 100, 2.0 / np.sqrt(j["n"].clip(lower=1)))
-    # Nor less than the median's own standard error (its order statistics, tonight's or
-    # the baseline nights' usual one): a median between two of a column's few distinct
-    # values (quantities: days × 1, 2 or 3) may land on either from one night to the next.
-    se = pd.Series(np.fmax(j["median_se"].to_numpy(float), j["base_se"].to_numpy(float)))
+    # Nor less than the median's usual standard error (from its order statistics, the
+    # baseline nights' median, scaled to tonight's rows): a median between two of a
+    # column's few distinct values (quantities: days × 1, 2 or 3) may land on either from
+    # one night to the next. Tonight's own is not used: a shifted night's scales with it.
+    scale = np.sqrt(j["base_n"] / j["n"].clip(lower=1))
+    se = (j["base_se"] * scale).fillna(0.0)
     j["spread"] = np.fmax(
-        np.maximum(j["mad"], MAD_TO_SD * relative * j["med"].abs()), MAD_TO_SD * se.fillna(0.0)
+        np.maximum(j["mad"], MAD_TO_SD * relative * j["med"].abs()), MAD_TO_SD * se
     )
     diff = j["x"] - j["med"]
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -132,9 +132,10 @@ def test_a_median_between_two_of_few_values_may_land_on_either():
     nights = series([20] * 8 + [28], "median:quantity", n=600)
     assert pl.value_findings(nights.assign(median_se=4.0), NIGHT, T)[0] == []
     assert len(pl.value_findings(nights.assign(median_se=0.0), NIGHT, T)[0]) == 1
-    # Tonight's own standard error counts even when the baseline's was small.
-    se = [0.0] * 8 + [4.0]
-    assert pl.value_findings(nights.assign(median_se=se), NIGHT, T)[0] == []
+    # Tonight's own does not count: a median shifted fourfold has a fourfold error.
+    costs = series([400_000] * 8 + [1_600_000], "median:total_cost", n=30)
+    se = [100_000.0] * 8 + [400_000.0]
+    assert len(pl.value_findings(costs.assign(median_se=se), NIGHT, T)[0]) == 1
 
 
 def shares(nights: list[dict[str, float]], n: int = 500) -> pd.DataFrame:
