@@ -167,18 +167,21 @@ def record_night_stats(
     province = next((c.name for c in ds.columns if c.type == "province"), None)
     read = _columns_read(dataset, config, province)
     if read:
-        SQL.run(
-            con,
-            "plausibility_night_rows",
-            params,
-            dataset=table,
-            columns=sqlfiles.ident_list(read, cols),
-        )
+        columns = sqlfiles.ident_list(read, cols)
+        SQL.run(con, "plausibility_night_rows", params, dataset=table, columns=columns)
+        if _earlier_files(con, params):
+            SQL.run(con, "plausibility_night_rows_earlier", params, dataset=table, columns=columns)
         try:
             _record_aggregates(con, dataset, params, config, province)
         finally:
             con.execute("DROP TABLE IF EXISTS night_rows")
     SQL.run(con, "plausibility_stats_layouts", params)
+
+
+def _earlier_files(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> int:
+    """How many files the sources staged tonight had already delivered for the dataset this
+    night, in an earlier run (a partial re-run with new files)."""
+    return len(_frame(con, "plausibility_earlier_files", params))
 
 
 def _columns_read(dataset: str, config: Config, province: str | None) -> list[str]:
