@@ -74,6 +74,15 @@ def _add_late_visits(landing: Path, prov: str, k: int) -> int:
     return len(late)
 
 
+def _plain_visits(landing: Path, prov: str) -> bool:
+    """The province's last-night visits are one UTF-8, comma-separated, English-headed CSV."""
+    path = landing / f"{END}/p{prov}/visits.csv"
+    try:
+        return path.is_file() and "visit_id" in _rows(path)[0]
+    except UnicodeDecodeError:
+        return False
+
+
 def _stats(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[float, int]]:
     return {
         m: (v, n)
@@ -145,12 +154,7 @@ def test_a_short_history(tmp_path, pseudonym_key):
     # A partial re-run of the last night with a late file of one source: its aggregates
     # count both files of the night, not the late one only; other sources keep theirs.
     # A province with English-headed CSV visits and no planted anomaly (those use 2 to 11).
-    prov, neighbour = [
-        p
-        for p in list(ref.provinces)[12:]
-        if (landing / f"{END}/p{p}/visits.csv").is_file()
-        and "visit_id" in _rows(landing / f"{END}/p{p}/visits.csv")[0]
-    ][:2]
+    prov, neighbour = [p for p in list(ref.provinces)[12:] if _plain_visits(landing, p)][:2]
     before = _stats(con, f"p{prov}")
     other = _stats(con, f"p{neighbour}")
     layouts = con.execute(
