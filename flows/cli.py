@@ -428,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"false findings on clean series: {a.false_findings} of {a.judged} series "
                 f"judged ({a.false_per_1000:.2f} per 1,000)"
             )
+            print(f"findings explained by what a plant moves (truth role moved): {a.explained}")
             for miss in a.misses[:20]:
                 print("  anomaly missed:", *miss)
             for alarm in a.false[:20]:

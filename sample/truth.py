@@ -152,6 +152,7 @@ class AnomalyScore:
     found: int = 0
     by_check: dict[str, tuple[int, int]] = field(default_factory=dict)  # check: (found, planted)
     false_findings: int = 0  # findings on clean series (no planted anomaly there that night)
+    explained: int = 0  # findings on series a plant moves as a consequence (truth role moved)
     judged: int = 0  # series judged on the nights run (dq.plausibility_summary)
     misses: list[tuple] = field(default_factory=list)
     false: list[tuple] = field(default_factory=list)
@@ -165,7 +166,8 @@ def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
     """Recall per check of the planted anomalies and the findings on clean series, over the
     nights the warehouse holds; None without `_truth/anomalies.csv` (a single night). A
     planted anomaly is found when a finding of its check names its source (or province)
-    and dataset that night; a schema change is found in dq.schema_changes."""
+    and dataset that night; a schema change is found in dq.schema_changes. A finding on a
+    series the truth lists as moved by a plant (role `moved`) is explained, not false."""
     path = landing / "_truth" / "anomalies.csv"
     if not path.exists():
         return None
@@ -173,9 +175,12 @@ def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
     con = duckdb.connect()
     con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
     con.execute(
-        "CREATE TEMP TABLE planted AS SELECT * FROM read_csv($p, all_varchar = true)",
+        "CREATE TEMP TABLE truth AS SELECT * FROM read_csv($p, all_varchar = true)",
         {"p": str(path)},
     )
+    columns = [c for (c,) in con.execute("SELECT column_name FROM (DESCRIBE truth)").fetchall()]
+    role = "role" if "role" in columns else "'planted'"  # a truth written before roles
+    con.execute(f"CREATE TEMP TABLE planted AS SELECT * FROM truth WHERE {role} = 'planted'")
     con.execute("""CREATE TEMP TABLE nights AS SELECT DISTINCT run_date::VARCHAR AS run_date
                    FROM wh.dq.plausibility_summary""")
     rows = con.execute("""
@@ -214,7 +219,7 @@ def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
                a.message_en
         FROM wh.dq.anomalies AS a
         WHERE NOT EXISTS (
-            SELECT 1 FROM planted AS p
+            SELECT 1 FROM truth AS p
             WHERE p."check" = a."check" AND p.dataset = a.dataset
               AND (p.source = a.source OR p.province_code = a.province_code)
               AND (p.run_date = a.run_date::VARCHAR
@@ -223,6 +228,24 @@ def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
                        AND a.run_date BETWEEN p.run_date::DATE AND p.run_date::DATE + 7)))
         ORDER BY ALL""").fetchall()
     out.false_findings = len(out.false)
+    out.explained = int(
+        scalar(
+            con,
+            """SELECT count(*) FROM wh.dq.anomalies AS a
+               WHERE EXISTS (
+                   SELECT 1 FROM truth AS p
+                   WHERE p.role = 'moved' AND p."check" = a."check" AND p.dataset = a.dataset
+                     AND (p.source = a.source OR p.province_code = a.province_code)
+                     AND p.run_date = a.run_date::VARCHAR)
+               AND NOT EXISTS (
+                   SELECT 1 FROM planted AS p
+                   WHERE p."check" = a."check" AND p.dataset = a.dataset
+                     AND (p.source = a.source OR p.province_code = a.province_code)
+                     AND p.run_date = a.run_date::VARCHAR)"""
+            if role == "role"
+            else "SELECT 0",
+        )
+    )
     out.judged = int(
         scalar(
             con,

@@ -2,7 +2,12 @@
 noise in the size of each night, indicators that agree as they do in life (BCG and HEPB
 dose 1 about as many as births, DPT dose 3 about as many as dose 1), and anomalies of every
 kind the plausibility checks look for, planted on the last nights with their ground truth
-in `_truth/anomalies.csv` (run_date, check, source, province_code, dataset, metric, kind).
+in `_truth/anomalies.csv` (run_date, check, kind, source, province_code, dataset, metric,
+role). Role `planted`: a series the checks must find moved. Role `moved`: a series the
+plant moves as a consequence (the night's other checks of the same source and dataset, the
+line tables of a claims package, the indicator pairs and month-to-date totals that count
+the rows it adds or takes away); a finding there is explained by the plant, not false, and
+not required.
 
 Each night is written by `night.generate`; this module only chooses its size and seed and
 adjusts its outputs (`adjust`) before they are written. Rows it adds are copies of clean
@@ -20,13 +25,18 @@ from pathlib import Path
 from sample.generate import immunizations
 from sample.generate.base import NightSpec, Output, World
 from sample.generate.night import generate
+from transforms.ingest.landing import CLAIMS_DATASETS
 from transforms.reference import Reference
+from transforms.scoring.plausibility import load_config
 
 # A night's size by weekday (Monday 0): offices send less at the weekend.
 RHYTHM = {0: 1.0, 1: 1.02, 2: 1.0, 3: 0.98, 4: 0.95, 5: 0.7, 6: 0.6}
 NOISE = 0.03  # the nightly size varies by about this much around its weekday's
 HISTORY_FOR_ANOMALIES = 7  # nights before the first planted anomaly (the checks' minimum)
 PAIR_NIGHTS = 4  # a broken indicator pair lasts this many nights
+PAIR_WINDOW = 7  # nights an indicator pair sums (plausibility_pair_window_nights' default)
+# Plants that change how many rows a source delivered (not only what the rows hold).
+ROW_COUNT_KINDS = frozenset({"volume_drop", "volume_spike", "pair_broken"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,60 @@ def plan(days: list[date]) -> list[Anomaly]:
         for day in days[-PAIR_NIGHTS:]
     ]
     return out
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A series a planted anomaly moves as a consequence: a finding there is explained by
+    the plant (`cause`, its kind), neither false nor required."""
+
+    run_date: date
+    check: str
+    cause: str
+    province_index: int
+    dataset: str  # a dataset, or an indicator pair's name
+    metric: str  # `*`: any metric of the check
+
+
+def moves(anomalies: list[Anomaly], days: list[date]) -> list[Moved]:
+    """The series each planted anomaly moves besides its own (derived from the plausibility
+    configuration): that night, the volume, value and distribution series of its source's
+    dataset and of the datasets delivered with it in a claims package; for a plant that
+    adds or takes away rows, the month-to-date totals of those datasets for the rest of the
+    month, and, for any plant but a broken pair, the indicator pairs that count one of
+    them, over the nights their window sums (`PAIR_WINDOW`). A schema change moves
+    nothing else."""
+    config = load_config()
+    out: list[Moved] = []
+    for a in anomalies:
+        if a.check == "schema":
+            continue
+        datasets = CLAIMS_DATASETS if a.dataset in CLAIMS_DATASETS else (a.dataset,)
+        if a.kind == "pair_broken":
+            pair = config.pairs[a.dataset]
+            datasets = (config.indicators[pair.numerator].dataset,)
+        for ds in datasets:
+            for check in ("volume", "value", "distribution"):
+                if (check, ds) != (a.check, a.dataset):
+                    out.append(Moved(a.run_date, check, a.kind, a.province_index, ds, "*"))
+            if a.kind in ROW_COUNT_KINDS:
+                out += [
+                    Moved(day, "over_time", a.kind, a.province_index, ds, "*")
+                    for day in days
+                    if day >= a.run_date
+                    and (day.year, day.month) == (a.run_date.year, a.run_date.month)
+                ]
+        if a.kind == "pair_broken":
+            continue
+        for pair in config.pairs.values():
+            counted = {config.indicators[i].dataset for i in (pair.numerator, pair.denominator)}
+            if counted & set(datasets):
+                out += [
+                    Moved(day, "indicator_pair", a.kind, a.province_index, pair.name, "*")
+                    for day in days
+                    if a.run_date <= day < a.run_date + timedelta(days=PAIR_WINDOW)
+                ]
+    return sorted(set(out), key=lambda m: (m.run_date, m.check, m.province_index, m.dataset))
 
 
 def _province_outputs(outputs: list[Output], prov: str, dataset: str) -> list[Output]:
@@ -192,21 +256,32 @@ def generate_nights(
             plant(w, outputs, anomalies)
 
         counts.append(generate(out, night, ref, adjust=adjust))
-    write_truth(out, anomalies, ref)
+    write_truth(out, anomalies, days, ref)
     return counts, anomalies
 
 
-def write_truth(out: Path, anomalies: list[Anomaly], ref: Reference) -> None:
+def write_truth(out: Path, anomalies: list[Anomaly], days: list[date], ref: Reference) -> None:
     provinces = list(ref.provinces)
     truth = out / "_truth"
     truth.mkdir(parents=True, exist_ok=True)
     with (truth / "anomalies.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(
-            ["run_date", "check", "kind", "source", "province_code", "dataset", "metric"]
+            ["run_date", "check", "kind", "source", "province_code", "dataset", "metric", "role"]
         )
-        for a in anomalies:
+        rows: list[tuple[Anomaly | Moved, str, str]] = [(a, a.kind, "planted") for a in anomalies]
+        rows += [(m, m.cause, "moved") for m in moves(anomalies, days)]
+        for a, kind, role in rows:
             prov = provinces[a.province_index]
             writer.writerow(
-                [a.run_date.isoformat(), a.check, a.kind, f"p{prov}", prov, a.dataset, a.metric]
+                [
+                    a.run_date.isoformat(),
+                    a.check,
+                    kind,
+                    f"p{prov}",
+                    prov,
+                    a.dataset,
+                    a.metric,
+                    role,
+                ]
             )

@@ -1,6 +1,8 @@
 """A short generated history run night after night (issue 17): the planted anomalies are
 found, the clean series are left alone, and a death delivered on the last night judges a
-visit loaded on the first (dq.live_facts, counted in that night's up-to-date score)."""
+visit loaded on the first (dq.live_facts, counted in that night's up-to-date score), and a
+partial re-run of the last night with a source's late file recomputes that source's
+aggregates from all its files of the night."""
 
 from __future__ import annotations
 
@@ -58,8 +60,42 @@ def _plant_death(landing: Path, ref_provinces: list[str]) -> tuple[str, str]:
     return visit["facility_code"], visit["visit_id"]
 
 
+def _add_late_visits(landing: Path, prov: str, k: int) -> int:
+    """A second visits file for the last night of `prov`: copies of its first `k` visits
+    with new ids. Returns how many rows it holds."""
+    header, visits = _rows(landing / f"{END}/p{prov}/visits.csv")
+    late = [dict(v, visit_id=f"{v['visit_id']}L") for v in visits[:k]]
+    with (landing / f"{END}/p{prov}/visits__late.csv").open(
+        "w", encoding="utf-8", newline=""
+    ) as fh:
+        writer = csv.DictWriter(fh, header)
+        writer.writeheader()
+        writer.writerows(late)
+    return len(late)
+
+
+def _plain_visits(landing: Path, prov: str) -> bool:
+    """The province's last-night visits are one UTF-8, comma-separated, English-headed CSV."""
+    path = landing / f"{END}/p{prov}/visits.csv"
+    try:
+        return path.is_file() and "visit_id" in _rows(path)[0]
+    except UnicodeDecodeError:
+        return False
+
+
+def _stats(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[float, int]]:
+    return {
+        m: (v, n)
+        for m, v, n in con.execute(
+            "SELECT metric, value, n FROM dq.night_stats WHERE run_date = $d AND source = $s "
+            "AND dataset = 'visits'",
+            {"d": END, "s": source},
+        ).fetchall()
+    }
+
+
 def test_a_short_history(tmp_path, pseudonym_key):
-    from flows.nightly import backfill
+    from flows.nightly import backfill, nightly
 
     landing, warehouse = tmp_path / "landing", tmp_path / "wh" / "warehouse.duckdb"
     ref = load()
@@ -102,9 +138,51 @@ def test_a_short_history(tmp_path, pseudonym_key):
         {"a": END - timedelta(days=NIGHTS - 1), "b": END},
     ).fetchone()
     assert first > 0 and last > 0
+    # No source's visits carry KET_QUA_DTRI here: the deaths/visits pair is not judged, and
+    # not counted as lacking history either.
+    assert con.execute(
+        "SELECT coalesce(sum(checked + no_verdict), 0) FROM dq.plausibility_summary "
+        "WHERE dataset = 'facility_deaths_visits'"
+    ).fetchone() == (0,)
     message = con.execute(
         "SELECT message_en FROM dq.anomalies WHERE run_date = $d AND \"check\" = 'volume' "
         "ORDER BY score DESC LIMIT 1",
         {"d": END},
     ).fetchone()[0]
     assert " rows against a median of " in message and " nights, z = " in message
+
+    # A partial re-run of the last night with a late file of one source: its aggregates
+    # count both files of the night, not the late one only; other sources keep theirs.
+    # A province with English-headed CSV visits and no planted anomaly (those use 2 to 11).
+    prov, neighbour = [p for p in list(ref.provinces)[12:] if _plain_visits(landing, p)][:2]
+    before = _stats(con, f"p{prov}")
+    other = _stats(con, f"p{neighbour}")
+    layouts = con.execute(
+        "SELECT count(*) FROM dq.file_layouts WHERE run_date = $d AND source = $s",
+        {"d": END, "s": f"p{prov}"},
+    ).fetchone()[0]
+    con.close()
+    added = _add_late_visits(landing, prov, 5)
+    nightly(
+        run_date=END,
+        landing=str(landing),
+        warehouse=str(warehouse),
+        sources=[f"p{prov}"],
+        datasets=["visits"],
+    )
+    con = duckdb.connect(str(warehouse), read_only=True)
+    after = _stats(con, f"p{prov}")
+    assert after["rows"][0] == before["rows"][0] + added
+    # Medians and shares over both files: more rows than the late file's (the first file's
+    # quarantined rows are not in core, so at most as many as before plus the late ones).
+    sex = next(m for m in before if m.startswith("share:sex="))
+    for metric in ("median:total_cost", sex):
+        assert added < after[metric][1] <= before[metric][1] + added, metric
+    assert _stats(con, f"p{neighbour}") == other
+    assert (
+        con.execute(
+            "SELECT count(*) FROM dq.file_layouts WHERE run_date = $d AND source = $s",
+            {"d": END, "s": f"p{prov}"},
+        ).fetchone()[0]
+        == layouts + 1
+    )

@@ -164,12 +164,52 @@ def record_night_stats(
     params: dict[str, Any] = {"run_date": run_date, "run_id": run_id, "dataset": dataset}
     SQL.run(con, "plausibility_stats_clear", params)
     SQL.run(con, "plausibility_stats_rows", params, dataset=table)
+    province = next((c.name for c in ds.columns if c.type == "province"), None)
+    read = _columns_read(dataset, config, province)
+    if read:
+        columns = sqlfiles.ident_list(read, cols)
+        SQL.run(con, "plausibility_night_rows", params, dataset=table, columns=columns)
+        if _earlier_files(con, params):
+            SQL.run(con, "plausibility_night_rows_earlier", params, dataset=table, columns=columns)
+        try:
+            _record_aggregates(con, dataset, params, config, province)
+        finally:
+            con.execute("DROP TABLE IF EXISTS night_rows")
+    SQL.run(con, "plausibility_stats_layouts", params)
+
+
+def _earlier_files(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> int:
+    """How many files the sources staged tonight had already delivered for the dataset this
+    night, in an earlier run (a partial re-run with new files)."""
+    return len(_frame(con, "plausibility_earlier_files", params))
+
+
+def _columns_read(dataset: str, config: Config, province: str | None) -> list[str]:
+    """The columns of `dataset` its aggregates read, in the registry's order."""
+    wanted = set(config.values.get(dataset, ())) | set(config.categories.get(dataset, ()))
+    for ds_id, start, end in config.durations.values():
+        if ds_id == dataset:
+            wanted |= {start, end}
+    for ind in config.indicators.values():
+        if ind.dataset == dataset and province is not None:
+            wanted |= {province, *(c for c, _ in ind.where)}
+    return [c for c in DATASETS[dataset].column_names if c in wanted]
+
+
+def _record_aggregates(
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    params: dict[str, Any],
+    config: Config,
+    province: str | None,
+) -> None:
+    """Medians, durations, shares and indicator counts of the night's rows (`night_rows`)."""
+    cols = DATASETS[dataset].column_names
     for column in config.values.get(dataset, ()):
         SQL.run(
             con,
             "plausibility_stats_median",
             {**params, "metric": f"median:{column}"},
-            dataset=table,
             column=sqlfiles.ident(column, cols),
         )
     for name, (ds_id, start, end) in config.durations.items():
@@ -178,7 +218,6 @@ def record_night_stats(
                 con,
                 "plausibility_stats_duration",
                 {**params, "metric": f"median:{name}"},
-                dataset=table,
                 start=sqlfiles.ident(start, cols),
                 end=sqlfiles.ident(end, cols),
             )
@@ -187,10 +226,8 @@ def record_night_stats(
             con,
             "plausibility_stats_shares",
             {**params, "prefix": f"share:{column}="},
-            dataset=table,
             column=sqlfiles.ident(column, cols),
         )
-    province = next((c.name for c in ds.columns if c.type == "province"), None)
     for ind in config.indicators.values():
         if ind.dataset != dataset or province is None:
             continue
@@ -200,12 +237,10 @@ def record_night_stats(
             con,
             "plausibility_stats_indicator" if ind.where else "plausibility_stats_indicator_all",
             {**params, "metric": f"count:{ind.name}", "va": va, "vb": vb},
-            dataset=table,
             a=sqlfiles.ident(a, cols),
             b=sqlfiles.ident(b, cols),
             province=sqlfiles.ident(province, cols),
         )
-    SQL.run(con, "plausibility_stats_layouts", params)
 
 
 # ---------------------------------------------------------------- the checks, pure
@@ -253,6 +288,44 @@ def _split(frame: pd.DataFrame, run_date: date, t: Thresholds) -> tuple[pd.DataF
 
 def _finding(**kw: Any) -> dict[str, Any]:
     return {c: kw.get(c) for c in FINDING_COLUMNS}
+
+
+def _series_finding(
+    row: dict[str, Any],
+    run_date: date,
+    t: Thresholds,
+    *,
+    check: str,
+    metric: str,
+    value: float,
+    expected: float,
+    band: tuple[float, float],
+    z: float,
+    nights: int,
+    message: tuple[str, str],
+    province_code: Any = None,
+) -> dict[str, Any]:
+    """A finding on one source's series (volume, value, distribution): the source, dataset
+    and province of `row` (or `province_code`), the score |z| (an infinite z, a series that
+    never moved, capped at 10⁶) and its severity, the messages (Vietnamese, English)."""
+    score = min(abs(z), 1e6)
+    return _finding(
+        run_date=run_date,
+        province_code=row["province_code"] if province_code is None else province_code,
+        source=row["source"],
+        dataset=row["dataset"],
+        check=check,
+        metric=metric,
+        value=value,
+        expected=expected,
+        low=band[0],
+        high=band[1],
+        score=score,
+        severity=_severity(score, t),
+        message_vi=message[0],
+        message_en=message[1],
+        history_nights=nights,
+    )
 
 
 def weekday_factors(rows: pd.DataFrame) -> pd.DataFrame:
@@ -344,28 +417,23 @@ def volume_findings(
         half = t.z_threshold * row["spread"] / MAD_TO_SD * row["factor"]
         n, z = int(row["nights"]), float(row["z"])
         findings.append(
-            _finding(
-                run_date=run_date,
-                province_code=row["province_code"],
-                source=row["source"],
-                dataset=row["dataset"],
+            _series_finding(
+                row,
+                run_date,
+                t,
                 check="volume",
                 metric="rows",
                 value=float(row["value"]),
                 expected=expected,
-                low=max(0.0, expected - half),
-                high=expected + half,
-                score=abs(z),
-                severity=_severity(abs(z), t),
-                message_vi=(
+                band=(max(0.0, expected - half), expected + half),
+                z=z,
+                nights=n,
+                message=(
                     f"{who}: {_fmt(row['value'], 'vi')} dòng so với trung vị "
-                    f"{_fmt(expected, 'vi')} của {n} đêm trước, z = {_z(z, 'vi')}"
-                ),
-                message_en=(
+                    f"{_fmt(expected, 'vi')} của {n} đêm trước, z = {_z(z, 'vi')}",
                     f"{who}: {_fmt(row['value'], 'en')} rows against a median "
-                    f"of {_fmt(expected, 'en')} over {n} nights, z = {_z(z, 'en')}"
+                    f"of {_fmt(expected, 'en')} over {n} nights, z = {_z(z, 'en')}",
                 ),
-                history_nights=n,
             )
         )
     return findings, _summaries(j, "volume", "dataset", run_date)
@@ -380,8 +448,16 @@ def value_findings(
     if tonight.empty:
         return [], []
     keys = ["dataset", "source", "metric"]
+    if "median_se" not in frame:  # aggregates kept before medians carried their error
+        tonight, base = tonight.assign(median_se=np.nan), base.assign(median_se=np.nan)
     stats = _robust(base, keys)
+    base_se = (
+        base.groupby(keys)
+        .agg(base_se=("median_se", "median"), base_n=("n", "median"))
+        .reset_index()
+    )
     j = tonight.assign(x=tonight["value"]).merge(stats, on=keys, how="left")
+    j = j.merge(base_se, on=keys, how="left")
     j["nights"] = j["nights"].fillna(0).astype(int)
     j["verdict"] = j["nights"] >= t.min_history
     # A night's median of n values wobbles by at least ~2 × median / √n for the skewed
@@ -389,7 +465,15 @@ def value_findings(
     # quiet weeks say otherwise), and never less than
     # `value_floor_pct` of it.
     relative = np.maximum(t.value_floor_pct / 100, 2.0 / np.sqrt(j["n"].clip(lower=1)))
-    j["spread"] = np.maximum(j["mad"], MAD_TO_SD * relative * j["med"].abs())
+    # Nor less than the median's usual standard error (from its order statistics, the
+    # baseline nights' median, scaled to tonight's rows): a median between two of a
+    # column's few distinct values (quantities: days × 1, 2 or 3) may land on either from
+    # one night to the next. Tonight's own is not used: a shifted night's scales with it.
+    scale = np.sqrt(j["base_n"] / j["n"].clip(lower=1))
+    se = (j["base_se"] * scale).fillna(0.0)
+    j["spread"] = np.fmax(
+        np.maximum(j["mad"], MAD_TO_SD * relative * j["med"].abs()), MAD_TO_SD * se
+    )
     diff = j["x"] - j["med"]
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(
@@ -404,32 +488,26 @@ def value_findings(
         column = row["metric"].split(":", 1)[1]
         half = t.z_threshold * row["spread"] / MAD_TO_SD
         n, zv = int(row["nights"]), float(row["z"])
-        score = min(abs(zv), 1e6)
         findings.append(
-            _finding(
-                run_date=run_date,
-                province_code=row["province_code"],
-                source=row["source"],
-                dataset=row["dataset"],
+            _series_finding(
+                row,
+                run_date,
+                t,
                 check="value",
                 metric=row["metric"],
                 value=float(row["value"]),
                 expected=float(row["med"]),
-                low=row["med"] - half,
-                high=row["med"] + half,
-                score=score,
-                severity=_severity(score, t),
-                message_vi=(
+                band=(row["med"] - half, row["med"] + half),
+                z=zv,
+                nights=n,
+                message=(
                     f"{row['source']} {row['dataset']}: trung vị {column} đêm nay "
                     f"{_fmt(row['value'], 'vi')} so với {_fmt(row['med'], 'vi')} của {n} đêm "
-                    f"trước, z = {_z(zv, 'vi')}"
-                ),
-                message_en=(
+                    f"trước, z = {_z(zv, 'vi')}",
                     f"{row['source']} {row['dataset']}: tonight's median {column} "
                     f"{_fmt(row['value'], 'en')} against {_fmt(row['med'], 'en')} over {n} "
-                    f"nights, z = {_z(zv, 'en')}"
+                    f"nights, z = {_z(zv, 'en')}",
                 ),
-                history_nights=n,
             )
         )
     return findings, _summaries(j, "value", "dataset", run_date)
@@ -494,30 +572,29 @@ def distribution_findings(
         points = (p - p0) * 100
         nn = int(row["nights"])
         findings.append(
-            _finding(
-                run_date=run_date,
-                province_code=row["prov"],
-                source=row["source"],
-                dataset=row["dataset"],
+            _series_finding(
+                row,
+                run_date,
+                t,
                 check="distribution",
                 metric=f"share:{row['column']}={row['category']}",
                 value=p,
                 expected=p0,
-                low=max(0.0, min(p0 - half, p0 - t.share_points / 100)),
-                high=min(1.0, max(p0 + half, p0 + t.share_points / 100)),
-                score=abs(zb),
-                severity=_severity(abs(zb), t),
-                message_vi=(
+                band=(
+                    max(0.0, min(p0 - half, p0 - t.share_points / 100)),
+                    min(1.0, max(p0 + half, p0 + t.share_points / 100)),
+                ),
+                z=zb,
+                nights=nn,
+                message=(
                     f"{who}: tỷ lệ {row['column']} = {row['category']} là "
                     f"{_fmt(100 * p, 'vi')} % so với {_fmt(100 * p0, 'vi')} % của "
-                    f"{nn} đêm trước ({_z(points, 'vi')} điểm, z = {_z(zb, 'vi')})"
-                ),
-                message_en=(
+                    f"{nn} đêm trước ({_z(points, 'vi')} điểm, z = {_z(zb, 'vi')})",
                     f"{who}: share of {row['column']} = {row['category']} "
                     f"{_fmt(100 * p, 'en')} % against {_fmt(100 * p0, 'en')} % over "
-                    f"{nn} nights ({_z(points, 'en')} points, z = {_z(zb, 'en')})"
+                    f"{nn} nights ({_z(points, 'en')} points, z = {_z(zb, 'en')})",
                 ),
-                history_nights=nn,
+                province_code=row["prov"],
             )
         )
     return findings, _summaries(series, "distribution", "dataset", run_date)

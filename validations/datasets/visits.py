@@ -117,6 +117,7 @@ DATASET = define(
         "lines_drug_amount": "300000",
         "lines_supply_amount": "100000",
         "lines_amount": "1000000",
+        "treatment_result": "1",
     },
     columns=(
         Column(
@@ -259,6 +260,15 @@ DATASET = define(
             "lines_amount",
             "money",
             "Sum of the amounts of all the episode's lines (XML2 and XML3) as delivered",
+        ),
+        Column(
+            "treatment_result",
+            "code",
+            "Result of treatment (KET_QUA_DTRI): 1 cured, 2 better, 3 unchanged, 4 worse, "
+            "5 died, 6 discharged at the family's request with a grave prognosis, 7 unknown; "
+            "empty when not delivered. Counts the visits ending in death that the facility "
+            "deaths are compared with (plausibility pair facility_deaths_visits)",
+            vi=("KET_QUA_DTRI", "kết quả điều trị"),
         ),
     ),
     rules=(

@@ -125,6 +125,19 @@ def test_value_shift_is_found_and_an_integer_median_does_not_flap():
     )
 
 
+def test_a_median_between_two_of_few_values_may_land_on_either():
+    # Quantities of 20 or 28 (days × a dose): the median sits between the two, its order
+    # statistics say so (standard error 4); tonight it lands on 28. Not an anomaly; the
+    # same move of a median whose ranks around it all hold 20 is one.
+    nights = series([20] * 8 + [28], "median:quantity", n=600)
+    assert pl.value_findings(nights.assign(median_se=4.0), NIGHT, T)[0] == []
+    assert len(pl.value_findings(nights.assign(median_se=0.0), NIGHT, T)[0]) == 1
+    # Tonight's own does not count: a median shifted fourfold has a fourfold error.
+    costs = series([400_000] * 8 + [1_600_000], "median:total_cost", n=30)
+    se = [100_000.0] * 8 + [400_000.0]
+    assert len(pl.value_findings(costs.assign(median_se=se), NIGHT, T)[0]) == 1
+
+
 def shares(nights: list[dict[str, float]], n: int = 500) -> pd.DataFrame:
     rows = []
     start = NIGHT - timedelta(days=len(nights) - 1)

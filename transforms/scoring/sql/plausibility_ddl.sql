@@ -8,8 +8,11 @@ CREATE TABLE IF NOT EXISTS wh.dq.night_stats (
     dataset VARCHAR NOT NULL,
     metric VARCHAR NOT NULL,          -- rows, median:<column>, share:<column>=<value>, count:<indicator>
     value DOUBLE,
-    n BIGINT                          -- rows behind the value (the column's non-empty cells)
+    n BIGINT,                         -- rows behind the value (the column's non-empty cells)
+    median_se DOUBLE                  -- median: metrics, the median's standard error
 );
+-- A warehouse made before the night's median carried its standard error.
+ALTER TABLE wh.dq.night_stats ADD COLUMN IF NOT EXISTS median_se DOUBLE;
 
 -- The column set of each file as delivered (its own headers, in order).
 CREATE TABLE IF NOT EXISTS wh.dq.file_layouts (

@@ -1,10 +1,9 @@
 -- An indicator that counts every row, per source and province (a provincial file's
--- province, else the row's). Identifiers: {dataset}, {province}; {a} and {b} are unused.
+-- province, else the row's). Reads night_rows. Identifiers: {province}; {a} and {b} are unused.
 INSERT INTO wh.dq.night_stats BY NAME
 WITH staged AS (
-    SELECT f.source, coalesce(f.province_code, s.{province}::VARCHAR) AS province_code
-    FROM stg_{dataset} AS s
-    JOIN stg_files AS f USING (_file_id)
+    SELECT s.source, coalesce(s._file_province, s.{province}::VARCHAR) AS province_code
+    FROM night_rows AS s
 ),
 
 final AS (

@@ -1,10 +1,9 @@
 -- The share of each value of a categorical column per source (n: the source's rows with a
--- value). Identifiers: {dataset}, {column}.
+-- value). Reads night_rows. Identifiers: {column}.
 INSERT INTO wh.dq.night_stats BY NAME
 WITH staged AS (
-    SELECT f.source, f.province_code, s.{column}::VARCHAR AS v
-    FROM stg_{dataset} AS s
-    JOIN stg_files AS f USING (_file_id)
+    SELECT s.source, s._file_province AS province_code, s.{column}::VARCHAR AS v
+    FROM night_rows AS s
     WHERE s.{column} IS NOT NULL
 ),
 

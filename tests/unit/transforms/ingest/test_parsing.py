@@ -899,6 +899,7 @@ FRAME_DTYPES = {
     "lines_supply_amount__raw": "str",
     "lines_amount": "float64",
     "lines_amount__raw": "str",
+    "treatment_result": "str",
 }
 FRAME = {
     "visit_id": ["2611240100000001"] * 10,

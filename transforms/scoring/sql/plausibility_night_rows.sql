@@ -1,0 +1,11 @@
+-- The staged rows of the dataset, with their file's source and province, as the rows the
+-- night's aggregates read (plausibility_night_rows_earlier adds those of a source's earlier
+-- files of the night). Identifiers: {dataset}; {columns}, the columns the aggregates read.
+CREATE OR REPLACE TEMP TABLE night_rows AS
+WITH final AS (
+    SELECT f.source, f.province_code AS _file_province, s.* EXCLUDE (_file_id)
+    FROM (SELECT _file_id, {columns} FROM stg_{dataset}) AS s
+    JOIN stg_files AS f USING (_file_id)
+)
+
+SELECT * FROM final;
