@@ -293,19 +293,24 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y%m%d%H%M")
+        return f"{value.year:04d}{value.month:02d}{value.day:02d}{value.hour:02d}{value.minute:02d}"
     if isinstance(value, date):
-        return value.strftime("%Y%m%d0000")
+        return f"{value.year:04d}{value.month:02d}{value.day:02d}0000"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
 
 
+def _cell(tag: str, value: object) -> str:
+    text = value if value.__class__ is str else _text(value)
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    return f"<{tag}>{text}</{tag}>"
+
+
 def _table(wrapper: str, row_tag: str, rows: list[dict]) -> str:
     body = "".join(
-        f"<{row_tag}>"
-        + "".join(f"<{k}>{escape(_text(v))}</{k}>" for k, v in r.items())
-        + f"</{row_tag}>"
+        f"<{row_tag}>" + "".join([_cell(k, v) for k, v in r.items()]) + f"</{row_tag}>"
         for r in rows
     )
     prolog = '<?xml version="1.0" encoding="utf-8"?>'

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import sample.generate as _generators_pkg
 from sample.generate import visits
-from sample.generate.base import Defect, NightSpec, Output, World, cells
+from sample.generate.base import Defect, NightSpec, Output, World, row_writer
 from sample.generate.writers import write_csv
 from transforms.ingest.headers import map_headers
 from transforms.reference import Reference
@@ -159,15 +159,15 @@ def _old_communes(outputs: list[Output], ref: Reference) -> list[tuple]:
     clean rows, loaded without a flag."""
     out = []
     for o in outputs:
+        headers: dict[str, dict[str, str]] = {}  # per dataset: column -> header
         for i, d in o.planted:
             if d.severity != "note":
                 continue
             column = d.kind.split(".")[0]
-            header = next(
-                h
-                for h, c in map_headers(o.header, DATASETS[d.dataset]).rename.items()
-                if c == column
-            )
+            if d.dataset not in headers:
+                rename = map_headers(o.header, DATASETS[d.dataset]).rename
+                headers[d.dataset] = {c: h for h, c in reversed(rename.items())}
+            header = headers[d.dataset][column]
             delivered = o.rows[i][header]
             out.append(
                 (o.rel, i + 1, d.dataset, column, delivered, ref.commune_successor[delivered])
@@ -210,7 +210,7 @@ def generate(
             if o.data is not None:
                 path.write_bytes(o.data)
             else:
-                write_csv(path, o.header, [cells(r, o) for r in o.rows], o.layout)
+                write_csv(path, o.header, list(map(row_writer(o), o.rows)), o.layout)
             # Lateness is judged by when the file was written (local time).
             stamp = (o.delivered_at or evening).replace(tzinfo=LOCAL_TZ).timestamp()
             os.utime(path, (stamp, stamp))
