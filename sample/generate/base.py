@@ -301,35 +301,61 @@ def _next_applying(pool: list[Defect], counter: list[int], slot: int, row: dict)
 def fmt_datetime(v: datetime | None, layout: Layout) -> str:
     if v is None:
         return ""
+    if not isinstance(v, datetime):  # a planted date where a time belongs
+        return v.strftime(
+            "%Y%m%d%H%M"
+            if layout.claims_dates
+            else "%d/%m/%Y %H:%M"
+            if layout.local_dates
+            else "%Y-%m-%d %H:%M:%S"
+        )
+    # f-strings, not strftime: the same text, several times faster on millions of rows
     if layout.claims_dates:
-        return v.strftime("%Y%m%d%H%M")
-    return v.strftime("%d/%m/%Y %H:%M") if layout.local_dates else v.strftime("%Y-%m-%d %H:%M:%S")
+        return f"{v.year:04d}{v.month:02d}{v.day:02d}{v.hour:02d}{v.minute:02d}"
+    if layout.local_dates:
+        return f"{v.day:02d}/{v.month:02d}/{v.year:04d} {v.hour:02d}:{v.minute:02d}"
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d}"
 
 
 def fmt_date(v: date | None, layout: Layout) -> str:
     if v is None:
         return ""
-    return v.strftime("%d/%m/%Y") if layout.local_dates else v.isoformat()
+    if layout.local_dates:
+        return f"{v.day:02d}/{v.month:02d}/{v.year:04d}"
+    return v.isoformat()
 
 
 def cells(row: dict, out: Output) -> list[str]:
     """A row as the strings an office writes, by column kind and the file's layout."""
-    values = []
-    for col in out.header:
-        v = row.get(col)
-        if v is None or isinstance(v, str):
-            values.append(v or "")
-        elif isinstance(v, bool):
-            if out.layout.local_numbers:
-                values.append("có" if v else "không")
+    return row_writer(out)(row)
+
+
+def row_writer(out: Output) -> Callable[[dict], list[str]]:
+    """`cells` for every row of `out`: each column's formatting chosen once per file."""
+    layout = out.layout
+    yes, no = ("có", "không") if layout.local_numbers else ("true", "false")
+
+    def kind_of(col: str) -> Callable[[Any], str]:
+        if col in out.stamps:
+            return lambda v: fmt_datetime(v, layout)
+        if col in out.dates:
+            return lambda v: fmt_date(v, layout)
+        if col in out.amounts:
+            return lambda v: money(v, layout)
+        return str
+
+    columns = [(col, kind_of(col)) for col in out.header]
+
+    def write(row: dict) -> list[str]:
+        values = []
+        for col, fmt in columns:
+            v = row.get(col)
+            if v is None or v.__class__ is str:
+                values.append(v or "")
+            elif v is True or v is False:
+                values.append(yes if v else no)
             else:
-                values.append("true" if v else "false")
-        elif col in out.stamps:
-            values.append(fmt_datetime(v, out.layout))
-        elif col in out.dates:
-            values.append(fmt_date(v, out.layout))
-        elif col in out.amounts:
-            values.append(money(v, out.layout))
-        else:
-            values.append(str(v))
-    return values
+                values.append(fmt(v))
+        return values
+
+    return write

@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import base64
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from xml.sax.saxutils import escape
 
 from sample.generate.base import Defect, Output, World
+from validations.model import Rule
+from validations.registry import DATASETS
+from validations.standard import standard_rules
 
 EVERY = 4  # one province in EVERY sends a package (index % EVERY == 1)
 LINE_SUMS = ("lines_drug_amount", "lines_supply_amount", "lines_amount")
@@ -51,6 +55,9 @@ SERVICE_ERRORS = (
     "insured_price_over_price",
     "result_before_execution",
     "amount_not_quantity_times_price",
+    "ordered_outside_stay",
+    "executed_before_order",
+    "unknown_prescriber",
 )
 CRITERION = {"bed_code_missing": "sufficient", "service_and_supply_code": "sufficient"}
 
@@ -75,7 +82,12 @@ def package(
     # old_communes.csv (the row is clean either way).
     out_planted: list[tuple[int, Defect]] = [p for p in planted if p[1].severity != "note"]
     episodes: list[str] = []
-    cycle = [0, 0]
+    # The kinds' cycle goes on across packages (drug errors, service errors, warnings).
+    cycle: list[int] = w.facts.setdefault("claims_line_cycle", [0, 0, 0])
+    # Every line carries its stamp (NGAY_CAP_NHAT, the night's start, as NGAYLAP would
+    # give it), so that a stale or future stamp can be planted on one line.
+    stamp = datetime.combine(w.run_date, time(0))
+    line_kinds = {ds: standard_line_defects(w, ds) for ds in ("visit_drugs", "visit_services")}
     for i, visit in enumerate(visits):
         lk = visit.get("MA_LK")
         visit_defect = errored.get(i)
@@ -84,24 +96,38 @@ def package(
             episodes.append(_hoso(visit, [], [], rng))
             continue
         stay = _stay(visit)
-        lines_d, lines_s = _lines(rng, lk, totals[i], stay, valid, licences)
+        lines_d, lines_s = _lines(rng, lk, totals[i], stay, valid, licences, stamp)
+        exam = lines_s[-1]  # the examination takes the remainder (never broken)
         visit["T_THUOC"] = sum(x["THANH_TIEN_BV"] for x in lines_d)
         visit["T_VTYT"] = sum(x["THANH_TIEN_BV"] for x in lines_s if x["MA_NHOM"] in ("10", "11"))
         first_d, first_s = len(drugs), len(services)
+        mismatch = None
         if visit_defect is None and i not in warned and rng.random() < 0.02:
-            which = "drug_total" if rng.random() < 0.5 else "supply_total"
-            visit["T_THUOC" if which == "drug_total" else "T_VTYT"] += 1000
-            visit_defect = _err("visits", f"{which}_does_not_match_lines")
+            mismatch = "drug_total" if rng.random() < 0.5 else "supply_total"
+            visit_defect = _err("visits", f"{mismatch}_does_not_match_lines")
             out_planted.append((i, visit_defect))
         if visit_defect is None:
             _plant_lines(
-                rng, lines_d, lines_s, stay, expired, cycle, w, first_d, first_s, out_planted
+                rng,
+                lines_d,
+                lines_s,
+                stay,
+                expired,
+                cycle,
+                w,
+                first_d,
+                first_s,
+                out_planted,
+                line_kinds,
             )
             if lines_d and rng.random() < w.spec.error_rate / 4:
                 orphan = dict(lines_d[0], MA_LK=lk + "X", STT=str(len(lines_d) + 1))
                 lines_d.append(orphan)
                 out_planted.append((first_d + len(lines_d) - 1, _err("visit_drugs", "orphan_line")))
-        else:
+            _settle(visit, lk, totals[i], lines_d, lines_s, exam)
+        elif mismatch is not None:
+            visit["T_THUOC" if mismatch == "drug_total" else "T_VTYT"] += 1000
+        if visit_defect is not None:
             for n in range(len(lines_d)):
                 out_planted.append((first_d + n, _err("visit_drugs", "parent_quarantined")))
             for n in range(len(lines_s)):
@@ -134,7 +160,7 @@ def _at(rng: random.Random, stay: tuple[datetime, datetime]) -> datetime:
     return stay[0] + timedelta(minutes=rng.randint(0, max(minutes - 60, 0)))
 
 
-def _lines(rng, lk, total, stay, valid, licences) -> tuple[list[dict], list[dict]]:
+def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], list[dict]]:
     """Clean lines whose amounts add up to `total`: drugs, maybe a supply and a bed, and the
     examination takes the remainder."""
     total = int(total)
@@ -168,6 +194,7 @@ def _lines(rng, lk, total, stay, valid, licences) -> tuple[list[dict], list[dict
                 "MA_BAC_SI": rng.choice(licences) if licences else "",
                 "NGAY_YL": ordered,
                 "NGAY_TH_YL": ordered + timedelta(minutes=30),
+                "NGAY_CAP_NHAT": stamp,
             }
         )
     used = sum(d["THANH_TIEN_BV"] for d in drugs)
@@ -193,6 +220,7 @@ def _lines(rng, lk, total, stay, valid, licences) -> tuple[list[dict], list[dict
             "NGAY_YL": ordered,
             "NGAY_TH_YL": ordered + timedelta(minutes=30),
             "NGAY_KQ": ordered + timedelta(minutes=90),
+            "NGAY_CAP_NHAT": stamp,
             **extra,
         }
 
@@ -215,42 +243,226 @@ def _lines(rng, lk, total, stay, valid, licences) -> tuple[list[dict], list[dict
     return drugs, services
 
 
-def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s, planted):
-    """Break a share of a clean visit's lines, one defect each, without changing any amount
-    (the visit's sums stay right); an expired registration is the lines' warning."""
-    spec = w.spec
-    for n, line in enumerate(drugs):
-        r = rng.random()
-        if r < spec.error_rate:
-            kind = DRUG_ERRORS[cycle[0] % len(DRUG_ERRORS)]
-            cycle[0] += 1
-            _break_drug(line, kind, stay)
-            planted.append((first_d + n, _err("visit_drugs", kind)))
-        elif r < spec.error_rate + spec.warning_rate and expired:
-            number, valid_until = rng.choice(expired)
-            if line["NGAY_YL"].date() <= valid_until:  # a long stay ordered before it expired
-                continue
-            line["SO_DANG_KY"] = number
-            planted.append(
-                (
-                    first_d + n,
-                    Defect(
-                        "visit_drugs",
-                        "expired_registration",
-                        "up_to_date",
-                        "warning",
-                        lambda *a: None,
-                    ),
-                )
-            )
-    for n, line in enumerate(services):
-        if rng.random() >= spec.error_rate:
+# The columns the reader fills in for a line (its episode's facility, whether its HOSO
+# holds its visit): a package cannot deliver them broken.
+READER_FILLS = frozenset({"facility_code", "has_visit"})
+# Rules the hand-written kinds above already break (DRUG_ERRORS, SERVICE_ERRORS).
+HAND_PLANTED = {
+    "visit_drugs": frozenset(
+        {
+            "amount.is_quantity_times_price",
+            "insured_amount.within_amount",
+            "drug_group.allowed",
+            "coverage_pct.range",
+            "executed_at.after_order",
+        }
+    ),
+    "visit_services": frozenset(
+        {
+            "amount.is_quantity_times_price",
+            "bed_code.format",
+            "bed_code.required_for_beds",
+            "code.exactly_one",
+            "insured_unit_price.within_price",
+            "result_at.after_execution",
+            "executed_at.after_order",
+        }
+    ),
+}
+
+
+def standard_line_defects(w: World, dataset: str) -> list[tuple[str, Rule]]:
+    """(kind, rule) for every rule of a line table with a breaker (the standard rules and
+    the description's own) that no hand-written kind breaks and whose columns the package
+    delivers; the kind is the rule's short id (`amount.required`). The unique key is broken
+    by `duplicate_key` (a copy of a clean line of the episode)."""
+    ds = DATASETS[dataset]
+    seen: set[str] = set()
+    out = []
+    for rule in (*standard_rules(ds), *ds.rules):
+        kind = rule.id.removeprefix(f"{dataset}.")
+        if rule.breaks is None or rule.id in seen or kind in HAND_PLANTED[dataset]:
             continue
-        kinds = [k for k in SERVICE_ERRORS if line["MA_NHOM"] == "15" or "bed" not in k]
-        kind = kinds[cycle[1] % len(kinds)]
-        cycle[1] += 1
-        _break_service(line, kind)
-        planted.append((first_s + n, _err("visit_services", kind, CRITERION.get(kind, "accurate"))))
+        seen.add(rule.id)
+        if READER_FILLS & set(rule.columns):
+            continue
+        out.append((kind, rule))
+    return out
+
+
+def _tags(dataset: str) -> dict[str, str]:
+    """Column -> the tag a package writes it under (the first of the description's)."""
+    return {c.name: c.vi[0] for c in DATASETS[dataset].columns if c.vi}
+
+
+def _break_by_rule(line: dict, dataset: str, rule: Rule, ctx) -> bool:
+    """Break one line with the rule's breaker (its columns by their tags); False when the
+    breaker cannot break this line (it stays as it was)."""
+    tags = _tags(dataset)
+    canonical = {
+        c: _text(line[t]) if not isinstance(line[t], str) else line[t]
+        for c, t in tags.items()
+        if t in line
+    }
+    kind = rule.id.removeprefix(f"{dataset}.")
+    supply = str(line.get("MA_NHOM")) in ("10", "11")
+    if kind == "name.required" and supply:  # a supply line is named by TEN_VAT_TU
+        return False
+    if kind == "supply_code.group" and supply:
+        return False
+    try:
+        assert rule.breaks is not None
+        overrides = rule.breaks(canonical, ctx)
+    except LookupError:
+        return False
+    if not all(c in tags for c in overrides):
+        return False
+    for c, v in overrides.items():
+        line[tags[c]] = v
+    return True
+
+
+def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s, planted, kinds):
+    """Break a share of a clean visit's lines, one defect each: the hand-written kinds
+    (amounts and dates against each other, codes against the registers) and every other rule
+    of the line tables by its breaker, cycling through them. The examination line is never
+    broken: `_settle` makes it take up what broken amounts change, so the visit's totals
+    still match its lines as delivered. Warnings: an expired registration, a stale stamp."""
+    spec = w.spec
+    ctxs = {ds: _line_context(w, ds) for ds in kinds}
+    exam = services[-1]
+    copies: dict[str, list[dict]] = {"visit_drugs": [], "visit_services": []}
+    for dataset, lines, first, hand, slot in (
+        ("visit_drugs", drugs, first_d, DRUG_ERRORS, 0),
+        ("visit_services", services, first_s, SERVICE_ERRORS, 1),
+    ):
+        pool = [*hand, "duplicate_key", *(k for k, _ in kinds[dataset])]
+        rules = dict(kinds[dataset])
+        fresh = rules.get("updated_at.fresh")
+        for n, line in enumerate(lines):
+            if line is exam:
+                continue
+            r = rng.random()
+            if r < spec.error_rate:
+                for _ in range(len(pool)):
+                    kind = pool[cycle[slot] % len(pool)]
+                    cycle[slot] += 1
+                    rule = rules.get(kind)
+                    if rule is not None and rule.severity != "error":
+                        continue
+                    if kind == "duplicate_key":
+                        copied = sum(_amount(c) for cs in copies.values() for c in cs)
+                        if _amount(line) + copied >= _amount(exam):  # the exam stays >= 0
+                            continue
+                        copies[dataset].append(dict(line))
+                        planted.append(
+                            (
+                                first + len(lines) + len(copies[dataset]) - 1,
+                                _err(dataset, kind, "clean"),
+                            )
+                        )
+                        break
+                    if rule is not None:
+                        if not _break_by_rule(line, dataset, rule, ctxs[dataset]):
+                            continue
+                        planted.append((n + first, _err(dataset, kind, rule.criterion)))
+                        break
+                    if dataset == "visit_services":
+                        if "bed" in kind and line["MA_NHOM"] != "15":
+                            continue
+                        _break_service(line, kind, stay)
+                    else:
+                        _break_drug(line, kind, stay)
+                    planted.append(
+                        (first + n, _err(dataset, kind, CRITERION.get(kind, "accurate")))
+                    )
+                    break
+            elif r < spec.error_rate + spec.warning_rate:
+                stale = dataset == "visit_services" or not expired or cycle[2] % 2 == 1
+                cycle[2] += dataset == "visit_drugs"
+                if stale:
+                    if fresh is None or not _break_by_rule(line, dataset, fresh, ctxs[dataset]):
+                        continue
+                    planted.append(
+                        (
+                            first + n,
+                            Defect(
+                                dataset,
+                                "updated_at.fresh",
+                                fresh.criterion,
+                                "warning",
+                                lambda *a: None,
+                            ),
+                        )
+                    )
+                    continue
+                number, valid_until = rng.choice(expired)
+                if line["NGAY_YL"].date() <= valid_until:  # a long stay ordered before it expired
+                    continue
+                line["SO_DANG_KY"] = number
+                planted.append(
+                    (
+                        first + n,
+                        Defect(
+                            "visit_drugs",
+                            "expired_registration",
+                            "up_to_date",
+                            "warning",
+                            lambda *a: None,
+                        ),
+                    )
+                )
+    drugs += copies["visit_drugs"]
+    services += copies["visit_services"]
+
+
+def _line_context(w: World, dataset: str):
+    from flows.settings import Settings  # as standard_defects: the rules as configured
+    from transforms.ingest.context import make_context
+
+    rules = w.spec.rules or Settings().rule_settings()
+    return make_context(w.run_date, DATASETS[dataset].delivered_by, w.ref, rules)
+
+
+def _readable(value: object) -> Decimal | None:
+    """An amount as the reader sums it (transforms.ingest.readers.claims._amount)."""
+    text = value if isinstance(value, str) else _text(value)
+    if not text:
+        return None
+    try:
+        out = Decimal(text)
+    except InvalidOperation:
+        return None
+    return out if out.is_finite() else None
+
+
+def _amount(line: dict) -> Decimal:
+    return _readable(line.get("THANH_TIEN_BV")) or Decimal(0)
+
+
+def _settle(
+    visit: dict, lk: str, total: float, drugs: list[dict], services: list[dict], exam: dict
+) -> None:
+    """Make the visit's totals match its lines as the reader sums them (lines of its MA_LK
+    whose amount can be read): the examination line (the last service, never broken) takes
+    up the difference to the visit's total cost, T_THUOC and T_VTYT are the sums."""
+    mine = [x for x in (*drugs, *services) if x.get("MA_LK") == lk and x is not exam]
+    drug = sum((_amount(x) for x in drugs if x.get("MA_LK") == lk), Decimal(0))
+    supply = sum(
+        (
+            _amount(x)
+            for x in services
+            if x.get("MA_LK") == lk and str(x.get("MA_NHOM")) in ("10", "11")
+        ),
+        Decimal(0),
+    )
+    if exam["MA_LK"] == lk:
+        rest = Decimal(int(total)) - sum((_amount(x) for x in mine), Decimal(0))
+        value = int(rest) if rest == int(rest) else rest
+        for tag in ("DON_GIA_BV", "DON_GIA_BH", "THANH_TIEN_BV", "THANH_TIEN_BH"):
+            exam[tag] = value
+    visit["T_THUOC"] = int(drug) if drug == int(drug) else drug
+    visit["T_VTYT"] = int(supply) if supply == int(supply) else supply
 
 
 def _break_drug(line: dict, kind: str, stay) -> None:
@@ -273,8 +485,12 @@ def _break_drug(line: dict, kind: str, stay) -> None:
         line["TYLE_TT_BH"] = 120
 
 
-def _break_service(line: dict, kind: str) -> None:
-    if kind == "bad_bed_code":
+def _break_service(line: dict, kind: str, stay) -> None:
+    if kind in ("ordered_outside_stay", "executed_before_order", "unknown_prescriber"):
+        _break_drug(line, kind, stay)
+        if kind != "unknown_prescriber":
+            line["NGAY_KQ"] = line["NGAY_TH_YL"] + timedelta(hours=1)
+    elif kind == "bad_bed_code":
         line["MA_GIUONG"] = "G12"
     elif kind == "bed_code_missing":
         line["MA_GIUONG"] = ""
@@ -293,19 +509,24 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y%m%d%H%M")
+        return f"{value.year:04d}{value.month:02d}{value.day:02d}{value.hour:02d}{value.minute:02d}"
     if isinstance(value, date):
-        return value.strftime("%Y%m%d0000")
+        return f"{value.year:04d}{value.month:02d}{value.day:02d}0000"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
 
 
+def _cell(tag: str, value: object) -> str:
+    text = value if value.__class__ is str else _text(value)
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    return f"<{tag}>{text}</{tag}>"
+
+
 def _table(wrapper: str, row_tag: str, rows: list[dict]) -> str:
     body = "".join(
-        f"<{row_tag}>"
-        + "".join(f"<{k}>{escape(_text(v))}</{k}>" for k, v in r.items())
-        + f"</{row_tag}>"
+        f"<{row_tag}>" + "".join([_cell(k, v) for k, v in r.items()]) + f"</{row_tag}>"
         for r in rows
     )
     prolog = '<?xml version="1.0" encoding="utf-8"?>'

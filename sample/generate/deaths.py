@@ -5,9 +5,10 @@ elsewhere must avoid)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
-from sample.generate.base import Defect, World, setter, standard_defects
+from sample.generate.base import Defect, Output, World, setter, standard_defects
 from sample.generate.population import (
     facility_code,
     person,
@@ -121,7 +122,7 @@ def _row(w: World, prov: str, seq: int) -> dict:
     }
 
 
-def generate(w: World) -> list:
+def generate(w: World) -> Iterator[Output]:
     n = rows_per_province(w, 0.2)
     dead: list[dict] = []
     ids: set[str] = set()
@@ -136,7 +137,7 @@ def generate(w: World) -> list:
                 dead.append({k: row[k] for k in ("person_id", "birth_date", "died_at")})
         return rows
 
-    outputs = provincial_outputs(
+    yield from provincial_outputs(
         w,
         dataset=DATASET,
         kind="deaths_export",
@@ -150,4 +151,3 @@ def generate(w: World) -> list:
     )
     w.facts["dead_people"] = dead
     w.facts["dead_ids"] = ids
-    return outputs

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 from sample.generate import people
-from sample.generate.base import Defect, World, setter, standard_defects
+from sample.generate.base import Defect, Output, World, setter, standard_defects
 from sample.generate.population import (
     provincial_outputs,
     rows_per_province,
@@ -93,7 +94,7 @@ def _row(w: World, prov: str, seq: int) -> dict:
     }
 
 
-def generate(w: World) -> list:
+def generate(w: World) -> Iterator[Output]:
     n = rows_per_province(w, 0.25)
     return provincial_outputs(
         w,

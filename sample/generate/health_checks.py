@@ -3,6 +3,7 @@ periodic, general) recorded in the e-health book by the province's facilities.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 from sample.generate import people
@@ -116,8 +117,7 @@ def _vietnamese(row: dict) -> dict:
     return {TO_VI[k]: v for k, v in out.items()}
 
 
-def generate(w: World) -> list[Output]:
-    outputs: list[Output] = []
+def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
     counter = [0, 0]
     catalogue = defects(w)
@@ -128,7 +128,7 @@ def generate(w: World) -> list[Output]:
         header = HEADER_VI if layout.vietnamese_headers else HEADER
         if layout.vietnamese_headers:
             rows = [_vietnamese(r) for r in rows]
-        outputs.append(
+        yield (
             Output(
                 rel=w.night_path(f"p{prov}", "health_checks.csv"),
                 expected_status="loaded",
@@ -141,4 +141,3 @@ def generate(w: World) -> list[Output]:
                 stamps=STAMPS,
             )
         )
-    return outputs

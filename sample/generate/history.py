@@ -161,9 +161,14 @@ def _copies(o: Output, idxs: list[int], id_column: str, tag: str) -> None:
 
 def align_indicators(w: World, outputs: list[Output]) -> None:
     """Per province: as many clean BCG and HEPB dose-1 rows as births rows, DPT doses 2 and
-    3 as many clean rows as dose 1 (a dropout well under 10 %)."""
+    3 as many clean rows as dose 1 (a dropout well under 10 %). The night hands its files
+    over one at a time (births before immunizations): a province's births rows are
+    remembered in `w.facts["births_rows"]` for its immunizations."""
+    births_rows: dict[str, int] = w.facts.setdefault("births_rows", {})
     for prov in w.provinces:
-        births = _province_outputs(outputs, prov, "births")
+        for b in _province_outputs(outputs, prov, "births"):
+            births_rows[prov] = births_rows.get(prov, 0) + len(b.rows)
+        n_births = births_rows.get(prov, 0)
         for o in _province_outputs(outputs, prov, "immunizations"):
             vac, dose, rid = (
                 c if c in o.header else immunizations.VI[c]
@@ -189,8 +194,7 @@ def align_indicators(w: World, outputs: list[Output]) -> None:
                 need = n_dpt1 - counted.get(key, 0)
                 if have and need > 0:
                     _copies(o, [have[k % len(have)] for k in range(need)], rid, "D")
-            if births:
-                n_births = sum(len(b.rows) for b in births)
+            if n_births:
                 for vaccine in ("BCG", "HEPB"):
                     have = by_group.get((vaccine, 1), [])
                     if have and len(have) < n_births:

@@ -10,10 +10,11 @@ dataset-level check is the set of rows it flags)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 from sample.generate import people
-from sample.generate.base import Defect, World, setter, standard_defects
+from sample.generate.base import Defect, Output, World, setter, standard_defects
 from sample.generate.population import (
     facility_code,
     person,
@@ -147,7 +148,7 @@ def _schedule_rows(w: World, prov: str, n: int, vaccines: list[str]) -> list[dic
     return rows
 
 
-def generate(w: World) -> list:
+def generate(w: World) -> Iterator[Output]:
     n = rows_per_province(w, 0.4, least=12)
     index_of = {p: i for i, p in enumerate(w.provinces)}
     inconsistent = Defect(

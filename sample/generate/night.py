@@ -23,7 +23,7 @@ from pathlib import Path
 
 import sample.generate as _generators_pkg
 from sample.generate import visits
-from sample.generate.base import NightSpec, Output, World, cells
+from sample.generate.base import Defect, NightSpec, Output, World, row_writer
 from sample.generate.writers import write_csv
 from transforms.ingest.headers import map_headers
 from transforms.reference import Reference
@@ -159,15 +159,15 @@ def _old_communes(outputs: list[Output], ref: Reference) -> list[tuple]:
     clean rows, loaded without a flag."""
     out = []
     for o in outputs:
+        headers: dict[str, dict[str, str]] = {}  # per dataset: column -> header
         for i, d in o.planted:
             if d.severity != "note":
                 continue
             column = d.kind.split(".")[0]
-            header = next(
-                h
-                for h, c in map_headers(o.header, DATASETS[d.dataset]).rename.items()
-                if c == column
-            )
+            if d.dataset not in headers:
+                rename = map_headers(o.header, DATASETS[d.dataset]).rename
+                headers[d.dataset] = {c: h for h, c in reversed(rename.items())}
+            header = headers[d.dataset][column]
             delivered = o.rows[i][header]
             out.append(
                 (o.rel, i + 1, d.dataset, column, delivered, ref.commune_successor[delivered])
@@ -184,32 +184,54 @@ def generate(
     """Write the landing zone for `spec.run_date` under `out`, and its truth under
     `out/_truth/<date>/`. Deterministic for a seed. Returns counts of what was written.
     `adjust` may change the night's outputs before they are written (a history's rhythm
-    and planted anomalies, `sample.generate.history`)."""
+    and planted anomalies, `sample.generate.history`): it is called on each province's
+    file of each dataset in turn, in the order the generators make them.
+
+    Streamed: each file is written as soon as its generator has made it and only its
+    truth is kept (planted defects, status, stamps go to their file at once), so memory
+    holds one province's file of one dataset, not the night."""
     w = World(spec=spec, ref=ref, rng=random.Random(spec.seed), earlier=_earlier(out, spec))
-    outputs: list[Output] = []
-    for generator in generators():
-        outputs += generator.generate(w)
-    outputs, deliveries = _deliveries(w, outputs)
-    if adjust is not None:
-        adjust(w, outputs)
-    outputs += bad_files(w)
-    evening = datetime.combine(spec.run_date, time(21, 30))
-    for o in outputs:
-        path = out / o.rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if o.data is not None:
-            path.write_bytes(o.data)
-        else:
-            write_csv(path, o.header, [cells(r, o) for r in o.rows], o.layout)
-        # Lateness is judged by when the file was written (local time).
-        stamp = (o.delivered_at or evening).replace(tzinfo=LOCAL_TZ).timestamp()
-        os.utime(path, (stamp, stamp))
     truth = out / "_truth" / spec.run_date.isoformat()
     truth.mkdir(parents=True, exist_ok=True)
-    planted = sorted(
-        ((o.rel, i + 1, d) for o in outputs for i, d in o.planted if d.severity != "note"),
-        key=lambda p: (p[0], p[1]),
-    )
+    evening = datetime.combine(spec.run_date, time(21, 30))
+    planted: list[tuple[str, int, Defect]] = []
+    files: list[tuple[str, str, str]] = []
+    deliveries: list[tuple[str, str, str]] = []
+    old_communes: list[tuple] = []
+    rows = 0
+    with (truth / "stamps.csv").open("w", newline="", encoding="utf-8") as stamps_fh:
+        stamps = csv.writer(stamps_fh)
+        stamps.writerow(["dataset", "key", "updated_at"])
+
+        def write(o: Output) -> None:
+            nonlocal rows
+            path = out / o.rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if o.data is not None:
+                path.write_bytes(o.data)
+            else:
+                write_csv(path, o.header, list(map(row_writer(o), o.rows)), o.layout)
+            # Lateness is judged by when the file was written (local time).
+            stamp = (o.delivered_at or evening).replace(tzinfo=LOCAL_TZ).timestamp()
+            os.utime(path, (stamp, stamp))
+            planted.extend((o.rel, i + 1, d) for i, d in o.planted if d.severity != "note")
+            files.append((o.rel, o.expected_status, o.kind))
+            stamps.writerows(_stamps([o]))
+            old_communes.extend(_old_communes([o], ref))
+            rows += len(o.rows)
+            o.rows, o.data = [], None  # written: only the truth is kept
+
+        for generator in generators():
+            for made in generator.generate(w):
+                kept, delivered = _deliveries(w, [made])
+                deliveries += delivered
+                if adjust is not None and kept:
+                    adjust(w, kept)
+                for o in kept:
+                    write(o)
+        for o in bad_files(w):
+            write(o)
+    planted.sort(key=lambda p: (p[0], p[1]))
     with (truth / "defects.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source_file", "row_number", "dataset", "criterion", "severity", "kind"])
@@ -219,16 +241,12 @@ def generate(
     with (truth / "files.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source_file", "expected_status", "kind"])
-        writer.writerows(sorted((o.rel, o.expected_status, o.kind) for o in outputs))
+        writer.writerows(sorted(files))
     with (truth / "deliveries.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source", "dataset", "expected_status"])
-        writer.writerows(deliveries)
-    with (truth / "stamps.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["dataset", "key", "updated_at"])
-        writer.writerows(_stamps(outputs))
-    old_communes = _old_communes(outputs, ref)
+        writer.writerows(sorted(deliveries))
+    old_communes.sort()
     with (truth / "old_communes.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(
@@ -236,8 +254,8 @@ def generate(
         )
         writer.writerows(old_communes)
     return {
-        "files": len(outputs),
+        "files": len(files),
         "defects": len(planted),
         "old_communes": len(old_communes),
-        "rows": sum(len(o.rows) for o in outputs),
+        "rows": rows,
     }

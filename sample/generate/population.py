@@ -5,7 +5,7 @@ Not a generator itself (no `DATASET`)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from sample.generate import people
@@ -58,11 +58,10 @@ def provincial_outputs(
     amounts=frozenset(),
     spec: NightSpec | None = None,
     after_plant: Callable[[str, list[dict], list], list[dict]] | None = None,
-) -> list[Output]:
+) -> Iterator[Output]:
     """One file per province (`p<NN>/<dataset>.csv`) in the office's layout, with planted
     defects cycled across provinces. `after_plant(prov, rows, planted)` may append rows
     (with their own truth, returned as extra (row index, defect) pairs via `planted`)."""
-    outputs = []
     counter = [0, 0]
     for index, prov in enumerate(w.provinces):
         layout = province_layout(index)
@@ -74,7 +73,7 @@ def provincial_outputs(
         if layout.vietnamese_headers:
             rows = [{vi.get(k, k): v for k, v in r.items()} for r in rows]
             cols = [vi.get(c, c) for c in header]
-        outputs.append(
+        yield (
             Output(
                 rel=w.night_path(f"p{prov}", f"{dataset}.csv"),
                 expected_status="loaded",
@@ -88,7 +87,6 @@ def provincial_outputs(
                 amounts=frozenset(amounts) | {vi.get(c, c) for c in amounts},
             )
         )
-    return outputs
 
 
 def rows_per_province(w: World, share: float, least: int = 5) -> int:

@@ -4,6 +4,7 @@ by active practitioners of the province's facilities for registered drugs."""
 from __future__ import annotations
 
 import string
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
 from sample.generate import people
@@ -194,8 +195,7 @@ def _row(w: World, prov: str, used: set[str]) -> dict:
     }
 
 
-def generate(w: World) -> list[Output]:
-    outputs: list[Output] = []
+def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
     counter = [0, 0]
     catalogue = defects(w)
@@ -207,7 +207,7 @@ def generate(w: World) -> list[Output]:
         header = HEADER_VI if layout.vietnamese_headers else HEADER
         if layout.vietnamese_headers:
             rows = [{TO_VI[k]: v for k, v in r.items()} for r in rows]
-        outputs.append(
+        yield (
             Output(
                 rel=w.night_path(f"p{prov}", "prescriptions.csv"),
                 expected_status="loaded",
@@ -219,4 +219,3 @@ def generate(w: World) -> list[Output]:
                 stamps=STAMPS,
             )
         )
-    return outputs

@@ -3,7 +3,9 @@ procedures of the ministry catalogue (the codes `procedures` published as loadin
 
 from __future__ import annotations
 
-from sample.generate.base import Defect, World, setter, standard_defects
+from collections.abc import Iterator
+
+from sample.generate.base import Defect, Output, World, setter, standard_defects
 from sample.generate.population import provincial_outputs
 
 DATASET = "procedure_status"
@@ -84,7 +86,7 @@ def _row(w: World, prov: str, code: str) -> dict:
     }
 
 
-def generate(w: World) -> list:
+def generate(w: World) -> Iterator[Output]:
     codes = w.facts["procedure_codes"]["decentralized"]
     return provincial_outputs(
         w,

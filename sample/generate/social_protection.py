@@ -3,9 +3,10 @@ Plants `benefit_for_dead_person` warnings with the people `deaths` published."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
-from sample.generate.base import Defect, World, setter, standard_defects
+from sample.generate.base import Defect, Output, World, setter, standard_defects
 from sample.generate.population import (
     person,
     provincial_outputs,
@@ -106,7 +107,7 @@ def _row(w: World, prov: str, seq: int) -> dict:
     }
 
 
-def generate(w: World) -> list:
+def generate(w: World) -> Iterator[Output]:
     n = rows_per_province(w, 0.3)
     return provincial_outputs(
         w,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
 from sample.generate import claims, people
@@ -269,8 +270,7 @@ def _as_claims(w: World, row: dict, prov: str) -> dict:
     return out
 
 
-def generate(w: World) -> list[Output]:
-    outputs: list[Output] = []
+def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(w.spec.rows_per_province * w.spec.scale))
     counter = [0, 0]
     catalogue = defects(w)
@@ -286,14 +286,14 @@ def generate(w: World) -> list[Output]:
         source = f"p{older[0]}" if index % 10 == 4 and older else f"p{prov}"  # pre-2025 code
         if claims.sends_package(index):  # the whole claims package instead of an export
             xml1 = rows if layout.vietnamese_headers else [_as_claims(w, r, prov) for r in rows]
-            outputs.append(claims.package(w, index, prov, source, xml1, planted, totals))
+            yield claims.package(w, index, prov, source, xml1, planted, totals)
             continue
         parts = [("visits", 0, len(rows))]
         if index % 12 == 6:  # one province splits the export over two files
             half = len(rows) // 2
             parts = [("visits__hospital_a", 0, half), ("visits__hospital_b", half, len(rows))]
         for name, lo, hi in parts:
-            outputs.append(
+            yield (
                 Output(
                     rel=w.night_path(source, f"{name}.csv"),
                     expected_status="loaded",
@@ -307,4 +307,3 @@ def generate(w: World) -> list[Output]:
                     amounts=AMOUNTS,
                 )
             )
-    return outputs

@@ -4,6 +4,7 @@ aides, accountants, drivers) have no licence."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from sample.generate import people
@@ -205,8 +206,7 @@ def _vietnamese(row: dict) -> dict:
     return {TO_VI[k]: v for k, v in out.items()}
 
 
-def generate(w: World) -> list[Output]:
-    outputs: list[Output] = []
+def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
     counter = [0, 0]
     catalogue = defects(w)
@@ -220,7 +220,7 @@ def generate(w: World) -> list[Output]:
         header = HEADER_VI if layout.vietnamese_headers else HEADER
         if layout.vietnamese_headers:
             rows = [_vietnamese(r) for r in rows]
-        outputs.append(
+        yield (
             Output(
                 rel=w.night_path(f"p{prov}", "workforce.csv"),
                 expected_status="loaded",
@@ -233,4 +233,3 @@ def generate(w: World) -> list[Output]:
                 stamps=STAMPS,
             )
         )
-    return outputs

@@ -1,0 +1,75 @@
+"""The generator (issue 18 item 4, issue 16 item 4): deterministic for a seed, byte for byte
+and stamp for stamp, though it streams its files; and the claims packages plant a defect of
+every rule of the two line tables that a package can break."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sample.generate.base import World
+from sample.generate.claims import DRUG_ERRORS, SERVICE_ERRORS, standard_line_defects
+from sample.generate.night import NightSpec, generate
+from transforms.reference import load
+
+RUN_DATE = date(2026, 11, 24)
+
+
+def _fingerprint(root: Path) -> dict[str, tuple[str, int]]:
+    """Each file's hash, and for landing files their stamp (lateness is judged by it)."""
+    return {
+        str(p.relative_to(root)): (
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            0 if p.relative_to(root).parts[0] == "_truth" else p.stat().st_mtime_ns,
+        )
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_same_seed_same_bytes(tmp_path):
+    ref = load()
+    for name in ("a", "b"):
+        generate(tmp_path / name, NightSpec(run_date=RUN_DATE, scale=0.05, seed=7), ref)
+    a, b = _fingerprint(tmp_path / "a"), _fingerprint(tmp_path / "b")
+    assert len(a) > 300
+    assert a == b
+    generate(tmp_path / "c", NightSpec(run_date=RUN_DATE, scale=0.05, seed=8), ref)
+    assert _fingerprint(tmp_path / "c") != a  # the seed matters
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory) -> list[dict[str, str]]:
+    out = tmp_path_factory.mktemp("night")
+    # Many errors on a small night: every kind's turn comes.
+    generate(out, NightSpec(run_date=RUN_DATE, scale=0.3, seed=0, error_rate=0.3), load())
+    with (out / "_truth" / RUN_DATE.isoformat() / "defects.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize(
+    ("dataset", "hand"),
+    [("visit_drugs", DRUG_ERRORS), ("visit_services", SERVICE_ERRORS)],
+)
+def test_every_breakable_line_rule_is_planted(planted, dataset, hand):
+    kinds = {(d["kind"], d["severity"]) for d in planted if d["dataset"] == dataset}
+    expected = {(k, "error") for k in hand} | {
+        ("duplicate_key", "error"),
+        ("orphan_line", "error") if dataset == "visit_drugs" else ("parent_quarantined", "error"),
+        ("parent_quarantined", "error"),
+    }
+    world = _world()
+    expected |= {(k, r.severity) for k, r in standard_line_defects(world, dataset)}
+    assert expected - kinds == set(), sorted(expected - kinds)
+    assert ("required" in " ".join(k for k, _ in kinds)) and (
+        "format" in " ".join(k for k, _ in kinds)
+    )
+
+
+def _world() -> World:
+    return World(spec=NightSpec(run_date=RUN_DATE), ref=load(), rng=random.Random(0))
