@@ -1,4 +1,4 @@
-"""The `vnhealth` command: generate, run, report, compact, snapshot, relink.
+"""The `vnhealth` command: generate, run, report, compact, snapshot, relink, server.
 
 Exit status of `run`: 0 when the run completed (quarantined rows and rejected files are
 data, not failure), 1 when the run failed (nothing was published), 2 for a usage error.
@@ -240,7 +240,46 @@ def _parser() -> argparse.ArgumentParser:
     )
     rl.add_argument("--warehouse", type=Path, metavar="FILE", help=WAREHOUSE_HELP)
     rl.add_argument("--restricted", type=Path, metavar="FILE", help=RESTRICTED_HELP)
+    sv = _sub(
+        sub,
+        "server",
+        "the local Prefect server that `run` starts when none answers: status, or stop it",
+        "vnhealth server status\n  vnhealth server stop",
+    )
+    sv.add_argument(
+        "action",
+        choices=("status", "stop"),
+        help="status: its UI address and pid, if one runs for this PREFECT_HOME; stop: stop it "
+        "(it also stops itself after VNHEALTH_PREFECT_SERVER_IDLE_SECONDS without a run)",
+    )
+    sv.add_argument(
+        "--force", action="store_true", help="stop it even while a run uses it (that run fails)"
+    )
     return p
+
+
+def _server(args: argparse.Namespace) -> int:
+    from flows.prefect_api import running_server, server_paths, stop_server
+
+    paths = server_paths()
+    if args.action == "status":
+        state = running_server(paths)
+        if state is None:
+            print(f"no local Prefect server runs for PREFECT_HOME={paths.home}")
+            return 0
+        print(
+            f"local Prefect server: UI {state['ui_url']}, API {state['api_url']}, pid "
+            f"{state['pid']}, started {state['started_at']}, stops after "
+            f"{state['idle_seconds']:g} s without a run; PREFECT_HOME={paths.home}, log "
+            f"{state['log']}"
+        )
+        return 0
+    try:
+        print(stop_server(paths, force=args.force))
+    except RuntimeError as exc:
+        print(f"server stop failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _usage_errors(problems: list[str]) -> int:
@@ -366,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
             allow_empty=args.allow_empty,
         )
         timeout = float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])
-        with prefect_api(startup_timeout=timeout) as server:
+        idle = Settings().prefect_server_idle_seconds
+        with prefect_api(startup_timeout=timeout, idle_seconds=idle) as server:
             # Prefect only now: importing it takes seconds, during which the temporary
             # server (if one is needed) starts.
             from flows.nightly import backfill, make_task_runner, nightly
@@ -487,6 +527,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "snapshot":
         return _snapshot(args)
+    if args.command == "server":
+        return _server(args)
     if args.command == "relink":
         import duckdb
 

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     notify_block: str | None = None
     notify_on_time_below: float = Field(0.8, ge=0, le=1)
 
+    # `vnhealth run` without a Prefect server starts a local one that later runs reuse; it
+    # stops itself after this many seconds without a run (0: a temporary server per run,
+    # stopped at its end). flows/prefect_api.py.
+    prefect_server_idle_seconds: float = Field(1800.0, ge=0)
+
     freshness_days_province: int = 2
     freshness_days_moh: int = 31
     future_tolerance_days: int = 1  # a stamp after the run date plus this is "in the future"
