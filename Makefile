@@ -48,6 +48,8 @@ demo: setup $(KEY)
 	@echo "Warehouse (analysts, read-only):  $(DATA)/warehouse.duckdb"
 	@echo "Restricted (engineers):           $(DATA)/restricted/restricted.duckdb"
 	@echo "Report:                           $(DATA)/reports/"
+	@echo "Prefect runs (UI, stops itself when idle; stop now: $(BIN)/vnhealth server stop):"
+	@$(BIN)/vnhealth server status || true
 	@echo "Try: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(DATA)/warehouse.duckdb', read_only=True).sql('from progress.database_scorecard'))\""
 
 test: setup
@@ -81,5 +83,7 @@ lint: setup
 	$(BIN)/mypy
 
 clean:
+	@# The local Prefect server that runs leave (its database is in .prefect): stopped first.
+	-@[ -x $(BIN)/vnhealth ] && $(BIN)/vnhealth server stop --force >/dev/null 2>&1; true
 	rm -rf $(VENV) $(DATA)/landing $(DATA)/reports $(DATA)/*.duckdb* $(DATA)/*.segments \
 		$(DATA)/restricted $(DATA)/snapshots .prefect
