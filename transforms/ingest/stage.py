@@ -22,7 +22,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms import reference, sqlfiles
@@ -60,65 +59,6 @@ RAW_SCHEMA = pa.schema(
         pa.field("raw", pa.json_(pa.string()), nullable=False),
     ]
 )
-
-
-# What DuckDB's `to_json` escapes in a string (the rest of Unicode is written as it is):
-# the quote, the backslash and the control characters below U+0020.
-_JSON_SHORT = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\t": "\\t",
-    "\n": "\\n",
-    "\f": "\\f",
-    "\r": "\\r",
-}
-_JSON_ESCAPES = {
-    **{chr(c): f"\\u{c:04X}" for c in range(0x20)},
-    **_JSON_SHORT,
-}
-_NEEDS_ESCAPE = '["\\\\\\x00-\\x1f]'
-
-
-def _json_string(text: str) -> str:
-    return '"' + "".join(_JSON_ESCAPES.get(ch, ch) for ch in text) + '"'
-
-
-def raw_json(raw: pd.DataFrame) -> pa.Array | None:
-    """Each row of a batch of text columns as a JSON object keyed by the column names,
-    exactly as DuckDB's `to_json` of the row writes it (NULL for a missing cell), built
-    column by column with Arrow's string kernels: no row goes through Python.
-
-    None when the batch is not text only (a column of another type), or has a column name
-    DuckDB would rename (empty, or twice when case is ignored): the caller then asks DuckDB
-    itself."""
-    names = [str(c) for c in raw.columns]
-    if not names or "" in names:
-        return None
-    if any(len({fold(n) for n in names}) != len(names) for fold in (str.lower, str.casefold)):
-        return None
-    parts: list[pa.Array | pa.Scalar] = []
-    for i, name in enumerate(names):
-        column = raw.iloc[:, i]
-        try:
-            values = pa.array(column, from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return None
-        if pa.types.is_null(values.type):
-            values = values.cast(pa.string())
-        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-            return None
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks()
-        values = values.cast(pa.string())
-        if pc.any(pc.match_substring_regex(values, _NEEDS_ESCAPE)).as_py():
-            # Backslash first: the others add backslashes of their own.
-            for ch in ("\\", *(c for c in _JSON_ESCAPES if c != "\\")):
-                values = pc.replace_substring(values, ch, _JSON_ESCAPES[ch])
-        key = ("{" if i == 0 else ",") + _json_string(name) + ":"
-        quoted = pc.binary_join_element_wise(key + '"', values, '"', "")
-        parts.append(pc.fill_null(quoted, key + "null"))
-    return pc.binary_join_element_wise(*parts, "}", "")
 
 
 @dataclass(frozen=True)
@@ -216,9 +156,11 @@ class BundleWriter:
         self._json = duckdb.connect(config={"memory_limit": memory_limit, "threads": 1})
 
     def write_raw(self, file_id: int, first_row: int, raw: pd.DataFrame) -> None:
-        json = raw_json(raw)
-        if json is None:
-            json = self._duckdb_json(raw)
+        self._json.register("batch", raw)
+        try:
+            json = self._json.sql("SELECT to_json(r) AS raw FROM batch AS r").to_arrow_table()
+        finally:
+            self._json.unregister("batch")
         n = len(raw)
         self._write(
             "raw",
@@ -228,20 +170,14 @@ class BundleWriter:
                     pa.repeat(self.ds.id, n).cast(pa.string()),
                     pa.repeat(self.source_file[file_id], n).cast(pa.string()),
                     pa.array(np.arange(first_row, first_row + n, dtype="int64")),
-                    pa.ExtensionArray.from_storage(pa.json_(pa.string()), json),
+                    pa.ExtensionArray.from_storage(
+                        pa.json_(pa.string()), json.column("raw").combine_chunks().cast(pa.string())
+                    ),
                 ],
                 schema=RAW_SCHEMA,
             ),
         )
         self._written.add(file_id)
-
-    def _duckdb_json(self, raw: pd.DataFrame) -> pa.Array:
-        self._json.register("batch", raw)
-        try:
-            json = self._json.sql("SELECT to_json(r) AS raw FROM batch AS r").to_arrow_table()
-        finally:
-            self._json.unregister("batch")
-        return json.column("raw").combine_chunks().cast(pa.string())
 
     def write_rows(self, frame: pd.DataFrame) -> None:
         self._write(

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import csv
 import errno
-import random
 from dataclasses import replace
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 from tests.conftest import RUN_DATE, rule_settings
@@ -17,7 +15,7 @@ from tests.factories import facility_row
 from transforms import sqlfiles
 from transforms.ingest import failures
 from transforms.ingest import stager as ingest
-from transforms.ingest.stage import StageFile, StageParams, make_bundles, raw_json, stage_bundle
+from transforms.ingest.stage import StageFile, StageParams, make_bundles, stage_bundle
 from transforms.warehouse import loading
 from validations.registry import DATASETS
 
@@ -209,81 +207,3 @@ def test_a_full_disk_is_the_nights_error_not_a_files():
     assert failures.is_night_error(KeyboardInterrupt())
     assert not failures.is_night_error(OSError(errno.ENOENT, "gone"))
     assert not failures.is_night_error(UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogate"))
-
-
-# ---------------------------------------------------------------- raw rows as JSON
-
-# Characters a cell may hold: every control character, the two JSON escapes, ASCII,
-# Vietnamese letters, other scripts, a character beyond the BMP.
-_ALPHABET = (
-    [chr(c) for c in range(0x20)]
-    + list('"\\/ az09,;{}')
-    + list("ĐđạỹẤơư")
-    + [
-        "\u2028",
-        "\ufeff",
-        "\x7f",
-        "中",
-        "😀",
-    ]
-)
-
-
-def _duckdb_json(frame: pd.DataFrame) -> list[str]:
-    con = duckdb.connect()
-    con.register("batch", frame)
-    return [r[0] for r in con.sql("SELECT to_json(r) FROM batch AS r").fetchall()]
-
-
-def _text(rng: random.Random, size: int) -> str:
-    return "".join(rng.choices(_ALPHABET, k=size))
-
-
-@pytest.mark.parametrize("seed", range(40))
-def test_a_raw_row_is_the_json_duckdb_writes(seed):
-    """The Arrow-built JSON of a batch of text is DuckDB's `to_json` of each row, for random
-    text (quotes, backslashes, control characters, any script), names and missing cells."""
-    rng = random.Random(seed)
-    n = rng.randrange(8)
-    names: list[str] = []
-    for _ in range(5):
-        name = _text(rng, rng.randrange(1, 6))
-        if all(f(name) != f(n) for n in names for f in (str.lower, str.casefold)):
-            names.append(name)
-    frame = pd.DataFrame(
-        {
-            name: pd.array(
-                [None if rng.random() < 0.2 else _text(rng, rng.randrange(10)) for _ in range(n)],
-                dtype="str",
-            )
-            for name in names
-        }
-    )
-    built = raw_json(frame)
-    assert built is not None
-    assert built.to_pylist() == _duckdb_json(frame)
-
-
-def test_a_raw_row_keeps_diacritics_and_escapes_what_json_must():
-    frame = pd.DataFrame(
-        {
-            "Họ tên": pd.array(['Nguyễn "Văn" A', None, "a\\b\tc\nd\x01"], dtype="str"),
-            'm"ã': pd.array(["", "Đà Nẵng", None], dtype="str"),
-        }
-    )
-    assert raw_json(frame).to_pylist() == [
-        '{"Họ tên":"Nguyễn \\"Văn\\" A","m\\"ã":""}',
-        '{"Họ tên":null,"m\\"ã":"Đà Nẵng"}',
-        '{"Họ tên":"a\\\\b\\tc\\nd\\u0001","m\\"ã":null}',
-    ]
-    assert raw_json(frame).to_pylist() == _duckdb_json(frame)
-
-
-def test_a_batch_that_is_not_only_text_is_left_to_duckdb():
-    assert raw_json(pd.DataFrame({"a": [1, 2]})) is None
-    assert raw_json(pd.DataFrame([["x", "y"]], columns=["a", "a"])) is None
-
-
-@pytest.mark.parametrize("names", [["", "b"], ["a", "A"], ["Đ", "đ"], ["ß", "ss"]])
-def test_a_batch_whose_names_duckdb_would_rename_is_left_to_duckdb(names):
-    assert raw_json(pd.DataFrame([["x", "y"]], columns=names, dtype="str")) is None
