@@ -191,12 +191,11 @@ def finish_dataset(
     raw_files = loading.load_bundles(night.con, dataset_id, staged)
     if files:
         loading.stage_files(night.con, files)
-        began = clock.monotonic()
-        plausibility.record_night_stats(
-            night.con, dataset_id, night.run_id, night.run_date, plausibility.load_config()
-        )
         # Issue 17's bar: the aggregates cost at most 5 % of a night (docs/benchmark.md).
-        get_run_logger().info("night stats of %s in %.2f s", dataset_id, clock.monotonic() - began)
+        with _Steps(logging.getLogger(__name__))(f"night_stats {dataset_id}"):
+            plausibility.record_night_stats(
+                night.con, dataset_id, night.run_id, night.run_date, plausibility.load_config()
+            )
     return loading.finish_dataset(
         night.con,
         DATASETS[dataset_id],
