@@ -332,51 +332,62 @@ def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s
     ctxs = {ds: _line_context(w, ds) for ds in kinds}
     exam = services[-1]
     copies: dict[str, list[dict]] = {"visit_drugs": [], "visit_services": []}
-    for dataset, lines, first, hand, slot in (
-        ("visit_drugs", drugs, first_d, DRUG_ERRORS, 0),
-        ("visit_services", services, first_s, SERVICE_ERRORS, 1),
-    ):
+
+    def table(dataset: str, lines: list[dict], first: int, hand: tuple, slot: int) -> None:
         pool = [*hand, "duplicate_key", *(k for k, _ in kinds[dataset])]
         rules = dict(kinds[dataset])
         fresh = rules.get("updated_at.fresh")
+        # A kind that cannot break the line its turn came on (a bed kind on a drug-free
+        # examination, a copy that would overdraw the examination line) is owed: the next
+        # broken lines of the night try it first, so that every kind is planted at least
+        # once a night however few packages the night has.
+        owed: list[str] = w.facts.setdefault("claims_line_owed", {}).setdefault(dataset, [])
+
+        def plant(kind: str, line: dict, n: int) -> bool:
+            rule = rules.get(kind)
+            if kind == "duplicate_key":
+                copied = sum(_amount(c) for cs in copies.values() for c in cs)
+                if _amount(line) + copied >= _amount(exam):  # the exam stays >= 0
+                    return False
+                copies[dataset].append(dict(line))
+                index = first + len(lines) + len(copies[dataset]) - 1
+                planted.append((index, _err(dataset, kind, "clean")))
+                return True
+            if rule is not None:
+                if not _break_by_rule(line, dataset, rule, ctxs[dataset]):
+                    return False
+                planted.append((n + first, _err(dataset, kind, rule.criterion)))
+                return True
+            if dataset == "visit_services":
+                if "bed" in kind and line["MA_NHOM"] != "15":
+                    return False
+                _break_service(line, kind, stay)
+            else:
+                _break_drug(line, kind, stay)
+            planted.append((first + n, _err(dataset, kind, CRITERION.get(kind, "accurate"))))
+            return True
+
+        def turns():
+            yield from list(owed)
+            for _ in range(len(pool)):
+                kind = pool[cycle[slot] % len(pool)]
+                cycle[slot] += 1
+                rule = rules.get(kind)
+                if rule is None or rule.severity == "error":
+                    yield kind
+
         for n, line in enumerate(lines):
             if line is exam:
                 continue
             r = rng.random()
             if r < spec.error_rate:
-                for _ in range(len(pool)):
-                    kind = pool[cycle[slot] % len(pool)]
-                    cycle[slot] += 1
-                    rule = rules.get(kind)
-                    if rule is not None and rule.severity != "error":
-                        continue
-                    if kind == "duplicate_key":
-                        copied = sum(_amount(c) for cs in copies.values() for c in cs)
-                        if _amount(line) + copied >= _amount(exam):  # the exam stays >= 0
-                            continue
-                        copies[dataset].append(dict(line))
-                        planted.append(
-                            (
-                                first + len(lines) + len(copies[dataset]) - 1,
-                                _err(dataset, kind, "clean"),
-                            )
-                        )
+                for kind in turns():
+                    if plant(kind, line, n):
+                        if kind in owed:
+                            owed.remove(kind)
                         break
-                    if rule is not None:
-                        if not _break_by_rule(line, dataset, rule, ctxs[dataset]):
-                            continue
-                        planted.append((n + first, _err(dataset, kind, rule.criterion)))
-                        break
-                    if dataset == "visit_services":
-                        if "bed" in kind and line["MA_NHOM"] != "15":
-                            continue
-                        _break_service(line, kind, stay)
-                    else:
-                        _break_drug(line, kind, stay)
-                    planted.append(
-                        (first + n, _err(dataset, kind, CRITERION.get(kind, "accurate")))
-                    )
-                    break
+                    if kind not in owed:
+                        owed.append(kind)
             elif r < spec.error_rate + spec.warning_rate:
                 stale = dataset == "visit_services" or not expired or cycle[2] % 2 == 1
                 cycle[2] += dataset == "visit_drugs"
@@ -412,6 +423,9 @@ def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s
                         ),
                     )
                 )
+
+    table("visit_drugs", drugs, first_d, DRUG_ERRORS, 0)
+    table("visit_services", services, first_s, SERVICE_ERRORS, 1)
     drugs += copies["visit_drugs"]
     services += copies["visit_services"]
 
