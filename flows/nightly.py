@@ -54,6 +54,11 @@ class _Steps:
         self.logger.info("step %s: %.3f s", name, clock.monotonic() - began)
 
 
+# The tasks' steps. A task's run logger logs at WARNING (flows/cli.py): they go to the
+# module's logger.
+_task_step = _Steps(logging.getLogger(__name__))
+
+
 def quote(value: T) -> T:
     """Prefect's `quote` (a task argument passed as it is, not inspected for futures), typed
     as the value it wraps so that the tasks' signatures are checked."""
@@ -192,7 +197,7 @@ def finish_dataset(
     if files:
         loading.stage_files(night.con, files)
         # Issue 17's bar: the aggregates cost at most 5 % of a night (docs/benchmark.md).
-        with _Steps(logging.getLogger(__name__))(f"night_stats {dataset_id}"):
+        with _task_step(f"night_stats {dataset_id}"):
             plausibility.record_night_stats(
                 night.con, dataset_id, night.run_id, night.run_date, plausibility.load_config()
             )
@@ -227,8 +232,7 @@ def record_files(night: Night, records: list[FileRecord]) -> None:
 
 @task(cache_policy=NO_CACHE)
 def build_progress(night: Night) -> None:
-    # A task's run logger logs at WARNING (flows/cli.py): its steps go to the module's.
-    step = _Steps(logging.getLogger(__name__))
+    step = _task_step
     with step("progress"):
         progress.build_progress(night.con, night.run_id, night.run_date, night.settings.scoring())
     with step("live_facts"):
