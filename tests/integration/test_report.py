@@ -295,3 +295,18 @@ def test_artifacts_of_a_night(report):
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
     assert len(rows) == 12 and {"database_id", "overall_pct", "rating"} <= set(rows[0])
     assert f"Đêm {D2}" in summary.data and "đỏ / red" in summary.data
+
+
+def test_the_markdown_names_each_database_and_its_rating_in_words(report):
+    out, _, warehouse = report
+    md = (out / f"report_{D2}.md").read_text(encoding="utf-8")
+    words = {"green": "Tốt / green", "amber": "Cần cải thiện / amber", "red": "Chưa đạt / red"}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cards = con.execute(
+            "SELECT database_id, rating FROM progress.database_scorecard WHERE run_date = ?",
+            [D2],
+        ).fetchall()
+    assert len(cards) == 12
+    for database_id, rating in cards:
+        row = next(line for line in md.splitlines() if line.endswith(f"| `{database_id}` |"))
+        assert f"| {words[rating]} |" in row, row

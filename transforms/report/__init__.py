@@ -23,7 +23,7 @@ from transforms.report import anomalies
 from transforms.report import data as report_data
 from transforms.report.feedback import write_feedback
 from transforms.report.html import render
-from transforms.report.labels import BOOLEANS, RATINGS, bilingual
+from transforms.report.labels import BOOLEANS
 from transforms.report.readable import readable
 from transforms.report.workbook import write_workbook
 from validations.databases import DATABASES
@@ -97,14 +97,13 @@ def _markdown(data: report_data.ReportData, path: Path) -> Path:
     scores = data.table("database_scorecard")
     if not scores.empty:
         scores = scores.sort_values("database_id", key=lambda c: c.map(order), kind="stable")
-    for s in scores.to_dict("records"):
-        rating = RATINGS.get(s["rating"], (s["rating"], s["rating"]))
+    for s in readable(scores, data.provinces).to_dict("records"):
         lines.append(
             f"| {_cell(s['database_name_vi'])} / {_cell(s['database_name_en'])} "
             f"| {_cell(int(s['rows_received']))} | {_cell(int(s['rows_quarantined']))} "
             f"| {_cell(s['accurate_pct'])} | {_cell(s['sufficient_pct'])} "
             f"| {_cell(s['clean_pct'])} | {_cell(s['up_to_date_pct'])} "
-            f"| {_cell(s['overall_pct'])} | {_cell(bilingual(rating))} | `{s['database_id']}` |"
+            f"| {_cell(s['overall_pct'])} | {_cell(s['rating'])} | `{s['database_id']}` |"
         )
     targets = data.table("target_status")
     if not targets.empty:
