@@ -88,19 +88,19 @@ def clone_history(folder: Path, template_date: date, tonight: date, k: int, fano
         for db in segments.DATABASES:
             root = segments.store_root(con, db)
             live = con.execute(
-                f"SELECT table_name, dataset, run_id, path, rows, bytes FROM {db}.meta.segments "
-                "WHERE retired_at IS NULL"
+                f"SELECT table_name, dataset, run_id, path, rows, bytes, kind "
+                f"FROM {db}.meta.segments WHERE retired_at IS NULL"
             ).fetchall()
             rows = []
-            for table, dataset, run_id, path, n, size in live:
+            for table, dataset, run_id, path, n, size, kind in live:
                 for clone_run, _ in clones:
                     new = path.replace(run_id, clone_run)
                     (root / new).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(root / path, root / new)
-                    rows.append((table, dataset, clone_run, new, n, size))
+                    rows.append((table, dataset, clone_run, new, n, size, kind))
             con.executemany(
                 f"INSERT INTO {db}.meta.segments (table_name, dataset, run_id, path, rows, "
-                "bytes, written_at) VALUES (?, ?, ?, ?, ?, ?, now())",
+                "bytes, kind, written_at) VALUES (?, ?, ?, ?, ?, ?, ?, now())",
                 rows,
             )
         con.execute("CREATE TEMP TABLE clones (run_id VARCHAR, run_date DATE)")

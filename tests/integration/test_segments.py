@@ -91,6 +91,10 @@ def stores(tmp_path):
     )
 
 
+def _rows_kind(files: dict[str, tuple[int, int]]) -> set[str]:
+    return {k for k in files if "/deleted/" not in k}
+
+
 def test_a_night_neither_copies_nor_rewrites_the_history(tmp_path, stores, monkeypatch):
     warehouse, restricted, wh_store, rs_store = stores
     landing = tmp_path / "landing"
@@ -127,8 +131,9 @@ def test_a_night_neither_copies_nor_rewrites_the_history(tmp_path, stores, monke
         after = {**_segments(wh_store), **{f"rs/{k}": v for k, v in _segments(rs_store).items()}}
         # Every earlier segment is still there, the same file, untouched.
         assert {k: after.get(k) for k in before} == before
-        # core.visits, core.facilities, raw rows of both, the quarantined visit.
-        assert len(after) == len(before) + 5
+        # core.visits, core.facilities, raw rows of both, the quarantined visit (and the
+        # night's tombstones, segments of their own under deleted/).
+        assert len(_rows_kind(after)) == len(_rows_kind(before)) + 5
         before = after
         sizes.append(
             (
@@ -201,15 +206,24 @@ def test_the_upsert_across_nights_through_segments(tmp_path, stores):
         assert _visits(con) == expected
         # Through segments: one per night that loaded visits, and tombstones for the rest.
         per_run = con.execute(
-            "SELECT count(*), sum(rows) FROM meta.segments WHERE table_name = 'core.visits'"
+            "SELECT count(*), sum(rows) FROM meta.segments WHERE table_name = 'core.visits' "
+            "AND kind = 'rows'"
         ).fetchone()
         assert per_run == (3, 4 + 2 + 2)  # visit 2 of night 2 is not written
-        assert (
-            con.execute("SELECT count(*) FROM store.core__visits__deleted").fetchone()[0] == 8 - 5
-        )
+        # The tombstones are segments beside them, listed in the same manifest.
+        deleted = con.execute(
+            "SELECT sum(rows) FROM meta.segments WHERE table_name = 'core.visits' "
+            "AND kind = 'deleted'"
+        ).fetchone()[0]
+        assert deleted == 8 - 5
         # The view types itself: no empty base table in the analysts' listing.
         listed = {n for (n,) in con.execute("SELECT name FROM (SHOW ALL TABLES)").fetchall()}
         assert "core__visits" not in listed and "visits" in listed
+        # ... and no internal table at all.
+        assert not [n for n in listed if n.startswith("core__")]
+        assert not con.execute(
+            "SELECT * FROM duckdb_tables() WHERE schema_name = 'store'"
+        ).fetchall()
     # Running the night again changes nothing (its files are duplicates now).
     segs = _segments(wh_store)
     run_night(landing, D2, warehouse, restricted)
@@ -336,8 +350,12 @@ def test_compaction_rewrites_history_into_one_segment_and_keeps_every_row(tmp_pa
             "SELECT count(*) FROM meta.segments WHERE table_name = 'core.visits' "
             "AND retired_at IS NULL"
         ).fetchone()[0]
-        assert live == 1
-        assert con.execute("SELECT count(*) FROM store.core__visits__deleted").fetchone()[0] == 0
+        assert live == 1  # the rows' segment; compaction folded in and cleared the tombstones
+        deleted = con.execute(
+            "SELECT count(*) FROM meta.segments WHERE table_name = 'core.visits' "
+            "AND kind = 'deleted' AND retired_at IS NULL"
+        ).fetchone()[0]
+        assert deleted == 0
     now = set(_segments(wh_store)) | {f"rs/{p}" for p in _segments(rs_store)}
     assert old_files <= now
     # Past the grace period the retired files go; what analysts see stays the same.

@@ -106,6 +106,15 @@ def finish_dataset(
     dataset = sqlfiles.ident(ds.id, DATASETS)
     key = key_list(ds)
     SQL.run(con, "int_upsert_core", params, dataset=dataset, key=key)
+    # Tonight's tombstones, a segment beside the rows' (the view stops reading them at once).
+    segments.append(
+        con,
+        segments.core(dataset),
+        dataset,
+        run_id,
+        "SELECT DISTINCT _run_id, _source_file, _source_row FROM int_deleted",
+        kind=segments.DELETED,
+    )
     _append(
         con,
         segments.core(dataset),

@@ -63,6 +63,10 @@ RESOLUTION_COLUMNS = (
 )
 
 
+# The kinds of segment in a manifest: rows of the view, or tombstones (rows that left it).
+ROWS, DELETED = "rows", "deleted"
+
+
 @dataclass(frozen=True)
 class StoredTable:
     """A view over segments: `db.schema.name`, rows deleted by `tombstone` columns."""
@@ -85,15 +89,24 @@ class StoredTable:
 
     @property
     def deleted(self) -> str:
+        """The tombstone table of a restricted view (a core view's tombstones are segments)."""
         return f"{self.base}__deleted"
+
+    @property
+    def tombstone_segments(self) -> bool:
+        """Whether rows leave the view by tombstone segments (core: the analysts' file then
+        lists no internal table) rather than by a tombstone table (restricted views)."""
+        return self.db == "wh"
 
     @property
     def resolutions(self) -> str:
         return f"{self.base}__resolved"
 
-    def segment_path(self, dataset: str, run_id: str, suffix: str = "") -> str:
-        """Where a segment goes, relative to the store."""
-        return f"{self.schema}/{dataset}/{run_id}{suffix}.parquet"
+    def segment_path(self, dataset: str, run_id: str, suffix: str = "", kind: str = ROWS) -> str:
+        """Where a segment goes, relative to the store (tombstones in `deleted/` beside the
+        rows)."""
+        folder = f"{self.schema}/{dataset}" + ("/deleted" if kind == DELETED else "")
+        return f"{folder}/{run_id}{suffix}.parquet"
 
 
 RAW = StoredTable("rs", "raw", "rows", _FILE_TOMBSTONE)
@@ -153,8 +166,11 @@ def ensure(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
     rows of a pre-segment table of the same name into a segment, and (re)create the view."""
     if t.db == "wh":
         _drop_legacy_base(con, t)
-    key = ", ".join(f"{c} {_column_type(con, t, c)}" for c in t.tombstone)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {t.db}.{t.deleted} ({key})")
+    if t.tombstone_segments:
+        _drop_legacy_tombstones(con, t)
+    else:
+        key = ", ".join(f"{c} {_column_type(con, t, c)}" for c in t.tombstone)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {t.db}.{t.deleted} ({key})")
     if t.resolved:
         cols = ", ".join(f"{c} {typ}" for c, typ in RESOLUTION_COLUMNS)
         con.execute(
@@ -264,6 +280,33 @@ def _drop_legacy_base(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
         log.warning("moved %d rows of the base table %s.%s into a segment", n, t.db, t.base)
 
 
+def _drop_legacy_tombstones(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
+    """A warehouse published before tombstones were segments has a tombstone table
+    `store.core__<dataset>__deleted` in the analysts' listing: its rows become a tombstone
+    segment, then it goes."""
+    schema, table = t.deleted.split(".")
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ?",
+        [t.db, schema, table],
+    ).fetchone()
+    if not exists or not exists[0]:
+        return
+    stamp = f"migrated-{datetime.now():%Y%m%d%H%M%S}"
+    columns = ", ".join(t.tombstone)
+    n = append(
+        con,
+        t,
+        t.name,
+        stamp,
+        f"SELECT DISTINCT {columns} FROM {t.db}.{t.deleted}",
+        refresh=False,
+        kind=DELETED,
+    )
+    con.execute(f"DROP TABLE {t.db}.{t.deleted}")
+    log.info("moved %d tombstones of %s.%s into a segment", n, t.db, t.deleted)
+
+
 def _column_type(con: duckdb.DuckDBPyConnection, t: StoredTable, column: str) -> str:
     types = {c: typ for c, typ, _ in base_columns(con, t)}
     if column not in types:
@@ -271,16 +314,38 @@ def _column_type(con: duckdb.DuckDBPyConnection, t: StoredTable, column: str) ->
     return types[column]
 
 
-def live_segments(con: duckdb.DuckDBPyConnection, t: StoredTable) -> list[str]:
-    """Paths, relative to the store, of the segments the view of `t` reads."""
+def live_segments(
+    con: duckdb.DuckDBPyConnection, t: StoredTable, kind: str = ROWS, dataset: str | None = None
+) -> list[str]:
+    """Paths, relative to the store, of the segments of `kind` the view of `t` reads (of
+    `dataset` only, if given)."""
     return [
         p
         for (p,) in con.execute(
             f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND retired_at IS NULL "
-            "ORDER BY path",
-            [t.table_name],
+            "AND kind = ? AND (? IS NULL OR dataset = ?) ORDER BY path",
+            [t.table_name, kind, dataset, dataset],
         ).fetchall()
     ]
+
+
+def _tombstones(con: duckdb.DuckDBPyConnection, t: StoredTable, paths: list[str] | None) -> str:
+    """What the view anti-joins: its tombstone table, or the tombstone segments `paths`
+    (read through the same folder expression and guard as its rows; '' for none)."""
+    if not t.tombstone_segments:
+        return t.deleted
+    if not paths:
+        return ""
+    listed = segment_list(con, t.db, paths)
+    columns = ", ".join(t.tombstone)
+    return f"(SELECT {columns} FROM read_parquet({listed}) WHERE {moved_guard(con, t.db)})"
+
+
+def _minus_tombstones(t: StoredTable, tombstones: str) -> str:
+    if not tombstones:
+        return ""
+    match = " AND ".join(f"d.{c} = u.{c}" for c in t.tombstone)
+    return f" ANTI JOIN {tombstones} AS d ON {match}"
 
 
 def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
@@ -288,8 +353,8 @@ def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
     comments (COMMENT ON does not survive CREATE OR REPLACE)."""
     columns = base_columns(con, t)
     sql = f"SELECT {', '.join(f'CAST(u.{c} AS {typ}) AS {c}' for c, typ, _ in columns)}"
-    joins = f"FROM ({_source(con, t, live_segments(con, t))}) AS u ANTI JOIN {t.deleted} AS d "
-    joins += "ON " + " AND ".join(f"d.{c} = u.{c}" for c in t.tombstone)
+    joins = f"FROM ({_source(con, t, live_segments(con, t))}) AS u"
+    joins += _minus_tombstones(t, _tombstones(con, t, live_segments(con, t, DELETED)))
     if t.resolved:
         sql += ", " + ", ".join(f"r.{c}" for c, _ in RESOLUTION_COLUMNS)
         joins += (
@@ -389,11 +454,12 @@ def append(
     *,
     refresh: bool = True,
     suffix: str = "",
+    kind: str = ROWS,
 ) -> int:
-    """Write the rows of `query` (columns named as the base table's) as a new segment of `t`,
-    record it in the manifest and refresh the view. Writes nothing for zero rows. Returns
-    the number of rows."""
-    rel = t.segment_path(dataset, run_id, suffix)
+    """Write the rows of `query` (columns named as the base table's; for `kind` DELETED, its
+    tombstone columns) as a new segment of `t`, record it in the manifest and refresh the
+    view. Writes nothing for zero rows. Returns the number of rows."""
+    rel = t.segment_path(dataset, run_id, suffix, kind)
     path = store_root(con, t.db) / rel
     if path.exists():
         raise RuntimeError(f"segment {path} exists already: segments are never rewritten")
@@ -410,8 +476,8 @@ def append(
     _fsync(path.parent)
     con.execute(
         f"INSERT INTO {t.db}.meta.segments (table_name, dataset, run_id, path, rows, bytes, "
-        "written_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [t.table_name, dataset, run_id, rel, rows, path.stat().st_size, datetime.now()],
+        "written_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [t.table_name, dataset, run_id, rel, rows, path.stat().st_size, datetime.now(), kind],
     )
     if refresh:
         refresh_view(con, t)
@@ -477,38 +543,39 @@ def compact(
     session opened before may still read them) and drop the tombstones that only concerned
     them. `refresh=False` leaves the view to the caller (`refresh_view`). Returns what it
     did."""
-    old = paths or [
-        p
-        for (p,) in con.execute(
-            f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND dataset = ? "
-            "AND retired_at IS NULL ORDER BY path",
-            [t.table_name, dataset],
-        ).fetchall()
-    ]
+    old = paths or live_segments(con, t, ROWS, dataset)
     if not old:
         return {"table": t.table_name, "dataset": dataset, "retired": 0, "rows": 0}
     columns = ", ".join(f"CAST(u.{c} AS {typ}) AS {c}" for c, typ, _ in base_columns(con, t))
     match = " AND ".join(f"d.{c} = u.{c}" for c in t.tombstone)
     source = _source(con, t, old, catalog=f"{t.db}.")
+    dead = live_segments(con, t, DELETED, dataset) if t.tombstone_segments else []
+    tombstones = _tombstones(con, t, dead)
+    if tombstones and not t.tombstone_segments:
+        tombstones = f"{t.db}.{tombstones}"
     rows = append(
         con,
         t,
         dataset,
         run_id,
-        f"SELECT {columns} FROM ({source}) AS u ANTI JOIN {t.db}.{t.deleted} AS d ON {match}",
+        f"SELECT {columns} FROM ({source}) AS u{_minus_tombstones(t, tombstones)}",
         refresh=False,
         suffix=suffix,
     )
+    now = datetime.now()
     con.execute(
         f"UPDATE {t.db}.meta.segments SET retired_at = ? WHERE table_name = ? "
         "AND list_contains(?, path)",
-        [datetime.now(), t.table_name, old],
+        [now, t.table_name, old],
     )
-    deleted: int = sqlfiles.scalar(
-        con,
-        f"DELETE FROM {t.db}.{t.deleted} AS d WHERE EXISTS (SELECT 1 FROM ({source}) AS u "
-        f"WHERE {match})",
-    )
+    if not t.tombstone_segments:
+        deleted: int = sqlfiles.scalar(
+            con,
+            f"DELETE FROM {t.db}.{t.deleted} AS d WHERE EXISTS (SELECT 1 FROM ({source}) AS u "
+            f"WHERE {match})",
+        )
+    else:
+        deleted = _fold_tombstones(con, t, dataset, run_id, suffix, source, dead, now)
     if refresh:
         refresh_view(con, t)
     return {
@@ -518,6 +585,43 @@ def compact(
         "rows": rows,
         "tombstones_cleared": deleted,
     }
+
+
+def _fold_tombstones(
+    con: duckdb.DuckDBPyConnection,
+    t: StoredTable,
+    dataset: str,
+    run_id: str,
+    suffix: str,
+    source: str,
+    dead: list[str],
+    retired_at: datetime,
+) -> int:
+    """After a merge of the rows `source`: the tombstones of `dead` that hit a merged row
+    have done their work (the merged segment lacks the row). If there are any, the segments
+    `dead` are retired and the others written as one tombstone segment. Returns how many
+    went."""
+    if not dead:
+        return 0
+    columns = ", ".join(t.tombstone)
+    match = " AND ".join(f"d.{c} = u.{c}" for c in t.tombstone)
+    kept = (
+        f"SELECT DISTINCT {columns} FROM {_tombstones(con, t, dead)} AS d "
+        f"WHERE NOT EXISTS (SELECT 1 FROM ({source}) AS u WHERE {match})"
+    )
+    ((total,),) = con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT {columns} FROM {_tombstones(con, t, dead)})"
+    ).fetchall()
+    ((remaining,),) = con.execute(f"SELECT count(*) FROM ({kept})").fetchall()
+    if remaining == total:
+        return 0
+    append(con, t, dataset, run_id, kept, refresh=False, suffix=suffix, kind=DELETED)
+    con.execute(
+        f"UPDATE {t.db}.meta.segments SET retired_at = ? WHERE table_name = ? "
+        "AND list_contains(?, path)",
+        [retired_at, t.table_name, dead],
+    )
+    return int(total) - int(remaining)
 
 
 _LEVEL = re.compile(r"-L(\d+)-\d+\.parquet$")
@@ -571,7 +675,8 @@ def merge_tiers(
     for db in (d for d in DATABASES if d in installed):
         live = con.execute(
             f"SELECT table_name, dataset, path, rows FROM {db}.meta.segments "
-            "WHERE retired_at IS NULL ORDER BY table_name, dataset, path"
+            "WHERE retired_at IS NULL AND kind = ? ORDER BY table_name, dataset, path",
+            [ROWS],
         ).fetchall()
         groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
         for table_name, dataset, path, rows in live:

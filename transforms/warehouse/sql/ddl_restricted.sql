@@ -38,5 +38,8 @@ CREATE TABLE IF NOT EXISTS rs.meta.segments (
     rows BIGINT NOT NULL,
     bytes BIGINT,
     written_at TIMESTAMP NOT NULL,
-    retired_at TIMESTAMP              -- no longer read by the view (compaction)
+    retired_at TIMESTAMP,             -- no longer read by the view (compaction)
+    kind VARCHAR DEFAULT 'rows'       -- rows, or deleted (tombstones: rows that left the view)
 );
+-- A manifest written before tombstones were segments.
+ALTER TABLE rs.meta.segments ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'rows';

@@ -1,7 +1,8 @@
 -- Load a dataset's accepted rows into core: per key the newest updated_at wins, and on
 -- equal stamps the later delivery. Core is a view over immutable segments (see
--- transforms/warehouse/segments.py): rows leave it by a tombstone, tonight's rows arrive as
--- a new segment (int_upsert_core_rows). Identifiers: {dataset}, {key} (its key columns).
+-- transforms/warehouse/segments.py): rows leave it by a tombstone (collected here in
+-- int_deleted, written as tonight's tombstone segment), tonight's rows arrive as a new
+-- segment (int_upsert_core_rows). Identifiers: {dataset}, {key} (its key columns).
 CREATE OR REPLACE TEMP TABLE int_tonight AS
 WITH accepted AS (
     SELECT s.*, coalesce(o.warnings, []) AS _warnings, f.source_file
@@ -20,16 +21,21 @@ final AS (
 
 SELECT * FROM final;
 
+CREATE OR REPLACE TEMP TABLE int_deleted AS
+SELECT _run_id, _source_file, _source_row
+FROM wh.core.{dataset}
+WHERE false;
+
 -- A file delivered again (same landing path, new content: a corrected re-delivery, or a
 -- re-run of that night) replaces exactly what its earlier version contributed.
-INSERT INTO wh.store.core__{dataset}__deleted (_run_id, _source_file, _source_row)
+INSERT INTO int_deleted (_run_id, _source_file, _source_row)
 SELECT _run_id, _source_file, _source_row
 FROM wh.core.{dataset}
 WHERE _source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset);
 
 -- A current record that tonight's winner of its key is at least as new as (tonight has
 -- one winner per key, so the join finds at most one; a NULL key part matches nothing).
-INSERT INTO wh.store.core__{dataset}__deleted (_run_id, _source_file, _source_row)
+INSERT INTO int_deleted (_run_id, _source_file, _source_row)
 WITH superseded AS (
     SELECT c._run_id, c._source_file, c._source_row
     FROM wh.core.{dataset} AS c

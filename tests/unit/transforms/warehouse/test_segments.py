@@ -44,17 +44,48 @@ def test_rows_arrive_as_segments_and_leave_by_tombstone(con, tmp_path):
         "SELECT facility_code, beds, _warnings FROM wh.core.facilities ORDER BY 1"
     ).fetchall()
     assert rows == [("01001", None, []), ("01002", None, [])]  # missing columns are NULL
-    con.execute(
-        "INSERT INTO wh.store.core__facilities__deleted VALUES ('r1', 'moh/facilities.csv', 1001)"
-    )
+    # A tombstone is a segment too, in the manifest beside the rows, read by the view.
+    tombstone = "SELECT 'r1' AS _run_id, 'moh/facilities.csv' AS _source_file, 1001 AS _source_row"
+    assert segments.append(con, table, "facilities", "r1", tombstone, kind=segments.DELETED) == 1
+    assert (tmp_path / "warehouse.segments/core/facilities/deleted/r1.parquet").exists()
     assert con.execute("SELECT facility_code FROM wh.core.facilities").fetchall() == [("01002",)]
     # Zero rows: no file, no manifest line; a segment is never written twice.
     assert segments.append(con, table, "facilities", "r2", f"{_facility('01003')} LIMIT 0") == 0
     assert not (tmp_path / "warehouse.segments/core/facilities/r2.parquet").exists()
     with pytest.raises(RuntimeError, match="never rewritten"):
         segments.append(con, table, "facilities", "r1", _facility("01004"))
-    assert con.execute("SELECT path, rows FROM wh.meta.segments").fetchall() == [
-        ("core/facilities/r1.parquet", 2)
+    assert con.execute("SELECT path, rows, kind FROM wh.meta.segments ORDER BY 1").fetchall() == [
+        ("core/facilities/deleted/r1.parquet", 1, "deleted"),
+        ("core/facilities/r1.parquet", 2, "rows"),
+    ]
+    # The analysts' file lists no internal table.
+    assert not con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' "
+        "AND schema_name = 'store'"
+    ).fetchall()
+
+
+def test_an_old_tombstone_table_becomes_a_segment(con, tmp_path):
+    loading.ensure_core_table(con, DATASETS["facilities"])
+    table = segments.core("facilities")
+    segments.append(
+        con, table, "facilities", "r1", f"{_facility('01001')} UNION ALL {_facility('01002')}"
+    )
+    con.execute(
+        "CREATE TABLE wh.store.core__facilities__deleted (_run_id VARCHAR, _source_file VARCHAR, "
+        "_source_row BIGINT)"
+    )
+    con.execute(
+        "INSERT INTO wh.store.core__facilities__deleted VALUES ('r1', 'moh/facilities.csv', 1001)"
+    )
+    loading.ensure_core_table(con, DATASETS["facilities"])
+    assert con.execute("SELECT facility_code FROM wh.core.facilities").fetchall() == [("01002",)]
+    assert not con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' "
+        "AND schema_name = 'store'"
+    ).fetchall()
+    assert con.execute("SELECT rows FROM wh.meta.segments WHERE kind = 'deleted'").fetchall() == [
+        (1,)
     ]
 
 
@@ -186,7 +217,7 @@ def test_a_core_view_types_itself_and_an_old_base_table_goes(con):
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' "
         "AND schema_name = 'store'"
     ).fetchall()
-    assert store == [("core__facilities__deleted",)]
+    assert store == []
     types = dict(
         con.execute(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'wh' "
@@ -221,9 +252,14 @@ def _history(con, nights: int, fanout: int) -> list[dict]:
     table = segments.core("facilities")
     out = []
     for n in range(1, nights + 1):
-        con.execute(
-            "INSERT INTO wh.store.core__facilities__deleted SELECT _run_id, _source_file, "
-            "_source_row FROM wh.core.facilities WHERE facility_code = '9999'"
+        segments.append(
+            con,
+            table,
+            "facilities",
+            f"n{n:03d}",
+            "SELECT _run_id, _source_file, _source_row FROM wh.core.facilities "
+            "WHERE facility_code = '9999'",
+            kind=segments.DELETED,
         )
         segments.append(con, table, "facilities", f"n{n:03d}", _night(n))
         done = segments.merge_tiers(con, f"n{n:03d}", fanout, max_rows=1_000_000)
@@ -254,7 +290,9 @@ def test_merging_by_tiers_keeps_what_a_night_reads_flat_as_history_grows(con):
     ).fetchall()
     assert len(rows) == 40 * 3 + 1
     assert ("9999", "n040") in rows
-    assert con.execute("SELECT count(*) FROM wh.store.core__facilities__deleted").fetchone()[0] < 4
+    assert _tombstones(con) < 4
+    # Merging folded the tombstones in: their live segments are few, not one per night.
+    assert len(segments.live_segments(con, segments.core("facilities"), segments.DELETED)) <= 2
     levels = {segments.level(p) for p in segments.live_segments(con, segments.core("facilities"))}
     assert levels == {1, 2}  # 40 = 2 x 16 + 2 x 4: nothing left at level 0
 
@@ -262,9 +300,16 @@ def test_merging_by_tiers_keeps_what_a_night_reads_flat_as_history_grows(con):
 def test_without_merging_the_segments_grow_with_every_night(con):
     nights = _history(con, 12, fanout=0)
     assert [n["live"] for n in nights] == list(range(1, 13))
-    assert (
-        con.execute("SELECT count(*) FROM wh.store.core__facilities__deleted").fetchone()[0] == 11
-    )
+    assert _tombstones(con) == 11
+
+
+def _tombstones(con) -> int:
+    """The live tombstones of core.facilities (each segment's are distinct, and a row
+    leaves once)."""
+    return con.execute(
+        "SELECT coalesce(sum(rows), 0) FROM wh.meta.segments WHERE kind = 'deleted' "
+        "AND retired_at IS NULL"
+    ).fetchone()[0]
 
 
 def test_the_level_of_a_segment_is_in_its_name():
