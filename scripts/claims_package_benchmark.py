@@ -6,8 +6,12 @@ packages").
 writes a package of N episodes (each an XML1 row, 5 drug lines, 5 service lines, as
 QĐ 130 tags them) and reads it, in a fresh process per size, for the three datasets it
 delivers, as the night does (one `read_batches` per dataset, in that order); prints CPU
-seconds, episodes/s, rows/s and the peak resident set. `--parts` also times the parts of a
-read on one core: base64, the inner XML parse and the building of the rows.
+seconds, episodes/s, rows/s and the peak resident set (`--repeats`: the median of several
+reads, each in a fresh process). `--parts` also times the parts of a read on one core:
+base64, the inner XML parse and the building of the rows. `--inner` times ways of parsing the
+decoded tables into rows, rounds alternated, median of `--repeats`: the reader's tree
+builder, a pyexpat parser whose handlers keep only leaf text, a validating regular
+expression, and one tree parse per episode (each checked to give the reader's rows).
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import pyexpat
+import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from xml.etree.ElementTree import XMLParser
+from xml.etree.ElementTree import TreeBuilder, XMLParser
 from xml.sax.saxutils import escape
 
 DATASETS = ("visits", "visit_drugs", "visit_services")
@@ -266,18 +273,176 @@ def parts(episodes: int) -> dict[str, float]:
     }
 
 
+# --- ways of parsing a decoded table into rows (`--inner`) ---------------------------------
+
+ROW_OF = {"XML1": "TONG_HOP", "XML2": "CHI_TIET_THUOC", "XML3": "CHI_TIET_DVKT"}
+PROLOG = b'<?xml version="1.0" encoding="utf-8"?>'
+
+
+def _rows_of(root, row: str) -> list[dict]:
+    found = [root] if root.tag == row else list(root.iter(row))
+    return [{c.tag: (t.strip() or None) if (t := c.text) else None for c in r} for r in found]
+
+
+def inner_tree(tables: list[tuple[str, bytes]]) -> list[list[dict]]:
+    """The reader's way: the C tree builder, one parser per table."""
+    out = []
+    for row, data in tables:
+        parser = XMLParser()
+        parser.feed(data)
+        out.append(_rows_of(parser.close(), row))
+    return out
+
+
+class _Refused(Exception):
+    pass
+
+
+def _refuse(*_: object) -> None:
+    raise _Refused
+
+
+def _expat_rows(row: str, data: bytes) -> list[dict]:
+    rows: list[dict] = []
+    depth = [0, -1]  # current depth, depth of the open row (-1: none)
+    buf: list[str] = []
+    rec: list[dict] = [{}]
+
+    def start(tag: str, _attrs: object) -> None:
+        depth[0] += 1
+        if tag == row:
+            rec[0] = {}
+            rows.append(rec[0])
+            depth[1] = depth[0]
+        buf.clear()
+
+    def end(tag: str) -> None:
+        if depth[0] == depth[1] + 1:
+            rec[0][tag] = "".join(buf).strip() or None
+        elif depth[0] == depth[1]:
+            depth[1] = -1
+        depth[0] -= 1
+        buf.clear()
+
+    p = pyexpat.ParserCreate()
+    p.buffer_text = True
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    p.CharacterDataHandler = buf.append
+    p.StartDoctypeDeclHandler = _refuse
+    p.EntityDeclHandler = _refuse
+    p.ExternalEntityRefHandler = _refuse
+    p.Parse(data, True)
+    return rows
+
+
+def inner_expat(tables: list[tuple[str, bytes]]) -> list[list[dict]]:
+    """pyexpat with handlers that keep only the rows' leaf text (no tree); DOCTYPE, entity
+    declarations and external references refused by handlers."""
+    return [_expat_rows(row, data) for row, data in tables]
+
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
+_TEXT = r"[^<\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*+"
+_S = r"[ \t\n]*+"
+
+
+def _flat(row: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    r = re.escape(row)
+
+    def leaf(g: int) -> str:
+        return rf"<(?!{r}[/>])({_NAME})(?:/>|>{_TEXT}</\{g}>)"
+
+    def body(g: int) -> str:
+        return rf"<{r}>{_S}(?:{leaf(g)}{_S})*+</{r}>"
+
+    wrap = rf"<(?!{r}[/>])({_NAME})>"
+    doc = (
+        rf"{_S}(?:{wrap}{_S}(?:(?:{wrap}{_S}(?:{body(3)}{_S})*+</\2>"
+        rf"|{body(4)}){_S})*+</\1>|{body(5)}){_S}"
+    )
+    return (
+        re.compile(doc),
+        re.compile(rf"<{r}>(.*?)</{r}>", re.S),
+        re.compile(rf"<({_NAME})(?:/>|>({_TEXT})</\1>)"),
+    )
+
+
+_FLAT = {row: _flat(row) for row in ROW_OF.values()}
+
+
+def inner_regex(tables: list[tuple[str, bytes]]) -> list[list[dict]]:
+    """A regular expression that accepts only flat tables without entities, comments or
+    DOCTYPE (validated whole, then the leaves read), else the tree builder."""
+    out = []
+    for row, data in tables:
+        body = data[len(PROLOG) :] if data.startswith(PROLOG) else data
+        doc, rows, leaves = _FLAT[row]
+        text = body.decode("utf-8")
+        if any(b in body for b in (b"&", b"\r", b"<!", b"<?", b"]]>")) or not doc.fullmatch(text):
+            out += inner_tree([(row, data)])
+            continue
+        out.append(
+            [{t: v.strip() or None for t, v in leaves.findall(i)} for i in rows.findall(text)]
+        )
+    return out
+
+
+def inner_episode(tables: list[tuple[str, bytes]]) -> list[list[dict]]:
+    """One tree parse per episode: the tables' bodies under one wrapper, a processing
+    instruction between them (so that each table's bounds can be checked)."""
+    parser = XMLParser(target=TreeBuilder(insert_pis=True))
+    parser.feed(
+        b"<_>"
+        + b"<?_?>".join(d[len(PROLOG) :] if d.startswith(PROLOG) else d for _, d in tables)
+        + b"</_>"
+    )
+    roots = [e for e in parser.close() if isinstance(e.tag, str)]
+    return [_rows_of(root, row) for (row, _), root in zip(tables, roots, strict=True)]
+
+
+INNER = {"tree": inner_tree, "expat": inner_expat, "regex": inner_regex, "episode": inner_episode}
+
+
+def inner(episodes: int, repeats: int) -> dict[str, float]:
+    """Median CPU µs per episode of each way, rounds alternated, after checking that each
+    gives the reader's rows."""
+    tables = []
+    for i in range(1, episodes + 1):
+        h = episode(i)
+        kinds = [p.split("</LOAIHOSO>")[0] for p in h.split("<LOAIHOSO>")[1:]]
+        payloads = [p.split("</NOIDUNGFILE>")[0] for p in h.split("<NOIDUNGFILE>")[1:]]
+        tables.append(
+            [(ROW_OF[k], base64.b64decode(p)) for k, p in zip(kinds, payloads, strict=True)]
+        )
+    want = [inner_tree(t) for t in tables]
+    times: dict[str, list[float]] = {name: [] for name in INNER}
+    for name, way in INNER.items():
+        assert [way(t) for t in tables] == want, name
+    for _ in range(repeats):
+        for name, way in INNER.items():
+            t = time.process_time()
+            for ts in tables:
+                way(ts)
+            times[name].append((time.process_time() - t) / episodes * 1e6)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--episodes", type=int, nargs="+", default=[2000, 20000])
     ap.add_argument("--batch-rows", type=int, default=2000)
     ap.add_argument("--parts", action="store_true")
+    ap.add_argument("--inner", action="store_true", help="time ways of parsing decoded tables")
+    ap.add_argument("--repeats", type=int, default=1, help="reads per size (median)")
     ap.add_argument("--dir", type=Path, default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         for n in args.episodes:
             path = Path(tmp) / f"claims_{n}.xml"
             write_package(path, n)
-            m = measure(path, n, args.batch_rows)
+            runs = [measure(path, n, args.batch_rows) for _ in range(args.repeats)]
+            m = sorted(runs, key=lambda r: r["cpu"])[len(runs) // 2]
             print(
                 f"{n:>8} episodes ({m['mib']:.0f} MiB): rows {m['rows']}, cpu {m['cpu']:.2f} s "
                 f"(wall {m['wall']:.2f} s), {m['episodes_per_s']:,.0f} episodes/s, "
@@ -289,6 +454,13 @@ def main() -> None:
         print(
             f"parts per episode (CPU): base64 {p['base64_us']:.1f} µs, inner parse "
             f"{p['inner_parse_us']:.1f} µs, row building {p['row_build_us']:.1f} µs"
+        )
+    if args.inner:
+        n = min(args.episodes)
+        ways = inner(n, max(args.repeats, 1))
+        print(
+            f"inner parse, CPU per episode ({n} episodes, median of {max(args.repeats, 1)}): "
+            + ", ".join(f"{k} {v:.0f} µs" for k, v in ways.items())
         )
     _ = resource  # the peak is read in the child
 

@@ -205,6 +205,50 @@ def test_an_external_entity_inside_a_base64_table_is_refused(tmp_path):
     assert exc.value.reason.code == "unsafe_xml"
 
 
+LAUGHS = (
+    '<!DOCTYPE W [<!ENTITY a "ha">'
+    + "".join(
+        f'<!ENTITY {b} "{("&" + a + ";") * 10}">'
+        for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "]>"
+)
+
+
+@pytest.mark.parametrize("dataset", ["visits", "visit_drugs"])
+def test_a_billion_laughs_inside_a_base64_table_is_refused(tmp_path, dataset):
+    lk = claims_row(1)["MA_LK"]
+    row = drug_line(lk, 1)
+    raw = (
+        f'<?xml version="1.0" encoding="utf-8"?>{LAUGHS}<W><DSACH><CHI_TIET_THUOC>'
+        f"<MA_LK>{lk}</MA_LK><TEN_THUOC>&i;</TEN_THUOC><THANH_TIEN_BV>{row['THANH_TIEN_BV']}"
+        "</THANH_TIEN_BV></CHI_TIET_THUOC></DSACH></W>"
+    )
+    bad = base64.b64encode(raw.encode()).decode()
+    path = tmp_path / "claims.xml"
+    path.write_bytes(package([hoso(claims_row(1), extra={"XML2": bad})]))
+    with pytest.raises(FileRejected) as exc:
+        read(path, dataset)
+    assert exc.value.reason.code == "unsafe_xml"
+    assert "XML2" in exc.value.reason.en
+
+
+def test_a_doctype_in_a_utf16_base64_table_is_refused(tmp_path):
+    """UTF-16 hides the bytes `<!DOCTYPE`: such a table goes to the parser that refuses a
+    DOCTYPE however it is spelt."""
+    raw = (
+        '<?xml version="1.0" encoding="utf-16"?><!DOCTYPE W [<!ENTITY x SYSTEM '
+        '"file:///etc/passwd">]><W><TONG_HOP><MA_LK>&x;</MA_LK></TONG_HOP></W>'
+    )
+    bad = base64.b64encode(raw.encode("utf-16")).decode()
+    path = tmp_path / "claims.xml"
+    path.write_bytes(package([hoso(None, extra={"XML1": bad})]))
+    with pytest.raises(FileRejected) as exc:
+        read(path, "visits")
+    assert exc.value.reason.code == "unsafe_xml"
+    assert "XML1" in exc.value.reason.en
+
+
 def test_a_decoded_table_over_the_limit_is_refused(tmp_path):
     lk = claims_row(1)["MA_LK"]
     path = tmp_path / "claims.xml"
