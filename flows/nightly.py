@@ -646,9 +646,7 @@ def _build_night(
     con = b.con
     wh_io.install_key(con, key)
     progress.load_facts(con, ref, s.rule_settings())
-    for ds in DATASETS.values():
-        loading.ensure_core_table(con, ds)
-        loading.ensure_stage_table(con, ds)
+    loading.ensure_tables(con, list(DATASETS.values()))
     night = Night(con, s, ref, run_id, run_date, started_at)
     files = discover_files(quote(night), sources, datasets)
     logger = get_run_logger()

@@ -139,16 +139,17 @@ def comment_all(con: duckdb.DuckDBPyConnection, db: str = "wh") -> list[str]:
         ).fetchall()
     }
     described = set()
+    statements: list[str] = []
     for d in descriptions():
         name = f"{db}.{_ident(d.schema)}.{_ident(d.table)}"
         key = (d.schema, d.table, d.column)
         if not d.column and (d.schema, d.table) in tables:
             kind, text = tables[(d.schema, d.table)]
             if text != d.text:
-                con.execute(f"COMMENT ON {kind} {name} IS {sqlfiles.literal(d.text)}")
+                statements.append(f"COMMENT ON {kind} {name} IS {sqlfiles.literal(d.text)}")
         elif key in columns:
             if columns[key] != d.text:
-                con.execute(
+                statements.append(
                     f"COMMENT ON COLUMN {name}.{_quoted(_ident(d.column))} IS "
                     f"{sqlfiles.literal(d.text)}"
                 )
@@ -158,13 +159,28 @@ def comment_all(con: duckdb.DuckDBPyConnection, db: str = "wh") -> list[str]:
     for (s, t), (kind, text) in tables.items():
         # Not the typed bases: their comments are the views' (segments.refresh_view).
         if s == "store" and t.endswith(("__deleted", "__resolved")) and text != INTERNAL:
-            con.execute(
+            statements.append(
                 f"COMMENT ON {kind} {db}.store.{_quoted(t)} IS {sqlfiles.literal(INTERNAL)}"
             )
+    _run_script(con, statements)
     missing = sorted(".".join(k) for k in columns.keys() - described)
     if missing:
         log.warning("columns without a description: %s", ", ".join(missing))
     return missing
+
+
+def _run_script(con: duckdb.DuckDBPyConnection, statements: list[str]) -> None:
+    """The statements as one script in one transaction: on a new warehouse a few hundred
+    COMMENT ON committed one by one cost about 1 s, together a tenth of that."""
+    if not statements:
+        return
+    con.begin()
+    try:
+        con.execute(";\n".join(statements))
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
 
 
 def _quoted(name: str) -> str:

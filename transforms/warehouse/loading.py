@@ -47,6 +47,21 @@ def ensure_core_table(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
     segments.ensure(con, segments.core(sqlfiles.ident(ds.id, DATASETS)))
 
 
+def ensure_tables(con: duckdb.DuckDBPyConnection, datasets: Sequence[Dataset]) -> None:
+    """Every dataset's core view (with its base and tombstone tables) and stage table, in one
+    transaction: on a new warehouse each statement committed on its own cost about 2 s in all
+    (a commit each), together about 0.3 s."""
+    con.begin()
+    try:
+        for ds in datasets:
+            ensure_core_table(con, ds)
+            ensure_stage_table(con, ds)
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
 def apply_set_rules(
     con: duckdb.DuckDBPyConnection, ds: Dataset, run_date: date, run_id: str = ""
 ) -> None:
