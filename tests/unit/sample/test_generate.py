@@ -73,3 +73,21 @@ def test_every_breakable_line_rule_is_planted(planted, dataset, hand):
 
 def _world() -> World:
     return World(spec=NightSpec(run_date=RUN_DATE), ref=load(), rng=random.Random(0))
+
+
+def test_every_province_keeps_a_facility_that_loads_at_a_small_scale(tmp_path):
+    """Seed 0 at scale 0.05 broke all three of a province's facilities, and the health
+    checks' generator then failed with KeyError: a province whose facilities planting broke
+    gets one more, clean."""
+    generate(tmp_path, NightSpec(run_date=RUN_DATE, scale=0.05, seed=0), load())
+    night = tmp_path / RUN_DATE.isoformat()
+    with (tmp_path / "_truth" / RUN_DATE.isoformat() / "defects.csv").open(encoding="utf-8") as fh:
+        broken = {
+            int(d["row_number"])
+            for d in csv.DictReader(fh)
+            if d["dataset"] == "facilities" and d["severity"] == "error"
+        }
+    with (night / "moh" / "facilities.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    clean = {row["province_code"] for n, row in enumerate(rows, start=1) if n not in broken}
+    assert clean >= set(load().provinces)
