@@ -394,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         ):
             if value is not None:
                 os.environ[name] = str(value)
-        from flows.prefect_api import prefect_api
+        from flows.prefect_api import import_ahead, prefect_api
 
         params = dict(
             landing=str(args.landing),
@@ -413,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
 
             try:
                 if server is not None:
+                    import_ahead()  # while the server starts, if it does
                     server.wait_ready()
                 if args.until:
                     summary = backfill(start_date=args.date, end_date=args.until, **params)
