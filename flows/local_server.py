@@ -11,9 +11,10 @@ stopping, and racing runs never start two.
 It starts in about the time Python takes to import Prefect's server: what it does not need
 is skipped. Prefect's services for deployments (scheduler, late runs, pause expirations,
 the workers' foreman) are off unless set otherwise: CLI runs have no deployment. The
-database migrations run on the first start and whenever Prefect's version or the
-database's revision changed since the last start that ran them; otherwise they are skipped
-(a few hundred milliseconds of CPU and the database's lock at every start).
+database migrations and the registration of block types run on the first start, and again
+whenever Prefect's version, its installed collections or the database's revision changed
+since the last start that ran them; otherwise both are skipped (the registration's check
+alone imports every Prefect collection, Dask's with prefect-dask: about a second of CPU).
 
     python -m flows.local_server --home PREFECT_HOME --port PORT --idle SECONDS
 """
@@ -28,7 +29,7 @@ import os
 import sqlite3
 import threading
 import time
-from importlib.metadata import version
+from importlib.metadata import entry_points, version
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,8 +42,8 @@ POLL_SECONDS = 0.5
 # of deployments: a server of CLI runs has none (a deployment runs on the production server).
 DEPLOYMENT_SERVICES = ("SCHEDULER", "LATE_RUNS", "PAUSE_EXPIRATIONS", "FOREMAN")
 
-# In PREFECT_HOME: Prefect's version and the database's revision after the last start that
-# ran the migrations.
+# In PREFECT_HOME: Prefect's version and collections and the database's revision after the
+# last start that ran the migrations and registered the block types.
 MIGRATED = "vnhealth-server-migrated.json"
 
 
@@ -61,9 +62,10 @@ def _database(home: Path) -> Path | None:
     return home / "prefect.db"
 
 
-def _migrated_state(home: Path) -> dict[str, str] | None:
-    """Prefect's version and the Alembic revision of the default database now; None when
-    the database is not that file, or has no revision yet."""
+def _migrated_state(home: Path) -> dict[str, Any] | None:
+    """Prefect's version, its collections (their block types are registered) and the Alembic
+    revision of the default database now; None when the database is not that file, or has
+    no revision yet."""
     database = _database(home)
     if database is None or not database.is_file():
         return None
@@ -75,12 +77,19 @@ def _migrated_state(home: Path) -> dict[str, str] | None:
             con.close()
     except sqlite3.Error:
         return None
-    return {"prefect": version("prefect"), "revision": str(row[0])} if row else None
+    if not row:
+        return None
+    collections = sorted(
+        f"{e.name}={e.dist.version if e.dist else ''}"
+        for e in entry_points(group="prefect.collections")
+    )
+    return {"prefect": version("prefect"), "collections": collections, "revision": str(row[0])}
 
 
 def migrations_needed(home: Path) -> bool:
-    """Whether the start must run the migrations: not when the database is at the revision
-    the last migrating start left with this same Prefect version."""
+    """Whether the start must run the migrations and register the block types: not when the
+    database is at the revision the last such start left, with the same Prefect version and
+    collections."""
     state = _migrated_state(home)
     try:
         remembered = json.loads((home / MIGRATED).read_text(encoding="utf-8"))
@@ -90,7 +99,8 @@ def migrations_needed(home: Path) -> bool:
 
 
 def remember_migrated(home: Path) -> None:
-    """After a start that ran the migrations: the next start may skip them."""
+    """After a start that ran the migrations and registered the block types: the next start
+    may skip both."""
     state = _migrated_state(home)
     if state is not None:
         (home / MIGRATED).write_text(json.dumps(state), encoding="utf-8")
@@ -107,6 +117,10 @@ def _prefect_settings(home: Path) -> bool:
         return False  # the user decides: nothing to remember
     migrate = migrations_needed(home)
     os.environ["PREFECT_SERVER_DATABASE_MIGRATE_ON_START"] = "true" if migrate else "false"
+    if not migrate:
+        # Off, and its memo check too (that check is what imports the collections).
+        os.environ.setdefault("PREFECT_SERVER_REGISTER_BLOCKS_ON_START", "false")
+        os.environ.setdefault("PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION", "false")
     return migrate
 
 
