@@ -428,6 +428,30 @@ def prefect_api(
         server.stop()
 
 
+# What the first flow run and the first staged file import (Prefect's run engines; FastAPI's
+# JSON encoder, which Prefect uses for the flow's parameters; pandera's pandas backend;
+# pyarrow's pandas conversion): about a second, done while a starting server is awaited.
+RUN_MODULES = (
+    "prefect.flow_engine",
+    "prefect.task_engine",
+    "fastapi.encoders",
+    "pandera.backends.pandas.register",
+    "pyarrow.pandas_compat",
+)
+
+
+def import_ahead(modules: tuple[str, ...] = RUN_MODULES) -> None:
+    """Import `modules` now rather than during the run (one that is missing is skipped:
+    they only save time)."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            logger.debug("not imported ahead: %s", name)
+
+
 def _duration(seconds: float) -> str:
     if seconds >= 3600 and seconds % 3600 == 0:
         return f"{seconds / 3600:.0f} h"

@@ -15,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 
 from transforms.ingest.readers.base import (
@@ -54,6 +53,8 @@ def read_xlsx_batches(path: Path, head: bytes, opts: ReadOptions) -> Iterator[pd
     if require(head, "xlsx", "zip", "ole") == "ole":
         raise FileRejected(Reason.encrypted() if _is_encrypted(path) else Reason.legacy_xls())
     check_archive(path, opts.max_expanded_bytes, opts.max_compression_ratio)
+    import openpyxl  # here: half a second to import, and most nights' files are not workbooks
+
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # any failure inside openpyxl: the workbook cannot be opened
