@@ -5,15 +5,18 @@
 -- visit_id) is in no visit of the warehouse nor of tonight (visits load first: tonight's
 -- loaded visits are in core, its quarantined ones in rs.quarantine.rows, whose record_key
 -- is the visit's key as staged).
+-- Core and the quarantine are read through the night's views (seg_core__visits,
+-- seg_quarantine__rows: transforms.warehouse.segments.night_view), so that only the row
+-- groups that can hold tonight's keys are read, whatever the history.
 INSERT INTO stg_failures
 WITH visits AS (
     SELECT facility_code, visit_id
-    FROM wh.core.visits
+    FROM seg_core__visits
 ),
 
 quarantined AS (
     SELECT DISTINCT record_key
-    FROM rs.quarantine.rows
+    FROM seg_quarantine__rows
     WHERE run_id = $run_id AND dataset = 'visits'
 ),
 
