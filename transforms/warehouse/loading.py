@@ -92,10 +92,10 @@ def apply_set_rules(
         elif rule.kind == "sql" and rule.sql:
             # The file inserts (dataset, _file_id, _row, rule_id) into stg_failures; it may
             # use $dataset, $rule_id, $run_date and $run_id, stg_<dataset> (or stg_{dataset}
-            # in a file several datasets share), wh.core.* and (for a claims line, its
-            # visit's fate) tonight's rs.quarantine.rows; or, cheaper as history grows, the
-            # same rows through the night's views seg_core__<dataset> and
-            # seg_quarantine__rows (segments.night_view).
+            # in a file several datasets share), wh.core.* (or, cheaper as history grows,
+            # the same rows through the night's views seg_core__<dataset>:
+            # segments.night_view) and, for a claims line, its visit's fate: tonight's
+            # quarantined rows, seg_quarantine__rows__tonight (segments.defer_refresh).
             RULES_SQL.run(
                 con,
                 rule.sql,
@@ -151,6 +151,9 @@ def finish_dataset(
         segments.refresh_view(con, segments.core(dataset))
     if _earlier_deliveries(con, params):
         SQL.run(con, "int_quarantine", params)
+    # The view of quarantine.rows (every dataset's segments) is refreshed once, after the
+    # night's datasets (segments.refresh_stale); until then, tonight's quarantined rows are
+    # read through seg_quarantine__rows__tonight (the claims episode rules).
     _append(
         con,
         segments.QUARANTINE,
@@ -158,9 +161,11 @@ def finish_dataset(
         run_id,
         params,
         "int_quarantine_rows",
+        refresh=False,
         dataset=dataset,
         key=key,
     )
+    segments.defer_refresh(con, segments.QUARANTINE, run_id)
     # Nothing reads tonight's raw rows before the night ends (int_quarantine reads earlier
     # runs' only): the view of raw.rows is refreshed once, when the night is published.
     segments.adopt(con, segments.RAW, dataset, run_id, list(raw_files), refresh=False)

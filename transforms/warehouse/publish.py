@@ -349,6 +349,9 @@ def merge_segments(
     stays readable (retired, not deleted) for sessions opened before it is published."""
     from datetime import timedelta
 
+    # The views left stale while the datasets were finished (raw and quarantine rows) are
+    # refreshed first: what follows (progress, trends) reads them.
+    segments.refresh_stale(b.con)
     done = segments.merge_tiers(b.con, run_id, fanout, max_rows)
     cutoff = datetime.now() - timedelta(hours=grace_hours)
     for db in segments.DATABASES:

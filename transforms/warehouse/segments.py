@@ -580,6 +580,26 @@ def adopt(
     return total
 
 
+def defer_refresh(con: duckdb.DuckDBPyConnection, t: StoredTable, run_id: str) -> None:
+    """Leave the view of `t` (and its night view) as it is until `refresh_stale`, after
+    segments were written with `refresh=False`; the segments `run_id` wrote are read, until
+    then, through the night view `<night_view(t)>__tonight` (a view of every dataset's
+    segments costs a bind of each live segment to refresh: once a night, not once per
+    dataset)."""
+    con.execute("INSERT INTO stg_stale_views VALUES (?)", [t.table_name])
+    tonight = [
+        p
+        for (p,) in con.execute(
+            f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND run_id = ? "
+            "AND retired_at IS NULL AND kind = ? ORDER BY path",
+            [t.table_name, run_id, ROWS],
+        ).fetchall()
+    ]
+    dead = live_segments(con, t, DELETED) if t.tombstone_segments else []
+    query = _view(con, t, tonight, dead, guard=False, catalog=f"{t.db}.")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {night_view(t)}__tonight AS {query}")
+
+
 def refresh_stale(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Refresh the views whose new segments were adopted with `refresh=False` (call it
     before the files are published). Returns their names."""
