@@ -37,7 +37,9 @@ NOT_PER_NIGHT = {"dq.rules", "progress.targets", "meta.segments"}
 CLONED_SCHEMAS = ("meta", "dq", "progress")
 
 
-def vnhealth_run(landing: Path, night: str, folder: Path, env: dict[str, str]) -> dict:
+def vnhealth_run(
+    landing: Path, night: str, folder: Path, env: dict[str, str], log_to: Path | None = None
+) -> dict:
     began = time.perf_counter()
     proc = subprocess.run(
         [
@@ -59,6 +61,8 @@ def vnhealth_run(landing: Path, night: str, folder: Path, env: dict[str, str]) -
     )
     seconds = time.perf_counter() - began
     log = proc.stdout + proc.stderr
+    if log_to is not None:
+        log_to.write_text(log)
     if proc.returncode:
         raise RuntimeError(f"vnhealth run {night} failed:\n{log[-4000:]}")
     steps: dict[str, float] = {"wall": seconds}
@@ -232,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(folder, ignore_errors=True)
             shutil.copytree(history, folder)
             before = sizes(folder)
-            steps = vnhealth_run(landing, tonight.isoformat(), folder, env)
+            steps = vnhealth_run(
+                landing, tonight.isoformat(), folder, env, work / f"night-{k}-{r + 1}.log"
+            )
             line = {
                 "history": k,
                 "fanout": args.fanout,

@@ -192,9 +192,27 @@ def test_the_upsert_across_nights_through_segments(tmp_path, stores):
             "KB010005": ("J18.9", f"{D2} 09:00:00", d2_file),
         }
     # Night 2's visits file delivered again, corrected: it replaces exactly its earlier rows
-    # (visit 5 goes, visit 6 comes; visit 1 stays as this version has it).
+    # (visit 5 goes, visit 6 comes; visit 1 stays as this version has it). The restricted
+    # file is made as one written before its index of delivered files: the night fills the
+    # index from the views, finds the earlier delivery and hides its raw rows.
+    with duckdb.connect(str(restricted)) as con:
+        assert con.execute(
+            "SELECT count(*) FROM meta.source_files WHERE source_file = ?", [d2_file]
+        ).fetchone() == (1,)
+        con.execute("DELETE FROM meta.source_files")
     _night(landing, D2, [_visit(1, f"{D2} 09:00:00", icd="I10"), _visit(6, f"{D2} 09:30:00")])
     run_night(landing, D2, warehouse, restricted)
+    with duckdb.connect(str(restricted), read_only=True) as con:
+        con.execute("SET VARIABLE vnhealth_restricted_data = ?", [str(restricted.parent)])
+        raw = con.execute(
+            "SELECT count(DISTINCT run_id), count(*) FROM raw.rows WHERE source_file = ?",
+            [d2_file],
+        ).fetchone()
+        assert raw == (1, 2)  # only the corrected delivery's two rows
+        runs = con.execute(
+            "SELECT count(*) FROM meta.source_files WHERE source_file = ?", [d2_file]
+        ).fetchone()
+        assert runs == (2,)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         expected = {
             "KB010001": ("I10", f"{D2} 09:00:00", d2_file),

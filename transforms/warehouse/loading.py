@@ -92,8 +92,10 @@ def apply_set_rules(
         elif rule.kind == "sql" and rule.sql:
             # The file inserts (dataset, _file_id, _row, rule_id) into stg_failures; it may
             # use $dataset, $rule_id, $run_date and $run_id, stg_<dataset> (or stg_{dataset}
-            # in a file several datasets share), wh.core.* and (for a claims line, its
-            # visit's fate) tonight's rs.quarantine.rows.
+            # in a file several datasets share), wh.core.* (or, cheaper as history grows,
+            # the same rows through the night's views seg_core__<dataset>:
+            # segments.night_view) and, for a claims line, its visit's fate: tonight's
+            # quarantined rows, seg_quarantine__rows__tonight (segments.defer_refresh).
             RULES_SQL.run(
                 con,
                 rule.sql,
@@ -121,16 +123,19 @@ def finish_dataset(
     dataset = sqlfiles.ident(ds.id, DATASETS)
     key = key_list(ds)
     SQL.run(con, "int_upsert_core", params, dataset=dataset, key=key)
-    # Tonight's tombstones, a segment beside the rows' (the view stops reading them at once).
-    segments.append(
+    # Tonight's tombstones, a segment beside the rows'; the rows' segment then leaves out
+    # int_deleted itself, and the view is refreshed once for both (a refresh binds every
+    # live segment of the view).
+    written = segments.append(
         con,
         segments.core(dataset),
         dataset,
         run_id,
         "SELECT DISTINCT _run_id, _source_file, _source_row FROM int_deleted",
+        refresh=False,
         kind=segments.DELETED,
     )
-    _append(
+    written += _append(
         con,
         segments.core(dataset),
         dataset,
@@ -138,10 +143,17 @@ def finish_dataset(
         params,
         "int_upsert_core_rows",
         expressions={"select_columns": select_core_columns(ds)},
+        refresh=False,
         dataset=dataset,
         key=key,
     )
-    SQL.run(con, "int_quarantine", params)
+    if written:
+        segments.refresh_view(con, segments.core(dataset))
+    if _earlier_deliveries(con, params):
+        SQL.run(con, "int_quarantine", params)
+    # The view of quarantine.rows (every dataset's segments) is refreshed once, after the
+    # night's datasets (segments.refresh_stale); until then, tonight's quarantined rows are
+    # read through seg_quarantine__rows__tonight (the claims episode rules).
     _append(
         con,
         segments.QUARANTINE,
@@ -149,10 +161,15 @@ def finish_dataset(
         run_id,
         params,
         "int_quarantine_rows",
+        refresh=False,
         dataset=dataset,
         key=key,
     )
-    segments.adopt(con, segments.RAW, dataset, run_id, list(raw_files))
+    segments.defer_refresh(con, segments.QUARANTINE, run_id)
+    # Nothing reads tonight's raw rows before the night ends (int_quarantine reads earlier
+    # runs' only): the view of raw.rows is refreshed once, when the night is published.
+    segments.adopt(con, segments.RAW, dataset, run_id, list(raw_files), refresh=False)
+    SQL.run(con, "int_source_files", params)
     province = next((c.name for c in ds.columns if c.type == "province"), None)
     SQL.run(
         con,
@@ -167,6 +184,20 @@ def finish_dataset(
     return [FileOutcome(fid, n, ok, n - ok) for fid, n, ok in rows]
 
 
+def _earlier_deliveries(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> bool:
+    """Whether an earlier run delivered rows from one of tonight's files of the dataset
+    (`rs.meta.source_files`, filled once from the views for a restricted file older than
+    it): without one, int_quarantine would read all of raw.rows and quarantine.rows to hide
+    nothing."""
+    indexed = sqlfiles.scalar(con, "SELECT count(*) FROM rs.meta.source_files")
+    if not indexed and sqlfiles.scalar(
+        con, "SELECT count(*) FROM rs.meta.segments WHERE retired_at IS NULL"
+    ):
+        SQL.run(con, "int_source_files_backfill")
+        log.info("indexed the source files of the restricted rows")
+    return bool(SQL.fetchone(con, "int_earlier_deliveries", params)[0])
+
+
 def _append(
     con: duckdb.DuckDBPyConnection,
     table: segments.StoredTable,
@@ -175,12 +206,13 @@ def _append(
     params: dict[str, Any],
     name: str,
     expressions: dict[str, str] | None = None,
+    refresh: bool = True,
     **identifiers: str,
 ) -> int:
     """Write the rows of the one SELECT of `sql/<name>.sql` as tonight's segment of `table`."""
     (query,) = SQL.statements(name, expressions=expressions, **identifiers)
     return segments.append(
-        con, table, segment_of, run_id, query, sqlfiles.bound(query, params) or {}
+        con, table, segment_of, run_id, query, sqlfiles.bound(query, params) or {}, refresh=refresh
     )
 
 

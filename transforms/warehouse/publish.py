@@ -172,6 +172,9 @@ def build(
         )
         try:
             con.execute("SET temp_directory = ?", [str(folder / "spill")])
+            # Segments are never rewritten, so their footers can be kept: each refresh of a
+            # view and each read of one binds every live segment, many times a night.
+            con.execute("SET parquet_metadata_cache = true")
             # In a storage format the DuckDB 1.5 clients read (transforms.warehouse.storage).
             storage.attach(con, wh_folder / "warehouse.duckdb", "wh")
             storage.attach(con, folder / "restricted.duckdb", "rs")
@@ -215,6 +218,7 @@ def publish(b: Build, night: date | None = None) -> None:
     """Checkpoint both copies, give each the protection of the file it replaces, and rename
     them over the published files (each within its own folder and file system). With a
     `night` and a snapshot folder, the analysts' file is also kept as that night's snapshot."""
+    segments.refresh_stale(b.con)
     b.con.execute("CHECKPOINT wh")
     b.con.execute("CHECKPOINT rs")
     b.con.execute("DETACH wh")
@@ -345,6 +349,9 @@ def merge_segments(
     stays readable (retired, not deleted) for sessions opened before it is published."""
     from datetime import timedelta
 
+    # The views left stale while the datasets were finished (raw and quarantine rows) are
+    # refreshed first: what follows (progress, trends) reads them.
+    segments.refresh_stale(b.con)
     done = segments.merge_tiers(b.con, run_id, fanout, max_rows)
     cutoff = datetime.now() - timedelta(hours=grace_hours)
     for db in segments.DATABASES:

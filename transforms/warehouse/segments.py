@@ -132,6 +132,8 @@ def install_stores(
         "file_mode INTEGER, dir_mode INTEGER, uid INTEGER, gid INTEGER)"
     )
     con.execute("DELETE FROM stg_stores")
+    # Views left stale on purpose until the night ends (`adopt(refresh=False)`).
+    con.execute("CREATE TABLE IF NOT EXISTS stg_stale_views (table_name VARCHAR)")
     for db, (root, p) in stores.items():
         root.parent.mkdir(parents=True, exist_ok=True)
         make_dirs(root, p)
@@ -329,16 +331,24 @@ def live_segments(
     ]
 
 
-def _tombstones(con: duckdb.DuckDBPyConnection, t: StoredTable, paths: list[str] | None) -> str:
+def _tombstones(
+    con: duckdb.DuckDBPyConnection,
+    t: StoredTable,
+    paths: list[str] | None,
+    *,
+    guard: bool = True,
+    catalog: str = "",
+) -> str:
     """What the view anti-joins: its tombstone table, or the tombstone segments `paths`
     (read through the same folder expression and guard as its rows; '' for none)."""
     if not t.tombstone_segments:
-        return t.deleted
+        return f"{catalog}{t.deleted}"
     if not paths:
         return ""
     listed = segment_list(con, t.db, paths)
     columns = ", ".join(t.tombstone)
-    return f"(SELECT {columns} FROM read_parquet({listed}) WHERE {moved_guard(con, t.db)})"
+    where = f" WHERE {moved_guard(con, t.db)}" if guard else ""
+    return f"(SELECT {columns} FROM read_parquet({listed}){where})"
 
 
 def _minus_tombstones(t: StoredTable, tombstones: str) -> str:
@@ -352,17 +362,14 @@ def refresh_view(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
     """(Re)create the view of `t` over its empty typed source and live segments, with its
     comments (COMMENT ON does not survive CREATE OR REPLACE)."""
     columns = base_columns(con, t)
-    sql = f"SELECT {', '.join(f'CAST(u.{c} AS {typ}) AS {c}' for c, typ, _ in columns)}"
-    joins = f"FROM ({_source(con, t, live_segments(con, t))}) AS u"
-    joins += _minus_tombstones(t, _tombstones(con, t, live_segments(con, t, DELETED)))
-    if t.resolved:
-        sql += ", " + ", ".join(f"r.{c}" for c, _ in RESOLUTION_COLUMNS)
-        joins += (
-            f" LEFT JOIN {t.resolutions} AS r ON r.run_id = u.run_id "
-            "AND r.source_file = u.source_file AND r.row_number = u.row_number"
-        )
+    rows, dead = live_segments(con, t), live_segments(con, t, DELETED)
+    con.execute(f"CREATE OR REPLACE VIEW {t.db}.{t.table_name} AS {_view(con, t, rows, dead)}")
+    # The same rows without the guard (the night's own connection knows where its stores
+    # are): filters and join filters then reach the Parquet scans, which skip the row
+    # groups whose statistics exclude them (issue 18, history that never slows the night).
+    night = _view(con, t, rows, dead, guard=False, catalog=f"{t.db}.")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {night_view(t)} AS {night}")
     comment = _table_comment(con, t)
-    con.execute(f"CREATE OR REPLACE VIEW {t.db}.{t.table_name} AS {sql} {joins}")
     if comment:
         con.execute(f"COMMENT ON VIEW {t.db}.{t.table_name} IS {sqlfiles.literal(comment)}")
     for c, _, text in columns:
@@ -430,18 +437,56 @@ def moved_guard(con: duckdb.DuckDBPyConnection, db: str) -> str:
 
 
 def _source(
-    con: duckdb.DuckDBPyConnection, t: StoredTable, paths: list[str], catalog: str = ""
+    con: duckdb.DuckDBPyConnection,
+    t: StoredTable,
+    paths: list[str],
+    catalog: str = "",
+    *,
+    guard: bool = True,
 ) -> str:
     """The empty typed source and the segments `paths` (relative to the store), by column
     name."""
     source = _empty_source(con, t, catalog)
     if paths:
         listed = segment_list(con, t.db, paths)
-        source += (
-            f" UNION ALL BY NAME FROM read_parquet({listed}, union_by_name = true) "
-            f"WHERE {moved_guard(con, t.db)}"
-        )
+        source += f" UNION ALL BY NAME FROM read_parquet({listed}, union_by_name = true)"
+        if guard:
+            source += f" WHERE {moved_guard(con, t.db)}"
     return source
+
+
+def _view(
+    con: duckdb.DuckDBPyConnection,
+    t: StoredTable,
+    rows: list[str],
+    dead: list[str],
+    *,
+    guard: bool = True,
+    catalog: str = "",
+) -> str:
+    """The query of `t`'s view over the segments `rows` minus the tombstones (segments
+    `dead`, or its tombstone table), with its resolutions if it has any. `catalog` qualifies
+    the tables it names (a view in another catalog than `t`'s)."""
+    columns = base_columns(con, t)
+    sql = f"SELECT {', '.join(f'CAST(u.{c} AS {typ}) AS {c}' for c, typ, _ in columns)}"
+    joins = f"FROM ({_source(con, t, rows, catalog, guard=guard)}) AS u"
+    joins += _minus_tombstones(t, _tombstones(con, t, dead, guard=guard, catalog=catalog))
+    if t.resolved:
+        sql += ", " + ", ".join(f"r.{c}" for c, _ in RESOLUTION_COLUMNS)
+        joins += (
+            f" LEFT JOIN {catalog}{t.resolutions} AS r ON r.run_id = u.run_id "
+            "AND r.source_file = u.source_file AND r.row_number = u.row_number"
+        )
+    return f"{sql} {joins}"
+
+
+def night_view(t: StoredTable) -> str:
+    """The night's own view of `t`: a temporary view of the connection that refreshed `t`,
+    with the same rows as `t`'s view but read without its guard (see `refresh_view`), so
+    that a filter on it, or a join of it with tonight's few keys, reads only the row groups
+    of the segments that can hold them. SQL files name it `seg_core__<dataset>`,
+    `seg_raw__rows` or `seg_quarantine__rows`."""
+    return f"seg_{t.schema}__{t.name}"
 
 
 def append(
@@ -490,11 +535,16 @@ def adopt(
     dataset: str,
     run_id: str,
     files: list[tuple[str, int]],
+    *,
+    refresh: bool = True,
 ) -> int:
     """Make Parquet files written elsewhere (by a staging task, with the base table's
     columns) segments of `t` as they are: each is moved into the store (copied when it is on
     another file system), made durable and recorded in the manifest, and the view refreshed.
-    `files` are (path, rows); zero-row files are skipped. Returns the number of rows."""
+    `files` are (path, rows); zero-row files are skipped. `refresh=False` leaves the view as
+    it was until `refresh_stale` (a view of every dataset's segments that nothing reads
+    before the night ends costs one refresh, not one per dataset). Returns the number of
+    rows."""
     root = store_root(con, t.db)
     protection = store_protection(con, t.db)
     total = 0
@@ -523,8 +573,46 @@ def adopt(
         total += rows
     if total:
         _fsync(path.parent)
-        refresh_view(con, t)
+        if refresh:
+            refresh_view(con, t)
+        else:
+            con.execute("INSERT INTO stg_stale_views VALUES (?)", [t.table_name])
     return total
+
+
+def defer_refresh(con: duckdb.DuckDBPyConnection, t: StoredTable, run_id: str) -> None:
+    """Leave the view of `t` (and its night view) as it is until `refresh_stale`, after
+    segments were written with `refresh=False`; the segments `run_id` wrote are read, until
+    then, through the night view `<night_view(t)>__tonight` (a view of every dataset's
+    segments costs a bind of each live segment to refresh: once a night, not once per
+    dataset)."""
+    con.execute("INSERT INTO stg_stale_views VALUES (?)", [t.table_name])
+    tonight = [
+        p
+        for (p,) in con.execute(
+            f"SELECT path FROM {t.db}.meta.segments WHERE table_name = ? AND run_id = ? "
+            "AND retired_at IS NULL AND kind = ? ORDER BY path",
+            [t.table_name, run_id, ROWS],
+        ).fetchall()
+    ]
+    dead = live_segments(con, t, DELETED) if t.tombstone_segments else []
+    query = _view(con, t, tonight, dead, guard=False, catalog=f"{t.db}.")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {night_view(t)}__tonight AS {query}")
+
+
+def refresh_stale(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Refresh the views whose new segments were adopted with `refresh=False` (call it
+    before the files are published). Returns their names."""
+    stale = [
+        name
+        for (name,) in con.execute(
+            "SELECT DISTINCT table_name FROM stg_stale_views ORDER BY table_name"
+        ).fetchall()
+    ]
+    for name in stale:
+        refresh_view(con, stored_table(name))
+    con.execute("DELETE FROM stg_stale_views")
+    return stale
 
 
 def compact(

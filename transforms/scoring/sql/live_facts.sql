@@ -2,6 +2,9 @@
 -- this run or an earlier run of the same night) judge the current records already in core:
 -- visits admitted after the death, benefits still active, licences still active, health
 -- checks still valid. Tonight's own rows were judged by the datasets' set rules already.
+-- Core is read through the night's views (seg_core__<dataset>: transforms.warehouse.segments
+-- .night_view): tonight's deaths are found by their run ids and the records they judge by
+-- the dead people's ids, and the Parquet scans skip the row groups that cannot hold them.
 DELETE FROM wh.dq.live_facts WHERE run_date = $run_date;
 
 INSERT INTO wh.dq.live_facts BY NAME
@@ -13,7 +16,7 @@ WITH night_runs AS (
 
 dead AS (
     SELECT person_id, notice_no, died_at
-    FROM wh.core.deaths
+    FROM seg_core__deaths
     WHERE _run_id IN (SELECT run_id FROM night_runs)
       AND person_id IS NOT NULL AND died_at IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY died_at, notice_no) = 1
@@ -22,7 +25,7 @@ dead AS (
 visits AS (
     SELECT 'visits' AS dataset, concat_ws('|', v.facility_code, v.visit_id) AS record_key
          , v.province_code, 'visits.admitted_at.after_death' AS rule_id, d.notice_no, d.died_at
-    FROM wh.core.visits AS v
+    FROM seg_core__visits AS v
     JOIN dead AS d ON d.person_id = v.patient_id
     WHERE v.admitted_at > d.died_at
       AND v._run_id NOT IN (SELECT run_id FROM night_runs)
@@ -31,7 +34,7 @@ visits AS (
 benefits AS (
     SELECT 'social_protection' AS dataset, b.beneficiary_id AS record_key, b.province_code
          , 'social_protection.person_id.dead' AS rule_id, d.notice_no, d.died_at
-    FROM wh.core.social_protection AS b
+    FROM seg_core__social_protection AS b
     JOIN dead AS d USING (person_id)
     WHERE (b.benefit_end IS NULL OR b.benefit_end >= $run_date)
       AND b._run_id NOT IN (SELECT run_id FROM night_runs)
@@ -40,7 +43,7 @@ benefits AS (
 licences AS (
     SELECT 'practitioners' AS dataset, p.license_no AS record_key, NULL::VARCHAR AS province_code
          , 'practitioners.status.dead' AS rule_id, d.notice_no, d.died_at
-    FROM wh.core.practitioners AS p
+    FROM seg_core__practitioners AS p
     JOIN dead AS d USING (person_id)
     WHERE p.status = 'active'
       AND p._run_id NOT IN (SELECT run_id FROM night_runs)
@@ -49,7 +52,7 @@ licences AS (
 checks AS (
     SELECT 'health_checks' AS dataset, h.check_id AS record_key, h.province_code
          , 'health_checks.valid_until.dead' AS rule_id, d.notice_no, d.died_at
-    FROM wh.core.health_checks AS h
+    FROM seg_core__health_checks AS h
     JOIN dead AS d USING (person_id)
     WHERE h.valid_until >= d.died_at::DATE
       AND h._run_id NOT IN (SELECT run_id FROM night_runs)

@@ -1,19 +1,21 @@
 -- A quarantined record is resolved when the same key of the dataset is in core, loaded by a
 -- run that started after the run that quarantined it. Quarantine segments are immutable, so
 -- a resolution is a row of its own, joined into the view quarantine.rows.
--- Identifiers: {dataset}, {key} (its key columns).
+-- Read through the night's views (transforms.warehouse.segments.night_view): the filter on
+-- the dataset skips the other datasets' quarantine segments. Identifiers: {dataset}, {key}
+-- (its key columns).
 INSERT INTO rs.store.quarantine__rows__resolved BY NAME
 WITH open_rows AS (
     SELECT DISTINCT q.run_id, q.source_file, q.row_number, q.record_key
          , quarantined_by.started_at
-    FROM rs.quarantine.rows AS q
+    FROM seg_quarantine__rows AS q
     JOIN wh.meta.runs AS quarantined_by ON quarantined_by.run_id = q.run_id
     WHERE q.dataset = $dataset AND q.resolved_at IS NULL
 ),
 
 core_keys AS (
     SELECT concat_ws('|', {key}) AS record_key, _loaded_at, _run_id
-    FROM wh.core.{dataset}
+    FROM seg_core__{dataset}
 ),
 
 loaded AS (

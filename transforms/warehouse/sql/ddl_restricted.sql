@@ -43,3 +43,12 @@ CREATE TABLE IF NOT EXISTS rs.meta.segments (
 );
 -- A manifest written before tombstones were segments.
 ALTER TABLE rs.meta.segments ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'rows';
+
+-- Which source files each run wrote raw or quarantined rows from (a superset: every file a
+-- night finished). A night looks for an earlier delivery of tonight's files here before it
+-- reads raw.rows and quarantine.rows for it (int_quarantine), so that, on the usual night
+-- with no re-delivery, it does not read the history of either.
+CREATE TABLE IF NOT EXISTS rs.meta.source_files (
+    run_id VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL
+);

@@ -1,8 +1,10 @@
 -- A value must exist in another dataset's current records (warehouse, tonight included:
--- referenced datasets load first). Identifiers: {dataset}, {column}, {ref_dataset}, {ref_column}.
+-- referenced datasets load first), read through the night's view seg_core__{ref_dataset}
+-- (transforms.warehouse.segments.night_view: the same rows, without the published view's
+-- guard). Identifiers: {dataset}, {column}, {ref_dataset}, {ref_column}.
 INSERT INTO stg_failures (dataset, _file_id, _row, rule_id)
 WITH referenced AS (
-    SELECT DISTINCT {ref_column} AS value FROM wh.core.{ref_dataset}
+    SELECT DISTINCT {ref_column} AS value FROM seg_core__{ref_dataset}
 ),
 
 final AS (

@@ -3,6 +3,9 @@
 -- transforms/warehouse/segments.py): rows leave it by a tombstone (collected here in
 -- int_deleted, written as tonight's tombstone segment), tonight's rows arrive as a new
 -- segment (int_upsert_core_rows). Identifiers: {dataset}, {key} (its key columns).
+-- Core is read through the night's view seg_core__{dataset} (segments.night_view): the
+-- same rows, but the join with tonight's files or keys reaches the Parquet scans, which
+-- skip the row groups that cannot hold them, so the reads do not grow with history.
 CREATE OR REPLACE TEMP TABLE int_tonight AS
 WITH accepted AS (
     SELECT s.*, coalesce(o.warnings, []) AS _warnings, f.source_file
@@ -30,7 +33,7 @@ WHERE false;
 -- re-run of that night) replaces exactly what its earlier version contributed.
 INSERT INTO int_deleted (_run_id, _source_file, _source_row)
 SELECT _run_id, _source_file, _source_row
-FROM wh.core.{dataset}
+FROM seg_core__{dataset}
 WHERE _source_file IN (SELECT source_file FROM stg_files WHERE dataset = $dataset);
 
 -- A current record that tonight's winner of its key is at least as new as (tonight has
@@ -38,7 +41,7 @@ WHERE _source_file IN (SELECT source_file FROM stg_files WHERE dataset = $datase
 INSERT INTO int_deleted (_run_id, _source_file, _source_row)
 WITH superseded AS (
     SELECT c._run_id, c._source_file, c._source_row
-    FROM wh.core.{dataset} AS c
+    FROM seg_core__{dataset} AS c
     JOIN int_tonight AS t USING ({key})
     WHERE c.updated_at <= t.updated_at
 )

@@ -3,17 +3,21 @@
 -- holds no XML1 row of its MA_LK (`has_visit` false, as the reader found it). Delivered
 -- without a package (`has_visit` empty: a line file alone), its episode (facility_code +
 -- visit_id) is in no visit of the warehouse nor of tonight (visits load first: tonight's
--- loaded visits are in core, its quarantined ones in rs.quarantine.rows, whose record_key
+-- loaded visits are in core, its quarantined ones in quarantine.rows, whose record_key
 -- is the visit's key as staged).
+-- Core and tonight's quarantine are read through the night's views (seg_core__visits,
+-- seg_quarantine__rows__tonight: transforms.warehouse.segments.night_view and
+-- defer_refresh), so that only the row groups that can hold tonight's keys are read,
+-- whatever the history.
 INSERT INTO stg_failures
 WITH visits AS (
     SELECT facility_code, visit_id
-    FROM wh.core.visits
+    FROM seg_core__visits
 ),
 
 quarantined AS (
     SELECT DISTINCT record_key
-    FROM rs.quarantine.rows
+    FROM seg_quarantine__rows__tonight
     WHERE run_id = $run_id AND dataset = 'visits'
 ),
 

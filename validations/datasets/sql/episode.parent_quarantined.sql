@@ -4,16 +4,20 @@
 -- never holds a line without its visit. The quarantine's record_key is the visit's key as
 -- staged; a key also loaded from the file tonight (a duplicate quarantined, its first copy
 -- loaded) keeps its lines.
+-- Core and tonight's quarantine are read through the night's views (seg_core__visits,
+-- seg_quarantine__rows__tonight: transforms.warehouse.segments.night_view and
+-- defer_refresh), so that only the row groups that can hold tonight's keys are read,
+-- whatever the history.
 INSERT INTO stg_failures
 WITH quarantined AS (
     SELECT DISTINCT source_file, record_key
-    FROM rs.quarantine.rows
+    FROM seg_quarantine__rows__tonight
     WHERE run_id = $run_id AND dataset = 'visits' AND severity = 'error'
 ),
 
 loaded AS (
     SELECT _source_file AS source_file, concat_ws('|', facility_code, visit_id) AS record_key
-    FROM wh.core.visits
+    FROM seg_core__visits
     WHERE _run_id = $run_id
 ),
 

@@ -3,10 +3,13 @@
 -- admission or after its discharge (visits load first; a visit quarantined tonight is not
 -- in core and its lines fail parent_quarantined instead). Times compare to the minute, as
 -- the claims format writes them.
+-- Core is read through the night's view (seg_core__visits:
+-- transforms.warehouse.segments.night_view), so that only the row groups that can hold
+-- tonight's keys are read, whatever the history.
 INSERT INTO stg_failures
 WITH stays AS (
     SELECT facility_code, visit_id, admitted_at, discharged_at
-    FROM wh.core.visits
+    FROM seg_core__visits
 ),
 
 final AS (
