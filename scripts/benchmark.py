@@ -52,8 +52,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PER_SCALE = 150 * 34  # visit rows per unit of `--scale` (150 per province, 34 provinces)
 
-# Runs `argv` and prints {"seconds", "max_rss_kb", "tree_rss_kb", "returncode"} of that one
-# child; a fresh interpreter per measurement, so RUSAGE_CHILDREN covers exactly one child.
+# Runs `argv` and prints {"seconds", "max_rss_kb", "tree_rss_kb", "cpu_seconds",
+# "returncode"} of that one child; a fresh interpreter per measurement, so RUSAGE_CHILDREN
+# covers exactly one child. `cpu_seconds` (user + system of the child and the descendants it
+# waited for) is the figure to compare on a shared machine, where wall time depends on load.
 # `max_rss_kb` is the largest single process (the kernel's own peak); `tree_rss_kb` is the
 # peak of the sum over the child and all its descendants (Dask workers, DuckDB in each),
 # sampled from /proc every 0.2 s, so it can miss a spike shorter than that.
@@ -88,9 +90,10 @@ with open(sys.argv[1], "ab") as log:
         time.sleep(0.2)
 rc = child.returncode
 seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = usage.ru_maxrss
 print(json.dumps({"seconds": seconds, "max_rss_kb": peak, "tree_rss_kb": max(peak_tree, peak),
-                  "returncode": rc}))
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime, "returncode": rc}))
 """
 
 
@@ -551,10 +554,14 @@ def run(args: argparse.Namespace) -> None:
             nights.append(bench.night(landing, run_date))
             bares.append(bench.bare(landing, run_date))
             print(
-                f"  round {i + 1}: night {nights[-1]['seconds']:.1f} s, "
-                f"bare {bares[-1]['seconds']:.1f} s",
+                f"  round {i + 1}: night {nights[-1]['seconds']:.1f} s "
+                f"(CPU {nights[-1]['cpu_seconds']:.1f} s, peak RSS "
+                f"{_mib(nights[-1]['tree_rss_kb'])}), bare {bares[-1]['seconds']:.1f} s "
+                f"(CPU {bares[-1]['cpu_seconds']:.1f} s, peak RSS "
+                f"{_mib(bares[-1]['tree_rss_kb'])})",
                 flush=True,
             )
+            report.update(nights=nights, bares=bares)  # kept if a later round is stopped
         if args.compare:
             rows = _rows(nights[0])
             print(f"landing zone {landing}: {rows:,} rows in the files the night loads")
@@ -566,7 +573,16 @@ def run(args: argparse.Namespace) -> None:
                 f"{n['seconds'] / b['seconds']:.2f}" for n, b in zip(nights, bares, strict=True)
             )
             print(f"median ratio (a)/(b): {ratio:.2f}  (per round: {rounds})")
-            report.update(rows=rows, nights=nights, bares=bares, ratio=ratio)
+            cpu_ratio = _median(nights, "cpu_seconds") / _median(bares, "cpu_seconds")
+            cpu = {
+                k: ", ".join(f"{r['cpu_seconds']:.1f}" for r in v)
+                for k, v in (("night", nights), ("bare", bares))
+            }
+            print(
+                f"median CPU ratio (a)/(b): {cpu_ratio:.2f}  (CPU s, night: {cpu['night']}; "
+                f"bare: {cpu['bare']})"
+            )
+            report.update(rows=rows, nights=nights, bares=bares, ratio=ratio, cpu_ratio=cpu_ratio)
 
         if args.growth:
             small = args.growth_rows
