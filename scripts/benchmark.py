@@ -13,7 +13,9 @@ What it does, in one invocation (see docs/benchmark.md):
    each `vnhealth run` starts Prefect's temporary server, as on a machine without one;
 3. alternately times (a) the full night (`vnhealth run`, a fresh warehouse each time) and
    (b) a bare DuckDB load (`read_csv(..., union_by_name=true)` of all files of a dataset into
-   a plain table, no checks, a fresh database file each time), `--repeats` times each;
+   a plain table, no checks, a fresh database file each time; claims packages by
+   `bare_packages`: streamed, XML1-3 base64-decoded and parsed, rows inserted as text
+   through Arrow), `--repeats` times each, and checks that both read the same rows per table;
 4. with `--growth`, times the night at N and 4N visit rows (`--growth-rows`);
 5. with `--history K` (K > 0), times a night into a warehouse that already holds K earlier
    nights against the same night into an empty one (the cost of the build-folder copy).
@@ -44,13 +46,16 @@ import time
 import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PER_SCALE = 150 * 34  # visit rows per unit of `--scale` (150 per province, 34 provinces)
 
-# Runs `argv` and prints {"seconds", "max_rss_kb", "tree_rss_kb", "returncode"} of that one
-# child; a fresh interpreter per measurement, so RUSAGE_CHILDREN covers exactly one child.
+# Runs `argv` and prints {"seconds", "max_rss_kb", "tree_rss_kb", "cpu_seconds",
+# "returncode"} of that one child; a fresh interpreter per measurement, so RUSAGE_CHILDREN
+# covers exactly one child. `cpu_seconds` (user + system of the child and the descendants it
+# waited for) is the figure to compare on a shared machine, where wall time depends on load.
 # `max_rss_kb` is the largest single process (the kernel's own peak); `tree_rss_kb` is the
 # peak of the sum over the child and all its descendants (Dask workers, DuckDB in each),
 # sampled from /proc every 0.2 s, so it can miss a spike shorter than that.
@@ -85,9 +90,10 @@ with open(sys.argv[1], "ab") as log:
         time.sleep(0.2)
 rc = child.returncode
 seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = usage.ru_maxrss
 print(json.dumps({"seconds": seconds, "max_rss_kb": peak, "tree_rss_kb": max(peak_tree, peak),
-                  "returncode": rc}))
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime, "returncode": rc}))
 """
 
 
@@ -133,7 +139,10 @@ def encodings(landing: Path, run_date: str) -> dict[str, str]:
     """The encoding of every file the bare load reads, worked out before it is timed: the
     bare load is given what the night has to find out for itself."""
     return {
-        str(f): _encoding(f) for files in landing_files(landing, run_date).values() for f in files
+        str(f): _encoding(f)
+        for files in landing_files(landing, run_date).values()
+        for f in files
+        if f.suffix.lower() != ".xml"  # claims packages: XML says its own encoding
     }
 
 
@@ -149,6 +158,75 @@ def landing_files(landing: Path, run_date: str) -> dict[str, list[Path]]:
     return dict(by_dataset)
 
 
+# The claims package's tables the night loads (LOAIHOSO → the row element's tag, the bare
+# table): XML1 → visits, XML2 → visit_drugs, XML3 → visit_services. XML4..XML15 are only
+# counted by the night, so the bare load skips them without decoding.
+PACKAGE_TABLES = {
+    "XML1": ("TONG_HOP", "claims_visits"),
+    "XML2": ("CHI_TIET_THUOC", "claims_visit_drugs"),
+    "XML3": ("CHI_TIET_DVKT", "claims_visit_services"),
+}
+PACKAGE_BATCH_ROWS = 50_000  # rows of a table held before they go to DuckDB
+
+
+def bare_packages(con: Any, files: list[Path], batch_rows: int = PACKAGE_BATCH_ROWS) -> None:
+    """The least a loader must do with claims packages: stream each envelope (`iterparse`,
+    each HOSO dropped once read), base64-decode the tables XML1, XML2 and XML3, parse each
+    (C tree builder), take each row element's children as {tag: text} (no stripping, no
+    rules, no types, no line sums) and insert them, every column as text, into one plain
+    table per table kind through Arrow (`INSERT ... BY NAME`, a column first seen in a
+    later batch added to the table). Single-threaded, as the night's reader is."""
+    import base64
+    from xml.etree.ElementTree import fromstring, iterparse
+
+    import pyarrow as pa
+
+    pending: dict[str, list[dict[str, str | None]]] = {t: [] for _, t in PACKAGE_TABLES.values()}
+    made: dict[str, set[str]] = {}
+
+    def flush(table: str) -> None:
+        rows = pending[table]
+        if not rows:
+            return
+        names = list(dict.fromkeys(k for r in rows for k in r))
+        batch = pa.table({k: pa.array([r.get(k) for r in rows], pa.string()) for k in names})
+        con.register("package_batch", batch)
+        if table not in made:
+            con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM package_batch')
+            made[table] = set(names)
+        else:
+            for k in names:
+                if k not in made[table]:
+                    con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{k}" VARCHAR')
+                    made[table].add(k)
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM package_batch')
+        con.unregister("package_batch")
+        rows.clear()
+
+    for path in files:
+        parent = None
+        for event, elem in iterparse(path, events=("start", "end")):
+            if event == "start":
+                if elem.tag == "DANHSACHHOSO":
+                    parent = elem
+                continue
+            if elem.tag == "FILEHOSO":
+                kind = elem.findtext("LOAIHOSO")
+                if kind in PACKAGE_TABLES:
+                    row_tag, table = PACKAGE_TABLES[kind]
+                    inner = fromstring(base64.b64decode(elem.findtext("NOIDUNGFILE") or ""))
+                    out = pending[table]
+                    out.extend({c.tag: c.text for c in row} for row in inner.iter(row_tag))
+                    if len(out) >= batch_rows:
+                        flush(table)
+            elif elem.tag == "HOSO":
+                elem.clear()
+                if parent is not None:
+                    parent.remove(elem)
+    for table in pending:
+        flush(table)
+
+
 def bare_load(
     landing: Path,
     run_date: str,
@@ -159,11 +237,18 @@ def bare_load(
 ) -> None:
     """One plain table per dataset from all its files, one `read_csv` per encoding, every
     column as text (`all_varchar`: type sniffing on a sample fails on the dirty value that
-    comes after it, and a bare load checks nothing)."""
+    comes after it, and a bare load checks nothing); claims packages (`.xml`) by
+    `bare_packages`, into one table per claims table."""
     import duckdb
 
     con = duckdb.connect(str(db), config={"threads": threads, "memory_limit": memory_limit})
-    for dataset, files in sorted(landing_files(landing, run_date).items()):
+    for dataset, all_files in sorted(landing_files(landing, run_date).items()):
+        packages = [f for f in all_files if f.suffix.lower() == ".xml"]
+        if packages:
+            bare_packages(con, packages)
+        files = [f for f in all_files if f.suffix.lower() != ".xml"]
+        if not files:
+            continue
         groups: dict[str, list[str]] = collections.defaultdict(list)
         for f in files:
             groups[encoding_of[str(f)]].append(str(f))
@@ -301,6 +386,7 @@ class Bench:
             self.log,
             self.env,
         )
+        result["tables"] = _night_rows(folder / "warehouse.duckdb", run_date)
         if warehouse_dir is None:
             shutil.rmtree(folder, ignore_errors=True)
         return result
@@ -331,23 +417,58 @@ class Bench:
             self.log,
             self.env,
         )
+        result["tables"] = _bare_rows(folder / "bare.duckdb")
         shutil.rmtree(folder, ignore_errors=True)
         return result
 
 
-def _rows(landing: Path, run_date: str) -> int:
-    """Data rows in the files the night loads (both sides read these)."""
-    total = 0
-    for files in landing_files(landing, run_date).values():
-        for f in files:
-            with f.open("rb") as fh:
-                # Lines minus the header; the generator writes no line breaks inside fields.
-                total += max(
-                    0,
-                    sum(chunk.count(b"\n") for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""))
-                    - 1,
-                )
-    return total
+def _night_rows(warehouse: Path, run_date: str) -> dict[str, int]:
+    """Rows in of the night's loaded files, named as the bare load names its tables: the
+    dataset, or `claims_<dataset>` for what came in claims packages (counted after the
+    timing)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        found = con.execute(
+            "SELECT dataset, lower(source_file) LIKE '%.xml' AS package, sum(rows_in)::BIGINT "
+            "FROM meta.files WHERE status = 'loaded' AND run_date = ?::DATE GROUP BY ALL",
+            [run_date],
+        ).fetchall()
+    finally:
+        con.close()
+    return {(f"claims_{ds}" if package else ds): n for ds, package, n in found}
+
+
+def _bare_rows(db: Path) -> dict[str, int]:
+    """Rows of every table of the bare load (counted after the timing)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        return {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names}
+    finally:
+        con.close()
+
+
+def _same_rows(night: dict[str, int], bare: dict[str, int]) -> str:
+    """Do the night and the bare load read the same rows, table by table?"""
+    diff = {
+        t: (night.get(t), bare.get(t))
+        for t in sorted(set(night) | set(bare))
+        if night.get(t) != bare.get(t)
+    }
+    if not diff:
+        return f"rows per table: night and bare load agree on all {len(night)} tables"
+    return "rows per table DIFFER (night, bare): " + ", ".join(
+        f"{t} {n} {b}" for t, (n, b) in diff.items()
+    )
+
+
+def _rows(result: dict) -> int:
+    """Rows in of a measured night (or bare load): what both sides read."""
+    return sum(result["tables"].values())
 
 
 def _median(results: list[dict], key: str) -> float:
@@ -413,7 +534,7 @@ def run(args: argparse.Namespace) -> None:
     )
     try:
         bench = Bench(work, server and server.url, args.threads, args.memory_limit)
-        landing, rows = args.landing, 0
+        landing = args.landing
         if landing is None and args.compare:
             landing = work / "landing"
             g = bench.generate(landing, run_date, args.visits_rows, args.seed)
@@ -422,9 +543,6 @@ def run(args: argparse.Namespace) -> None:
                 f"generated {args.visits_rows:,} visit rows (+ the other datasets) in "
                 f"{g['seconds']:.1f} s, peak RSS {_mib(g['max_rss_kb'])}: {landing}"
             )
-        if args.compare:
-            rows = _rows(landing, run_date)
-            print(f"landing zone {landing}: {rows:,} data rows in the files the night loads")
         if server:
             server.wait()
             print(f"prefect server: {server.url}")
@@ -436,11 +554,18 @@ def run(args: argparse.Namespace) -> None:
             nights.append(bench.night(landing, run_date))
             bares.append(bench.bare(landing, run_date))
             print(
-                f"  round {i + 1}: night {nights[-1]['seconds']:.1f} s, "
-                f"bare {bares[-1]['seconds']:.1f} s",
+                f"  round {i + 1}: night {nights[-1]['seconds']:.1f} s "
+                f"(CPU {nights[-1]['cpu_seconds']:.1f} s, peak RSS "
+                f"{_mib(nights[-1]['tree_rss_kb'])}), bare {bares[-1]['seconds']:.1f} s "
+                f"(CPU {bares[-1]['cpu_seconds']:.1f} s, peak RSS "
+                f"{_mib(bares[-1]['tree_rss_kb'])})",
                 flush=True,
             )
+            report.update(nights=nights, bares=bares)  # kept if a later round is stopped
         if args.compare:
+            rows = _rows(nights[0])
+            print(f"landing zone {landing}: {rows:,} rows in the files the night loads")
+            print(_same_rows(nights[0]["tables"], bares[0]["tables"]))
             ratio = _median(nights, "seconds") / _median(bares, "seconds")
             print(_line("(a) full night", nights, rows))
             print(_line("(b) bare DuckDB load", bares, rows))
@@ -448,7 +573,16 @@ def run(args: argparse.Namespace) -> None:
                 f"{n['seconds'] / b['seconds']:.2f}" for n, b in zip(nights, bares, strict=True)
             )
             print(f"median ratio (a)/(b): {ratio:.2f}  (per round: {rounds})")
-            report.update(rows=rows, nights=nights, bares=bares, ratio=ratio)
+            cpu_ratio = _median(nights, "cpu_seconds") / _median(bares, "cpu_seconds")
+            cpu = {
+                k: ", ".join(f"{r['cpu_seconds']:.1f}" for r in v)
+                for k, v in (("night", nights), ("bare", bares))
+            }
+            print(
+                f"median CPU ratio (a)/(b): {cpu_ratio:.2f}  (CPU s, night: {cpu['night']}; "
+                f"bare: {cpu['bare']})"
+            )
+            report.update(rows=rows, nights=nights, bares=bares, ratio=ratio, cpu_ratio=cpu_ratio)
 
         if args.growth:
             small = args.growth_rows
@@ -468,7 +602,7 @@ def run(args: argparse.Namespace) -> None:
                     _line(
                         f"night at {small * factor:,} visit rows",
                         timings[factor],
-                        _rows(work / f"landing-growth-{factor}", run_date),
+                        _rows(timings[factor][0]),
                     )
                 )
             growth = _median(timings[4], "seconds") / _median(timings[1], "seconds")
