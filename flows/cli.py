@@ -232,6 +232,23 @@ def _parser() -> argparse.ArgumentParser:
         help="write a copy of the night's file here (it reads the same segments: keep it "
         "on this machine, and open it read-only)",
     )
+    ex = _sub(
+        sub,
+        "export",
+        "a self-contained copy of the analysts' file (every view as a table) to carry to "
+        "another machine: it needs nothing set, in any client",
+        "vnhealth export --out /media/usb/warehouse-2026-11-24.duckdb\n"
+        "  vnhealth export --date 2026-11-20 --out /tmp/2026-11-20.duckdb",
+    )
+    ex.add_argument("--warehouse", type=Path, metavar="FILE", help=WAREHOUSE_HELP)
+    ex.add_argument(
+        "--date",
+        type=_date,
+        help="the night's snapshot, YYYY-MM-DD (default: the file as published last)",
+    )
+    ex.add_argument(
+        "--out", type=Path, metavar="FILE", required=True, help="the new DuckDB file to write"
+    )
     rl = _sub(
         sub,
         "relink",
@@ -530,6 +547,8 @@ def main(argv: list[str] | None = None) -> int:
         return _snapshot(args)
     if args.command == "server":
         return _server(args)
+    if args.command == "export":
+        return _export(args)
     if args.command == "relink":
         import duckdb
 
@@ -583,6 +602,38 @@ def _snapshot(args: argparse.Namespace) -> int:
         shutil.copyfile(path, args.out)
         path = args.out
     print(path)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Write the self-contained copy (`transforms.warehouse.export`) of the published file,
+    or of a kept night's snapshot. A file or night that is not there is a usage error."""
+    import duckdb
+
+    from flows.settings import Settings
+    from transforms.warehouse import snapshots
+    from transforms.warehouse.export import export
+
+    s = Settings(**({"warehouse": args.warehouse} if args.warehouse else {}))
+    source = s.warehouse
+    if args.date is not None:
+        kept = snapshots.kept(s.snapshots())
+        if args.date not in kept:
+            nights = f"{min(kept)} to {max(kept)}" if kept else "none"
+            return _usage_errors(
+                [f"no snapshot of {args.date} in {s.snapshots().folder} (kept: {nights})"]
+            )
+        source = kept[args.date]
+    if not source.is_file():
+        return _usage_errors([f"no warehouse at {source}: run a night first, or give --warehouse"])
+    if args.out.resolve() in (source.resolve(), s.warehouse.resolve()):
+        return _usage_errors([f"--out {args.out} is the file being exported: name a new file"])
+    try:
+        counts = export(source, s.warehouse.resolve().parent, args.out)
+    except duckdb.Error as exc:
+        print(f"export failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.out}: {len(counts)} tables, {sum(counts.values())} rows, from {source}")
     return 0
 
 

@@ -203,6 +203,57 @@ def test_a_copied_folder_works_elsewhere_and_never_reads_the_original(
         moved.rename(data)
 
 
+def test_an_export_needs_nothing_set_anywhere(data: Path, tmp_path: Path) -> None:
+    """`vnhealth export` writes every table and view as a table into one file that opens
+    with nothing set, in Python and the DuckDB 1.5 CLI, after the data folder is gone."""
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        relations = _relations(con)
+        counts = {r: con.execute(f"SELECT count(*) FROM {r}").fetchone()[0] for r in relations}
+        described = con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE comment IS NOT NULL "
+            "AND database_name = current_database()"
+        ).fetchone()[0]
+    out = tmp_path / "usb" / "warehouse.duckdb"
+    assert cli(["export", "--warehouse", str(data / "warehouse.duckdb"), "--out", str(out)]) == 0
+
+    moved = data.with_name("data-gone-away")
+    data.rename(moved)
+    try:
+        with duckdb.connect(str(out), read_only=True) as con:
+            assert _relations(con) == relations
+            assert {
+                r: con.execute(f"SELECT count(*) FROM {r}").fetchone()[0] for r in relations
+            } == counts
+            assert not con.execute(
+                "SELECT count(*) FROM duckdb_views() WHERE NOT internal "
+                "AND database_name = current_database()"
+            ).fetchone()[0]
+            assert (
+                con.execute(
+                    "SELECT count(*) FROM duckdb_columns() WHERE comment IS NOT NULL "
+                    "AND database_name = current_database()"
+                ).fetchone()[0]
+                == described
+            )
+        assert counts["core.visits"] > 0
+        script = "".join(f"SELECT '{r}', count(*) FROM {r};\n" for r in relations)
+        run = subprocess.run(
+            [_cli(), "-readonly", "-csv", "-noheader", str(Path("usb") / "warehouse.duckdb")],
+            input=script,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        assert {name: int(n) for name, n in (line.split(",") for line in run.stdout.split())} == (
+            counts
+        )
+    finally:
+        moved.rename(data)
+
+
 def test_the_published_file_opens_in_the_duckdb_1_5_cli(data: Path) -> None:
     out = subprocess.run(
         [_cli(), "-readonly", "-csv", "-noheader", str(data / "warehouse.duckdb")],
