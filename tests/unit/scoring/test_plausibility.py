@@ -220,7 +220,11 @@ def test_over_time_against_the_same_month_of_last_year():
     assert findings == [] and summary[0]["no_verdict"] == 2
 
 
-def layouts(now: list[str], before: list[str] | None) -> pd.DataFrame:
+PLACE = ("header_row", "sheet_name", "sheet_index")
+PLACE += tuple(f"previous_{k}" for k in PLACE)
+
+
+def layouts(now: list[str], before: list[str] | None, **place: object) -> pd.DataFrame:
     fp = "|".join
     return pd.DataFrame(
         [
@@ -233,6 +237,8 @@ def layouts(now: list[str], before: list[str] | None) -> pd.DataFrame:
                 "previous_source_file": None if before is None else "2026-11-29/p79/visits.csv",
                 "previous_columns": before,
                 "previous_fingerprint": None if before is None else fp(before),
+                **dict.fromkeys(PLACE),
+                **place,
             }
         ]
     )
@@ -254,6 +260,33 @@ def test_schema_drift(now, before, changes):
     assert [c["change"] for c in out] == changes
     for c in out:
         assert " | " in c["detail"] and c["previous_source_file"].startswith("2026-11-29")
+
+
+SHEET = {"header_row": 1, "sheet_name": "Data", "sheet_index": 0}
+WAS = {f"previous_{k}": v for k, v in SHEET.items()}
+
+
+@pytest.mark.parametrize(
+    ("place", "changes", "words"),
+    [
+        ({**SHEET, **WAS}, [], ""),
+        ({**SHEET, **WAS, "header_row": 4}, ["header_moved"], "from row 1 to row 4"),
+        ({**SHEET, **WAS, "sheet_name": "Số liệu"}, ["sheet_changed"], "“Data” (position 1)"),
+        ({**SHEET, **WAS, "sheet_index": 2}, ["sheet_changed"], "(position 3)"),
+        # A CSV (no sheet) against a workbook, or a JSON file (no header row): not judged.
+        ({**WAS, "header_row": 1, "sheet_name": None, "sheet_index": None}, [], ""),
+        ({**WAS, "header_row": None, "sheet_name": None, "sheet_index": None}, [], ""),
+    ],
+)
+def test_layout_drift(place, changes, words):
+    frame = layouts(["a", "b"], ["a", "b"])
+    for k, v in place.items():
+        frame[k] = [v]
+    out = pl.schema_changes(frame, "run-1", NIGHT)
+    assert [c["change"] for c in out] == changes
+    for c in out:
+        vi, en = c["detail"].split(" | ")
+        assert words in en and vi != en
 
 
 def test_the_shipped_configuration_loads(tmp_path):
