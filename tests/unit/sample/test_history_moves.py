@@ -30,10 +30,14 @@ def test_a_volume_spike_moves_its_sources_other_checks_totals_and_pairs():
     assert not any(m[0] < DAYS[-3] for m in moved)
 
 
-def test_a_value_shift_moves_no_total_and_a_schema_change_nothing():
+def test_a_value_shift_moves_no_total_and_a_schema_change_only_the_next_delivery():
     shift = Anomaly(DAYS[-1], "value", "value_shift", 7, "visits", "median:total_cost")
     assert not any(check == "over_time" for _, check, _ in _moved(shift))
     assert _moved(Anomaly(DAYS[-1], "schema", "column_added", 8, "births", "columns")) == set()
+    # Earlier in the history: the next night's delivery, back to the usual layout, is a
+    # change against the planted one.
+    moved = _moved(Anomaly(DAYS[-3], "schema", "header_moved", 4, "births", "header_row"))
+    assert moved == {(DAYS[-2], "schema", "births")}
 
 
 def test_a_broken_pair_moves_its_dataset_not_the_other_pairs():
