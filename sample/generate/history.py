@@ -168,10 +168,12 @@ def _keep(o: Output, keep: list[int]) -> None:
     o.planted = [(new_index[i], d) for i, d in o.planted if i in new_index]
 
 
-def _copies(o: Output, idxs: list[int], id_column: str, tag: str) -> None:
-    """Append copies of the rows at `idxs` with new ids (`<id><tag><n>`)."""
+def _copies(
+    o: Output, idxs: list[int], id_column: str, tag: str, values: dict[str, object] | None = None
+) -> None:
+    """Append copies of the rows at `idxs` with new ids (`<id><tag><n>`), and `values` set."""
     for n, i in enumerate(idxs):
-        row = dict(o.rows[i])
+        row = dict(o.rows[i]) | (values or {})
         row[id_column] = f"{row[id_column]}{tag}{n}"
         o.rows.append(row)
 
@@ -212,11 +214,16 @@ def align_indicators(w: World, outputs: list[Output]) -> None:
                 if have and need > 0:
                     _copies(o, [have[k % len(have)] for k in range(need)], rid, "D")
             if n_births:
-                for vaccine in ("BCG", "HEPB"):
-                    have = by_group.get((vaccine, 1), [])
-                    if have and len(have) < n_births:
-                        need = n_births - len(have)
-                        _copies(o, [have[k % len(have)] for k in range(need)], rid, vaccine[0])
+                # Both are birth doses: a province without a clean row of one tonight (a
+                # small night whose only such row has a planted error) copies the other's
+                # rows as that vaccine, or its "clean" history would hold a real shortfall.
+                for vaccine, other in (("BCG", "HEPB"), ("HEPB", "BCG")):
+                    own = by_group.get((vaccine, 1), [])
+                    have = own or by_group.get((other, 1), [])
+                    if have and len(own) < n_births:
+                        need = n_births - len(own)
+                        idxs = [have[k % len(have)] for k in range(need)]
+                        _copies(o, idxs, rid, vaccine[0], {vac: vaccine})
 
 
 def plant(w: World, outputs: list[Output], anomalies: list[Anomaly]) -> None:

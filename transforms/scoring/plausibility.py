@@ -61,6 +61,9 @@ FINDING_COLUMNS = (
     "history_nights",
 )
 MAD_TO_SD = 0.6745  # the MAD of a normal distribution in standard deviations
+# The MAD of a normal distribution in mean absolute deviations (0.6745 / 0.7979): a MAD of 0
+# becomes 1.253314 × MeanAD in standard deviations (Iglewicz and Hoaglin).
+MEANAD_TO_MAD = MAD_TO_SD * 1.253314
 
 
 @dataclass(frozen=True)
@@ -346,16 +349,21 @@ def weekday_factors(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _robust(base: pd.DataFrame, keys: list[str], column: str = "value") -> pd.DataFrame:
-    """Per group of `keys`: median, MAD and number of nights of `column`."""
+    """Per group of `keys`: median, MAD and number of nights of `column`. Where more than
+    half the nights hold the very same value the MAD is 0 whatever the others do (a median
+    of durations in whole hours sits at 6 h on four nights of seven and near two days on the
+    other three): then the mean absolute deviation stands in, scaled to a MAD
+    (`MEANAD_TO_MAD`), as Iglewicz and Hoaglin's modified z-score does."""
     g = base.groupby(keys)[column]
     stats = g.agg(med="median", nights="count").reset_index()
     stats["med"] = stats["med"].astype("float64")
     dev = base.merge(stats[[*keys, "med"]], on=keys)
     dev["dev"] = (dev[column] - dev["med"]).abs()
-    mad = dev.groupby(keys)["dev"].median().rename("mad").reset_index()
-    out = stats.merge(mad, on=keys, how="left")
-    out["mad"] = out["mad"].astype("float64")
-    return out
+    spread = dev.groupby(keys)["dev"].agg(mad="median", meanad="mean").reset_index()
+    out = stats.merge(spread, on=keys, how="left")
+    mad, meanad = out["mad"].astype("float64"), out["meanad"].astype("float64")
+    out["mad"] = mad.where(mad > 0, MEANAD_TO_MAD * meanad)
+    return out.drop(columns="meanad")
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

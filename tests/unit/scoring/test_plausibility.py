@@ -138,6 +138,16 @@ def test_a_median_between_two_of_few_values_may_land_on_either():
     assert len(pl.value_findings(costs.assign(median_se=se), NIGHT, T)[0]) == 1
 
 
+def test_a_median_that_flips_between_two_modes_on_usual_nights():
+    # Stays in whole days plus hours: a small source's median stay is 6 h on four nights of
+    # seven and one or two days on the others (MAD 0; seed 2 of the history). Tonight's
+    # 2.62 days is such a night; 10 days is not.
+    usual = [0.25, 0.25, 0.25, 1.76, 2.14, 0.25, 1.25]
+    stay = "median:length_of_stay_days"
+    assert pl.value_findings(series([*usual, 2.62], stay, n=30), NIGHT, T)[0] == []
+    assert len(pl.value_findings(series([*usual, 10.0], stay, n=30), NIGHT, T)[0]) == 1
+
+
 def shares(nights: list[dict[str, float]], n: int = 500) -> pd.DataFrame:
     rows = []
     start = NIGHT - timedelta(days=len(nights) - 1)
