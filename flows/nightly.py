@@ -342,8 +342,14 @@ def _stage_and_finish(
                     continue
                 rec.rows_in = fr.rows_in
                 rec.notes += fr.notes
+                where = fr.layout
                 stg_files.append(
                     (i + 1, lf.source_file, lf.source_current, lf.province_code, ds_id, rec.sha256)
+                    + (
+                        (where.header_row, where.sheet_name, where.sheet_index)
+                        if where
+                        else (None,) * 3
+                    )
                 )
             recs = [records[i] for i in by_dataset[ds_id]]
             logger.info(

@@ -153,7 +153,7 @@ class AnomalyScore:
     by_check: dict[str, tuple[int, int]] = field(default_factory=dict)  # check: (found, planted)
     false_findings: int = 0  # findings on clean series (no planted anomaly there that night)
     explained: int = 0  # findings on series a plant moves as a consequence (truth role moved)
-    judged: int = 0  # series judged on the nights run (dq.plausibility_summary)
+    judged: int = 0  # series and file layouts judged on the nights run (plausibility_summary)
     misses: list[tuple] = field(default_factory=list)
     false: list[tuple] = field(default_factory=list)
 
@@ -166,8 +166,11 @@ def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
     """Recall per check of the planted anomalies and the findings on clean series, over the
     nights the warehouse holds; None without `_truth/anomalies.csv` (a single night). A
     planted anomaly is found when a finding of its check names its source (or province)
-    and dataset that night; a schema change is found in dq.schema_changes. A finding on a
-    series the truth lists as moved by a plant (role `moved`) is explained, not false."""
+    and dataset that night; a schema change when dq.schema_changes notes a change of its
+    kind (column_added, header_moved, sheet_changed, ...) for its source and dataset that
+    night. A finding on a series the truth lists as moved by a plant (role `moved`) is
+    explained, not false; any other finding, a schema change too, is false. Judged: the
+    series checked and the files whose layout was compared (dq.plausibility_summary)."""
     path = landing / "_truth" / "anomalies.csv"
     if not path.exists():
         return None
@@ -188,7 +191,7 @@ def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
                CASE WHEN p."check" = 'schema' THEN EXISTS (
                         SELECT 1 FROM wh.dq.schema_changes c
                         WHERE c.run_date::VARCHAR = p.run_date AND c.source = p.source
-                          AND c.dataset = p.dataset)
+                          AND c.dataset = p.dataset AND c.change = p.kind)
                     ELSE EXISTS (
                         SELECT 1 FROM wh.dq.anomalies a
                         WHERE a.run_date::VARCHAR = p.run_date AND a."check" = p."check"
@@ -226,6 +229,13 @@ def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
                    -- a pair's window keeps a broken pair in sight for its nights
                    OR (p."check" = 'indicator_pair'
                        AND a.run_date BETWEEN p.run_date::DATE AND p.run_date::DATE + 7)))
+        UNION ALL
+        SELECT c.run_date::VARCHAR, 'schema', c.source, c.dataset, c.change || ': ' || c.detail
+        FROM wh.dq.schema_changes AS c
+        WHERE NOT EXISTS (
+            SELECT 1 FROM truth AS p
+            WHERE p."check" = 'schema' AND p.dataset = c.dataset AND p.source = c.source
+              AND p.run_date = c.run_date::VARCHAR)
         ORDER BY ALL""").fetchall()
     out.false_findings = len(out.false)
     out.explained = int(
@@ -246,11 +256,23 @@ def score_anomalies(landing: Path, warehouse: Path) -> AnomalyScore | None:
             else "SELECT 0",
         )
     )
+    # A schema change the night after a planted one: the source's usual layout, back.
+    out.explained += int(
+        scalar(
+            con,
+            """SELECT count(*) FROM wh.dq.schema_changes AS c
+               WHERE EXISTS (
+                   SELECT 1 FROM truth AS p
+                   WHERE p.role = 'moved' AND p."check" = 'schema' AND p.dataset = c.dataset
+                     AND p.source = c.source AND p.run_date = c.run_date::VARCHAR)"""
+            if role == "role"
+            else "SELECT 0",
+        )
+    )
     out.judged = int(
         scalar(
             con,
-            "SELECT coalesce(sum(checked), 0) FROM wh.dq.plausibility_summary "
-            "WHERE \"check\" <> 'schema'",
+            "SELECT coalesce(sum(checked), 0) FROM wh.dq.plausibility_summary",
         )
     )
     return out

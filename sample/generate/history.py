@@ -17,13 +17,14 @@ rows with new ids; rows it takes away are clean rows; planted row defects keep t
 from __future__ import annotations
 
 import csv
+import io
 import random
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
 from sample.generate import immunizations
-from sample.generate.base import NightSpec, Output, World
+from sample.generate.base import NightSpec, Output, World, row_writer
 from sample.generate.night import generate
 from transforms.ingest.landing import CLAIMS_DATASETS
 from transforms.reference import Reference
@@ -37,6 +38,14 @@ PAIR_NIGHTS = 4  # a broken indicator pair lasts this many nights
 PAIR_WINDOW = 7  # nights an indicator pair sums (plausibility_pair_window_nights' default)
 # Plants that change how many rows a source delivered (not only what the rows hold).
 ROW_COUNT_KINDS = frozenset({"volume_drop", "volume_spike", "pair_broken"})
+# Deliveries written as a workbook every night (province position: dataset), so that the
+# layout plants compare a workbook with a workbook: the table on sheet `DATA_SHEET`, its
+# header on row 1, unless tonight's plant moves them.
+WORKBOOKS = {4: "births", 6: "births"}
+DATA_SHEET = "Data"
+TITLE_BLOCK = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+MOVED_SHEET = "Số liệu"
+INSTRUCTIONS = ("Hướng dẫn", ("Nhập số liệu ở trang tính kế tiếp.", "Không đổi tên cột."))
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,10 @@ def plan(days: list[date]) -> list[Anomaly]:
         ("value", "value_shift", 7, "visits", "median:total_cost"),
         ("distribution", "distribution_shift", 7, "visits", "share:visit_type"),
         ("schema", "column_added", 8, "births", "columns"),
+        # Workbook deliveries (`WORKBOOKS`): a title block above the header, the data sheet
+        # renamed and behind an instructions sheet.
+        ("schema", "header_moved", 4, "births", "header_row"),
+        ("schema", "sheet_changed", 6, "births", "sheet"),
     ]
     out = [Anomaly(usable[-1 - (i % len(usable))], *kind) for i, kind in enumerate(kinds)]
     out += [
@@ -94,12 +107,16 @@ def moves(anomalies: list[Anomaly], days: list[date]) -> list[Moved]:
     dataset and of the datasets delivered with it in a claims package; for a plant that
     adds or takes away rows, the month-to-date totals of those datasets for the rest of the
     month, and, for any plant but a broken pair, the indicator pairs that count one of
-    them, over the nights their window sums (`PAIR_WINDOW`). A schema change moves
-    nothing else."""
+    them, over the nights their window sums (`PAIR_WINDOW`). A schema change moves only
+    the source's next delivery of the dataset, the next night: back to its usual layout,
+    a change against the planted one."""
     config = load_config()
     out: list[Moved] = []
     for a in anomalies:
         if a.check == "schema":
+            after = a.run_date + timedelta(days=1)
+            if after in days:
+                out.append(Moved(after, "schema", a.kind, a.province_index, a.dataset, "*"))
             continue
         datasets = CLAIMS_DATASETS if a.dataset in CLAIMS_DATASETS else (a.dataset,)
         if a.kind == "pair_broken":
@@ -151,10 +168,12 @@ def _keep(o: Output, keep: list[int]) -> None:
     o.planted = [(new_index[i], d) for i, d in o.planted if i in new_index]
 
 
-def _copies(o: Output, idxs: list[int], id_column: str, tag: str) -> None:
-    """Append copies of the rows at `idxs` with new ids (`<id><tag><n>`)."""
+def _copies(
+    o: Output, idxs: list[int], id_column: str, tag: str, values: dict[str, object] | None = None
+) -> None:
+    """Append copies of the rows at `idxs` with new ids (`<id><tag><n>`), and `values` set."""
     for n, i in enumerate(idxs):
-        row = dict(o.rows[i])
+        row = dict(o.rows[i]) | (values or {})
         row[id_column] = f"{row[id_column]}{tag}{n}"
         o.rows.append(row)
 
@@ -195,11 +214,16 @@ def align_indicators(w: World, outputs: list[Output]) -> None:
                 if have and need > 0:
                     _copies(o, [have[k % len(have)] for k in range(need)], rid, "D")
             if n_births:
-                for vaccine in ("BCG", "HEPB"):
-                    have = by_group.get((vaccine, 1), [])
-                    if have and len(have) < n_births:
-                        need = n_births - len(have)
-                        _copies(o, [have[k % len(have)] for k in range(need)], rid, vaccine[0])
+                # Both are birth doses: a province without a clean row of one tonight (a
+                # small night whose only such row has a planted error) copies the other's
+                # rows as that vaccine, or its "clean" history would hold a real shortfall.
+                for vaccine, other in (("BCG", "HEPB"), ("HEPB", "BCG")):
+                    own = by_group.get((vaccine, 1), [])
+                    have = own or by_group.get((other, 1), [])
+                    if have and len(own) < n_births:
+                        need = n_births - len(own)
+                        idxs = [have[k % len(have)] for k in range(need)]
+                        _copies(o, idxs, rid, vaccine[0], {vac: vaccine})
 
 
 def plant(w: World, outputs: list[Output], anomalies: list[Anomaly]) -> None:
@@ -241,6 +265,49 @@ def plant(w: World, outputs: list[Output], anomalies: list[Anomaly]) -> None:
                     row["ghi_chu"] = "không"
 
 
+def as_workbooks(w: World, outputs: list[Output], anomalies: list[Anomaly]) -> None:
+    """Write the `WORKBOOKS` deliveries as XLSX: the rows as the CSV would hold them, on
+    sheet `DATA_SHEET` with the header on row 1; under tonight's header_moved plant a title
+    block above the header, under sheet_changed the data sheet renamed and put behind an
+    instructions sheet. Row numbers (the truth's) count data rows, as the readers do."""
+    tonight = {(a.province_index, a.dataset, a.kind) for a in anomalies if a.run_date == w.run_date}
+    for index, dataset in WORKBOOKS.items():
+        if index >= len(w.provinces):
+            continue
+        for o in _province_outputs(outputs, w.provinces[index], dataset):
+            if o.data is not None or not o.rel.endswith(".csv"):
+                continue
+            o.data = workbook(
+                o,
+                title=(index, dataset, "header_moved") in tonight,
+                moved=(index, dataset, "sheet_changed") in tonight,
+            )
+            o.rel = o.rel.removesuffix(".csv") + ".xlsx"
+
+
+def workbook(o: Output, *, title: bool = False, moved: bool = False) -> bytes:
+    """`o`'s header and rows (as text, formatted as its CSV would be) as an XLSX file."""
+    import openpyxl  # only the generator writes workbooks
+
+    book = openpyxl.Workbook(write_only=True)
+    if moved:
+        name, lines = INSTRUCTIONS
+        sheet = book.create_sheet(name)
+        for line in lines:
+            sheet.append([line])
+    sheet = book.create_sheet(MOVED_SHEET if moved else DATA_SHEET)
+    if title:
+        for line in TITLE_BLOCK:
+            sheet.append([line])
+    sheet.append(list(o.header))
+    write = row_writer(o)
+    for row in o.rows:
+        sheet.append(write(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def generate_nights(
     out: Path, spec: NightSpec, nights: int, ref: Reference
 ) -> tuple[list[dict[str, int]], list[Anomaly]]:
@@ -258,6 +325,7 @@ def generate_nights(
         def adjust(w: World, outputs: list[Output]) -> None:
             align_indicators(w, outputs)
             plant(w, outputs, anomalies)
+            as_workbooks(w, outputs, anomalies)
 
         counts.append(generate(out, night, ref, adjust=adjust))
     write_truth(out, anomalies, days, ref)

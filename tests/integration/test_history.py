@@ -118,6 +118,9 @@ def test_a_short_history(tmp_path, pseudonym_key):
     score = score_anomalies(landing, warehouse)
     assert score is not None
     assert score.misses == [] and score.found == score.planted, score.misses
+    # The three layout plants of births (a column added, the header moved under a title
+    # block, the data sheet renamed and moved) are each found as their kind of change.
+    assert score.by_check["schema"] == (3, 3)
     assert score.judged > 100
     assert score.false_findings <= 1, score.false
 
@@ -130,6 +133,16 @@ def test_a_short_history(tmp_path, pseudonym_key):
         f[:3] for f in facts
     ]
     assert all("BTLIVEFACT01" in f[3] or "death notice" in f[3] for f in facts)
+    moved = dict(
+        con.execute(
+            "SELECT change, detail FROM dq.schema_changes WHERE run_date = $d "
+            "AND change IN ('header_moved', 'sheet_changed')",
+            {"d": END},
+        ).fetchall()
+    )
+    assert "header row moved from row 1 to row 3" in moved["header_moved"]
+    assert "from “Data” (position 1) to “Số liệu” (position 2)" in moved["sheet_changed"]
+    assert moved["sheet_changed"].startswith("trang tính dữ liệu đổi")
     # The first nights give no verdict and say so; the last one judges.
     first, last = con.execute(
         "SELECT sum(no_verdict) FILTER (WHERE run_date = $a), "

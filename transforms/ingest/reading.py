@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from transforms.ingest.readers.base import UNLIMITED, FileRejected, ReadOptions, ShapeLimits
+from transforms.ingest.readers.base import (
+    UNLIMITED,
+    FileLayout,
+    FileRejected,
+    ReadOptions,
+    ShapeLimits,
+)
 from transforms.ingest.readers.claims import read_claims_batches
 from transforms.ingest.readers.delimited import read_csv_batches
 from transforms.ingest.readers.records import read_json_batches
@@ -23,7 +29,7 @@ from transforms.ingest.readers.sniff import HEAD_BYTES
 from transforms.ingest.readers.workbook import read_xlsx_batches
 from transforms.messages import Reason
 
-__all__ = ["READERS", "UNLIMITED", "FileRejected", "ShapeLimits", "read_batches"]
+__all__ = ["READERS", "UNLIMITED", "FileLayout", "FileRejected", "ShapeLimits", "read_batches"]
 
 Reader = Callable[[Path, bytes, ReadOptions], Iterator[pd.DataFrame]]
 READERS: dict[str, Reader] = {
@@ -47,6 +53,7 @@ def read_batches(
     dataset: str = "",
     max_table_bytes: int = 64 * 1024**2,
     notes: list[str] | None = None,
+    layout: FileLayout | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Batches of at most `batch_rows` rows of text columns from a landing file.
 
@@ -57,6 +64,8 @@ def read_batches(
     format its extension claims, a file beyond the `shape` limits, or one that cannot be
     read raises FileRejected. Only a regular file is opened: a link or a FIFO put in its
     place since the landing zone was listed is rejected, never followed or waited on.
+    `layout`, when given, is filled with where the reader found the table (header row,
+    sheet) as it reads.
     """
     st = path.lstat()
     if not stat.S_ISREG(st.st_mode):
@@ -79,6 +88,7 @@ def read_batches(
         shape=shape,
         dataset=dataset,
         max_table_bytes=max_table_bytes,
+        layout=layout if layout is not None else FileLayout(),
     )
     produced = False
     for batch in reader(path, head, opts):

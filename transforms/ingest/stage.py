@@ -28,7 +28,7 @@ from transforms import reference, sqlfiles
 from transforms.ingest import stager as ingest
 from transforms.ingest.columns import stage_arrow_schema
 from transforms.ingest.context import make_context
-from transforms.ingest.reading import FileRejected
+from transforms.ingest.reading import FileLayout, FileRejected
 from transforms.messages import Reason
 from validations.model import Dataset, RuleSettings
 from validations.registry import DATASETS
@@ -106,6 +106,7 @@ class FileResult:
     rows_in: int = 0
     notes: list[str] = field(default_factory=list)
     rejection: Reason | None = None
+    layout: FileLayout | None = None  # where the reader found the table (header row, sheet)
 
 
 @dataclass
@@ -271,7 +272,9 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
                 results.append(FileResult(f.file_id, rejection=exc.reason))
                 continue
             # The notes list itself: the stager adds to it when it is closed.
-            results.append(FileResult(f.file_id, staged.rows_in, staged.notes))
+            results.append(
+                FileResult(f.file_id, staged.rows_in, staged.notes, layout=staged.layout)
+            )
         stager.close()
         # Files whose rows broke a batch they shared with others, found after they were read.
         for r in results:

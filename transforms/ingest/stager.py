@@ -16,7 +16,7 @@ from transforms.ingest.columns import STAGE_META
 from transforms.ingest.failures import error_detail, file_failure, is_night_error
 from transforms.ingest.headers import map_headers
 from transforms.ingest.parsing import canonical_text, parse_frame
-from transforms.ingest.reading import FileRejected, ShapeLimits, read_batches
+from transforms.ingest.reading import FileLayout, FileRejected, ShapeLimits, read_batches
 from transforms.messages import Reason
 from transforms.reference import Reference
 from transforms.text import fold
@@ -32,6 +32,7 @@ class StagedFile:
     file_id: int
     rows_in: int = 0
     notes: list[str] = field(default_factory=list)
+    layout: FileLayout = field(default_factory=FileLayout)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class DatasetStager:
                 dataset=self.ds.id,
                 max_table_bytes=limits.max_claims_table_bytes,
                 notes=staged.notes,
+                layout=staged.layout,
             )
             empty_ok = False
             for raw in batches:

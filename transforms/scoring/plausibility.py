@@ -61,6 +61,9 @@ FINDING_COLUMNS = (
     "history_nights",
 )
 MAD_TO_SD = 0.6745  # the MAD of a normal distribution in standard deviations
+# The MAD of a normal distribution in mean absolute deviations (0.6745 / 0.7979): a MAD of 0
+# becomes 1.253314 × MeanAD in standard deviations (Iglewicz and Hoaglin).
+MEANAD_TO_MAD = MAD_TO_SD * 1.253314
 
 
 @dataclass(frozen=True)
@@ -346,16 +349,21 @@ def weekday_factors(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _robust(base: pd.DataFrame, keys: list[str], column: str = "value") -> pd.DataFrame:
-    """Per group of `keys`: median, MAD and number of nights of `column`."""
+    """Per group of `keys`: median, MAD and number of nights of `column`. Where more than
+    half the nights hold the very same value the MAD is 0 whatever the others do (a median
+    of durations in whole hours sits at 6 h on four nights of seven and near two days on the
+    other three): then the mean absolute deviation stands in, scaled to a MAD
+    (`MEANAD_TO_MAD`), as Iglewicz and Hoaglin's modified z-score does."""
     g = base.groupby(keys)[column]
     stats = g.agg(med="median", nights="count").reset_index()
     stats["med"] = stats["med"].astype("float64")
     dev = base.merge(stats[[*keys, "med"]], on=keys)
     dev["dev"] = (dev[column] - dev["med"]).abs()
-    mad = dev.groupby(keys)["dev"].median().rename("mad").reset_index()
-    out = stats.merge(mad, on=keys, how="left")
-    out["mad"] = out["mad"].astype("float64")
-    return out
+    spread = dev.groupby(keys)["dev"].agg(mad="median", meanad="mean").reset_index()
+    out = stats.merge(spread, on=keys, how="left")
+    mad, meanad = out["mad"].astype("float64"), out["meanad"].astype("float64")
+    out["mad"] = mad.where(mad > 0, MEANAD_TO_MAD * meanad)
+    return out.drop(columns="meanad")
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -718,37 +726,17 @@ def over_time_findings(
 
 def schema_changes(layouts: pd.DataFrame, run_id: str, run_date: date) -> list[dict]:
     """Tonight's files whose headers differ from every file of the source's previous
-    delivery of the dataset. `layouts`: source_file, source, dataset, columns, fingerprint,
-    previous_source_file, previous_columns, previous_fingerprint (NULL: first delivery)."""
+    delivery of the dataset, or whose header row or data sheet moved. `layouts`:
+    source_file, source, dataset, columns, fingerprint, header_row, sheet_name, sheet_index
+    and the same of the previous delivery as previous_* (NULL: first delivery)."""
     out: list[dict] = []
     for source_file, rows in layouts.groupby("source_file", sort=True):
         first = rows.iloc[0]
         if first["previous_fingerprint"] is None or pd.isna(first["previous_fingerprint"]):
             continue
-        if first["fingerprint"] in set(rows["previous_fingerprint"]):
-            continue
-        now, before = list(first["columns"]), list(first["previous_columns"])
-        added = [c for c in now if c not in before]
-        missing = [c for c in before if c not in now]
-
-        found: list[tuple[str, str, str]] = []
-
-        if len(added) == 1 and len(missing) == 1:
-            a, m = added[0], missing[0]
-            found.append(
-                ("column_renamed", f"cột {m} đổi tên thành {a}", f"column {m} renamed to {a}")
-            )
-        else:
-            found += [("column_added", f"thêm cột {c}", f"column {c} added") for c in added]
-            found += [("column_missing", f"thiếu cột {c}", f"column {c} missing") for c in missing]
-        if not added and not missing:
-            found.append(
-                (
-                    "columns_moved",
-                    "thứ tự cột thay đổi: " + ", ".join(now),
-                    "columns in another order: " + ", ".join(now),
-                )
-            )
+        found = _placement_changes(first, rows)
+        if first["fingerprint"] not in set(rows["previous_fingerprint"]):
+            found += _column_changes(list(first["columns"]), list(first["previous_columns"]))
         out += [
             {
                 "run_id": run_id,
@@ -763,6 +751,73 @@ def schema_changes(layouts: pd.DataFrame, run_id: str, run_date: date) -> list[d
             for kind, vi, en in found
         ]
     return out
+
+
+def _known(value: Any) -> Any:
+    """A layout cell, None where missing (a NULL read as NA or NaN)."""
+    return None if value is None or pd.isna(value) else value
+
+
+def _placement_changes(first: pd.Series, rows: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """Where the table is found, against every file of the previous delivery: the header
+    on another row (header_moved), the data on another sheet or the sheet at another
+    position (sheet_changed). A file with no such place (JSON, XML) or compared with one
+    is not judged."""
+    found: list[tuple[str, str, str]] = []
+    row = _known(first["header_row"])
+    before_rows = {int(r) for r in rows["previous_header_row"] if _known(r) is not None}
+    if row is not None and before_rows and int(row) not in before_rows:
+        was = min(before_rows)
+        found.append(
+            (
+                "header_moved",
+                f"dòng tiêu đề chuyển từ dòng {was} sang dòng {int(row)}",
+                f"header row moved from row {was} to row {int(row)}",
+            )
+        )
+    name, index = _known(first["sheet_name"]), _known(first["sheet_index"])
+    before_sheets = {
+        (str(n), int(i))
+        for n, i in zip(rows["previous_sheet_name"], rows["previous_sheet_index"], strict=True)
+        if _known(n) is not None and _known(i) is not None
+    }
+    if name is None or index is None or not before_sheets:
+        return found
+    if (str(name), int(index)) not in before_sheets:
+        was_name, was_index = min(before_sheets)
+        found.append(
+            (
+                "sheet_changed",
+                f"trang tính dữ liệu đổi từ “{was_name}” (vị trí {was_index + 1}) sang "
+                f"“{name}” (vị trí {int(index) + 1})",
+                f"data sheet changed from “{was_name}” (position {was_index + 1}) to "
+                f"“{name}” (position {int(index) + 1})",
+            )
+        )
+    return found
+
+
+def _column_changes(now: list[str], before: list[str]) -> list[tuple[str, str, str]]:
+    """How tonight's headers differ from those of a previous file."""
+    added = [c for c in now if c not in before]
+    missing = [c for c in before if c not in now]
+    found: list[tuple[str, str, str]] = []
+
+    if len(added) == 1 and len(missing) == 1:
+        a, m = added[0], missing[0]
+        found.append(("column_renamed", f"cột {m} đổi tên thành {a}", f"column {m} renamed to {a}"))
+    else:
+        found += [("column_added", f"thêm cột {c}", f"column {c} added") for c in added]
+        found += [("column_missing", f"thiếu cột {c}", f"column {c} missing") for c in missing]
+    if not added and not missing:
+        found.append(
+            (
+                "columns_moved",
+                "thứ tự cột thay đổi: " + ", ".join(now),
+                "columns in another order: " + ", ".join(now),
+            )
+        )
+    return found
 
 
 def _summary(

@@ -240,10 +240,9 @@ def load_bundles(
     return raw
 
 
-def stage_files(
-    con: duckdb.DuckDBPyConnection, files: list[tuple[int, str, str, str | None, str, str]]
-) -> None:
+def stage_files(con: duckdb.DuckDBPyConnection, files: list[tuple[object, ...]]) -> None:
     """Add the night's files of a dataset to `stg_files`: tuples of (file id, source file,
-    current source, province code, dataset, sha256)."""
+    current source, province code, dataset, sha256, header row, sheet name, sheet index),
+    the last three None where the reader found no such thing."""
     (statement,) = SQL.statements("stg_files_insert")
     con.executemany(statement, files)

@@ -138,6 +138,16 @@ def test_a_median_between_two_of_few_values_may_land_on_either():
     assert len(pl.value_findings(costs.assign(median_se=se), NIGHT, T)[0]) == 1
 
 
+def test_a_median_that_flips_between_two_modes_on_usual_nights():
+    # Stays in whole days plus hours: a small source's median stay is 6 h on four nights of
+    # seven and one or two days on the others (MAD 0; seed 2 of the history). Tonight's
+    # 2.62 days is such a night; 10 days is not.
+    usual = [0.25, 0.25, 0.25, 1.76, 2.14, 0.25, 1.25]
+    stay = "median:length_of_stay_days"
+    assert pl.value_findings(series([*usual, 2.62], stay, n=30), NIGHT, T)[0] == []
+    assert len(pl.value_findings(series([*usual, 10.0], stay, n=30), NIGHT, T)[0]) == 1
+
+
 def shares(nights: list[dict[str, float]], n: int = 500) -> pd.DataFrame:
     rows = []
     start = NIGHT - timedelta(days=len(nights) - 1)
@@ -220,7 +230,11 @@ def test_over_time_against_the_same_month_of_last_year():
     assert findings == [] and summary[0]["no_verdict"] == 2
 
 
-def layouts(now: list[str], before: list[str] | None) -> pd.DataFrame:
+PLACE = ("header_row", "sheet_name", "sheet_index")
+PLACE += tuple(f"previous_{k}" for k in PLACE)
+
+
+def layouts(now: list[str], before: list[str] | None, **place: object) -> pd.DataFrame:
     fp = "|".join
     return pd.DataFrame(
         [
@@ -233,6 +247,8 @@ def layouts(now: list[str], before: list[str] | None) -> pd.DataFrame:
                 "previous_source_file": None if before is None else "2026-11-29/p79/visits.csv",
                 "previous_columns": before,
                 "previous_fingerprint": None if before is None else fp(before),
+                **dict.fromkeys(PLACE),
+                **place,
             }
         ]
     )
@@ -254,6 +270,33 @@ def test_schema_drift(now, before, changes):
     assert [c["change"] for c in out] == changes
     for c in out:
         assert " | " in c["detail"] and c["previous_source_file"].startswith("2026-11-29")
+
+
+SHEET = {"header_row": 1, "sheet_name": "Data", "sheet_index": 0}
+WAS = {f"previous_{k}": v for k, v in SHEET.items()}
+
+
+@pytest.mark.parametrize(
+    ("place", "changes", "words"),
+    [
+        ({**SHEET, **WAS}, [], ""),
+        ({**SHEET, **WAS, "header_row": 4}, ["header_moved"], "from row 1 to row 4"),
+        ({**SHEET, **WAS, "sheet_name": "Số liệu"}, ["sheet_changed"], "“Data” (position 1)"),
+        ({**SHEET, **WAS, "sheet_index": 2}, ["sheet_changed"], "(position 3)"),
+        # A CSV (no sheet) against a workbook, or a JSON file (no header row): not judged.
+        ({**WAS, "header_row": 1, "sheet_name": None, "sheet_index": None}, [], ""),
+        ({**WAS, "header_row": None, "sheet_name": None, "sheet_index": None}, [], ""),
+    ],
+)
+def test_layout_drift(place, changes, words):
+    frame = layouts(["a", "b"], ["a", "b"])
+    for k, v in place.items():
+        frame[k] = [v]
+    out = pl.schema_changes(frame, "run-1", NIGHT)
+    assert [c["change"] for c in out] == changes
+    for c in out:
+        vi, en = c["detail"].split(" | ")
+        assert words in en and vi != en
 
 
 def test_the_shipped_configuration_loads(tmp_path):

@@ -48,6 +48,17 @@ UNLIMITED = ShapeLimits(
 )
 
 
+@dataclass
+class FileLayout:
+    """Where a reader found the file's table, for the night's layout drift checks
+    (`dq.file_layouts`): the 1-based row of the header (its top row when merged over two)
+    and, in a workbook, the data sheet's name and 0-based position. None: not applicable."""
+
+    header_row: int | None = None
+    sheet_name: str | None = None
+    sheet_index: int | None = None
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     """How a reader reads: batch size, the limits of an archive format (from the settings
@@ -65,6 +76,8 @@ class ReadOptions:
     dataset: str = ""
     max_table_bytes: int = 64 * 1024**2
     notes: list[str] = field(default_factory=list)
+    # Where the reader found the table (filled while reading).
+    layout: FileLayout = field(default_factory=FileLayout)
 
 
 def cell_text(value: object) -> str | None:

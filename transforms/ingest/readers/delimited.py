@@ -83,7 +83,9 @@ def read_csv_batches(
     with path.open("rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     encoding = detect_encoding(sample)
-    first_line = next((ln for ln in _sample_lines(sample, encoding) if ln.strip()), "")
+    first_line, opts.layout.header_row = next(
+        ((ln, n) for n, ln in enumerate(_sample_lines(sample, encoding), 1) if ln.strip()), ("", 1)
+    )
     delimiter = detect_delimiter(first_line)
     _check_columns(first_line, delimiter, opts.shape.max_columns)
     log.debug("%s: encoding %s, delimiter %r", path.name, encoding, delimiter)

@@ -46,6 +46,8 @@ class _Table:
     sheet: str
     columns: list[str]
     first_data_row: int  # 1-based row of the sheet
+    header_row: int = 1  # 1-based row of the header's top row
+    sheet_index: int = 0  # 0-based position of the sheet in the workbook
 
 
 def read_xlsx_batches(path: Path, head: bytes, opts: ReadOptions) -> Iterator[pd.DataFrame]:
@@ -67,6 +69,9 @@ def read_xlsx_batches(path: Path, head: bytes, opts: ReadOptions) -> Iterator[pd
             count = max(len(table.columns), wb[table.sheet].max_column or 0)
             raise FileRejected(Reason.too_many_columns(count, opts.shape.max_columns))
         log.debug("%s: sheet %r, columns %s", path.name, table.sheet, table.columns)
+        opts.layout.header_row = table.header_row
+        opts.layout.sheet_name = table.sheet
+        opts.layout.sheet_index = table.sheet_index
         yield from frames(table.columns, _data_rows(wb[table.sheet], table), opts.batch_rows)
     except FileRejected:
         raise
@@ -115,8 +120,8 @@ def _find_table(wb, keys: frozenset[str], max_columns: int) -> _Table | None:
     """The header of the first sheet with the most known column names in one row. Only the
     first `max_columns + 1` columns are looked at: a wider table is rejected by the caller
     without its cells being read."""
-    best: tuple[int, str, list[list[object]], int] | None = None
-    for ws in wb.worksheets:
+    best: tuple[int, str, list[list[object]], int, int] | None = None
+    for index, ws in enumerate(wb.worksheets):
         head = [
             list(r)
             for r in ws.iter_rows(
@@ -128,12 +133,12 @@ def _find_table(wb, keys: frozenset[str], max_columns: int) -> _Table | None:
         for i, row in enumerate(head):
             score = _matches(row, keys) if keys else _filled(row)
             if score >= MIN_HEADER_MATCHES and (best is None or score > best[0]):
-                best = (score, ws.title, head, i)
+                best = (score, ws.title, head, i, index)
             if not keys and best is not None:
                 break  # without known names the first row of two or more cells is the header
     if best is None:
         return None
-    _, title, head, i = best
+    _, title, head, i, index = best
     top, below = i, i + 1
     if below < len(head) and _matches(head[below], keys):
         upper, lower = head[top], head[below]
@@ -146,7 +151,7 @@ def _find_table(wb, keys: frozenset[str], max_columns: int) -> _Table | None:
     first = (below if lower else top) + 2  # 1-based row after the header
     if first - 1 < len(head) and _is_column_numbers(head[first - 1][:width]):
         first += 1  # the "(1) (2) (3)..." line that templates print under the header
-    return _Table(title, unique_headers(names[:width]), first)
+    return _Table(title, unique_headers(names[:width]), first, top + 1, index)
 
 
 def _merge_header(

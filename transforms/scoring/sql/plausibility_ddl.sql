@@ -22,8 +22,15 @@ CREATE TABLE IF NOT EXISTS wh.dq.file_layouts (
     source VARCHAR NOT NULL,
     dataset VARCHAR NOT NULL,
     columns VARCHAR[] NOT NULL,
-    fingerprint VARCHAR NOT NULL      -- md5 of the headers joined in order
+    fingerprint VARCHAR NOT NULL,     -- md5 of the headers joined in order
+    header_row INTEGER,               -- 1-based row of the header (csv, xlsx)
+    sheet_name VARCHAR,               -- xlsx: the data sheet's name and 0-based position
+    sheet_index INTEGER
 );
+-- A warehouse made before the layouts kept where the table was found.
+ALTER TABLE wh.dq.file_layouts ADD COLUMN IF NOT EXISTS header_row INTEGER;
+ALTER TABLE wh.dq.file_layouts ADD COLUMN IF NOT EXISTS sheet_name VARCHAR;
+ALTER TABLE wh.dq.file_layouts ADD COLUMN IF NOT EXISTS sheet_index INTEGER;
 
 CREATE TABLE IF NOT EXISTS wh.dq.schema_changes (
     run_id VARCHAR NOT NULL,
@@ -31,7 +38,8 @@ CREATE TABLE IF NOT EXISTS wh.dq.schema_changes (
     source_file VARCHAR NOT NULL,
     source VARCHAR NOT NULL,
     dataset VARCHAR NOT NULL,
-    change VARCHAR NOT NULL,          -- column_added, column_missing, column_renamed, columns_moved
+    change VARCHAR NOT NULL,          -- column_added, column_missing, column_renamed, columns_moved,
+                                      -- header_moved, sheet_changed
     detail VARCHAR NOT NULL,          -- Vietnamese | English
     previous_source_file VARCHAR      -- the delivery it is compared with
 );

@@ -5,7 +5,10 @@ CREATE TABLE stg_files (
     source VARCHAR NOT NULL,          -- current source code (moh or pNN)
     province_code VARCHAR,
     dataset VARCHAR NOT NULL,
-    sha256 VARCHAR NOT NULL
+    sha256 VARCHAR NOT NULL,
+    header_row INTEGER,               -- 1-based row of the file's header (csv, xlsx)
+    sheet_name VARCHAR,               -- xlsx: the data sheet's name and 0-based position
+    sheet_index INTEGER
 );
 -- The failed rules of the dataset being finished (emptied after each).
 CREATE TEMP TABLE stg_failures (

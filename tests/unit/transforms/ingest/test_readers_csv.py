@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.factories import visit_row
-from transforms.ingest.reading import FileRejected, read_batches
+from transforms.ingest.reading import FileLayout, FileRejected, read_batches
 from transforms.text import clean_text
 
 # The archive limits of xlsx (no CSV is an archive).
@@ -197,3 +197,22 @@ def test_over_the_size_limit(tmp_path):
         read_all(path, max_bytes=50)
     assert exc.value.reason.code == "too_large"
     assert "50" in exc.value.reason.en
+
+
+@pytest.mark.parametrize(
+    ("data", "header_row"),
+    [
+        (b"id,name\r\n1,a\r\n", 1),
+        (b"\r\n\r\nid,name\r\n1,a\r\n", 3),  # blank lines above the header: read the same
+        ("\ufeff\r\nid;name\r\n1;a\r\n".encode(), 2),
+    ],
+)
+def test_the_header_row_is_recorded_for_layout_drift(tmp_path, data, header_row):
+    path = tmp_path / "visits.csv"
+    path.write_bytes(data)
+    layout = FileLayout()
+    (frame,) = read_batches(
+        path, "csv", batch_rows=10, max_bytes=10**6, layout=layout, **NO_ARCHIVE
+    )
+    assert frame.to_dict("records") == [{"id": "1", "name": "a"}]
+    assert layout == FileLayout(header_row=header_row)
