@@ -13,6 +13,10 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flows.settings import Settings
 
 
 def _date(text: str) -> date:
@@ -582,21 +586,13 @@ def _snapshot(args: argparse.Namespace) -> int:
     from transforms.warehouse import snapshots
 
     s = Settings(**({"warehouse": args.warehouse} if args.warehouse else {}))
-    store = s.snapshots()
-    kept = snapshots.kept(store)
     if args.date is None:
-        for night, path in kept.items():
-            print(night, path)
+        for night, kept in snapshots.kept(s.snapshots()).items():
+            print(night, kept)
         return 0
-    if args.date not in kept:
-        nights = f"{min(kept)} to {max(kept)}, {len(kept)} nights" if kept else "none"
-        return _usage_errors(
-            [
-                f"no snapshot of {args.date} in {store.folder} (kept: {nights}; the last "
-                f"{s.snapshots_kept} published nights are kept, VNHEALTH_SNAPSHOTS_KEPT)"
-            ]
-        )
-    path = kept[args.date]
+    path = _kept_snapshot(s, args.date)
+    if isinstance(path, str):
+        return _usage_errors([path])
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, args.out)
@@ -605,25 +601,33 @@ def _snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kept_snapshot(s: Settings, night: date) -> Path | str:
+    """The snapshot file of `night`, or the usage error that says which nights are kept."""
+    from transforms.warehouse import snapshots
+
+    store = s.snapshots()
+    kept = snapshots.kept(store)
+    if night in kept:
+        return kept[night]
+    nights = f"{min(kept)} to {max(kept)}, {len(kept)} nights" if kept else "none"
+    return (
+        f"no snapshot of {night} in {store.folder} (kept: {nights}; the last "
+        f"{s.snapshots_kept} published nights are kept, VNHEALTH_SNAPSHOTS_KEPT)"
+    )
+
+
 def _export(args: argparse.Namespace) -> int:
     """Write the self-contained copy (`transforms.warehouse.export`) of the published file,
     or of a kept night's snapshot. A file or night that is not there is a usage error."""
     import duckdb
 
     from flows.settings import Settings
-    from transforms.warehouse import snapshots
     from transforms.warehouse.export import export
 
     s = Settings(**({"warehouse": args.warehouse} if args.warehouse else {}))
-    source = s.warehouse
-    if args.date is not None:
-        kept = snapshots.kept(s.snapshots())
-        if args.date not in kept:
-            nights = f"{min(kept)} to {max(kept)}" if kept else "none"
-            return _usage_errors(
-                [f"no snapshot of {args.date} in {s.snapshots().folder} (kept: {nights})"]
-            )
-        source = kept[args.date]
+    source = s.warehouse if args.date is None else _kept_snapshot(s, args.date)
+    if isinstance(source, str):
+        return _usage_errors([source])
     if not source.is_file():
         return _usage_errors([f"no warehouse at {source}: run a night first, or give --warehouse"])
     if args.out.resolve() in (source.resolve(), s.warehouse.resolve()):

@@ -48,6 +48,12 @@ def literal(value: str | Path) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def quoted(name: str) -> str:
+    """A catalog name read back from DuckDB itself (not from a user), as a quoted
+    identifier: quotes doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 @cache
 def _template(package: str, name: str) -> str:
     return resources.files(package).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")

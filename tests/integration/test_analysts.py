@@ -140,6 +140,21 @@ def _cli() -> str:
     return found
 
 
+def _cli_counts(relations: list[str], args: list[str], cwd: Path) -> dict[str, int]:
+    """The rows of each relation, counted by the DuckDB 1.5 CLI run with `args` in `cwd`."""
+    out = subprocess.run(
+        [_cli(), "-readonly", "-csv", "-noheader", *args],
+        input="".join(f"SELECT '{r}', count(*) FROM {r};\n" for r in relations),
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    return {name: int(n) for name, n in (line.split(",") for line in out.stdout.split())}
+
+
 def test_a_copied_folder_works_elsewhere_and_never_reads_the_original(
     data: Path, tmp_path: Path
 ) -> None:
@@ -168,26 +183,12 @@ def test_a_copied_folder_works_elsewhere_and_never_reads_the_original(
         assert counts["core.visits"] > 0 and counts["ref.communes"] > 3000
 
         # The DuckDB 1.5 CLI, from another working directory, with a relative folder.
-        script = "".join(f"SELECT '{r}', count(*) FROM {r};\n" for r in relations)
-        out = subprocess.run(
-            [
-                _cli(),
-                "-readonly",
-                "-csv",
-                "-noheader",
-                "-cmd",
-                f"SET VARIABLE vnhealth_data = '{Path('..') / 'elsewhere' / 'data'}'",
-                str(Path("..") / "elsewhere" / "data" / "warehouse.duckdb"),
-            ],
-            input=script,
-            capture_output=True,
-            text=True,
-            cwd=other_cwd,
-            timeout=120,
-            check=False,
+        folder = Path("..") / "elsewhere" / "data"
+        cli_counts = _cli_counts(
+            relations,
+            ["-cmd", f"SET VARIABLE vnhealth_data = '{folder}'", str(folder / "warehouse.duckdb")],
+            other_cwd,
         )
-        assert out.returncode == 0, out.stderr
-        cli_counts = {name: int(n) for name, n in (line.split(",") for line in out.stdout.split())}
         assert cli_counts == counts
 
         # Or, where `vnhealth` is installed, relinked once: nothing to set any more.
@@ -236,20 +237,7 @@ def test_an_export_needs_nothing_set_anywhere(data: Path, tmp_path: Path) -> Non
                 == described
             )
         assert counts["core.visits"] > 0
-        script = "".join(f"SELECT '{r}', count(*) FROM {r};\n" for r in relations)
-        run = subprocess.run(
-            [_cli(), "-readonly", "-csv", "-noheader", str(Path("usb") / "warehouse.duckdb")],
-            input=script,
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            timeout=120,
-            check=False,
-        )
-        assert run.returncode == 0, run.stderr
-        assert {name: int(n) for name, n in (line.split(",") for line in run.stdout.split())} == (
-            counts
-        )
+        assert _cli_counts(relations, [str(Path("usb") / "warehouse.duckdb")], tmp_path) == counts
     finally:
         moved.rename(data)
 

@@ -150,7 +150,7 @@ def comment_all(con: duckdb.DuckDBPyConnection, db: str = "wh") -> list[str]:
         elif key in columns:
             if columns[key] != d.text:
                 statements.append(
-                    f"COMMENT ON COLUMN {name}.{_quoted(_ident(d.column))} IS "
+                    f"COMMENT ON COLUMN {name}.{sqlfiles.quoted(_ident(d.column))} IS "
                     f"{sqlfiles.literal(d.text)}"
                 )
             described.add(key)
@@ -160,7 +160,7 @@ def comment_all(con: duckdb.DuckDBPyConnection, db: str = "wh") -> list[str]:
         # Not the typed bases: their comments are the views' (segments.refresh_view).
         if s == "store" and t.endswith(("__deleted", "__resolved")) and text != INTERNAL:
             statements.append(
-                f"COMMENT ON {kind} {db}.store.{_quoted(t)} IS {sqlfiles.literal(INTERNAL)}"
+                f"COMMENT ON {kind} {db}.store.{sqlfiles.quoted(t)} IS {sqlfiles.literal(INTERNAL)}"
             )
     _run_script(con, statements)
     missing = sorted(".".join(k) for k in columns.keys() - described)
@@ -181,11 +181,6 @@ def _run_script(con: duckdb.DuckDBPyConnection, statements: list[str]) -> None:
         con.rollback()
         raise
     con.commit()
-
-
-def _quoted(name: str) -> str:
-    """A table name read back from DuckDB itself, as a quoted identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _ident(name: str) -> str:

@@ -54,27 +54,25 @@ def export(source: Path, data_folder: Path, out: Path) -> dict[str, int]:
         counts: dict[str, int] = {}
         con.execute("BEGIN")
         for schema in sorted({s for s, _, _ in relations} - set(_SYSTEM)):
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS dst.{_quoted(schema)}")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS dst.{sqlfiles.quoted(schema)}")
         for schema, name, comment in relations:
             if schema in _SYSTEM:
                 continue
-            qualified = f"{_quoted(schema)}.{_quoted(name)}"
+            qualified = f"{sqlfiles.quoted(schema)}.{sqlfiles.quoted(name)}"
             con.execute(f"CREATE TABLE dst.{qualified} AS FROM src.{qualified}")
             if comment:
                 con.execute(f"COMMENT ON TABLE dst.{qualified} IS {sqlfiles.literal(comment)}")
-            counts[f"{schema}.{name}"] = con.execute(
-                f"SELECT count(*) FROM dst.{qualified}"
-            ).fetchone()[0]  # type: ignore[index]
+            counts[f"{schema}.{name}"] = int(
+                sqlfiles.scalar(con, f"SELECT count(*) FROM dst.{qualified}")
+            )
         for schema, name, column, text in con.execute(
             "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() "
             "WHERE database_name = 'src' AND NOT internal AND comment IS NOT NULL"
         ).fetchall():
             if schema in _SYSTEM:
                 continue
-            con.execute(
-                f"COMMENT ON COLUMN dst.{_quoted(schema)}.{_quoted(name)}.{_quoted(column)} "
-                f"IS {sqlfiles.literal(text)}"
-            )
+            target = ".".join(sqlfiles.quoted(n) for n in (schema, name, column))
+            con.execute(f"COMMENT ON COLUMN dst.{target} IS {sqlfiles.literal(text)}")
         con.execute("COMMIT")
         con.execute("CHECKPOINT dst")
         con.execute("DETACH dst")
@@ -87,8 +85,3 @@ def export(source: Path, data_folder: Path, out: Path) -> dict[str, int]:
     os.replace(part, out)
     log.info("exported %d tables and views of %s to %s", len(counts), source, out)
     return counts
-
-
-def _quoted(name: str) -> str:
-    """A catalog name read back from DuckDB itself, as a quoted identifier."""
-    return '"' + name.replace('"', '""') + '"'

@@ -254,18 +254,24 @@ def _empty_source(con: duckdb.DuckDBPyConnection, t: StoredTable, catalog: str =
     return f"SELECT {typed} WHERE false"
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, db: str, qualified: str) -> bool:
+    """Whether `db` holds the table `schema.name`."""
+    schema, table = qualified.split(".")
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ?",
+        [db, schema, table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def _drop_legacy_base(con: duckdb.DuckDBPyConnection, t: StoredTable) -> None:
     """A warehouse published before the core views typed themselves has an empty base table
     `store.core__<dataset>` in the analysts' listing: rows it holds (none, normally) become
     a segment, then it goes."""
-    schema, table = t.base.split(".")
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
-        "AND table_name = ?",
-        [t.db, schema, table],
-    ).fetchone()
-    if not exists or not exists[0]:
+    if not _has_table(con, t.db, t.base):
         return
+    schema, table = t.base.split(".")
     present = {
         r[0]
         for r in con.execute(
@@ -286,13 +292,7 @@ def _drop_legacy_tombstones(con: duckdb.DuckDBPyConnection, t: StoredTable) -> N
     """A warehouse published before tombstones were segments has a tombstone table
     `store.core__<dataset>__deleted` in the analysts' listing: its rows become a tombstone
     segment, then it goes."""
-    schema, table = t.deleted.split(".")
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
-        "AND table_name = ?",
-        [t.db, schema, table],
-    ).fetchone()
-    if not exists or not exists[0]:
+    if not _has_table(con, t.db, t.deleted):
         return
     stamp = f"migrated-{datetime.now():%Y%m%d%H%M%S}"
     columns = ", ".join(t.tombstone)

@@ -63,16 +63,11 @@ def rewrite(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             "AND schema_name = duckdb_columns.schema_name)"
         ).fetchall():
             con.execute(
-                f"COMMENT ON COLUMN new_format.{_quoted(schema)}.{_quoted(view)}."
-                f"{_quoted(column)} IS {sqlfiles.literal(text)}"
+                f"COMMENT ON COLUMN new_format.{sqlfiles.quoted(schema)}.{sqlfiles.quoted(view)}."
+                f"{sqlfiles.quoted(column)} IS {sqlfiles.literal(text)}"
             )
         con.execute("DETACH new_format")
     finally:
         con.execute("DETACH old_format")
     os.replace(fresh, path)
     log.warning("rewrote %s in DuckDB storage version %s", path, STORAGE_VERSION)
-
-
-def _quoted(name: str) -> str:
-    """A catalog name read back from DuckDB itself, as a quoted identifier."""
-    return '"' + name.replace('"', '""') + '"'
