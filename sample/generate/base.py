@@ -57,7 +57,7 @@ class Output:
     rows: list[dict] = field(default_factory=list)
     layout: Layout = field(default_factory=Layout)
     planted: list[tuple[int, Defect]] = field(default_factory=list)  # (0-based row, defect)
-    data: bytes | None = None  # written as is when set
+    data: bytes | list[bytes] | None = None  # written as is when set (chunks in order)
     delivered_at: datetime | None = None  # local time; default: the evening of the night
     dates: frozenset[str] = frozenset()
     stamps: frozenset[str] = frozenset()

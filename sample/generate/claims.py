@@ -75,13 +75,14 @@ def package(
     licences = sorted(x for codes in facts["active_licences"].values() for x in codes)
     errored = {i: d for i, d in planted if d.severity == "error"}
     warned = {i for i, d in planted if d.severity == "warning"}
-    drugs: list[dict] = []
-    services: list[dict] = []
+    # Only how many lines each table has so far: the lines themselves are dropped once their
+    # episode is written (memory stays that of the episodes' bytes, not of their dicts).
+    n_drugs = n_services = 0
     # A mapped old commune code (a `note`) stays in the package and is loaded as its
     # successor, but a package keeps no rows to read it back from: it is not listed in
     # old_communes.csv (the row is clean either way).
     out_planted: list[tuple[int, Defect]] = [p for p in planted if p[1].severity != "note"]
-    episodes: list[str] = []
+    episodes: list[bytes] = []
     # The kinds' cycle goes on across packages (drug errors, service errors, warnings).
     cycle: list[int] = w.facts.setdefault("claims_line_cycle", [0, 0, 0])
     # Every line carries its stamp (NGAY_CAP_NHAT, the night's start, as NGAYLAP would
@@ -93,14 +94,14 @@ def package(
         visit_defect = errored.get(i)
         no_lines = visit_defect is not None and visit_defect.kind in NO_LINES
         if not isinstance(lk, str) or not lk or no_lines or not visit.get("MA_CSKCB"):
-            episodes.append(_hoso(visit, [], [], rng))
+            episodes.append(_hoso(visit, [], [], rng).encode("utf-8"))
             continue
         stay = _stay(visit)
         lines_d, lines_s = _lines(rng, lk, totals[i], stay, valid, licences, stamp)
         exam = lines_s[-1]  # the examination takes the remainder (never broken)
         visit["T_THUOC"] = sum(x["THANH_TIEN_BV"] for x in lines_d)
         visit["T_VTYT"] = sum(x["THANH_TIEN_BV"] for x in lines_s if x["MA_NHOM"] in ("10", "11"))
-        first_d, first_s = len(drugs), len(services)
+        first_d, first_s = n_drugs, n_services
         mismatch = None
         if visit_defect is None and i not in warned and rng.random() < 0.02:
             mismatch = "drug_total" if rng.random() < 0.5 else "supply_total"
@@ -132,9 +133,9 @@ def package(
                 out_planted.append((first_d + n, _err("visit_drugs", "parent_quarantined")))
             for n in range(len(lines_s)):
                 out_planted.append((first_s + n, _err("visit_services", "parent_quarantined")))
-        drugs += lines_d
-        services += lines_s
-        episodes.append(_hoso(visit, lines_d, lines_s, rng))
+        n_drugs += len(lines_d)
+        n_services += len(lines_s)
+        episodes.append(_hoso(visit, lines_d, lines_s, rng).encode("utf-8"))
     tag_set = "3176" if (index // EVERY) % 2 == 0 else "130"
     data = _envelope(w.run_date, visits[0].get("MA_CSKCB") or "00000", episodes, tag_set)
     return Output(
@@ -590,23 +591,27 @@ def _hoso(visit: dict, drugs: list[dict], services: list[dict], rng: random.Rand
     return f"<HOSO>{files}</HOSO>"
 
 
-def _envelope(run_date: date, facility: str, episodes: list[str], tag_set: str) -> bytes:
+def _envelope(run_date: date, facility: str, episodes: list[bytes], tag_set: str) -> list[bytes]:
+    """The package as the chunks to write one after the other: the episodes are not joined
+    into one copy (at 2 M visit rows a province's package is ~300 MB)."""
     referral = {"MA_LK": "REF", "MA_CSKCB_DI" if tag_set == "3176" else "MA_NOI_DI": facility}
     xml13 = _table("CHITIEU_GIAYCHUYENTUYEN", "GIAY_CHUYEN_TUYEN", [referral])
     first = episodes[0].replace(
-        "</HOSO>",
-        f"<FILEHOSO><LOAIHOSO>XML13</LOAIHOSO><NOIDUNGFILE>{xml13}</NOIDUNGFILE></FILEHOSO></HOSO>",
+        b"</HOSO>",
+        f"<FILEHOSO><LOAIHOSO>XML13</LOAIHOSO><NOIDUNGFILE>{xml13}</NOIDUNGFILE></FILEHOSO>"
+        "</HOSO>".encode(),
         1,
     )
     signature = base64.b64encode(f"{facility}{run_date}".encode()).decode()
-    return (
+    head = (
         '<?xml version="1.0" encoding="utf-8"?>\n<GIAMDINHHS>'
         f"<THONGTINDONVI><MACSKCB>{escape(facility)}</MACSKCB></THONGTINDONVI>"
         f"<THONGTINHOSO><NGAYLAP>{run_date:%Y%m%d}</NGAYLAP>"
         f"<SOLUONGHOSO>{len(episodes)}</SOLUONGHOSO><DANHSACHHOSO>"
-        + first
-        + "".join(episodes[1:])
-        + "</DANHSACHHOSO></THONGTINHOSO><CHUKYDONVI>"
+    )
+    tail = (
+        "</DANHSACHHOSO></THONGTINHOSO><CHUKYDONVI>"
         '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignatureValue>'
         f"{signature}</SignatureValue></Signature></CHUKYDONVI></GIAMDINHHS>"
-    ).encode("utf-8")
+    )
+    return [head.encode("utf-8"), first, *episodes[1:], tail.encode("utf-8")]

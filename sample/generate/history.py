@@ -19,8 +19,9 @@ from __future__ import annotations
 import csv
 import io
 import random
+import zipfile
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sample.generate import immunizations
@@ -285,9 +286,14 @@ def as_workbooks(w: World, outputs: list[Output], anomalies: list[Anomaly]) -> N
             o.rel = o.rel.removesuffix(".csv") + ".xlsx"
 
 
+FIXED_TIME = datetime(2025, 7, 1)  # a workbook's creation time: not the clock's
+
+
 def workbook(o: Output, *, title: bool = False, moved: bool = False) -> bytes:
     """`o`'s header and rows (as text, formatted as its CSV would be) as an XLSX file."""
     import openpyxl  # only the generator writes workbooks
+    from openpyxl.xml.constants import ARC_CORE as CORE
+    from openpyxl.xml.functions import tostring
 
     book = openpyxl.Workbook(write_only=True)
     if moved:
@@ -305,7 +311,17 @@ def workbook(o: Output, *, title: bool = False, moved: bool = False) -> bytes:
         sheet.append(write(row))
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    # The same bytes for a seed: openpyxl stamps the document's properties (on save) and each
+    # zip member with the time of writing; the copy puts a fixed time in both.
+    book.properties.created = book.properties.modified = FIXED_TIME
+    core = tostring(book.properties.to_tree())
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as made, zipfile.ZipFile(out, "w") as fixed:
+        for info in made.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            member.compress_type = info.compress_type
+            fixed.writestr(member, core if info.filename == CORE else made.read(info))
+    return out.getvalue()
 
 
 def generate_nights(

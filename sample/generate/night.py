@@ -207,8 +207,11 @@ def generate(
             nonlocal rows
             path = out / o.rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            if o.data is not None:
+            if isinstance(o.data, bytes):
                 path.write_bytes(o.data)
+            elif o.data is not None:
+                with path.open("wb") as fh:
+                    fh.writelines(o.data)
             else:
                 write_csv(path, o.header, list(map(row_writer(o), o.rows)), o.layout)
             # Lateness is judged by when the file was written (local time).
