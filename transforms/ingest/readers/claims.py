@@ -44,6 +44,7 @@ import shutil
 import stat
 import tempfile
 import threading
+import time
 import zlib
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator
@@ -482,14 +483,18 @@ def _taken(key: tuple, path: Path) -> _Split | None:
         offered = _OFFERS.pop((key[0], key[-1]), None)
     if offered is None or offered[2] != os.getpid():  # a forked process: not its pool
         return None
+    name = f"{path.parent.name}/{path.name}"
+    began = time.monotonic()
     try:
         split = offered[0].result()
     except Exception as exc:  # the package is read here instead: same rows, same reasons
-        log.warning("the split of %s made ahead failed, read here: %r", path.name, exc)
+        log.warning("the split of %s made ahead failed, read here: %r", name, exc)
         return None
     if split.key != key:
+        log.info("%s changed since its split made ahead: read again", name)
         _forget(split)
         return None
+    log.info("%s: split made ahead taken, after waiting %.1f s", name, time.monotonic() - began)
     return split
 
 
