@@ -26,7 +26,7 @@ from flows.artifacts import publish_artifacts
 from flows.settings import Settings
 from flows.usage import check_run, rerun_command
 from transforms import reference
-from transforms.ingest import landing, stage
+from transforms.ingest import landing, presplit, stage
 from transforms.ingest.failures import file_failure, is_night_error
 from transforms.ingest.landing import LandingFile
 from transforms.messages import Reason
@@ -314,19 +314,30 @@ def _stage_and_finish(
     )
     stage_root = b.stage_folder
     futures: dict[str, list] = {}
+    packages = presplit.Ahead(stage_root / "packages")
     try:
         # Staged rows hold raw ids: only the night's own user reads them.
         stage_root.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         stage_root.mkdir(mode=0o700, exist_ok=True)
         params = _stage_params(s, night.run_date, night.run_id)
-        for ds_id in order:
-            bundles = stage.make_bundles(
+        bundles = {
+            ds_id: stage.make_bundles(
                 ds_id,
                 [_stage_file(i + 1, files[i]) for i in by_dataset[ds_id]],
                 s.stage_bundle_bytes,
             )
+            for ds_id in order
+        }
+        if s.task_runner == "thread":  # claims packages split in a worker while the rest stages
+            packages = presplit.start(
+                [f for ds_id in order for bundle in bundles[ds_id] for f in bundle.files],
+                packages.root,
+                params.limits.max_claims_table_bytes,
+            )
+        for ds_id in order:
             futures[ds_id] = [
-                stage_bundle.submit(bundle, params, str(stage_root / ds_id)) for bundle in bundles
+                stage_bundle.submit(bundle, params, str(stage_root / ds_id))
+                for bundle in bundles[ds_id]
             ]
         staging = _StagingProgress(logger, futures, s.progress_seconds)
         for ds_id in order:
@@ -386,6 +397,7 @@ def _stage_and_finish(
     finally:
         # On failure, let the bundles still running end before their folder goes away.
         wait([f for fs in futures.values() for f in fs])
+        packages.close()
         if s.stage_dir:
             shutil.rmtree(stage_root, ignore_errors=True)
 

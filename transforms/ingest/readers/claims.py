@@ -20,6 +20,9 @@ Read once for its three datasets: the night reads the package once per dataset
 XML1, XML2 and XML3 (compressed, to a private temporary folder) with what the reader adds;
 the other two replay their table from the spool, which goes once the three have read it.
 Each dataset's rows and its rejection are what reading the package for it alone would give.
+The first read may also be made ahead, in another process (`split_package`, run by
+`transforms.ingest.presplit`): the reader then takes that split (`offer`) instead of
+reading the package itself, or reads it itself if the split failed or the file changed.
 
 Streamed with iterparse through defusedxml (entity declarations and external references
 refused); every HOSO is removed from the tree once read, so memory stays flat whatever the
@@ -38,11 +41,14 @@ import marshal
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
+import time
 import zlib
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -265,6 +271,7 @@ class _Split:
     first_failure: dict[str, Reason] = field(default_factory=dict)
     then_failure: dict[str, Reason] = field(default_factory=dict)
     read_by: set[str] = field(default_factory=set)
+    key: tuple | None = None  # the file read, when made ahead (see `_spooled`'s key)
 
     def rejection(self, dataset: str) -> Reason | None:
         if dataset in self.first_failure:
@@ -291,16 +298,42 @@ class _Split:
         return dataset not in self.first_failure and dataset not in self.then_failure
 
 
-def _split(path: Path, folder: Path, limit: int) -> _Split:
-    """Read the package once: its envelope's facts, the tables per kind, the tag set, and
-    the rows of XML1, XML2 and XML3 (with the line sums of each visit and the visit of each
-    line) spooled in `folder`."""
+def split_package(path: str, root: str, limit: int) -> _Split:
+    """The package at `path` read once, as the first of its reads would read it, its spools
+    in a new folder under `root` (private to the night's user: raw rows); for a worker
+    process. The split carries the identity of the file it read (`key`), so that a reader
+    takes it only for that file. Anything but a regular file raises OSError, unread."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    fh = os.fdopen(fd, "rb")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"not a regular file: {path}")
+    except BaseException:
+        fh.close()
+        raise
+    key = (str(Path(path).resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, limit)
+    folder = Path(tempfile.mkdtemp(prefix="package-", dir=root))
+    try:
+        split = _split(Path(path), folder, limit, fh)
+    except BaseException:
+        fh.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    split.key = key
+    return split
+
+
+def _split(path: Path, folder: Path, limit: int, fh: BinaryIO | None = None) -> _Split:
+    """Read the package once (from `fh` when given, which is closed after): its envelope's
+    facts, the tables per kind, the tag set, and the rows of XML1, XML2 and XML3 (with the
+    line sums of each visit and the visit of each line) spooled in `folder`."""
     split = _Split(folder)
     split.tables = {ds: _Spool(folder / f"{ds}.spool") for ds in KIND_OF}
     pkg = split.pkg
     visits, drugs, services = (split.tables[ds] for ds in KIND_OF)
     try:
-        for episode in _walk(path, pkg):
+        for episode in _walk(path, pkg, fh):
             decoded: list[tuple[str, list[dict[str, str | None]]]] = []
             for n, kind, content in episode:
                 pkg.tables[kind] += 1
@@ -418,6 +451,51 @@ _LOCK = threading.Lock()
 _SPLITS: OrderedDict[tuple, _Split] = OrderedDict()
 _SPLITTING: dict[tuple, threading.Lock] = {}
 _ROOT: list[tuple[int, Path]] = []  # (pid, this process's spool folder)
+# Splits being made ahead in another process: (resolved path, limit) -> (its future, the
+# folder its spools go under, the pid of the process that offered it).
+_OFFERS: dict[tuple[str, int], tuple[Future[_Split], Path, int]] = {}
+
+
+def offer(path: Path, limit: int, future: Future[_Split], root: Path) -> None:
+    """The split of the package at `path` (read with `limit`) is being made ahead (see
+    `split_package`), its spools under `root`: the package's first read waits for it and
+    takes it, instead of reading the package itself."""
+    with _LOCK:
+        _OFFERS[(str(path.resolve()), limit)] = (future, root, os.getpid())
+
+
+def withdraw(root: Path) -> list[Future[_Split]]:
+    """Forget the splits made ahead under `root`: those not taken (returned, to be
+    cancelled or cleaned by whoever made them) and those taken but not yet read by all
+    their datasets (their spools removed: a later read reads the package again)."""
+    with _LOCK:
+        gone = [k for k, (_, r, _) in _OFFERS.items() if r == root]
+        futures = [_OFFERS.pop(k)[0] for k in gone]
+        for k in [k for k, sp in _SPLITS.items() if sp.folder.is_relative_to(root)]:
+            _forget(_SPLITS.pop(k))
+    return futures
+
+
+def _taken(key: tuple, path: Path) -> _Split | None:
+    """The split made ahead for the package with `key`, once made; None if there is none,
+    it failed (a worker that died, an error), or it read another file than this one."""
+    with _LOCK:
+        offered = _OFFERS.pop((key[0], key[-1]), None)
+    if offered is None or offered[2] != os.getpid():  # a forked process: not its pool
+        return None
+    name = f"{path.parent.name}/{path.name}"
+    began = time.monotonic()
+    try:
+        split = offered[0].result()
+    except Exception as exc:  # the package is read here instead: same rows, same reasons
+        log.warning("the split of %s made ahead failed, read here: %r", name, exc)
+        return None
+    if split.key != key:
+        log.info("%s changed since its split made ahead: read again", name)
+        _forget(split)
+        return None
+    log.info("%s: split made ahead taken, after waiting %.1f s", name, time.monotonic() - began)
+    return split
 
 
 @contextmanager
@@ -436,12 +514,14 @@ def _spooled(path: Path, limit: int, dataset: str) -> Iterator[tuple[_Split, Bin
             if split is not None and dataset in split.read_by:
                 split = None  # read again for the same dataset: the package is read again
         if split is None:
-            folder = Path(tempfile.mkdtemp(prefix="package-", dir=root))
-            try:
-                split = _split(path, folder, limit)
-            except BaseException:
-                shutil.rmtree(folder, ignore_errors=True)
-                raise
+            split = _taken(key, path)  # made ahead in a worker process, if it was
+            if split is None:
+                folder = Path(tempfile.mkdtemp(prefix="package-", dir=root))
+                try:
+                    split = _split(path, folder, limit)
+                except BaseException:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    raise
             with _LOCK:
                 old = _SPLITS.pop(key, None)
                 if old is not None:
@@ -481,12 +561,15 @@ def _root() -> Path:
     return _ROOT[0][1]
 
 
-def _walk(path: Path, pkg: _Package) -> Iterator[list[tuple[int, str, Element]]]:
+def _walk(
+    path: Path, pkg: _Package, opened: BinaryIO | None = None
+) -> Iterator[list[tuple[int, str, Element]]]:
     """Every episode in file order, as its FILEHOSO entries (number in the file, LOAIHOSO,
-    NOIDUNGFILE element); fills in the envelope's facts on `pkg`. A FILEHOSO outside any
-    HOSO is an episode of its own. Each HOSO is removed from the tree once used."""
+    NOIDUNGFILE element), read from `opened` if given, else from `path`; fills in the
+    envelope's facts on `pkg`. A FILEHOSO outside any HOSO is an episode of its own. Each
+    HOSO is removed from the tree once used."""
     try:
-        with path.open("rb") as fh:
+        with opened if opened is not None else path.open("rb") as fh:
             yield from _walk_open(fh, pkg)
     except ParseError as exc:
         raise FileRejected(Reason.corrupt("xml", *_where(exc))) from exc
