@@ -159,10 +159,10 @@ def record_night_stats(
 ) -> None:
     """Keep tonight's aggregates of `dataset` from its staged rows (`stg_<dataset>`,
     `stg_files`, the view `stg_raw`): call it after the dataset's bundles are loaded and
-    before it is finished (finishing frees the stage). All of a dataset's aggregates come
-    from one statement over its night's rows (`plausibility_stats`): their cost is a few
-    statements per dataset, not a few per metric."""
-    ensure_tables(con)
+    before it is finished (finishing frees the stage), once the night has made the tables
+    (`ensure_tables`). All of a dataset's aggregates come from one statement over its
+    night's rows (`plausibility_stats`): their cost is a few statements per dataset, not a
+    few per metric (and not the tables' DDL for each of the night's datasets)."""
     ds = DATASETS[dataset]
     table = sqlfiles.ident(dataset, DATASETS)
     cols = ds.column_names

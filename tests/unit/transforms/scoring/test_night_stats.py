@@ -52,6 +52,7 @@ def _stage(con: duckdb.DuckDBPyConnection) -> None:
         '(1, 1::BIGINT, \'{"a": 1, "b": 2}\'::JSON), (2, 1::BIGINT, \'{"b": 1}\'::JSON)) '
         "AS t(_file_id, _row, _raw)"
     )
+    plausibility.ensure_tables(con)  # as the night does when it opens
 
 
 def test_one_statement_gives_every_aggregate_of_the_night():
