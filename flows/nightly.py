@@ -665,6 +665,7 @@ def _build_night(
     wh_io.install_key(con, key)
     progress.load_facts(con, ref, s.rule_settings())
     loading.ensure_tables(con, list(DATASETS.values()))
+    plausibility.ensure_tables(con)  # once: each dataset's night_stats writes to them
     night = Night(con, s, ref, run_id, run_date, started_at)
     files = discover_files(quote(night), sources, datasets)
     logger = get_run_logger()

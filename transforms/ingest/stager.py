@@ -121,7 +121,10 @@ class DatasetStager:
                 empty_ok = empty_ok or bool(raw.attrs.get("empty_ok"))
                 raw = raw.reset_index(drop=True)
                 if headers is None:
-                    headers = map_headers([str(c) for c in raw.columns], self.ds)
+                    # A claims table's columns include declared tags its rows lack: its
+                    # headers are the tags delivered (`delivered`).
+                    given = raw.attrs.get("delivered", raw.columns)
+                    headers = map_headers([str(c) for c in given], self.ds)
                     if headers.missing_required:
                         raise FileRejected(Reason.missing_columns(headers.missing_required))
                     if headers.extras:

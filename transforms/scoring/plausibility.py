@@ -159,25 +159,35 @@ def record_night_stats(
 ) -> None:
     """Keep tonight's aggregates of `dataset` from its staged rows (`stg_<dataset>`,
     `stg_files`, the view `stg_raw`): call it after the dataset's bundles are loaded and
-    before it is finished (finishing frees the stage)."""
-    ensure_tables(con)
+    before it is finished (finishing frees the stage), once the night has made the tables
+    (`ensure_tables`). All of a dataset's aggregates come from one statement over its
+    night's rows (`plausibility_stats`): their cost is a few statements per dataset, not a
+    few per metric (and not the tables' DDL for each of the night's datasets)."""
     ds = DATASETS[dataset]
     table = sqlfiles.ident(dataset, DATASETS)
     cols = ds.column_names
     params: dict[str, Any] = {"run_date": run_date, "run_id": run_id, "dataset": dataset}
     SQL.run(con, "plausibility_stats_clear", params)
-    SQL.run(con, "plausibility_stats_rows", params, dataset=table)
     province = next((c.name for c in ds.columns if c.type == "province"), None)
     read = _columns_read(dataset, config, province)
-    if read:
+    if not read:
+        SQL.run(con, "plausibility_stats_rows", params, dataset=table)
+    else:
         columns = sqlfiles.ident_list(read, cols)
-        SQL.run(con, "plausibility_night_rows", params, dataset=table, columns=columns)
-        if _earlier_files(con, params):
+        # A view over the staged rows, unless a source's earlier files of the night add theirs.
+        earlier = _earlier_files(con, params) > 0
+        kind = "table" if earlier else "view"
+        SQL.run(con, "plausibility_night_rows", params, kind=kind, dataset=table, columns=columns)
+        if earlier:
             SQL.run(con, "plausibility_night_rows_earlier", params, dataset=table, columns=columns)
         try:
-            _record_aggregates(con, dataset, params, config, province)
+            expressions, values = _stats_columns(dataset, config, province)
+            for statement in SQL.statements(
+                "plausibility_stats", expressions=expressions, dataset=table
+            ):
+                con.execute(statement, sqlfiles.bound(statement, {**params, **values}))
         finally:
-            con.execute("DROP TABLE IF EXISTS night_rows")
+            con.execute(f"DROP {kind} IF EXISTS night_rows")
     SQL.run(con, "plausibility_stats_layouts", params)
 
 
@@ -199,51 +209,58 @@ def _columns_read(dataset: str, config: Config, province: str | None) -> list[st
     return [c for c in DATASETS[dataset].column_names if c in wanted]
 
 
-def _record_aggregates(
-    con: duckdb.DuckDBPyConnection,
-    dataset: str,
-    params: dict[str, Any],
-    config: Config,
-    province: str | None,
-) -> None:
-    """Medians, durations, shares and indicator counts of the night's rows (`night_rows`)."""
+def _stats_columns(
+    dataset: str, config: Config, province: str | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The expressions `plausibility_stats.sql` computes its metrics from, per row of
+    `night_rows` (each named by its metric; column names checked against the dataset,
+    metric names against the configuration), and the values they compare with (bound
+    parameters `$va<i>`, `$vb<i>`)."""
     cols = DATASETS[dataset].column_names
-    for column in config.values.get(dataset, ()):
-        SQL.run(
-            con,
-            "plausibility_stats_median",
-            {**params, "metric": f"median:{column}"},
-            column=sqlfiles.ident(column, cols),
-        )
+
+    def col(name: str) -> str:
+        return sqlfiles.ident(name, cols)
+
+    def metric(kind: str, name: str, allowed: Iterable[str]) -> str:
+        return f'"{kind}:{sqlfiles.ident(name, allowed)}"'
+
+    numbers = [
+        f"{col(c)}::DOUBLE AS {metric('median', c, cols)}" for c in config.values.get(dataset, ())
+    ]
     for name, (ds_id, start, end) in config.durations.items():
         if ds_id == dataset:
-            SQL.run(
-                con,
-                "plausibility_stats_duration",
-                {**params, "metric": f"median:{name}"},
-                start=sqlfiles.ident(start, cols),
-                end=sqlfiles.ident(end, cols),
+            days = f"date_diff('minute', {col(start)}::TIMESTAMP, {col(end)}::TIMESTAMP)"
+            numbers.append(
+                f"CASE WHEN {days} >= 0 THEN {days} / 1440.0 END"
+                f" AS {metric('median', name, config.durations)}"
             )
-    for column in config.categories.get(dataset, ()):
-        SQL.run(
-            con,
-            "plausibility_stats_shares",
-            {**params, "prefix": f"share:{column}="},
-            column=sqlfiles.ident(column, cols),
-        )
-    for ind in config.indicators.values():
-        if ind.dataset != dataset or province is None:
+    categories = [
+        f"{col(c)}::VARCHAR AS {metric('share', c, cols)}"
+        for c in config.categories.get(dataset, ())
+    ]
+    indicators: list[str] = []
+    values: dict[str, str] = {}
+    mine = [ind for ind in config.indicators.values() if ind.dataset == dataset and province]
+    for i, ind in enumerate(mine):
+        name = metric("count", ind.name, config.indicators)
+        if not ind.where:  # every row
+            indicators.append(f"{{'hit': true, 'delivered': true}} AS {name}")
             continue
-        # No condition: every row (the province column equals itself where it is set).
-        (a, va), (b, vb) = (ind.where + ind.where)[:2] if ind.where else ((province, ""),) * 2
-        SQL.run(
-            con,
-            "plausibility_stats_indicator" if ind.where else "plausibility_stats_indicator_all",
-            {**params, "metric": f"count:{ind.name}", "va": va, "vb": vb},
-            a=sqlfiles.ident(a, cols),
-            b=sqlfiles.ident(b, cols),
-            province=sqlfiles.ident(province, cols),
+        # One condition: the same column twice.
+        (a, va), (b, vb) = (ind.where + ind.where)[:2]
+        values |= {f"va{i}": va, f"vb{i}": vb}
+        indicators.append(
+            f"{{'hit': {col(a)}::VARCHAR = $va{i} AND {col(b)}::VARCHAR = $vb{i}, "
+            f"'delivered': {col(a)} IS NOT NULL AND {col(b)} IS NOT NULL}} AS {name}"
         )
+    expressions = {
+        "numbers": ", ".join(numbers) or 'NULL::DOUBLE AS "median:"',
+        "categories": ", ".join(categories) or 'NULL::VARCHAR AS "share:"',
+        "indicators": ", ".join(indicators)
+        or 'NULL::STRUCT(hit BOOLEAN, delivered BOOLEAN) AS "count:"',
+        "province": f"{col(province)}::VARCHAR" if indicators and province else "NULL::VARCHAR",
+    }
+    return expressions, values
 
 
 # ---------------------------------------------------------------- the checks, pure

@@ -52,6 +52,8 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder, XMLParser
@@ -64,6 +66,7 @@ from transforms.ingest.readers.base import FileRejected, ReadOptions, frames
 from transforms.ingest.readers.sniff import require
 from transforms.messages import Reason
 from transforms.text import fold
+from validations.registry import DATASETS
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +131,9 @@ def read_claims_batches(path: Path, head: bytes, opts: ReadOptions) -> Iterator[
         if dataset == SUMMARY_DATASET:  # the package's notes go once, on the visits' entry
             opts.notes.extend(_notes(pkg))
         table = split.tables[dataset]
-        columns = list(table.tags)
-        add_stamp = not any(fold(t) in _UPDATED_KEYS for t in columns)
+        delivered = list(table.tags)
+        columns = layout_columns(KIND_OF[dataset], delivered)
+        add_stamp = not any(fold(t) in _UPDATED_KEYS for t in delivered)
         extra = [UPDATED_AT] if add_stamp else []
         with_sums = dataset == SUMMARY_DATASET and any(pkg.tables[k] for k in LINE_TABLES)
         if with_sums:
@@ -138,37 +142,70 @@ def read_claims_batches(path: Path, head: bytes, opts: ReadOptions) -> Iterator[
             if EPISODE_FACILITY not in table.tags:
                 extra.append(EPISODE_FACILITY)
             extra.append(HAS_VISIT)
+        # The headers are mapped from the tags the rows carry (as first met), not from the
+        # declared ones they lack: which columns are missing or extra is as delivered.
+        given = [*delivered, *extra]
         if table.rows == 0:  # a package without lines of this table: nothing to load, not an error
             empty = pd.DataFrame(columns=columns + extra, dtype="str")
-            empty.attrs["empty_ok"] = True
+            empty.attrs.update(empty_ok=True, delivered=given)
             yield empty
             return
         rows = _replay(table, fh, columns, extra, dataset, pkg)
-        yield from frames(columns + extra, rows, opts.batch_rows)
+        for batch in frames(columns + extra, rows, opts.batch_rows):
+            batch.attrs["delivered"] = given
+            yield batch
+
+
+def layout_columns(kind: str, delivered: list[str]) -> list[str]:
+    """A table's columns as the night records them (`dq.file_layouts`): the declared tags of
+    its table (`declared_tags`) in declared order, whether or not tonight's rows carry them,
+    then any other tag its rows carry, as first met. So a night whose first rows lack an
+    optional tag, or carry tags in another order, has the layout of the others, and an
+    unknown tag is still a change."""
+    declared = declared_tags(kind)
+    known = set(declared)
+    return [*declared, *(t for t in delivered if t not in known)]
+
+
+@cache
+def declared_tags(kind: str) -> tuple[str, ...]:
+    """The tags of table `kind` (XML1, XML2, XML3) in declared order: those its dataset's
+    description (DATASETS.md) reads, column by column (aliases and summed parts in their
+    order), less the columns the reader fills in itself (the stamp too: a table's own
+    `NGAY_CAP_NHAT` is not a tag of the standard). The 130 and 3176 tag sets name them
+    alike (3176 renames only XML13's tags), so one list serves both."""
+    ds = DATASETS[DATASET_OF[kind]]
+    filled = {UPDATED_AT, *LINE_SUMS, HAS_VISIT}
+    if kind != SUMMARY.kind:
+        filled.add("facility_code")  # a line's MA_CSKCB is its episode's (not an XML2/3 tag)
+    tags: dict[str, None] = {}
+    for col in ds.columns:
+        if col.derived_from is not None or col.name in filled:
+            continue
+        for name in (*col.vi, *col.sum_of):
+            if _TAG.fullmatch(name):
+                tags.setdefault(name)
+    return tuple(tags)
+
+
+_TAG = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 def _replay(
     table: _Spool, fh: BinaryIO, columns: list[str], extra: list[str], dataset: str, pkg: _Package
 ) -> Iterator[list[str | None]]:
     """The spooled rows of one table as rows of `columns + extra`, as delivered."""
-    width = len(columns)
-    index = {t: i for i, t in enumerate(columns)}
-    # Where each layout's values go (None: in order, as the columns begin).
-    places: list[list[int] | None] = []
+    # Each layout's values gathered into the columns: the value of each column's tag, or
+    # the None put after the values when the layout lacks the tag.
+    gathers = []
     for layout in table.layouts:
-        where = [index[t] for t in layout]
-        places.append(None if where == list(range(len(where))) else where)
+        at = {t: i for i, t in enumerate(layout)}
+        gathers.append(itemgetter(*(at.get(t, len(layout)) for t in columns)))
     stamp = pkg.stamp
-    facility_at = index.get(EPISODE_FACILITY)
+    facility_at = columns.index(EPISODE_FACILITY) if EPISODE_FACILITY in columns else None
     lines = dataset != SUMMARY_DATASET
     for layout_id, values, *added in table.read(fh):
-        where = places[layout_id]
-        if where is None:
-            row = [*values, *([None] * (width - len(values)))]
-        else:
-            row = [None] * width
-            for i, v in zip(where, values, strict=True):
-                row[i] = v
+        row: list[str | None] = list(gathers[layout_id]((*values, None)))
         if lines:
             # The episode's facility: its XML1's MA_CSKCB, else the envelope's MACSKCB.
             fac, has = added

@@ -1,7 +1,8 @@
 -- The staged rows of the dataset, with their file's source and province, as the rows the
--- night's aggregates read (plausibility_night_rows_earlier adds those of a source's earlier
--- files of the night). Identifiers: {dataset}; {columns}, the columns the aggregates read.
-CREATE OR REPLACE TEMP TABLE night_rows AS
+-- night's aggregates read: a view that plausibility_stats reads once, or a table when
+-- plausibility_night_rows_earlier adds the rows of a source's earlier files of the night.
+-- Identifiers: {kind} (view or table), {dataset}; {columns}, the columns the aggregates read.
+CREATE OR REPLACE TEMP {kind} night_rows AS
 WITH final AS (
     SELECT f.source, f.province_code AS _file_province, s.* EXCLUDE (_file_id)
     FROM (SELECT _file_id, {columns} FROM stg_{dataset}) AS s

@@ -182,6 +182,67 @@ def test_visits_without_any_line_table_have_no_sums(tmp_path):
     assert any("130/3176" in n for n in notes)
 
 
+def _night(path: Path, drugs: list[dict[str, str]], services: list[dict[str, str]]) -> Path:
+    visit = claims_row(1, T_THUOC="60000")
+    path.write_bytes(
+        package([hoso(visit, drugs=drugs, services=services, extra={"XML13": XML13_3176})])
+    )
+    return path
+
+
+def test_a_tables_columns_are_its_declared_tags_whatever_order_or_presence(tmp_path):
+    """Two nights of the same tag set: the first's first lines lack the optional tags and
+    carry them in another order; both record the same columns (dq.file_layouts), and each
+    row keeps its own values."""
+    lk = claims_row(1)["MA_LK"]
+    bed = {"MA_GIUONG": "H001"}
+    one = _night(
+        tmp_path / "one.xml",
+        [drug_line(lk, 1), dict(reversed(drug_line(lk, 2, T_BHTT="24000").items()))],
+        [service_line(lk, 1, "13", "540000"), service_line(lk, 2, "15", "150000", **bed)],
+    )
+    two = _night(
+        tmp_path / "two.xml",
+        [drug_line(lk, 1, T_NGUONKHAC="0", T_BHTT="24000"), drug_line(lk, 2)],
+        [service_line(lk, 1, "15", "150000", **bed), service_line(lk, 2, "13", "540000")],
+    )
+    for dataset, kind in (("visit_drugs", "XML2"), ("visit_services", "XML3")):
+        first, second = read(one, dataset), read(two, dataset)
+        assert list(first.columns) == list(second.columns)
+        declared = list(claims.declared_tags(kind))
+        assert list(first.columns) == [*declared, "updated_at", "MA_CSKCB", "has_visit"]
+    drugs = read(one, "visit_drugs")
+    assert drugs["T_BHTT"].isna().tolist() == [True, False]  # lacking: empty
+    assert drugs["T_BHTT"].iloc[1] == "24000"  # tags reversed: still its own values
+    assert drugs["THANH_TIEN_BV"].tolist() == ["30000", "30000"]
+    assert drugs["STT"].tolist() == ["1", "2"]
+    assert "T_NGUONKHAC" in drugs.columns and drugs["T_NGUONKHAC"].isna().all()
+    # The stager maps the tags delivered, not the declared ones the rows lack.
+    assert drugs.attrs["delivered"][:2] == ["MA_LK", "STT"]
+    assert "T_NGUONKHAC" not in drugs.attrs["delivered"]
+
+
+def test_an_unknown_tag_is_still_a_change_of_columns(tmp_path):
+    lk = claims_row(1)["MA_LK"]
+    lines = [service_line(lk, 1, "13", "540000")]
+    usual = read(_night(tmp_path / "usual.xml", [drug_line(lk, 1)], lines), "visit_drugs")
+    new = read(
+        _night(tmp_path / "new.xml", [drug_line(lk, 1, MA_PP_CHEBIEN="1")], lines), "visit_drugs"
+    )
+    assert list(new.columns) == [*list(usual.columns)[:-3], "MA_PP_CHEBIEN", *usual.columns[-3:]]
+    assert new["MA_PP_CHEBIEN"].tolist() == ["1"]
+
+
+def test_the_declared_tags_are_those_the_descriptions_read():
+    """DATASETS.md's tags of XML1, XML2 and XML3, in the descriptions' order; the columns
+    the reader fills in (a line's facility, the stamp, the sums) are not among them."""
+    assert claims.declared_tags("XML2")[:4] == ("MA_LK", "STT", "MA_THUOC", "MA_NHOM")
+    assert "MA_CSKCB" not in claims.declared_tags("XML3")
+    assert "MA_CSKCB" in claims.declared_tags("XML1")
+    assert {"T_BNCCT", "T_BNTT", "T_TONGCHI_BV", "T_THUOC"} <= set(claims.declared_tags("XML1"))
+    assert not {"NGAY_CAP_NHAT", "has_visit"} & set(claims.declared_tags("XML2"))
+
+
 @pytest.mark.parametrize("dataset", ["visits", "visit_drugs"])
 def test_a_doctype_inside_a_base64_table_is_refused(tmp_path, dataset):
     lk = claims_row(1)["MA_LK"]

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.factories import failures
+from transforms.ingest.readers.claims import declared_tags
 from transforms.ingest.reading import FileRejected, read_batches
 
 
@@ -106,7 +107,12 @@ def test_envelope_delivers_xml1_rows_with_ngaylap_as_updated_at(tmp_path):
     path = tmp_path / "visits.xml"
     path.write_bytes(claims_envelope([claims_row(1), claims_row(2, HO_TEN="Trần Thị Bình")]))
     (frame,) = read_all(path)
-    assert list(frame.columns) == [*claims_row(), "updated_at"]
+    # The XML1 tags the visits read, in declared order (those the rows lack are empty), then
+    # the rows' other tags as met, then what the reader adds.
+    declared = declared_tags("XML1")
+    assert list(frame.columns) == [*declared, "STT", "MA_BN", "updated_at"]
+    assert set(claims_row()) - {"STT", "MA_BN"} < set(declared)
+    assert frame["T_THUOC"].isna().all()
     assert frame["MA_LK"].tolist() == ["2611240100000001", "2611240100000002"]
     assert frame["HO_TEN"].tolist() == ["Nguyễn Văn An", "Trần Thị Bình"]
     assert frame["updated_at"].tolist() == ["20261124", "20261124"]
@@ -119,6 +125,7 @@ def test_rows_are_clean_visits_after_mapping_and_parsing(tmp_path, ctx_for, ref)
         claims_envelope([claims_row(1), claims_row(2, GIOI_TINH="2", SO_CCCD="001190012345")])
     )
     (frame,) = read_all(path)
+    frame = frame[frame.attrs["delivered"]]  # as the stager maps them: the tags delivered
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     assert failures("visits", rows, ctx_for("province"), ref) == [set(), set()]
 
