@@ -172,3 +172,29 @@ def test_a_claims_package_delivers_three_datasets_with_the_episode_rules(tmp_pat
     assert ("p04", "visit_drugs") not in submissions
     assert submissions[("p04", "visits")] == (True, "missing")
     assert kcb == 6 + 13 + 12 + 2
+
+    # The next night, a run of one line dataset alone (`--source p01 --dataset visit_drugs`):
+    # a line file judged against the warehouse's visits, with no visit staged or quarantined
+    # tonight (the night's first dataset reads tonight's quarantine: it must exist, empty).
+    after = date(2026, 11, 25)
+    p01_after = landing / after.isoformat() / "p01"
+    p01_after.mkdir(parents=True)
+    (p01_after / "visit_drugs.csv").write_bytes(
+        csv_bytes(
+            [
+                row("visit_drugs", visit_id=lk[3], line_no="8", has_visit=""),
+                row("visit_drugs", visit_id="NOVISIT2", line_no="1", has_visit=""),
+            ]
+        )
+    )
+    again, _, _ = night(landing, after, sources=["p01"], datasets=["visit_drugs"])
+    assert again["status"] == "succeeded"
+    with duckdb.connect(str(warehouse), read_only=True) as wh:
+        assert wh.execute(
+            "SELECT dataset, status, rows_in, rows_loaded, rows_quarantined FROM meta.files "
+            "WHERE run_id = ?",
+            [again["run_id"]],
+        ).fetchall() == [("visit_drugs", "loaded", 2, 1, 1)]
+        assert wh.execute(
+            "SELECT count(*) FROM core.visit_drugs WHERE visit_id = ? AND line_no = 8", [lk[3]]
+        ).fetchone() == (1,)

@@ -117,6 +117,7 @@ def finish_dataset(
     record per file what it contributed. `raw_files` (path, rows) are the staged raw rows
     (the view `stg_raw` reads them): they become tonight's segments of raw.rows as they are.
     Returns the row accounting of every staged file."""
+    segments.ensure_tonight(con, segments.QUARANTINE, run_id)  # the claims episode rules read it
     apply_set_rules(con, ds, run_date, run_id)
     params = {"dataset": ds.id, "run_id": run_id, "run_date": run_date, "loaded_at": loaded_at}
     SQL.run(con, "int_row_outcome", params)

@@ -587,6 +587,21 @@ def defer_refresh(con: duckdb.DuckDBPyConnection, t: StoredTable, run_id: str) -
     segments costs a bind of each live segment to refresh: once a night, not once per
     dataset)."""
     con.execute("INSERT INTO stg_stale_views VALUES (?)", [t.table_name])
+    _tonight_view(con, t, run_id)
+
+
+def ensure_tonight(con: duckdb.DuckDBPyConnection, t: StoredTable, run_id: str) -> None:
+    """The night view `<night_view(t)>__tonight`, if no dataset made it yet tonight: a rule
+    of the night's first dataset may read it (a claims line's visit in a run of the line
+    datasets alone: no visit was quarantined tonight)."""
+    name = f"{night_view(t)}__tonight"
+    if not con.execute(
+        "SELECT 1 FROM duckdb_views() WHERE temporary AND view_name = ?", [name]
+    ).fetchall():
+        _tonight_view(con, t, run_id)
+
+
+def _tonight_view(con: duckdb.DuckDBPyConnection, t: StoredTable, run_id: str) -> None:
     tonight = [
         p
         for (p,) in con.execute(

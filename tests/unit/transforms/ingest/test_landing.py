@@ -173,3 +173,26 @@ def test_the_hash_never_follows_a_link(tmp_path):
     assert len(landing.sha256(target)) == 64
     with pytest.raises(OSError):
         landing.sha256(tmp_path / "link.csv")
+
+
+@pytest.mark.parametrize(
+    ("only", "package", "others"),
+    [
+        ({"claims"}, {"visits", "visit_drugs", "visit_services"}, set()),
+        ({"visit_drugs"}, {"visits", "visit_drugs", "visit_services"}, {"visit_drugs"}),
+        ({"visits"}, {"visits", "visit_drugs", "visit_services"}, {"visits"}),
+        ({"births"}, set(), {"births"}),
+    ],
+)
+def test_a_claims_package_is_chosen_whole(tmp_path, ref, only, package, others):
+    """By its name or by any of its datasets: a line is judged with its visit's fate, so a
+    run of one of the package's tables reads the others too; files of one dataset alone
+    are chosen as they are."""
+    root = tmp_path / "landing"
+    p01 = night(root)
+    (p01 / "claims.xml").write_text("<GIAMDINHHS/>", encoding="utf-8")
+    (p01 / "visit_drugs.csv").write_text("visit_id\nV1\n", encoding="utf-8")
+    (p01 / "births.csv").write_text("birth_id\nB1\n", encoding="utf-8")
+    found = landing.discover(root, RUN_DATE, ref, registry.delivered_by(), only_datasets=only)
+    assert {lf.dataset for lf in found if lf.path.name == "claims.xml"} == package
+    assert {lf.dataset for lf in found if lf.path.name != "claims.xml"} == others
