@@ -26,18 +26,17 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import gc
 import json
 import logging
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib.metadata import entry_points, version
 from pathlib import Path
 from typing import IO, Any
+
+from flows.prefect_api import imports_without_gc, server_paths
 
 logger = logging.getLogger(__name__)
 
@@ -194,22 +193,6 @@ def _remember_when_started(server: Any, home: Path) -> None:
     remember_migrated(home)
 
 
-@contextmanager
-def imports_without_gc() -> Iterator[None]:
-    """No garbage collection while Prefect's server is imported and its application built:
-    they create hundreds of thousands of objects (pydantic's schemas of every route), none
-    garbage, and the collector's passes over them are about a fifth of the start's CPU.
-    Afterwards those objects are frozen (never scanned again) and collection resumes."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m flows.local_server")
     p.add_argument("--home", type=Path, required=True)
@@ -222,11 +205,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     logger.setLevel(logging.INFO)
     migrate = _prefect_settings(args.home)
-    with imports_without_gc():
+    with imports_without_gc(freeze=True):
         import uvicorn
         from prefect.server.api.server import create_app
-
-        from flows.prefect_api import server_paths
 
         app = create_app()
     paths = server_paths(args.home)

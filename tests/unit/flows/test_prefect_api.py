@@ -47,3 +47,24 @@ def test_the_api_url_of_the_active_profile_is_found_without_importing_prefect(tm
     env["PREFECT_PROFILE"] = "local"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.stdout.strip() == "None", done.stderr
+
+
+def test_imports_run_without_garbage_collection_which_resumes_after_and_freezes_if_asked():
+    # In a child process: freezing would keep the test process's garbage for good.
+    script = """
+import gc
+from flows.prefect_api import imports_without_gc
+with imports_without_gc():
+    assert not gc.isenabled()
+assert gc.isenabled() and gc.get_freeze_count() == 0
+with imports_without_gc(freeze=True):
+    junk = [[] for _ in range(1000)]
+assert gc.isenabled() and gc.get_freeze_count() >= 1000
+gc.disable()
+with imports_without_gc():
+    pass
+assert not gc.isenabled()  # off before: left off
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr
