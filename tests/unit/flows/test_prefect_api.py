@@ -6,8 +6,10 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-from flows.prefect_api import _free_port, answers
+import flows
+from flows.prefect_api import _free_port, _server_env, answers, server_paths
 
 
 class _Health(BaseHTTPRequestHandler):
@@ -68,3 +70,25 @@ print("ok")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_local_server_runs_this_runs_flows_package_whatever_the_working_folder(tmp_path):
+    # A working folder holding another checkout's `flows/` (an older one, say).
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "__init__.py").write_text("", encoding="utf-8")
+    env = _server_env(server_paths(tmp_path / "prefect"), 4200)
+    probe = "import flows; print(flows.__file__)"
+
+    def imported(*flags: str) -> Path:
+        done = subprocess.run(
+            [sys.executable, *flags, "-c", probe],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return Path(done.stdout.strip()).resolve()
+
+    assert imported() == (tmp_path / "flows" / "__init__.py").resolve()  # without -P
+    assert imported("-P") == Path(flows.__file__).resolve()  # as the server is started
