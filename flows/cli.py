@@ -415,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         ):
             if value is not None:
                 os.environ[name] = str(value)
-        from flows.prefect_api import import_ahead, prefect_api
+        from flows.prefect_api import import_ahead, imports_without_gc, prefect_api
 
         params = dict(
             landing=str(args.landing),
@@ -430,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
         with prefect_api(startup_timeout=timeout, idle_seconds=idle) as server:
             # Prefect only now: importing it takes seconds, during which the temporary
             # server (if one is needed) starts.
-            from flows.nightly import backfill, make_task_runner, nightly
+            with imports_without_gc():
+                from flows.nightly import backfill, make_task_runner, nightly
 
             try:
                 if server is not None:

@@ -10,11 +10,14 @@ stopping, and racing runs never start two.
 
 It starts in about the time Python takes to import Prefect's server: what it does not need
 is skipped. Prefect's services for deployments (scheduler, late runs, pause expirations,
-the workers' foreman) are off unless set otherwise: CLI runs have no deployment. The
+the workers' foreman) and for automations (triggers, actions) are off unless set
+otherwise: CLI runs have no deployment, and no automation acts on them. The
 database migrations and the registration of block types run on the first start, and again
 whenever Prefect's version, its installed collections or the database's revision changed
 since the last start that ran them; otherwise both are skipped (the registration's check
 alone imports every Prefect collection, Dask's with prefect-dask: about a second of CPU).
+Python's garbage collector is off while Prefect's server is imported and its application
+built (a fifth of that CPU went to collections that found nothing to free).
 
     python -m flows.local_server --home PREFECT_HOME --port PORT --idle SECONDS
 """
@@ -33,6 +36,8 @@ from importlib.metadata import entry_points, version
 from pathlib import Path
 from typing import IO, Any
 
+from flows.prefect_api import imports_without_gc, server_paths
+
 logger = logging.getLogger(__name__)
 
 # How often the server looks whether a run still uses it.
@@ -41,6 +46,10 @@ POLL_SECONDS = 0.5
 # Prefect's services that schedule, mark late, expire pauses of and hand to workers the runs
 # of deployments: a server of CLI runs has none (a deployment runs on the production server).
 DEPLOYMENT_SERVICES = ("SCHEDULER", "LATE_RUNS", "PAUSE_EXPIRATIONS", "FOREMAN")
+# Prefect's automations (reactive and proactive triggers, and the actions they take): the
+# failure notifications are the production server's (prefect.yaml); here their start alone
+# builds two in-process API clients (about half a CPU second, as the first run begins).
+AUTOMATION_SERVICES = ("TRIGGERS",)
 
 # In PREFECT_HOME: Prefect's version and collections and the database's revision after the
 # last start that ran the migrations and registered the block types.
@@ -109,7 +118,7 @@ def remember_migrated(home: Path) -> None:
 def _prefect_settings(home: Path) -> bool:
     """Set Prefect's settings for this server, unless the environment sets them; before
     Prefect is imported. Returns whether the migrations run."""
-    for service in DEPLOYMENT_SERVICES:
+    for service in (*DEPLOYMENT_SERVICES, *AUTOMATION_SERVICES):
         os.environ.setdefault(f"PREFECT_SERVER_SERVICES_{service}_ENABLED", "false")
     if os.environ.get("PREFECT_SERVER_DATABASE_MIGRATE_ON_START") or os.environ.get(
         "PREFECT_API_DATABASE_MIGRATE_ON_START"
@@ -196,15 +205,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     logger.setLevel(logging.INFO)
     migrate = _prefect_settings(args.home)
-    import uvicorn
-    from prefect.server.api.server import create_app
+    with imports_without_gc(freeze=True):
+        import uvicorn
+        from prefect.server.api.server import create_app
 
-    from flows.prefect_api import server_paths
-
+        app = create_app()
     paths = server_paths(args.home)
-    config = uvicorn.Config(
-        create_app(), host="127.0.0.1", port=args.port, log_level="error", lifespan="on"
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="error", lifespan="on")
     server = uvicorn.Server(config)
     stop = IdleStop(paths, args.idle, server)
     threading.Thread(target=stop.watch, name="idle-stop", daemon=True).start()

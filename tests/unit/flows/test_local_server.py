@@ -29,7 +29,8 @@ def _database(home: Path, revision: str | None) -> None:
 @pytest.fixture
 def clean_env(monkeypatch):
     """None of the settings these tests read or write is set, and each is restored after."""
-    names = [f"PREFECT_SERVER_SERVICES_{s}_ENABLED" for s in local_server.DEPLOYMENT_SERVICES]
+    services = (*local_server.DEPLOYMENT_SERVICES, *local_server.AUTOMATION_SERVICES)
+    names = [f"PREFECT_SERVER_SERVICES_{s}_ENABLED" for s in services]
     for prefix in ("PREFECT_SERVER_DATABASE_", "PREFECT_API_DATABASE_"):
         names += [prefix + "MIGRATE_ON_START", prefix + "CONNECTION_URL"]
     names += ["PREFECT_SERVER_REGISTER_BLOCKS_ON_START"]
@@ -82,6 +83,7 @@ def test_the_deployment_services_are_off_unless_set_and_a_set_migrate_flag_is_ke
     assert os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED"] == "true"
     assert os.environ["PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED"] == "false"
     assert os.environ["PREFECT_SERVER_SERVICES_FOREMAN_ENABLED"] == "false"
+    assert os.environ["PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"] == "false"
     assert "PREFECT_SERVER_REGISTER_BLOCKS_ON_START" not in os.environ  # registered now
     _database(home, "aaa111")
     remember_migrated(home)

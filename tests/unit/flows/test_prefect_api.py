@@ -6,8 +6,10 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-from flows.prefect_api import _free_port, answers
+import flows
+from flows.prefect_api import _free_port, _server_env, answers, server_paths
 
 
 class _Health(BaseHTTPRequestHandler):
@@ -47,3 +49,46 @@ def test_the_api_url_of_the_active_profile_is_found_without_importing_prefect(tm
     env["PREFECT_PROFILE"] = "local"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.stdout.strip() == "None", done.stderr
+
+
+def test_imports_run_without_garbage_collection_which_resumes_after_and_freezes_if_asked():
+    # In a child process: freezing would keep the test process's garbage for good.
+    script = """
+import gc
+from flows.prefect_api import imports_without_gc
+with imports_without_gc():
+    assert not gc.isenabled()
+assert gc.isenabled() and gc.get_freeze_count() == 0
+with imports_without_gc(freeze=True):
+    junk = [[] for _ in range(1000)]
+assert gc.isenabled() and gc.get_freeze_count() >= 1000
+gc.disable()
+with imports_without_gc():
+    pass
+assert not gc.isenabled()  # off before: left off
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_local_server_runs_this_runs_flows_package_whatever_the_working_folder(tmp_path):
+    # A working folder holding another checkout's `flows/` (an older one, say).
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "__init__.py").write_text("", encoding="utf-8")
+    env = _server_env(server_paths(tmp_path / "prefect"), 4200)
+    probe = "import flows; print(flows.__file__)"
+
+    def imported(*flags: str) -> Path:
+        done = subprocess.run(
+            [sys.executable, *flags, "-c", probe],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return Path(done.stdout.strip()).resolve()
+
+    assert imported() == (tmp_path / "flows" / "__init__.py").resolve()  # without -P
+    assert imported("-P") == Path(flows.__file__).resolve()  # as the server is started
