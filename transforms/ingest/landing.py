@@ -105,7 +105,9 @@ def discover(
             continue
         # A claims package is read whole: chosen by its name (`claims`) or by any of its
         # datasets, it brings all of them (a line's rules judge it with its visit's fate).
-        whole = lf.dataset == CLAIMS and bool(only_datasets & {CLAIMS, *CLAIMS_DATASETS})
+        whole = lf.dataset == CLAIMS and bool(
+            only_datasets and only_datasets & {CLAIMS, *CLAIMS_DATASETS}
+        )
         for entry in _package(lf, datasets):
             if only_datasets and entry.dataset not in only_datasets and not whole:
                 continue
