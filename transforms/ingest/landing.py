@@ -103,16 +103,25 @@ def discover(
             lf = _not_regular(path, landing, night, st)
         if sources and lf.source not in sources and lf.source_current not in sources:
             continue
-        # A claims package is read whole: chosen by its name (`claims`) or by any of its
-        # datasets, it brings all of them (a line's rules judge it with its visit's fate).
-        whole = lf.dataset == CLAIMS and bool(
-            only_datasets and only_datasets & {CLAIMS, *CLAIMS_DATASETS}
-        )
+        wanted = _chosen(lf, only_datasets)
         for entry in _package(lf, datasets):
-            if only_datasets and entry.dataset not in only_datasets and not whole:
+            if wanted and entry.dataset not in wanted:
                 continue
             found.append(entry)
     return found
+
+
+def _chosen(lf: LandingFile, only_datasets: set[str] | None) -> set[str] | None:
+    """The datasets to take from `lf`: a claims package chosen by its name (`claims`) gives
+    all of its datasets, and one chosen for its line datasets also gives its visits (a
+    line is judged with its visit's fate: quarantined tonight, its lines follow it)."""
+    if not only_datasets or lf.dataset != CLAIMS:
+        return only_datasets
+    if CLAIMS in only_datasets:
+        return set(CLAIMS_DATASETS)
+    if only_datasets & (set(CLAIMS_DATASETS) - {"visits"}):
+        return only_datasets | {"visits"}
+    return only_datasets
 
 
 def _package(lf: LandingFile, datasets: dict[str, str]) -> list[LandingFile]:

@@ -179,15 +179,16 @@ def test_the_hash_never_follows_a_link(tmp_path):
     ("only", "package", "others"),
     [
         ({"claims"}, {"visits", "visit_drugs", "visit_services"}, set()),
-        ({"visit_drugs"}, {"visits", "visit_drugs", "visit_services"}, {"visit_drugs"}),
-        ({"visits"}, {"visits", "visit_drugs", "visit_services"}, {"visits"}),
+        ({"visit_drugs"}, {"visits", "visit_drugs"}, {"visit_drugs"}),
+        ({"visit_services", "births"}, {"visits", "visit_services"}, {"births"}),
+        ({"visits"}, {"visits"}, {"visits"}),
         ({"births"}, set(), {"births"}),
     ],
 )
-def test_a_claims_package_is_chosen_whole(tmp_path, ref, only, package, others):
-    """By its name or by any of its datasets: a line is judged with its visit's fate, so a
-    run of one of the package's tables reads the others too; files of one dataset alone
-    are chosen as they are."""
+def test_a_claims_package_brings_the_visits_of_its_lines(tmp_path, ref, only, package, others):
+    """Chosen by its name, a package gives all its datasets; chosen for a line dataset, also
+    its visits (a line is judged with its visit's fate); files of one dataset alone are
+    chosen as they are."""
     root = tmp_path / "landing"
     p01 = night(root)
     (p01 / "claims.xml").write_text("<GIAMDINHHS/>", encoding="utf-8")
