@@ -576,6 +576,12 @@ def nightly(
     s = Settings(**{k: v for k, v in overrides.items() if v is not None})
     check_run(s, run_date, sources=sources, datasets=datasets, allow_empty=allow_empty)
     logger = get_run_logger()
+    plan = s.memory_plan()
+    logger.info(
+        "memory plan: %s = %d MiB",
+        " + ".join(f"{part} {n >> 20}" for part, n in plan.items()),
+        sum(plan.values()) >> 20,
+    )
     run_id = f"{run_date:%Y%m%d}-{datetime.now():%H%M%S}-{uuid.uuid4().hex[:6]}"
     started_at = datetime.now()
     step = _Steps(logger)

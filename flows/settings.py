@@ -9,6 +9,7 @@ which have no defaults of their own.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -23,6 +24,36 @@ if TYPE_CHECKING:
     from transforms.warehouse.modes import Protection
     from transforms.warehouse.snapshots import Snapshots
     from validations.model import RuleSettings
+
+
+MiB = 1024**2
+# The night's memory (issue 18; docs/benchmark.md "Memory of the night"): the peak of its
+# whole process tree (the flow's process, the claims split worker and the DuckDB connections
+# inside them; not the Prefect server) is the sum of the parts `Settings.memory_plan` names.
+# What the settings bound is computed from them; the rest was measured at 2M visit rows and
+# does not grow with the night.
+MEMORY_BOUND = 1024 * MiB
+PYTHON_BYTES = 300 * MiB  # the flow's interpreter, libraries, Prefect client: 253-262 MiB
+WORKER_BYTES = 128 * MiB  # the split worker (110 MiB) and multiprocessing's tracker (13 MiB)
+DUCKDB_OVERHEAD = 48 * MiB  # a connection's RSS above its memory_limit: ~40 MiB measured
+STAGED_ROW_BYTES = 3 * 1024  # a row being staged (Python text, frames): 2.6-2.8 KB measured
+_UNITS = {
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+}
+
+
+def duckdb_bytes(limit: str) -> int:
+    """A DuckDB memory limit ("256MB", "1GiB") in bytes, as DuckDB reads it (MB = 1000**2)."""
+    found = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", limit)
+    if found is None or found[2].lower() not in {"", *_UNITS}:
+        raise ValueError(f"not a DuckDB memory limit: {limit!r}")
+    return int(float(found[1]) * _UNITS[found[2].lower() or "b"])
 
 
 class Settings(BaseSettings):
@@ -41,7 +72,7 @@ class Settings(BaseSettings):
     pseudonym_key_file: Path | None = None
     pseudonym_key_block: str | None = None
 
-    batch_rows: int = Field(200_000, gt=0)
+    batch_rows: int = Field(50_000, gt=0)  # rows read, parsed and checked at a time
     max_file_bytes: int = Field(2 * 1024**3, gt=0)
     # An xlsx is a ZIP: refuse one that would expand beyond this (a zip bomb) before opening.
     max_xlsx_expanded_bytes: int = Field(4 * 1024**3, gt=0)
@@ -56,7 +87,7 @@ class Settings(BaseSettings):
     max_number_digits: int = Field(100, gt=0, le=4300)  # 4300: Python's int-string limit
     # A claims package's base64 tables are decoded one at a time: refuse one larger than this.
     max_claims_table_bytes: int = Field(64 * 1024**2, gt=0)
-    duckdb_memory_limit: str = "768MB"  # with staging's limit: a night stays under 2 GB
+    duckdb_memory_limit: str = "256MB"  # the warehouse connection's: see `memory_plan`
     duckdb_threads: int = Field(2, gt=0)
 
     # Staging (read, map, parse, row rules) runs as tasks over bundles of files, each
@@ -70,7 +101,7 @@ class Settings(BaseSettings):
     dask_workers: int = Field(2, gt=0)
     stage_bundle_bytes: int = Field(64 * 1024**2, gt=0)
     stage_dir: Path | None = None  # default: `stage/` in the run's build folder
-    stage_memory_limit: str = "512MB"  # DuckDB's limit inside each bundle task
+    stage_memory_limit: str = "64MB"  # DuckDB's limit inside each bundle task (uses ~8 MiB)
     # While bundles stage, the night logs its progress at most this often (seconds).
     progress_seconds: float = Field(15.0, gt=0)
 
@@ -142,6 +173,20 @@ class Settings(BaseSettings):
     plausibility_over_time_pct: float = Field(33.0, gt=0)
     plausibility_over_time_years: int = Field(1, gt=0)
     plausibility_high_factor: float = Field(2.0, ge=1)  # severity high from this × threshold
+
+    def memory_plan(self) -> dict[str, int]:
+        """The night's peak memory in bytes, part by part (see `MEMORY_BOUND`): the flow's
+        Python, the split worker, the warehouse connection (its limit and what DuckDB holds
+        beside it), and the one bundle staged at a time (its DuckDB connection and
+        `batch_rows` rows). Staging and finishing overlap, so the parts add up."""
+        return {
+            "python": PYTHON_BYTES,
+            "split_worker": WORKER_BYTES,
+            "warehouse": duckdb_bytes(self.duckdb_memory_limit) + DUCKDB_OVERHEAD,
+            "staging": duckdb_bytes(self.stage_memory_limit)
+            + DUCKDB_OVERHEAD
+            + self.batch_rows * STAGED_ROW_BYTES,
+        }
 
     @property
     def restricted_path(self) -> Path:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pickle
 
+import duckdb
 import pydantic
 import pytest
 
 from flows import serve
 from flows.nightly import _stage_params
-from flows.settings import Settings
+from flows.settings import MEMORY_BOUND, STAGED_ROW_BYTES, Settings, duckdb_bytes
 from tests.conftest import RUN_DATE
 from transforms.scoring.progress import rules_frame
 from validations.model import LOCAL_TZ
@@ -86,3 +87,30 @@ def test_the_restricted_file_has_its_own_folder_unless_an_older_one_is_beside(tm
     assert Settings(warehouse=warehouse, restricted=tmp_path / "r.duckdb").restricted_path == (
         tmp_path / "r.duckdb"
     )
+
+
+def test_the_nights_memory_plan_adds_up_within_the_bound():
+    """The parts of the night's peak memory (docs/benchmark.md "Memory of the night") add up
+    to at most 1 GiB with the default settings, and follow the settings that bound them."""
+    plan = Settings().memory_plan()
+    assert set(plan) == {"python", "split_worker", "warehouse", "staging"}
+    assert sum(plan.values()) <= MEMORY_BOUND == 1024**3
+    bigger = Settings(duckdb_memory_limit="1GB", batch_rows=200_000).memory_plan()
+    assert bigger["warehouse"] - plan["warehouse"] == 10**9 - duckdb_bytes("256MB")
+    assert bigger["staging"] - plan["staging"] == 150_000 * STAGED_ROW_BYTES
+    assert sum(bigger.values()) > MEMORY_BOUND  # what the former defaults came to
+
+
+@pytest.mark.parametrize("limit", ["256MB", "64MB", "1GiB", "512mb", "1.5GB", "300 MiB"])
+def test_a_memory_limit_is_read_as_duckdb_reads_it(limit):
+    con = duckdb.connect(config={"memory_limit": limit})
+    [(shown,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    number, unit = shown.split()  # binary units, one decimal cut off: "244.1 MiB"
+    ours = duckdb_bytes(limit) / {"KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}[unit]
+    assert 0 <= ours - float(number) < 0.1
+
+
+@pytest.mark.parametrize("limit", ["", "MB", "256 apples", "-1GB"])
+def test_a_memory_limit_duckdb_would_not_read_is_refused(limit):
+    with pytest.raises(ValueError):
+        duckdb_bytes(limit)
