@@ -33,10 +33,11 @@ MiB = 1024**2
 # What the settings bound is computed from them; the rest was measured at 2M visit rows and
 # does not grow with the night.
 MEMORY_BOUND = 1024 * MiB
-PYTHON_BYTES = 300 * MiB  # the flow's interpreter, libraries, Prefect client: 253-262 MiB
+PYTHON_BYTES = 280 * MiB  # the flow's interpreter, libraries, Prefect client: 253-262 MiB
 WORKER_BYTES = 128 * MiB  # the split worker (110 MiB) and multiprocessing's tracker (13 MiB)
-DUCKDB_OVERHEAD = 48 * MiB  # a connection's RSS above its memory_limit: ~40 MiB measured
-STAGED_ROW_BYTES = 3 * 1024  # a row being staged (Python text, frames): 2.6-2.8 KB measured
+DUCKDB_OVERHEAD = 40 * MiB  # the warehouse connection's RSS above its memory_limit
+# A row being staged (Python text, frames, its raw JSON): 2.6-2.8 KB measured.
+STAGED_ROW_BYTES = 3 * 1024
 _UNITS = {
     "b": 1,
     "kb": 1000,
@@ -87,7 +88,7 @@ class Settings(BaseSettings):
     max_number_digits: int = Field(100, gt=0, le=4300)  # 4300: Python's int-string limit
     # A claims package's base64 tables are decoded one at a time: refuse one larger than this.
     max_claims_table_bytes: int = Field(64 * 1024**2, gt=0)
-    duckdb_memory_limit: str = "256MB"  # the warehouse connection's: see `memory_plan`
+    duckdb_memory_limit: str = "384MB"  # the warehouse connection's: see `memory_plan`
     duckdb_threads: int = Field(2, gt=0)
 
     # Staging (read, map, parse, row rules) runs as tasks over bundles of files, each
@@ -101,7 +102,7 @@ class Settings(BaseSettings):
     dask_workers: int = Field(2, gt=0)
     stage_bundle_bytes: int = Field(64 * 1024**2, gt=0)
     stage_dir: Path | None = None  # default: `stage/` in the run's build folder
-    stage_memory_limit: str = "64MB"  # DuckDB's limit inside each bundle task (uses ~8 MiB)
+    stage_memory_limit: str = "32MB"  # DuckDB's limit inside each bundle task (uses ~8 MiB)
     # While bundles stage, the night logs its progress at most this often (seconds).
     progress_seconds: float = Field(15.0, gt=0)
 
@@ -183,9 +184,7 @@ class Settings(BaseSettings):
             "python": PYTHON_BYTES,
             "split_worker": WORKER_BYTES,
             "warehouse": duckdb_bytes(self.duckdb_memory_limit) + DUCKDB_OVERHEAD,
-            "staging": duckdb_bytes(self.stage_memory_limit)
-            + DUCKDB_OVERHEAD
-            + self.batch_rows * STAGED_ROW_BYTES,
+            "staging": duckdb_bytes(self.stage_memory_limit) + self.batch_rows * STAGED_ROW_BYTES,
         }
 
     @property

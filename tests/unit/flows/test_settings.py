@@ -96,12 +96,12 @@ def test_the_nights_memory_plan_adds_up_within_the_bound():
     assert set(plan) == {"python", "split_worker", "warehouse", "staging"}
     assert sum(plan.values()) <= MEMORY_BOUND == 1024**3
     bigger = Settings(duckdb_memory_limit="1GB", batch_rows=200_000).memory_plan()
-    assert bigger["warehouse"] - plan["warehouse"] == 10**9 - duckdb_bytes("256MB")
+    assert bigger["warehouse"] - plan["warehouse"] == 10**9 - duckdb_bytes("384MB")
     assert bigger["staging"] - plan["staging"] == 150_000 * STAGED_ROW_BYTES
     assert sum(bigger.values()) > MEMORY_BOUND  # what the former defaults came to
 
 
-@pytest.mark.parametrize("limit", ["256MB", "64MB", "1GiB", "512mb", "1.5GB", "300 MiB"])
+@pytest.mark.parametrize("limit", ["384MB", "32MB", "1GiB", "512mb", "1.5GB", "300 MiB"])
 def test_a_memory_limit_is_read_as_duckdb_reads_it(limit):
     con = duckdb.connect(config={"memory_limit": limit})
     [(shown,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
