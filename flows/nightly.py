@@ -342,6 +342,7 @@ def _stage_and_finish(
         staging = _StagingProgress(logger, futures, s.progress_seconds)
         for ds_id in order:
             staging.wait(futures[ds_id])
+            packages.retire()  # its splits all made: the worker's memory back before finishing
             staged = [f.result() for f in futures[ds_id]]
             results = {fr.file_id: fr for br in staged for fr in br.files}
             stg_files = []

@@ -164,3 +164,34 @@ def test_the_worker_refuses_what_is_not_a_regular_file(tmp_path):
     with pytest.raises(OSError, match="not a regular file"):  # not waiting for a writer
         claims.split_package(str(fifo), str(tmp_path), LIMIT)
     assert list(tmp_path.iterdir()) == [fifo]
+
+
+def test_the_worker_stops_once_its_splits_are_made_and_the_spools_stay(tmp_path):
+    """`retire` frees the worker's memory before the night finishes its largest datasets;
+    the splits it made are still taken by the reads that come after."""
+    paths = _packages(tmp_path / "landing")
+    expected = _outcomes(paths)
+    ahead = _start(paths, tmp_path / "packages")
+    try:
+        worker = multiprocessing.active_children()
+        assert ahead.pool is not None and worker
+        wait(ahead.futures, timeout=60)
+        ahead.retire()
+        assert ahead.pool is None
+        assert not any(p.is_alive() for p in worker)
+        for path in paths:  # the reads take the splits made ahead (they still see 20261124)
+            _restamp(path, b"20261124", b"20261125", keep_time=True)
+        _assert_same(_outcomes(paths), expected)
+    finally:
+        ahead.close()
+    assert not (tmp_path / "packages").exists()
+
+
+def test_the_worker_is_kept_while_a_split_is_to_be_made(tmp_path):
+    paths = _packages(tmp_path / "landing")
+    ahead = _start(paths, tmp_path / "packages")
+    try:
+        ahead.retire()  # just started: no split made yet
+        assert ahead.pool is not None or all(f.done() for f in ahead.futures)
+    finally:
+        ahead.close()
