@@ -687,6 +687,7 @@ def _build_night(
     step = _Steps(logger)
     with step("stage_and_finish"):
         _stage_and_finish(night, b, files, records, by_dataset)
+    wh_io.set_memory_limit(b, s.after_staging_memory_limit())  # staging's memory is free
     with step("merge_segments"):
         wh_io.merge_segments(
             b,

@@ -187,6 +187,13 @@ class Settings(BaseSettings):
             "staging": duckdb_bytes(self.stage_memory_limit) + self.batch_rows * STAGED_ROW_BYTES,
         }
 
+    def after_staging_memory_limit(self) -> int:
+        """The warehouse connection's memory limit in bytes once staging is over: its own
+        with the shares of staging and of the split worker, both gone by then (merging
+        tonight's segments, progress and publishing cannot always spill their buffers)."""
+        plan = self.memory_plan()
+        return plan["warehouse"] - DUCKDB_OVERHEAD + plan["staging"] + plan["split_worker"]
+
     @property
     def restricted_path(self) -> Path:
         if self.restricted is not None:

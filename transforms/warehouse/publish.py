@@ -340,6 +340,12 @@ def compact(
     return done
 
 
+def set_memory_limit(b: Build, limit_bytes: int) -> None:
+    """Give the build's connection another memory limit (in bytes): the night widens it once
+    staging is over and the memory staging held is free (`Settings.memory_plan`)."""
+    b.con.execute(f"SET memory_limit = '{int(limit_bytes)}B'")
+
+
 def merge_segments(
     b: Build, run_id: str, *, fanout: int, max_rows: int, grace_hours: float
 ) -> list[dict[str, str | int]]:

@@ -11,7 +11,13 @@ import pytest
 
 from flows import serve
 from flows.nightly import _stage_params
-from flows.settings import MEMORY_BOUND, STAGED_ROW_BYTES, Settings, duckdb_bytes
+from flows.settings import (
+    DUCKDB_OVERHEAD,
+    MEMORY_BOUND,
+    STAGED_ROW_BYTES,
+    Settings,
+    duckdb_bytes,
+)
 from tests.conftest import RUN_DATE
 from transforms.scoring.progress import rules_frame
 from validations.model import LOCAL_TZ
@@ -99,6 +105,11 @@ def test_the_nights_memory_plan_adds_up_within_the_bound():
     assert bigger["warehouse"] - plan["warehouse"] == 10**9 - duckdb_bytes("384MB")
     assert bigger["staging"] - plan["staging"] == 150_000 * STAGED_ROW_BYTES
     assert sum(bigger.values()) > MEMORY_BOUND  # what the former defaults came to
+    # Once staging is over, the warehouse connection takes the shares of staging and the
+    # worker: the night's process stays within the same plan.
+    after = Settings().after_staging_memory_limit()
+    assert after > duckdb_bytes(Settings().duckdb_memory_limit)
+    assert plan["python"] + after + DUCKDB_OVERHEAD == sum(plan.values())
 
 
 @pytest.mark.parametrize("limit", ["384MB", "32MB", "1GiB", "512mb", "1.5GB", "300 MiB"])
