@@ -5,7 +5,7 @@ and the file outputs the orchestrator writes."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -77,6 +77,12 @@ class World:
     # key's newest `updated_at` (`_truth/<date>/stamps.csv`). The night keeps the newest
     # version of a key, so a row older than that is not loaded and cannot be flagged.
     earlier: dict[str, dict[tuple[str, ...], datetime]] = field(default_factory=dict)
+    # The (dataset, province) units this process makes (`units`); None: every one.
+    only: frozenset[tuple[str, str]] | None = None
+    # What one unit keeps while it is made (a claims package's cycle of line kinds): reset
+    # with `rng` at the start of each unit, so that a unit is the same whichever process
+    # makes it and whatever was made before it.
+    local: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.provinces: list[str] = list(self.ref.provinces)
@@ -93,6 +99,20 @@ class World:
             if old not in self.ref.communes_divided:
                 prov = self.ref.communes[new][1]
                 self.old_communes_by_province.setdefault(prov, []).append(old)
+
+    def start(self, dataset: str, prov: str = "") -> None:
+        """Begin a unit: its own random stream, derived from the seed, the dataset and the
+        province, so that units can be made in any order and in any process."""
+        self.rng = random.Random(f"{self.spec.seed}:{dataset}:{prov}")
+        self.local = {}
+
+    def units(self, dataset: str) -> Iterator[tuple[int, str]]:
+        """(index, province) of the dataset's provincial files this process makes, each
+        begun with `start` (its own random stream)."""
+        for index, prov in enumerate(self.provinces):
+            if self.only is None or (dataset, prov) in self.only:
+                self.start(dataset, prov)
+                yield index, prov
 
     @property
     def run_date(self) -> date:
@@ -238,6 +258,17 @@ def _breakable(rule: Rule, ctx: Context) -> Callable[[dict], bool]:
         return True
 
     return applies
+
+
+def unit_counter(index: int, rows: int, spec: NightSpec) -> list[int]:
+    """`plant`'s counter for the `index`-th province's file of `rows` rows: where the cycle
+    of kinds would be had the provinces before it been planted in turn (each about its
+    expected share), so that every kind comes round across a night's provinces although
+    each file is planted on its own."""
+    return [
+        index * max(1, round(rows * spec.error_rate)),
+        index * max(1, round(rows * spec.warning_rate)),
+    ]
 
 
 def plant(

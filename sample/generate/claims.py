@@ -83,8 +83,10 @@ def package(
     # old_communes.csv (the row is clean either way).
     out_planted: list[tuple[int, Defect]] = [p for p in planted if p[1].severity != "note"]
     episodes: list[bytes] = []
-    # The kinds' cycle goes on across packages (drug errors, service errors, warnings).
-    cycle: list[int] = w.facts.setdefault("claims_line_cycle", [0, 0, 0])
+    # The kinds' cycle (drug errors, service errors, warnings) starts where it would be had
+    # the packages before this one been planted in turn (each package is a unit of its own).
+    nth, stride = index // EVERY, max(1, round(len(visits) * w.spec.error_rate))
+    cycle: list[int] = w.local.setdefault("claims_line_cycle", [nth * stride, nth * stride, nth])
     # Every line carries its stamp (NGAY_CAP_NHAT, the night's start, as NGAYLAP would
     # give it), so that a stale or future stamp can be planted on one line.
     stamp = datetime.combine(w.run_date, time(0))
@@ -340,9 +342,8 @@ def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s
         fresh = rules.get("updated_at.fresh")
         # A kind that cannot break the line its turn came on (a bed kind on a drug-free
         # examination, a copy that would overdraw the examination line) is owed: the next
-        # broken lines of the night try it first, so that every kind is planted at least
-        # once a night however few packages the night has.
-        owed: list[str] = w.facts.setdefault("claims_line_owed", {}).setdefault(dataset, [])
+        # broken lines of the package try it first.
+        owed: list[str] = w.local.setdefault("claims_line_owed", {}).setdefault(dataset, [])
 
         def plant(kind: str, line: dict, n: int) -> bool:
             rule = rules.get(kind)

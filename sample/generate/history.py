@@ -325,11 +325,12 @@ def workbook(o: Output, *, title: bool = False, moved: bool = False) -> bytes:
 
 
 def generate_nights(
-    out: Path, spec: NightSpec, nights: int, ref: Reference
+    out: Path, spec: NightSpec, nights: int, ref: Reference, jobs: int = 1
 ) -> tuple[list[dict[str, int]], list[Anomaly]]:
     """Write `nights` consecutive nights ending at `spec.run_date` into `out`, and the
     planted anomalies' truth to `out/_truth/anomalies.csv`. Each night's size follows the
-    weekday rhythm with noise; its seed is the spec's plus its position."""
+    weekday rhythm with noise; its seed is the spec's plus its position. `jobs`: the
+    processes each night's provincial files are made in (`night.generate`)."""
     days = [spec.run_date - timedelta(days=nights - 1 - i) for i in range(nights)]
     rng = random.Random(spec.seed)
     anomalies = plan(days)
@@ -343,7 +344,7 @@ def generate_nights(
             plant(w, outputs, anomalies)
             as_workbooks(w, outputs, anomalies)
 
-        counts.append(generate(out, night, ref, adjust=adjust))
+        counts.append(generate(out, night, ref, adjust=adjust, jobs=jobs))
     write_truth(out, anomalies, days, ref)
     return counts, anomalies
 

@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import csv
 import importlib
+import multiprocessing as mp
 import os
 import pkgutil
 import random
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from graphlib import TopologicalSorter
 from pathlib import Path
+from typing import Any
 
 import sample.generate as _generators_pkg
+from flows.settings import Settings
 from sample.generate import visits
-from sample.generate.base import Defect, NightSpec, Output, World, row_writer
+from sample.generate.base import NightSpec, Output, World, row_writer
 from sample.generate.writers import write_csv
 from transforms.ingest.headers import map_headers
 from transforms.reference import Reference
@@ -175,82 +180,162 @@ def _old_communes(outputs: list[Output], ref: Reference) -> list[tuple]:
     return sorted(out)
 
 
+@dataclass
+class _Truth:
+    """What one unit's files leave for the truth files (plain values: a pool worker returns
+    it to the parent); its stamps went to their part file."""
+
+    planted: list[tuple[str, int, str, str, str, str]] = field(default_factory=list)
+    files: list[tuple[str, str, str]] = field(default_factory=list)
+    deliveries: list[tuple[str, str, str]] = field(default_factory=list)
+    old_communes: list[tuple] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class _Night:
+    """Everything a unit needs to be made and written, the same in the parent and in a
+    worker (forked after the shared generators ran, so it is not pickled)."""
+
+    out: Path
+    w: World
+    adjust: Callable[[World, list[Output]], None] | None
+    modules: dict[str, Any]
+    parts: Path  # one stamps part file per unit, joined in order at the end
+
+    def make(self, dataset: str, prov: str | None = None) -> _Truth:
+        """Make and write the dataset's files (the one province's when `prov` is given) and
+        return their truth."""
+        w = self.w
+        w.only = None if prov is None else frozenset({(dataset, prov)})
+        w.start(dataset)
+        truth = _Truth()
+        name = dataset if prov is None else f"{dataset}.{prov}"
+        with (self.parts / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
+            stamps = csv.writer(fh)
+            made = self.modules[dataset].generate(w) if dataset != BAD_FILES else bad_files(w)
+            for o in made:
+                kept, delivered = _deliveries(w, [o])
+                truth.deliveries += delivered
+                if self.adjust is not None and kept:
+                    self.adjust(w, kept)
+                for k in kept:
+                    self.write(k, truth, stamps)
+        return truth
+
+    def write(self, o: Output, truth: _Truth, stamps: Any) -> None:
+        path = self.out / o.rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(o.data, bytes):
+            path.write_bytes(o.data)
+        elif o.data is not None:
+            with path.open("wb") as fh:
+                fh.writelines(o.data)
+        else:
+            write_csv(path, o.header, list(map(row_writer(o), o.rows)), o.layout)
+        # Lateness is judged by when the file was written (local time).
+        evening = datetime.combine(self.w.run_date, time(21, 30))
+        stamp = (o.delivered_at or evening).replace(tzinfo=LOCAL_TZ).timestamp()
+        os.utime(path, (stamp, stamp))
+        truth.planted.extend(
+            (o.rel, i + 1, d.dataset, d.criterion, d.severity, d.kind)
+            for i, d in o.planted
+            if d.severity != "note"
+        )
+        truth.files.append((o.rel, o.expected_status, o.kind))
+        stamps.writerows(_stamps([o]))
+        truth.old_communes.extend(_old_communes([o], self.w.ref))
+        truth.rows += len(o.rows)
+        o.rows, o.data = [], None  # written: only the truth is kept
+
+
+BAD_FILES = "_bad_files"  # the unit of the files that must be rejected
+_NIGHT: _Night | None = None  # a pool worker's night (inherited from the parent by fork)
+
+
+def _in_worker(unit: tuple[str, str]) -> _Truth:
+    assert _NIGHT is not None
+    return _NIGHT.make(*unit)
+
+
+def _phases(modules: list) -> tuple[list, list]:
+    """The generators made whole in the parent first (the registries and whatever a later
+    generator takes facts from) and the provincial ones made province by province after
+    them, in any order and process."""
+    needed = {name for m in modules for name in getattr(m, "AFTER", ())}
+    pooled = [m for m in modules if getattr(m, "PROVINCIAL", False) and m.DATASET not in needed]
+    return [m for m in modules if m not in pooled], pooled
+
+
 def generate(
     out: Path,
     spec: NightSpec,
     ref: Reference,
     adjust: Callable[[World, list[Output]], None] | None = None,
+    jobs: int = 1,
 ) -> dict[str, int]:
     """Write the landing zone for `spec.run_date` under `out`, and its truth under
-    `out/_truth/<date>/`. Deterministic for a seed. Returns counts of what was written.
-    `adjust` may change the night's outputs before they are written (a history's rhythm
-    and planted anomalies, `sample.generate.history`): it is called on each province's
-    file of each dataset in turn, in the order the generators make them.
+    `out/_truth/<date>/`. Deterministic for a seed, whatever `jobs`. Returns counts of what
+    was written. `adjust` may change the night's outputs before they are written (a
+    history's rhythm and planted anomalies, `sample.generate.history`): it is called on each
+    province's file of each dataset in turn.
 
-    Streamed: each file is written as soon as its generator has made it and only its
-    truth is kept (planted defects, status, stamps go to their file at once), so memory
-    holds one province's file of one dataset, not the night."""
+    Each dataset (and each province's file of a provincial one) is a unit with its own
+    random stream (`World.start`): the registries and the generators others take facts from
+    run first, in this process; then the provincial files, one unit each, in `jobs`
+    processes (1: in this one). Streamed: each file is written as soon as it is made and
+    only its truth is kept, so memory holds one province's file of one dataset, not the
+    night."""
+    if spec.rules is None:  # the environment's, read once (not in every unit)
+        spec = replace(spec, rules=Settings().rule_settings())
     w = World(spec=spec, ref=ref, rng=random.Random(spec.seed), earlier=_earlier(out, spec))
-    truth = out / "_truth" / spec.run_date.isoformat()
-    truth.mkdir(parents=True, exist_ok=True)
-    evening = datetime.combine(spec.run_date, time(21, 30))
-    planted: list[tuple[str, int, Defect]] = []
-    files: list[tuple[str, str, str]] = []
-    deliveries: list[tuple[str, str, str]] = []
-    old_communes: list[tuple] = []
-    rows = 0
-    with (truth / "stamps.csv").open("w", newline="", encoding="utf-8") as stamps_fh:
-        stamps = csv.writer(stamps_fh)
-        stamps.writerow(["dataset", "key", "updated_at"])
-
-        def write(o: Output) -> None:
-            nonlocal rows
-            path = out / o.rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(o.data, bytes):
-                path.write_bytes(o.data)
-            elif o.data is not None:
-                with path.open("wb") as fh:
-                    fh.writelines(o.data)
-            else:
-                write_csv(path, o.header, list(map(row_writer(o), o.rows)), o.layout)
-            # Lateness is judged by when the file was written (local time).
-            stamp = (o.delivered_at or evening).replace(tzinfo=LOCAL_TZ).timestamp()
-            os.utime(path, (stamp, stamp))
-            planted.extend((o.rel, i + 1, d) for i, d in o.planted if d.severity != "note")
-            files.append((o.rel, o.expected_status, o.kind))
-            stamps.writerows(_stamps([o]))
-            old_communes.extend(_old_communes([o], ref))
-            rows += len(o.rows)
-            o.rows, o.data = [], None  # written: only the truth is kept
-
-        for generator in generators():
-            for made in generator.generate(w):
-                kept, delivered = _deliveries(w, [made])
-                deliveries += delivered
-                if adjust is not None and kept:
-                    adjust(w, kept)
-                for o in kept:
-                    write(o)
-        for o in bad_files(w):
-            write(o)
-    planted.sort(key=lambda p: (p[0], p[1]))
-    with (truth / "defects.csv").open("w", newline="", encoding="utf-8") as fh:
+    truth_dir = out / "_truth" / spec.run_date.isoformat()
+    parts = truth_dir / "_stamps_parts"
+    parts.mkdir(parents=True, exist_ok=True)
+    modules = generators()
+    night = _Night(out, w, adjust, {m.DATASET: m for m in modules}, parts)
+    shared, pooled = _phases(modules)
+    units: list[tuple[str, str | None]] = [(m.DATASET, None) for m in shared]
+    units.append((BAD_FILES, None))
+    made = [night.make(*unit) for unit in units]
+    provincial = [(m.DATASET, prov) for m in pooled for prov in w.provinces]
+    if jobs <= 1:
+        made += [night.make(*unit) for unit in provincial]
+    else:
+        global _NIGHT
+        _NIGHT = night
+        # The largest units first, so that no worker is left with one at the end.
+        order = sorted(provincial, key=lambda u: u[0] != visits.DATASET)
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
+                done = dict(zip(order, pool.map(_in_worker, order), strict=True))
+        finally:
+            _NIGHT = None
+        made += [done[unit] for unit in provincial]
+    units += provincial
+    with (truth_dir / "stamps.csv").open("wb") as fh:
+        fh.write(b"dataset,key,updated_at\r\n")
+        for dataset, prov in units:
+            part = parts / (f"{dataset}.csv" if prov is None else f"{dataset}.{prov}.csv")
+            fh.write(part.read_bytes())
+            part.unlink()
+    parts.rmdir()
+    planted = sorted((p for t in made for p in t.planted), key=lambda p: (p[0], p[1]))
+    files = sorted(f for t in made for f in t.files)
+    with (truth_dir / "defects.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source_file", "row_number", "dataset", "criterion", "severity", "kind"])
-        writer.writerows(
-            (rel, n, d.dataset, d.criterion, d.severity, d.kind) for rel, n, d in planted
-        )
-    with (truth / "files.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer.writerows(planted)
+    with (truth_dir / "files.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source_file", "expected_status", "kind"])
-        writer.writerows(sorted(files))
-    with (truth / "deliveries.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer.writerows(files)
+    with (truth_dir / "deliveries.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source", "dataset", "expected_status"])
-        writer.writerows(sorted(deliveries))
-    old_communes.sort()
-    with (truth / "old_communes.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer.writerows(sorted(d for t in made for d in t.deliveries))
+    old_communes = sorted(c for t in made for c in t.old_communes)
+    with (truth_dir / "old_communes.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(
             ["source_file", "row_number", "dataset", "column", "delivered", "successor"]
@@ -260,5 +345,5 @@ def generate(
         "files": len(files),
         "defects": len(planted),
         "old_communes": len(old_communes),
-        "rows": rows,
+        "rows": sum(t.rows for t in made),
     }

@@ -6,10 +6,19 @@ from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
 from sample.generate import claims, people
-from sample.generate.base import Defect, Output, World, plant, setter, standard_defects
+from sample.generate.base import (
+    Defect,
+    Output,
+    World,
+    plant,
+    setter,
+    standard_defects,
+    unit_counter,
+)
 from sample.generate.writers import province_layout
 
 DATASET = "visits"
+PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
 # Uses the facility codes and the dead people they publish; a claims package's lines use the
 # drugs' registrations and the practitioners' licences.
 AFTER = ("facilities", "deaths", "drugs", "practitioners")
@@ -272,13 +281,12 @@ def _as_claims(w: World, row: dict, prov: str) -> dict:
 
 def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(w.spec.rows_per_province * w.spec.scale))
-    counter = [0, 0]
     catalogue = defects(w)
-    for index, prov in enumerate(w.provinces):
+    for index, prov in w.units(DATASET):
         layout = province_layout(index)
         rows = [_row(w, prov, seq) for seq in range(per_province)]
         totals = [r["total_cost"] for r in rows]  # before planting: a package's lines add up to it
-        planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
+        planted = plant(rows, catalogue, w.spec, w.rng, unit_counter(index, len(rows), w.spec), {})
         header = HEADER_VI if layout.vietnamese_headers else HEADER
         if layout.vietnamese_headers:
             rows = [_as_claims(w, r, prov) for r in rows]

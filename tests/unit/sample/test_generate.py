@@ -34,10 +34,12 @@ def _fingerprint(root: Path) -> dict[str, tuple[str, int]]:
     }
 
 
-def test_same_seed_same_bytes(tmp_path):
+def test_same_seed_same_bytes_in_one_process_or_two(tmp_path):
+    """Each province's file is a unit with its own random stream: made in this process or
+    in a pool of two, in whatever order, the night is the same."""
     ref = load()
-    for name in ("a", "b"):
-        generate(tmp_path / name, NightSpec(run_date=RUN_DATE, scale=0.05, seed=7), ref)
+    for name, jobs in (("a", 1), ("b", 2)):
+        generate(tmp_path / name, NightSpec(run_date=RUN_DATE, scale=0.05, seed=7), ref, jobs=jobs)
     a, b = _fingerprint(tmp_path / "a"), _fingerprint(tmp_path / "b")
     assert len(a) > 300
     assert a == b
@@ -46,12 +48,14 @@ def test_same_seed_same_bytes(tmp_path):
 
 
 def test_a_history_has_the_same_bytes_at_another_time(tmp_path):
-    """Its workbooks too: openpyxl stamps a workbook with the clock unless told otherwise."""
+    """Its workbooks too: openpyxl stamps a workbook with the clock unless told otherwise;
+    and in one process or two (a night's stamps are the next night's `earlier`)."""
     ref = load()
-    for name in ("a", "b"):
+    for name, jobs in (("a", 1), ("b", 2)):
         if name == "b":
             time.sleep(2.1)  # a zip member's time has a resolution of 2 s
-        generate_nights(tmp_path / name, NightSpec(run_date=RUN_DATE, scale=0.05, seed=3), 1, ref)
+        spec = NightSpec(run_date=RUN_DATE, scale=0.05, seed=3)
+        generate_nights(tmp_path / name, spec, 2, ref, jobs=jobs)
     a, b = _fingerprint(tmp_path / "a"), _fingerprint(tmp_path / "b")
     assert any(k.endswith(".xlsx") for k in a)
     assert a == b
