@@ -62,6 +62,11 @@ class Output:
     dates: frozenset[str] = frozenset()
     stamps: frozenset[str] = frozenset()
     amounts: frozenset[str] = frozenset()
+    # A large file is made and written in parts, each its own Output: a part that
+    # `continues` is appended to the file the parts before it began (no header), and its
+    # rows are numbered in the truth from `offset` + 1 (the rows of the file before it).
+    continues: bool = False
+    offset: int = 0
 
 
 @dataclass

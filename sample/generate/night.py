@@ -229,22 +229,26 @@ class _Night:
         if isinstance(o.data, bytes):
             path.write_bytes(o.data)
         elif o.data is not None:
-            with path.open("wb") as fh:
+            with path.open("ab" if o.continues else "wb") as fh:
                 fh.writelines(o.data)
         else:
-            write_csv(path, o.header, list(map(row_writer(o), o.rows)), o.layout)
+            rows = list(map(row_writer(o), o.rows))
+            write_csv(path, o.header, rows, o.layout, append=o.continues)
         # Lateness is judged by when the file was written (local time).
         evening = datetime.combine(self.w.run_date, time(21, 30))
         stamp = (o.delivered_at or evening).replace(tzinfo=LOCAL_TZ).timestamp()
         os.utime(path, (stamp, stamp))
         truth.planted.extend(
-            (o.rel, i + 1, d.dataset, d.criterion, d.severity, d.kind)
+            (o.rel, o.offset + i + 1, d.dataset, d.criterion, d.severity, d.kind)
             for i, d in o.planted
             if d.severity != "note"
         )
-        truth.files.append((o.rel, o.expected_status, o.kind))
+        if not o.continues:
+            truth.files.append((o.rel, o.expected_status, o.kind))
         stamps.writerows(_stamps([o]))
-        truth.old_communes.extend(_old_communes([o], self.w.ref))
+        truth.old_communes.extend(
+            (rel, o.offset + n, *rest) for rel, n, *rest in _old_communes([o], self.w.ref)
+        )
         truth.rows += len(o.rows)
         o.rows, o.data = [], None  # written: only the truth is kept
 
