@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from xml.sax.saxutils import escape
 
-from sample.generate.base import Defect, Output, World
+from sample.generate.base import Defect, Draws, Output, World
 from validations.model import Rule
 from validations.registry import DATASETS
 from validations.standard import standard_rules
@@ -60,6 +60,7 @@ SERVICE_ERRORS = (
     "executed_before_order",
     "unknown_prescriber",
 )
+LINE_POOLS = (("visit_drugs", DRUG_ERRORS), ("visit_services", SERVICE_ERRORS))
 CRITERION = {"bed_code_missing": "sufficient", "service_and_supply_code": "sufficient"}
 
 
@@ -70,7 +71,7 @@ class Package:
     def __init__(self, w: World, index: int, prov: str, source: str, visits: int) -> None:
         self.w, self.visits = w, visits
         self.rel = w.night_path(source, "claims.xml")
-        self.rng = random.Random(f"claims-{w.spec.seed}-{prov}")
+        self.rng = Draws(f"claims-{w.spec.seed}-{prov}")
         facts = w.facts
         self.valid = [r[0] for r in facts["drug_registrations"]["valid"]] or ["VD-12345-19"]
         self.expired = [(r[0], r[2]) for r in facts["drug_registrations"]["expired"]]
@@ -78,19 +79,20 @@ class Package:
         # Only how many lines each table has so far: the lines themselves are dropped once
         # their episode is written.
         self.n_drugs = self.n_services = 0
-        # The kinds' cycle (drug errors, service errors, warnings) starts where it would be
-        # had the packages before this one been planted in turn (each package is a unit of
-        # its own).
-        nth, stride = index // EVERY, max(1, round(visits * w.spec.error_rate))
+        self.line_kinds = {
+            ds: standard_line_defects(w, ds) for ds in ("visit_drugs", "visit_services")
+        }
+        # The kinds' cycle (drug errors, service errors, warnings): each package of the night
+        # starts it at its own share of the way round (each package is a unit of its own), so
+        # that the night's packages together plant every kind however few lines each breaks.
+        nth, packages = index // EVERY, len(range(1, len(w.provinces), EVERY))
+        pools = [len(hand) + 1 + len(self.line_kinds[ds]) for ds, hand in LINE_POOLS]
         self.cycle: list[int] = w.local.setdefault(
-            "claims_line_cycle", [nth * stride, nth * stride, nth]
+            "claims_line_cycle", [nth * n // max(packages, 1) for n in pools] + [nth]
         )
         # Every line carries its stamp (NGAY_CAP_NHAT, the night's start, as NGAYLAP would
         # give it), so that a stale or future stamp can be planted on one line.
         self.stamp = datetime.combine(w.run_date, time(0))
-        self.line_kinds = {
-            ds: standard_line_defects(w, ds) for ds in ("visit_drugs", "visit_services")
-        }
         self.tag_set = "3176" if (index // EVERY) % 2 == 0 else "130"
         self.made = 0  # visits made so far
 

@@ -16,7 +16,6 @@ import importlib
 import multiprocessing as mp
 import os
 import pkgutil
-import random
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ from typing import Any
 import sample.generate as _generators_pkg
 from flows.settings import Settings
 from sample.generate import visits
-from sample.generate.base import NightSpec, Output, World, row_writer
+from sample.generate.base import Draws, NightSpec, Output, World, row_writer
 from sample.generate.writers import write_csv
 from transforms.ingest.headers import map_headers
 from transforms.reference import Reference
@@ -292,7 +291,7 @@ def generate(
     night."""
     if spec.rules is None:  # the environment's, read once (not in every unit)
         spec = replace(spec, rules=Settings().rule_settings())
-    w = World(spec=spec, ref=ref, rng=random.Random(spec.seed), earlier=_earlier(out, spec))
+    w = World(spec=spec, ref=ref, rng=Draws(spec.seed), earlier=_earlier(out, spec))
     truth_dir = out / "_truth" / spec.run_date.isoformat()
     parts = truth_dir / "_stamps_parts"
     parts.mkdir(parents=True, exist_ok=True)
