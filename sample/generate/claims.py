@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import base64
 import random
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from xml.sax.saxutils import escape
 
 from sample.generate.base import Defect, Draws, Output, World
@@ -556,33 +558,46 @@ def _break_service(line: dict, kind: str, stay) -> None:
         line["DON_GIA_BV"] += 1000
 
 
+def _datetime_text(value: datetime) -> str:
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}{value.hour:02d}{value.minute:02d}"
+
+
+def _date_text(value: date) -> str:
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}0000"
+
+
+def _float_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+# A value's text in a package by its class (one lookup per cell: millions a night); any
+# other class as str().
+_TEXTS: dict[type, Callable[[Any], str]] = {
+    type(None): lambda value: "",
+    datetime: _datetime_text,
+    date: _date_text,
+    float: _float_text,
+}
+PROLOG = '<?xml version="1.0" encoding="utf-8"?>'
+
+
 def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return f"{value.year:04d}{value.month:02d}{value.day:02d}{value.hour:02d}{value.minute:02d}"
-    if isinstance(value, date):
-        return f"{value.year:04d}{value.month:02d}{value.day:02d}0000"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
-def _cell(tag: str, value: object) -> str:
-    text = value if value.__class__ is str else _text(value)
-    if "&" in text or "<" in text or ">" in text:
-        text = escape(text)
-    return f"<{tag}>{text}</{tag}>"
+    return _TEXTS.get(value.__class__, str)(value)
 
 
 def _table(wrapper: str, row_tag: str, rows: list[dict]) -> str:
-    body = "".join(
-        f"<{row_tag}>" + "".join([_cell(k, v) for k, v in r.items()]) + f"</{row_tag}>"
-        for r in rows
-    )
-    prolog = '<?xml version="1.0" encoding="utf-8"?>'
-    xml = f"{prolog}<{wrapper}><DSACH_{row_tag}>{body}</DSACH_{row_tag}></{wrapper}>"
-    return base64.b64encode(xml.encode("utf-8")).decode("ascii")
+    """The rows as one table of a HOSO (`<wrapper><DSACH_<row_tag>>...`), base64-encoded."""
+    parts = [f"{PROLOG}<{wrapper}><DSACH_{row_tag}>"]
+    for row in rows:
+        parts.append(f"<{row_tag}>")
+        for tag, value in row.items():
+            text = value if value.__class__ is str else _TEXTS.get(value.__class__, str)(value)
+            if "&" in text or "<" in text or ">" in text:
+                text = escape(text)
+            parts.append(f"<{tag}>{text}</{tag}>")
+        parts.append(f"</{row_tag}>")
+    parts.append(f"</DSACH_{row_tag}></{wrapper}>")
+    return base64.b64encode("".join(parts).encode("utf-8")).decode("ascii")
 
 
 def _hoso(visit: dict, drugs: list[dict], services: list[dict], rng: random.Random) -> str:
