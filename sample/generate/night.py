@@ -27,7 +27,7 @@ from typing import Any
 import sample.generate as _generators_pkg
 from flows.settings import Settings
 from sample.generate import visits
-from sample.generate.base import Draws, NightSpec, Output, World, row_writer
+from sample.generate.base import Draws, NightSpec, Output, World, written_rows
 from sample.generate.writers import write_csv
 from transforms.ingest.headers import map_headers
 from transforms.reference import Reference
@@ -231,7 +231,7 @@ class _Night:
             with path.open("ab" if o.continues else "wb") as fh:
                 fh.writelines(o.data)
         else:
-            rows = list(map(row_writer(o), o.rows))
+            rows = written_rows(o)
             write_csv(path, o.header, rows, o.layout, append=o.continues)
         # Lateness is judged by when the file was written (local time).
         evening = datetime.combine(self.w.run_date, time(21, 30))

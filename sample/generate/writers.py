@@ -7,6 +7,7 @@ import csv
 import io
 import sys
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +73,11 @@ CONTINUED = {
 
 
 def write_csv(
-    path: Path, header: list[str], rows: list[list[str]], layout: Layout, append: bool = False
+    path: Path,
+    header: list[str],
+    rows: Sequence[Sequence[str]],
+    layout: Layout,
+    append: bool = False,
 ) -> None:
     """Write `rows` under `header` in the office's layout; `append`: add them to the file
     (a later part of it: no header, no byte-order mark)."""
