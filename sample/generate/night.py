@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import logging
 import multiprocessing as mp
 import os
 import pkgutil
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from graphlib import TopologicalSorter
 from pathlib import Path
+from time import process_time
 from typing import Any
 
 import sample.generate as _generators_pkg
@@ -33,6 +35,8 @@ from transforms.ingest.headers import map_headers
 from transforms.reference import Reference
 from validations.model import LOCAL_TZ
 from validations.registry import DATASETS
+
+logger = logging.getLogger(__name__)
 
 
 def generators() -> list:
@@ -189,6 +193,8 @@ class _Truth:
     deliveries: list[tuple[str, str, str]] = field(default_factory=list)
     old_communes: list[tuple] = field(default_factory=list)
     rows: int = 0
+    cpu: float = 0.0  # CPU seconds its process spent on it
+    pid: int = 0
 
 
 @dataclass
@@ -258,7 +264,10 @@ _NIGHT: _Night | None = None  # a pool worker's night (inherited from the parent
 
 def _in_worker(unit: tuple[str, str]) -> _Truth:
     assert _NIGHT is not None
-    return _NIGHT.make(*unit)
+    began = process_time()
+    truth = _NIGHT.make(*unit)
+    truth.cpu, truth.pid = process_time() - began, os.getpid()
+    return truth
 
 
 def _phases(modules: list) -> tuple[list, list]:
@@ -300,7 +309,9 @@ def generate(
     shared, pooled = _phases(modules)
     units: list[tuple[str, str | None]] = [(m.DATASET, None) for m in shared]
     units.append((BAD_FILES, None))
+    began = process_time()
     made = [night.make(*unit) for unit in units]
+    shared_cpu = process_time() - began
     provincial = [(m.DATASET, prov) for m in pooled for prov in w.provinces]
     if jobs <= 1:
         made += [night.make(*unit) for unit in provincial]
@@ -315,6 +326,19 @@ def generate(
         finally:
             _NIGHT = None
         made += [done[unit] for unit in provincial]
+        per_process: dict[int, float] = {}
+        for t in done.values():
+            per_process[t.pid] = per_process.get(t.pid, 0.0) + t.cpu
+        # On a machine of `jobs` free cores the night takes about the shared part and the
+        # busiest process: what a benchmark on a shared machine can compare.
+        logger.info(
+            "generator: shared units %.1f CPU s in this process; provincial units in %d "
+            "processes: %s CPU s; critical path %.1f CPU s",
+            shared_cpu,
+            len(per_process),
+            ", ".join(f"{c:.1f}" for c in sorted(per_process.values(), reverse=True)),
+            shared_cpu + max(per_process.values(), default=0.0),
+        )
     units += provincial
     with (truth_dir / "stamps.csv").open("wb") as fh:
         fh.write(b"dataset,key,updated_at\r\n")
