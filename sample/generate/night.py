@@ -12,6 +12,7 @@ that went wrong on purpose.
 from __future__ import annotations
 
 import csv
+import heapq
 import importlib
 import logging
 import multiprocessing as mp
@@ -19,6 +20,7 @@ import os
 import pkgutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from graphlib import TopologicalSorter
@@ -186,13 +188,16 @@ def _old_communes(outputs: list[Output], ref: Reference) -> list[tuple]:
 @dataclass
 class _Truth:
     """What one unit's files leave for the truth files (plain values: a pool worker returns
-    it to the parent); its stamps went to their part file."""
+    it to the parent). Its stamps, planted defects and old communes go to its part files
+    (`_Night.part`), sorted, so that the parent merges them without holding the night's."""
 
     planted: list[tuple[str, int, str, str, str, str]] = field(default_factory=list)
     files: list[tuple[str, str, str]] = field(default_factory=list)
     deliveries: list[tuple[str, str, str]] = field(default_factory=list)
     old_communes: list[tuple] = field(default_factory=list)
     rows: int = 0
+    n_planted: int = 0
+    n_old_communes: int = 0
     cpu: float = 0.0  # CPU seconds its process spent on it
     pid: int = 0
 
@@ -206,7 +211,11 @@ class _Night:
     w: World
     adjust: Callable[[World, list[Output]], None] | None
     modules: dict[str, Any]
-    parts: Path  # one stamps part file per unit, joined in order at the end
+    parts: Path  # a unit's part files of the truth, merged in order at the end
+
+    def part(self, dataset: str, prov: str | None, kind: str) -> Path:
+        """The unit's part file of `kind` (stamps, defects, old_communes)."""
+        return self.parts / f"{dataset}.{prov or ''}.{kind}.csv"
 
     def make(self, dataset: str, prov: str | None = None) -> _Truth:
         """Make and write the dataset's files (the one province's when `prov` is given) and
@@ -215,8 +224,7 @@ class _Night:
         w.only = None if prov is None else frozenset({(dataset, prov)})
         w.start(dataset)
         truth = _Truth()
-        name = dataset if prov is None else f"{dataset}.{prov}"
-        with (self.parts / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
+        with self.part(dataset, prov, "stamps").open("w", newline="", encoding="utf-8") as fh:
             stamps = csv.writer(fh)
             made = self.modules[dataset].generate(w) if dataset != BAD_FILES else bad_files(w)
             for o in made:
@@ -226,6 +234,13 @@ class _Night:
                     self.adjust(w, kept)
                 for k in kept:
                     self.write(k, truth, stamps)
+        truth.planted.sort(key=lambda p: (p[0], p[1]))
+        truth.old_communes.sort()
+        for kind, rows in (("defects", truth.planted), ("old_communes", truth.old_communes)):
+            with self.part(dataset, prov, kind).open("w", newline="", encoding="utf-8") as fh:
+                csv.writer(fh).writerows(rows)
+        truth.n_planted, truth.n_old_communes = len(truth.planted), len(truth.old_communes)
+        truth.planted, truth.old_communes = [], []
         return truth
 
     def write(self, o: Output, truth: _Truth, stamps: Any) -> None:
@@ -270,6 +285,24 @@ def _in_worker(unit: tuple[str, str]) -> _Truth:
     return truth
 
 
+def _merge(
+    path: Path, header: list[str], parts: list[Path], key: Callable[[Any], Any] | None = None
+) -> None:
+    """Write the sorted part files as one sorted CSV file under `header` (row numbers, the
+    second column, compared as numbers), reading them a row at a time; the parts are removed."""
+    with ExitStack() as stack:
+        readers = []
+        for part in parts:
+            fh = stack.enter_context(part.open(newline="", encoding="utf-8"))
+            readers.append([r[0], int(r[1]), *r[2:]] for r in csv.reader(fh))
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(header)
+            writer.writerows(heapq.merge(*readers, key=key))
+    for part in parts:
+        part.unlink()
+
+
 def _phases(modules: list) -> tuple[list, list]:
     """The generators made whole in the parent first (the registries and whatever a later
     generator takes facts from) and the provincial ones made province by province after
@@ -302,7 +335,7 @@ def generate(
         spec = replace(spec, rules=Settings().rule_settings())
     w = World(spec=spec, ref=ref, rng=Draws(spec.seed), earlier=_earlier(out, spec))
     truth_dir = out / "_truth" / spec.run_date.isoformat()
-    parts = truth_dir / "_stamps_parts"
+    parts = truth_dir / "_parts"
     parts.mkdir(parents=True, exist_ok=True)
     modules = generators()
     night = _Night(out, w, adjust, {m.DATASET: m for m in modules}, parts)
@@ -342,17 +375,23 @@ def generate(
     units += provincial
     with (truth_dir / "stamps.csv").open("wb") as fh:
         fh.write(b"dataset,key,updated_at\r\n")
-        for dataset, prov in units:
-            part = parts / (f"{dataset}.csv" if prov is None else f"{dataset}.{prov}.csv")
+        for unit in units:
+            part = night.part(*unit, "stamps")
             fh.write(part.read_bytes())
             part.unlink()
+    _merge(
+        truth_dir / "defects.csv",
+        ["source_file", "row_number", "dataset", "criterion", "severity", "kind"],
+        [night.part(*unit, "defects") for unit in units],
+        key=lambda p: (p[0], p[1]),
+    )
+    _merge(
+        truth_dir / "old_communes.csv",
+        ["source_file", "row_number", "dataset", "column", "delivered", "successor"],
+        [night.part(*unit, "old_communes") for unit in units],
+    )
     parts.rmdir()
-    planted = sorted((p for t in made for p in t.planted), key=lambda p: (p[0], p[1]))
     files = sorted(f for t in made for f in t.files)
-    with (truth_dir / "defects.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["source_file", "row_number", "dataset", "criterion", "severity", "kind"])
-        writer.writerows(planted)
     with (truth_dir / "files.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source_file", "expected_status", "kind"])
@@ -361,16 +400,9 @@ def generate(
         writer = csv.writer(fh)
         writer.writerow(["source", "dataset", "expected_status"])
         writer.writerows(sorted(d for t in made for d in t.deliveries))
-    old_communes = sorted(c for t in made for c in t.old_communes)
-    with (truth_dir / "old_communes.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(
-            ["source_file", "row_number", "dataset", "column", "delivered", "successor"]
-        )
-        writer.writerows(old_communes)
     return {
         "files": len(files),
-        "defects": len(planted),
-        "old_communes": len(old_communes),
+        "defects": sum(t.n_planted for t in made),
+        "old_communes": sum(t.n_old_communes for t in made),
         "rows": sum(t.rows for t in made),
     }
