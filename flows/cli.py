@@ -95,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
         "(from 8 nights) planted anomalies of every plausibility check, their truth in "
         "DIR/_truth/anomalies.csv (default 1: the night alone)",
     )
+    g.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="make the provinces' files in N processes (default: the machine's cores; 1: in "
+        "this one); the files are the same for any N",
+    )
 
     r = _sub(
         sub,
@@ -369,10 +377,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.nights < 1:
             return _usage_errors(["--nights must be at least 1"])
+        if args.jobs < 1:
+            return _usage_errors(["--jobs must be at least 1"])
         if args.nights > 1:
             from sample.generate.history import generate_nights
 
-            nights, anomalies = generate_nights(args.out, spec, args.nights, load())
+            nights, anomalies = generate_nights(args.out, spec, args.nights, load(), jobs=args.jobs)
             first = args.date.toordinal() - args.nights + 1
             print(
                 f"landing zone: {args.out}  ({args.nights} nights from "
@@ -383,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"ground truth: {args.out / '_truth'}")
             return 0
-        counts = generate(args.out, spec, load())
+        counts = generate(args.out, spec, load(), jobs=args.jobs)
         print(
             f"landing zone: {args.out / args.date.isoformat()}  ({counts['files']} files, "
             f"{counts['rows']} rows, {counts['defects']} planted defects)"

@@ -15,6 +15,7 @@ from sample.generate.population import (
 )
 
 DATASET = "births"
+PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
 AFTER = ("facilities",)
 HEADER = [
     "certificate_no",

@@ -4,23 +4,26 @@ its XML1 row, its drug lines (XML2) and service and supply lines (XML3) that add
 totals, and now and then XML4 / XML5 tables; the first HOSO carries an XML13 in the 130 or
 the 3176 tag set; the package is signed (CHUKYDONVI).
 
-Not a dataset generator of its own: `visits.generate` calls `package` for the provinces of
-`sends_package`, with the visit rows it built and planted. Defects on the lines (and the
-totals mismatches on visits) are planted here; their truth row numbers are each line's
-position among the rows of its dataset in the file (1-based), as the pipeline numbers them
-(`_source_row`, `quarantine.rows.row_number`). A visit planted with an error takes its
-lines along: they are in the truth as `parent_quarantined` errors.
+Not a dataset generator of its own: `visits.generate` makes a `Package` for the
+provinces of `sends_package` and hands it the visit rows it built and planted, a part at
+a time. Defects on the lines (and the totals mismatches on visits) are planted here;
+their truth row numbers are each line's position among the rows of its dataset in the
+file (1-based), as the pipeline numbers them (`_source_row`,
+`quarantine.rows.row_number`). A visit planted with an error takes its lines along: they
+are in the truth as `parent_quarantined` errors.
 """
 
 from __future__ import annotations
 
 import base64
 import random
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from xml.sax.saxutils import escape
 
-from sample.generate.base import Defect, Output, World
+from sample.generate.base import Defect, Draws, Output, World
 from validations.model import Rule
 from validations.registry import DATASETS
 from validations.standard import standard_rules
@@ -59,92 +62,122 @@ SERVICE_ERRORS = (
     "executed_before_order",
     "unknown_prescriber",
 )
+LINE_POOLS = (("visit_drugs", DRUG_ERRORS), ("visit_services", SERVICE_ERRORS))
 CRITERION = {"bed_code_missing": "sufficient", "service_and_supply_code": "sufficient"}
 
 
-def package(
-    w: World, index: int, prov: str, source: str, visits: list[dict], planted: list, totals: list
-) -> Output:
-    """The province's claims package: `visits` are its XML1 rows (claims tags, values as the
-    visits generator made them, defects planted), `planted` their (row, defect), `totals`
-    the clean total cost of each (the lines add up to it)."""
-    rng = random.Random(f"claims-{w.spec.seed}-{prov}")
-    facts = w.facts
-    valid = [r[0] for r in facts["drug_registrations"]["valid"]] or ["VD-12345-19"]
-    expired = [(r[0], r[2]) for r in facts["drug_registrations"]["expired"]]
-    licences = sorted(x for codes in facts["active_licences"].values() for x in codes)
-    errored = {i: d for i, d in planted if d.severity == "error"}
-    warned = {i for i, d in planted if d.severity == "warning"}
-    # Only how many lines each table has so far: the lines themselves are dropped once their
-    # episode is written (memory stays that of the episodes' bytes, not of their dicts).
-    n_drugs = n_services = 0
-    # A mapped old commune code (a `note`) stays in the package and is loaded as its
-    # successor, but a package keeps no rows to read it back from: it is not listed in
-    # old_communes.csv (the row is clean either way).
-    out_planted: list[tuple[int, Defect]] = [p for p in planted if p[1].severity != "note"]
-    episodes: list[bytes] = []
-    # The kinds' cycle goes on across packages (drug errors, service errors, warnings).
-    cycle: list[int] = w.facts.setdefault("claims_line_cycle", [0, 0, 0])
-    # Every line carries its stamp (NGAY_CAP_NHAT, the night's start, as NGAYLAP would
-    # give it), so that a stale or future stamp can be planted on one line.
-    stamp = datetime.combine(w.run_date, time(0))
-    line_kinds = {ds: standard_line_defects(w, ds) for ds in ("visit_drugs", "visit_services")}
-    for i, visit in enumerate(visits):
-        lk = visit.get("MA_LK")
-        visit_defect = errored.get(i)
-        no_lines = visit_defect is not None and visit_defect.kind in NO_LINES
-        if not isinstance(lk, str) or not lk or no_lines or not visit.get("MA_CSKCB"):
-            episodes.append(_hoso(visit, [], [], rng).encode("utf-8"))
-            continue
-        stay = _stay(visit)
-        lines_d, lines_s = _lines(rng, lk, totals[i], stay, valid, licences, stamp)
-        exam = lines_s[-1]  # the examination takes the remainder (never broken)
-        visit["T_THUOC"] = sum(x["THANH_TIEN_BV"] for x in lines_d)
-        visit["T_VTYT"] = sum(x["THANH_TIEN_BV"] for x in lines_s if x["MA_NHOM"] in ("10", "11"))
-        first_d, first_s = n_drugs, n_services
-        mismatch = None
-        if visit_defect is None and i not in warned and rng.random() < 0.02:
-            mismatch = "drug_total" if rng.random() < 0.5 else "supply_total"
-            visit_defect = _err("visits", f"{mismatch}_does_not_match_lines")
-            out_planted.append((i, visit_defect))
-        if visit_defect is None:
-            _plant_lines(
-                rng,
-                lines_d,
-                lines_s,
-                stay,
-                expired,
-                cycle,
-                w,
-                first_d,
-                first_s,
-                out_planted,
-                line_kinds,
+class Package:
+    """A province's claims package, made and written in parts (`part`) of its visits, so that
+    memory holds one part's episodes, not the province's (at 2 M visit rows ~300 MB)."""
+
+    def __init__(self, w: World, index: int, prov: str, source: str, visits: int) -> None:
+        self.w, self.visits = w, visits
+        self.rel = w.night_path(source, "claims.xml")
+        self.rng = Draws(f"claims-{w.spec.seed}-{prov}")
+        facts = w.facts
+        self.valid = [r[0] for r in facts["drug_registrations"]["valid"]] or ["VD-12345-19"]
+        self.expired = [(r[0], r[2]) for r in facts["drug_registrations"]["expired"]]
+        self.licences = sorted(x for codes in facts["active_licences"].values() for x in codes)
+        # Only how many lines each table has so far: the lines themselves are dropped once
+        # their episode is written.
+        self.n_drugs = self.n_services = 0
+        self.line_kinds = {
+            ds: standard_line_defects(w, ds) for ds in ("visit_drugs", "visit_services")
+        }
+        # The kinds' cycle (drug errors, service errors, warnings): each package of the night
+        # starts it at its own share of the way round (each package is a unit of its own), so
+        # that the night's packages together plant every kind however few lines each breaks.
+        nth, packages = index // EVERY, len(range(1, len(w.provinces), EVERY))
+        pools = [len(hand) + 1 + len(self.line_kinds[ds]) for ds, hand in LINE_POOLS]
+        self.cycle: list[int] = w.local.setdefault(
+            "claims_line_cycle", [nth * n // max(packages, 1) for n in pools] + [nth]
+        )
+        # Every line carries its stamp (NGAY_CAP_NHAT, the night's start, as NGAYLAP would
+        # give it), so that a stale or future stamp can be planted on one line.
+        self.stamp = datetime.combine(w.run_date, time(0))
+        self.tag_set = "3176" if (index // EVERY) % 2 == 0 else "130"
+        self.made = 0  # visits made so far
+
+    def part(self, visits: list[dict], planted: list, totals: list) -> Output:
+        """The next part of the package: `visits` are its next XML1 rows (claims tags, values
+        as the visits generator made them, defects planted), `planted` their (row, defect)
+        in this part, `totals` the clean total cost of each (the lines add up to it)."""
+        w, rng, first = self.w, self.rng, self.made
+        errored = {i: d for i, d in planted if d.severity == "error"}
+        warned = {i for i, d in planted if d.severity == "warning"}
+        # A mapped old commune code (a `note`) stays in the package and is loaded as its
+        # successor, but a package keeps no rows to read it back from: it is not listed in
+        # old_communes.csv (the row is clean either way).
+        out_planted = [(first + i, d) for i, d in planted if d.severity != "note"]
+        episodes: list[bytes] = []
+        for i, visit in enumerate(visits):
+            lk = visit.get("MA_LK")
+            visit_defect = errored.get(i)
+            no_lines = visit_defect is not None and visit_defect.kind in NO_LINES
+            if not isinstance(lk, str) or not lk or no_lines or not visit.get("MA_CSKCB"):
+                episodes.append(_hoso(visit, [], [], rng).encode("utf-8"))
+                continue
+            stay = _stay(visit)
+            lines_d, lines_s = _lines(
+                rng, lk, totals[i], stay, self.valid, self.licences, self.stamp
             )
-            if lines_d and rng.random() < w.spec.error_rate / 4:
-                orphan = dict(lines_d[0], MA_LK=lk + "X", STT=str(len(lines_d) + 1))
-                lines_d.append(orphan)
-                out_planted.append((first_d + len(lines_d) - 1, _err("visit_drugs", "orphan_line")))
-            _settle(visit, lk, totals[i], lines_d, lines_s, exam)
-        elif mismatch is not None:
-            visit["T_THUOC" if mismatch == "drug_total" else "T_VTYT"] += 1000
-        if visit_defect is not None:
-            for n in range(len(lines_d)):
-                out_planted.append((first_d + n, _err("visit_drugs", "parent_quarantined")))
-            for n in range(len(lines_s)):
-                out_planted.append((first_s + n, _err("visit_services", "parent_quarantined")))
-        n_drugs += len(lines_d)
-        n_services += len(lines_s)
-        episodes.append(_hoso(visit, lines_d, lines_s, rng).encode("utf-8"))
-    tag_set = "3176" if (index // EVERY) % 2 == 0 else "130"
-    data = _envelope(w.run_date, visits[0].get("MA_CSKCB") or "00000", episodes, tag_set)
-    return Output(
-        rel=w.night_path(source, "claims.xml"),
-        expected_status="loaded",
-        kind=f"claims_package_{tag_set}",
-        planted=sorted(out_planted, key=lambda p: (p[1].dataset, p[0])),
-        data=data,
-    )
+            exam = lines_s[-1]  # the examination takes the remainder (never broken)
+            visit["T_THUOC"] = sum(x["THANH_TIEN_BV"] for x in lines_d)
+            visit["T_VTYT"] = sum(
+                x["THANH_TIEN_BV"] for x in lines_s if x["MA_NHOM"] in ("10", "11")
+            )
+            first_d, first_s = self.n_drugs, self.n_services
+            mismatch = None
+            if visit_defect is None and i not in warned and rng.random() < 0.02:
+                mismatch = "drug_total" if rng.random() < 0.5 else "supply_total"
+                visit_defect = _err("visits", f"{mismatch}_does_not_match_lines")
+                out_planted.append((first + i, visit_defect))
+            if visit_defect is None:
+                _plant_lines(
+                    rng,
+                    lines_d,
+                    lines_s,
+                    stay,
+                    self.expired,
+                    self.cycle,
+                    w,
+                    first_d,
+                    first_s,
+                    out_planted,
+                    self.line_kinds,
+                )
+                if lines_d and rng.random() < w.spec.error_rate / 4:
+                    orphan = dict(lines_d[0], MA_LK=lk + "X", STT=str(len(lines_d) + 1))
+                    lines_d.append(orphan)
+                    out_planted.append(
+                        (first_d + len(lines_d) - 1, _err("visit_drugs", "orphan_line"))
+                    )
+                _settle(visit, lk, totals[i], lines_d, lines_s, exam)
+            elif mismatch is not None:
+                visit["T_THUOC" if mismatch == "drug_total" else "T_VTYT"] += 1000
+            if visit_defect is not None:
+                for n in range(len(lines_d)):
+                    out_planted.append((first_d + n, _err("visit_drugs", "parent_quarantined")))
+                for n in range(len(lines_s)):
+                    out_planted.append((first_s + n, _err("visit_services", "parent_quarantined")))
+            self.n_drugs += len(lines_d)
+            self.n_services += len(lines_s)
+            episodes.append(_hoso(visit, lines_d, lines_s, rng).encode("utf-8"))
+        self.made += len(visits)
+        if first == 0:
+            facility = visits[0].get("MA_CSKCB") or "00000"
+            episodes = _head(w.run_date, facility, episodes, self.tag_set, self.visits)
+            self.facility = facility
+        if self.made >= self.visits:
+            episodes.append(_tail(w.run_date, self.facility))
+        return Output(
+            rel=self.rel,
+            expected_status="loaded",
+            kind=f"claims_package_{self.tag_set}",
+            planted=sorted(out_planted, key=lambda p: (p[1].dataset, p[0])),
+            data=episodes,
+            continues=first > 0,
+        )
 
 
 def _stay(visit: dict) -> tuple[datetime, datetime]:
@@ -340,9 +373,8 @@ def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s
         fresh = rules.get("updated_at.fresh")
         # A kind that cannot break the line its turn came on (a bed kind on a drug-free
         # examination, a copy that would overdraw the examination line) is owed: the next
-        # broken lines of the night try it first, so that every kind is planted at least
-        # once a night however few packages the night has.
-        owed: list[str] = w.facts.setdefault("claims_line_owed", {}).setdefault(dataset, [])
+        # broken lines of the package try it first.
+        owed: list[str] = w.local.setdefault("claims_line_owed", {}).setdefault(dataset, [])
 
         def plant(kind: str, line: dict, n: int) -> bool:
             rule = rules.get(kind)
@@ -526,33 +558,46 @@ def _break_service(line: dict, kind: str, stay) -> None:
         line["DON_GIA_BV"] += 1000
 
 
+def _datetime_text(value: datetime) -> str:
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}{value.hour:02d}{value.minute:02d}"
+
+
+def _date_text(value: date) -> str:
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}0000"
+
+
+def _float_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+# A value's text in a package by its class (one lookup per cell: millions a night); any
+# other class as str().
+_TEXTS: dict[type, Callable[[Any], str]] = {
+    type(None): lambda value: "",
+    datetime: _datetime_text,
+    date: _date_text,
+    float: _float_text,
+}
+PROLOG = '<?xml version="1.0" encoding="utf-8"?>'
+
+
 def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return f"{value.year:04d}{value.month:02d}{value.day:02d}{value.hour:02d}{value.minute:02d}"
-    if isinstance(value, date):
-        return f"{value.year:04d}{value.month:02d}{value.day:02d}0000"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
-def _cell(tag: str, value: object) -> str:
-    text = value if value.__class__ is str else _text(value)
-    if "&" in text or "<" in text or ">" in text:
-        text = escape(text)
-    return f"<{tag}>{text}</{tag}>"
+    return _TEXTS.get(value.__class__, str)(value)
 
 
 def _table(wrapper: str, row_tag: str, rows: list[dict]) -> str:
-    body = "".join(
-        f"<{row_tag}>" + "".join([_cell(k, v) for k, v in r.items()]) + f"</{row_tag}>"
-        for r in rows
-    )
-    prolog = '<?xml version="1.0" encoding="utf-8"?>'
-    xml = f"{prolog}<{wrapper}><DSACH_{row_tag}>{body}</DSACH_{row_tag}></{wrapper}>"
-    return base64.b64encode(xml.encode("utf-8")).decode("ascii")
+    """The rows as one table of a HOSO (`<wrapper><DSACH_<row_tag>>...`), base64-encoded."""
+    parts = [f"{PROLOG}<{wrapper}><DSACH_{row_tag}>"]
+    for row in rows:
+        parts.append(f"<{row_tag}>")
+        for tag, value in row.items():
+            text = value if value.__class__ is str else _TEXTS.get(value.__class__, str)(value)
+            if "&" in text or "<" in text or ">" in text:
+                text = escape(text)
+            parts.append(f"<{tag}>{text}</{tag}>")
+        parts.append(f"</{row_tag}>")
+    parts.append(f"</DSACH_{row_tag}></{wrapper}>")
+    return base64.b64encode("".join(parts).encode("utf-8")).decode("ascii")
 
 
 def _hoso(visit: dict, drugs: list[dict], services: list[dict], rng: random.Random) -> str:
@@ -591,9 +636,10 @@ def _hoso(visit: dict, drugs: list[dict], services: list[dict], rng: random.Rand
     return f"<HOSO>{files}</HOSO>"
 
 
-def _envelope(run_date: date, facility: str, episodes: list[bytes], tag_set: str) -> list[bytes]:
-    """The package as the chunks to write one after the other: the episodes are not joined
-    into one copy (at 2 M visit rows a province's package is ~300 MB)."""
+def _head(
+    run_date: date, facility: str, episodes: list[bytes], tag_set: str, count: int
+) -> list[bytes]:
+    """The package's opening, and its first episodes (the first carries an XML13)."""
     referral = {"MA_LK": "REF", "MA_CSKCB_DI" if tag_set == "3176" else "MA_NOI_DI": facility}
     xml13 = _table("CHITIEU_GIAYCHUYENTUYEN", "GIAY_CHUYEN_TUYEN", [referral])
     first = episodes[0].replace(
@@ -602,16 +648,20 @@ def _envelope(run_date: date, facility: str, episodes: list[bytes], tag_set: str
         "</HOSO>".encode(),
         1,
     )
-    signature = base64.b64encode(f"{facility}{run_date}".encode()).decode()
     head = (
         '<?xml version="1.0" encoding="utf-8"?>\n<GIAMDINHHS>'
         f"<THONGTINDONVI><MACSKCB>{escape(facility)}</MACSKCB></THONGTINDONVI>"
         f"<THONGTINHOSO><NGAYLAP>{run_date:%Y%m%d}</NGAYLAP>"
-        f"<SOLUONGHOSO>{len(episodes)}</SOLUONGHOSO><DANHSACHHOSO>"
+        f"<SOLUONGHOSO>{count}</SOLUONGHOSO><DANHSACHHOSO>"
     )
-    tail = (
+    return [head.encode("utf-8"), first, *episodes[1:]]
+
+
+def _tail(run_date: date, facility: str) -> bytes:
+    """The package's close, signed (CHUKYDONVI)."""
+    signature = base64.b64encode(f"{facility}{run_date}".encode()).decode()
+    return (
         "</DANHSACHHOSO></THONGTINHOSO><CHUKYDONVI>"
         '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignatureValue>'
         f"{signature}</SignatureValue></Signature></CHUKYDONVI></GIAMDINHHS>"
-    )
-    return [head.encode("utf-8"), first, *episodes[1:], tail.encode("utf-8")]
+    ).encode()

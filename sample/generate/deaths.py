@@ -17,6 +17,7 @@ from sample.generate.population import (
 )
 
 DATASET = "deaths"
+PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
 AFTER = ("facilities",)
 HEADER = [
     "notice_no",

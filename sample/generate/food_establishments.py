@@ -13,6 +13,7 @@ from sample.generate.population import (
 )
 
 DATASET = "food_establishments"
+PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
 HEADER = [
     "establishment_id",
     "name",

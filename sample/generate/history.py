@@ -38,6 +38,11 @@ HISTORY_FOR_ANOMALIES = 7  # nights before the first planted anomaly (the checks
 PAIR_NIGHTS = 4  # a broken indicator pair lasts this many nights
 PAIR_WINDOW = 7  # nights an indicator pair sums (plausibility_pair_window_nights' default)
 # Plants that change how many rows a source delivered (not only what the rows hold).
+# A value shift multiplies a night's costs by this much: at a small scale (30 visits a
+# night) a night's median wobbles by about 2/sqrt(30) of itself, and its own draw may sit
+# at half the usual one, so ×4 could land within the checks' noise (it did at seed 0 once
+# the provinces got their own random streams); ×8 cannot.
+VALUE_SHIFT = 8
 ROW_COUNT_KINDS = frozenset({"volume_drop", "volume_spike", "pair_broken"})
 # Deliveries written as a workbook every night (province position: dataset), so that the
 # layout plants compare a workbook with a workbook: the table on sheet `DATA_SHEET`, its
@@ -256,7 +261,7 @@ def plant(w: World, outputs: list[Output], anomalies: list[Anomaly]) -> None:
                         if isinstance(row.get(col), (int, float)) and not isinstance(
                             row[col], bool
                         ):
-                            row[col] = row[col] * 4
+                            row[col] = row[col] * VALUE_SHIFT
             elif a.kind == "distribution_shift":
                 for i in _clean(o):
                     o.rows[i]["visit_type"] = "03"
@@ -325,11 +330,12 @@ def workbook(o: Output, *, title: bool = False, moved: bool = False) -> bytes:
 
 
 def generate_nights(
-    out: Path, spec: NightSpec, nights: int, ref: Reference
+    out: Path, spec: NightSpec, nights: int, ref: Reference, jobs: int = 1
 ) -> tuple[list[dict[str, int]], list[Anomaly]]:
     """Write `nights` consecutive nights ending at `spec.run_date` into `out`, and the
     planted anomalies' truth to `out/_truth/anomalies.csv`. Each night's size follows the
-    weekday rhythm with noise; its seed is the spec's plus its position."""
+    weekday rhythm with noise; its seed is the spec's plus its position. `jobs`: the
+    processes each night's provincial files are made in (`night.generate`)."""
     days = [spec.run_date - timedelta(days=nights - 1 - i) for i in range(nights)]
     rng = random.Random(spec.seed)
     anomalies = plan(days)
@@ -343,7 +349,7 @@ def generate_nights(
             plant(w, outputs, anomalies)
             as_workbooks(w, outputs, anomalies)
 
-        counts.append(generate(out, night, ref, adjust=adjust))
+        counts.append(generate(out, night, ref, adjust=adjust, jobs=jobs))
     write_truth(out, anomalies, days, ref)
     return counts, anomalies
 

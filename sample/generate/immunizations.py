@@ -23,7 +23,8 @@ from sample.generate.population import (
 )
 
 DATASET = "immunizations"
-AFTER = ("facilities",)
+PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
+AFTER = ("facilities", "births")  # a history aligns the birth doses with its births
 HEADER = [
     "record_id",
     "person_id",

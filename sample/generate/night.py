@@ -12,23 +12,33 @@ that went wrong on purpose.
 from __future__ import annotations
 
 import csv
+import heapq
 import importlib
+import logging
+import multiprocessing as mp
 import os
 import pkgutil
-import random
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from graphlib import TopologicalSorter
 from pathlib import Path
+from time import process_time
+from typing import Any
 
 import sample.generate as _generators_pkg
+from flows.settings import Settings
 from sample.generate import visits
-from sample.generate.base import Defect, NightSpec, Output, World, row_writer
+from sample.generate.base import Draws, NightSpec, Output, World, written_rows
 from sample.generate.writers import write_csv
 from transforms.ingest.headers import map_headers
 from transforms.reference import Reference
 from validations.model import LOCAL_TZ
 from validations.registry import DATASETS
+
+logger = logging.getLogger(__name__)
 
 
 def generators() -> list:
@@ -175,90 +185,224 @@ def _old_communes(outputs: list[Output], ref: Reference) -> list[tuple]:
     return sorted(out)
 
 
+@dataclass
+class _Truth:
+    """What one unit's files leave for the truth files (plain values: a pool worker returns
+    it to the parent). Its stamps, planted defects and old communes go to its part files
+    (`_Night.part`), sorted, so that the parent merges them without holding the night's."""
+
+    planted: list[tuple[str, int, str, str, str, str]] = field(default_factory=list)
+    files: list[tuple[str, str, str]] = field(default_factory=list)
+    deliveries: list[tuple[str, str, str]] = field(default_factory=list)
+    old_communes: list[tuple] = field(default_factory=list)
+    rows: int = 0
+    n_planted: int = 0
+    n_old_communes: int = 0
+    cpu: float = 0.0  # CPU seconds its process spent on it
+    pid: int = 0
+
+
+@dataclass
+class _Night:
+    """Everything a unit needs to be made and written, the same in the parent and in a
+    worker (forked after the shared generators ran, so it is not pickled)."""
+
+    out: Path
+    w: World
+    adjust: Callable[[World, list[Output]], None] | None
+    modules: dict[str, Any]
+    parts: Path  # a unit's part files of the truth, merged in order at the end
+
+    def part(self, dataset: str, prov: str | None, kind: str) -> Path:
+        """The unit's part file of `kind` (stamps, defects, old_communes)."""
+        return self.parts / f"{dataset}.{prov or ''}.{kind}.csv"
+
+    def make(self, dataset: str, prov: str | None = None) -> _Truth:
+        """Make and write the dataset's files (the one province's when `prov` is given) and
+        return their truth."""
+        w = self.w
+        w.only = None if prov is None else frozenset({(dataset, prov)})
+        w.start(dataset)
+        truth = _Truth()
+        with self.part(dataset, prov, "stamps").open("w", newline="", encoding="utf-8") as fh:
+            stamps = csv.writer(fh)
+            made = self.modules[dataset].generate(w) if dataset != BAD_FILES else bad_files(w)
+            for o in made:
+                kept, delivered = _deliveries(w, [o])
+                truth.deliveries += delivered
+                if self.adjust is not None and kept:
+                    self.adjust(w, kept)
+                for k in kept:
+                    self.write(k, truth, stamps)
+        truth.planted.sort(key=lambda p: (p[0], p[1]))
+        truth.old_communes.sort()
+        for kind, rows in (("defects", truth.planted), ("old_communes", truth.old_communes)):
+            with self.part(dataset, prov, kind).open("w", newline="", encoding="utf-8") as fh:
+                csv.writer(fh).writerows(rows)
+        truth.n_planted, truth.n_old_communes = len(truth.planted), len(truth.old_communes)
+        truth.planted, truth.old_communes = [], []
+        return truth
+
+    def write(self, o: Output, truth: _Truth, stamps: Any) -> None:
+        path = self.out / o.rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(o.data, bytes):
+            path.write_bytes(o.data)
+        elif o.data is not None:
+            with path.open("ab" if o.continues else "wb") as fh:
+                fh.writelines(o.data)
+        else:
+            rows = written_rows(o)
+            write_csv(path, o.header, rows, o.layout, append=o.continues)
+        # Lateness is judged by when the file was written (local time).
+        evening = datetime.combine(self.w.run_date, time(21, 30))
+        stamp = (o.delivered_at or evening).replace(tzinfo=LOCAL_TZ).timestamp()
+        os.utime(path, (stamp, stamp))
+        truth.planted.extend(
+            (o.rel, o.offset + i + 1, d.dataset, d.criterion, d.severity, d.kind)
+            for i, d in o.planted
+            if d.severity != "note"
+        )
+        if not o.continues:
+            truth.files.append((o.rel, o.expected_status, o.kind))
+        stamps.writerows(_stamps([o]))
+        truth.old_communes.extend(
+            (rel, o.offset + n, *rest) for rel, n, *rest in _old_communes([o], self.w.ref)
+        )
+        truth.rows += len(o.rows)
+        o.rows, o.data = [], None  # written: only the truth is kept
+
+
+BAD_FILES = "_bad_files"  # the unit of the files that must be rejected
+_NIGHT: _Night | None = None  # a pool worker's night (inherited from the parent by fork)
+
+
+def _in_worker(unit: tuple[str, str]) -> _Truth:
+    assert _NIGHT is not None
+    began = process_time()
+    truth = _NIGHT.make(*unit)
+    truth.cpu, truth.pid = process_time() - began, os.getpid()
+    return truth
+
+
+def _merge(
+    path: Path, header: list[str], parts: list[Path], key: Callable[[Any], Any] | None = None
+) -> None:
+    """Write the sorted part files as one sorted CSV file under `header` (row numbers, the
+    second column, compared as numbers), reading them a row at a time; the parts are removed."""
+    with ExitStack() as stack:
+        readers = []
+        for part in parts:
+            fh = stack.enter_context(part.open(newline="", encoding="utf-8"))
+            readers.append([r[0], int(r[1]), *r[2:]] for r in csv.reader(fh))
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(header)
+            writer.writerows(heapq.merge(*readers, key=key))
+    for part in parts:
+        part.unlink()
+
+
+def _phases(modules: list) -> tuple[list, list]:
+    """The generators made whole in the parent first (the registries and whatever a later
+    generator takes facts from) and the provincial ones made province by province after
+    them, in any order and process."""
+    needed = {name for m in modules for name in getattr(m, "AFTER", ())}
+    pooled = [m for m in modules if getattr(m, "PROVINCIAL", False) and m.DATASET not in needed]
+    return [m for m in modules if m not in pooled], pooled
+
+
 def generate(
     out: Path,
     spec: NightSpec,
     ref: Reference,
     adjust: Callable[[World, list[Output]], None] | None = None,
+    jobs: int = 1,
 ) -> dict[str, int]:
     """Write the landing zone for `spec.run_date` under `out`, and its truth under
-    `out/_truth/<date>/`. Deterministic for a seed. Returns counts of what was written.
-    `adjust` may change the night's outputs before they are written (a history's rhythm
-    and planted anomalies, `sample.generate.history`): it is called on each province's
-    file of each dataset in turn, in the order the generators make them.
+    `out/_truth/<date>/`. Deterministic for a seed, whatever `jobs`. Returns counts of what
+    was written. `adjust` may change the night's outputs before they are written (a
+    history's rhythm and planted anomalies, `sample.generate.history`): it is called on each
+    province's file of each dataset in turn.
 
-    Streamed: each file is written as soon as its generator has made it and only its
-    truth is kept (planted defects, status, stamps go to their file at once), so memory
-    holds one province's file of one dataset, not the night."""
-    w = World(spec=spec, ref=ref, rng=random.Random(spec.seed), earlier=_earlier(out, spec))
-    truth = out / "_truth" / spec.run_date.isoformat()
-    truth.mkdir(parents=True, exist_ok=True)
-    evening = datetime.combine(spec.run_date, time(21, 30))
-    planted: list[tuple[str, int, Defect]] = []
-    files: list[tuple[str, str, str]] = []
-    deliveries: list[tuple[str, str, str]] = []
-    old_communes: list[tuple] = []
-    rows = 0
-    with (truth / "stamps.csv").open("w", newline="", encoding="utf-8") as stamps_fh:
-        stamps = csv.writer(stamps_fh)
-        stamps.writerow(["dataset", "key", "updated_at"])
-
-        def write(o: Output) -> None:
-            nonlocal rows
-            path = out / o.rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(o.data, bytes):
-                path.write_bytes(o.data)
-            elif o.data is not None:
-                with path.open("wb") as fh:
-                    fh.writelines(o.data)
-            else:
-                write_csv(path, o.header, list(map(row_writer(o), o.rows)), o.layout)
-            # Lateness is judged by when the file was written (local time).
-            stamp = (o.delivered_at or evening).replace(tzinfo=LOCAL_TZ).timestamp()
-            os.utime(path, (stamp, stamp))
-            planted.extend((o.rel, i + 1, d) for i, d in o.planted if d.severity != "note")
-            files.append((o.rel, o.expected_status, o.kind))
-            stamps.writerows(_stamps([o]))
-            old_communes.extend(_old_communes([o], ref))
-            rows += len(o.rows)
-            o.rows, o.data = [], None  # written: only the truth is kept
-
-        for generator in generators():
-            for made in generator.generate(w):
-                kept, delivered = _deliveries(w, [made])
-                deliveries += delivered
-                if adjust is not None and kept:
-                    adjust(w, kept)
-                for o in kept:
-                    write(o)
-        for o in bad_files(w):
-            write(o)
-    planted.sort(key=lambda p: (p[0], p[1]))
-    with (truth / "defects.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["source_file", "row_number", "dataset", "criterion", "severity", "kind"])
-        writer.writerows(
-            (rel, n, d.dataset, d.criterion, d.severity, d.kind) for rel, n, d in planted
+    Each dataset (and each province's file of a provincial one) is a unit with its own
+    random stream (`World.start`): the registries and the generators others take facts from
+    run first, in this process; then the provincial files, one unit each, in `jobs`
+    processes (1: in this one). Streamed: each file is written as soon as it is made and
+    only its truth is kept, so memory holds one province's file of one dataset, not the
+    night."""
+    if spec.rules is None:  # the environment's, read once (not in every unit)
+        spec = replace(spec, rules=Settings().rule_settings())
+    w = World(spec=spec, ref=ref, rng=Draws(spec.seed), earlier=_earlier(out, spec))
+    truth_dir = out / "_truth" / spec.run_date.isoformat()
+    parts = truth_dir / "_parts"
+    parts.mkdir(parents=True, exist_ok=True)
+    modules = generators()
+    night = _Night(out, w, adjust, {m.DATASET: m for m in modules}, parts)
+    shared, pooled = _phases(modules)
+    units: list[tuple[str, str | None]] = [(m.DATASET, None) for m in shared]
+    units.append((BAD_FILES, None))
+    began = process_time()
+    made = [night.make(*unit) for unit in units]
+    shared_cpu = process_time() - began
+    provincial = [(m.DATASET, prov) for m in pooled for prov in w.provinces]
+    if jobs <= 1:
+        made += [night.make(*unit) for unit in provincial]
+    else:
+        global _NIGHT
+        _NIGHT = night
+        # The largest units first, so that no worker is left with one at the end.
+        order = sorted(provincial, key=lambda u: u[0] != visits.DATASET)
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
+                done = dict(zip(order, pool.map(_in_worker, order), strict=True))
+        finally:
+            _NIGHT = None
+        made += [done[unit] for unit in provincial]
+        per_process: dict[int, float] = {}
+        for t in done.values():
+            per_process[t.pid] = per_process.get(t.pid, 0.0) + t.cpu
+        # On a machine of `jobs` free cores the night takes about the shared part and the
+        # busiest process: what a benchmark on a shared machine can compare.
+        logger.info(
+            "generator: shared units %.1f CPU s in this process; provincial units in %d "
+            "processes: %s CPU s; critical path %.1f CPU s",
+            shared_cpu,
+            len(per_process),
+            ", ".join(f"{c:.1f}" for c in sorted(per_process.values(), reverse=True)),
+            shared_cpu + max(per_process.values(), default=0.0),
         )
-    with (truth / "files.csv").open("w", newline="", encoding="utf-8") as fh:
+    units += provincial
+    with (truth_dir / "stamps.csv").open("wb") as fh:
+        fh.write(b"dataset,key,updated_at\r\n")
+        for unit in units:
+            part = night.part(*unit, "stamps")
+            fh.write(part.read_bytes())
+            part.unlink()
+    _merge(
+        truth_dir / "defects.csv",
+        ["source_file", "row_number", "dataset", "criterion", "severity", "kind"],
+        [night.part(*unit, "defects") for unit in units],
+        key=lambda p: (p[0], p[1]),
+    )
+    _merge(
+        truth_dir / "old_communes.csv",
+        ["source_file", "row_number", "dataset", "column", "delivered", "successor"],
+        [night.part(*unit, "old_communes") for unit in units],
+    )
+    parts.rmdir()
+    files = sorted(f for t in made for f in t.files)
+    with (truth_dir / "files.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source_file", "expected_status", "kind"])
-        writer.writerows(sorted(files))
-    with (truth / "deliveries.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer.writerows(files)
+    with (truth_dir / "deliveries.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source", "dataset", "expected_status"])
-        writer.writerows(sorted(deliveries))
-    old_communes.sort()
-    with (truth / "old_communes.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(
-            ["source_file", "row_number", "dataset", "column", "delivered", "successor"]
-        )
-        writer.writerows(old_communes)
+        writer.writerows(sorted(d for t in made for d in t.deliveries))
     return {
         "files": len(files),
-        "defects": len(planted),
-        "old_communes": len(old_communes),
-        "rows": rows,
+        "defects": sum(t.n_planted for t in made),
+        "old_communes": sum(t.n_old_communes for t in made),
+        "rows": sum(t.rows for t in made),
     }

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from sample.generate import people
-from sample.generate.base import Defect, NightSpec, Output, World, plant
+from sample.generate.base import Defect, NightSpec, Output, World, plant, unit_counter
 from sample.generate.writers import province_layout
 
 
@@ -60,13 +60,15 @@ def provincial_outputs(
     after_plant: Callable[[str, list[dict], list], list[dict]] | None = None,
 ) -> Iterator[Output]:
     """One file per province (`p<NN>/<dataset>.csv`) in the office's layout, with planted
-    defects cycled across provinces. `after_plant(prov, rows, planted)` may append rows
-    (with their own truth, returned as extra (row index, defect) pairs via `planted`)."""
-    counter = [0, 0]
-    for index, prov in enumerate(w.provinces):
+    defects cycled across provinces; each province's file is a unit of its own
+    (`World.units`). `after_plant(prov, rows, planted)` may append rows (with their own
+    truth, returned as extra (row index, defect) pairs via `planted`)."""
+    spec = spec or w.spec
+    for index, prov in w.units(dataset):
         layout = province_layout(index)
         rows = make_rows(prov)
-        planted = plant(rows, catalogue, spec or w.spec, w.rng, counter, {})
+        counter = unit_counter(index, len(rows), spec)
+        planted = plant(rows, catalogue, spec, w.rng, counter, {})
         if after_plant:
             rows = after_plant(prov, rows, planted)
         cols = header

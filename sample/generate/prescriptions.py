@@ -15,10 +15,12 @@ from sample.generate.base import (
     plant,
     setter,
     standard_defects,
+    unit_counter,
 )
 from sample.generate.writers import province_layout
 
 DATASET = "prescriptions"
+PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
 AFTER = ("facilities", "practitioners", "drugs")  # the codes, licences and drugs they publish
 HEADER = [
     "prescription_code",
@@ -197,13 +199,12 @@ def _row(w: World, prov: str, used: set[str]) -> dict:
 
 def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
-    counter = [0, 0]
     catalogue = defects(w)
-    used: set[str] = set()
-    for index, prov in enumerate(w.provinces):
+    for index, prov in w.units(DATASET):
+        used: set[str] = set()  # codes start with the facility's, so are the province's own
         layout = province_layout(index)
         rows = [_row(w, prov, used) for _ in range(per_province)]
-        planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
+        planted = plant(rows, catalogue, w.spec, w.rng, unit_counter(index, len(rows), w.spec), {})
         header = HEADER_VI if layout.vietnamese_headers else HEADER
         if layout.vietnamese_headers:
             rows = [{TO_VI[k]: v for k, v in r.items()} for r in rows]

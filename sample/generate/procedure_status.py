@@ -9,6 +9,7 @@ from sample.generate.base import Defect, Output, World, setter, standard_defects
 from sample.generate.population import provincial_outputs
 
 DATASET = "procedure_status"
+PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
 AFTER = ("procedures",)
 HEADER = [
     "province_code",

@@ -15,6 +15,7 @@ from sample.generate.population import (
 )
 
 DATASET = "social_protection"
+PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
 AFTER = ("deaths",)
 HEADER = [
     "beneficiary_id",

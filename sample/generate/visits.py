@@ -6,10 +6,19 @@ from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
 from sample.generate import claims, people
-from sample.generate.base import Defect, Output, World, plant, setter, standard_defects
+from sample.generate.base import (
+    Defect,
+    Output,
+    World,
+    plant,
+    setter,
+    standard_defects,
+    unit_counter,
+)
 from sample.generate.writers import province_layout
 
 DATASET = "visits"
+PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
 # Uses the facility codes and the dead people they publish; a claims package's lines use the
 # drugs' registrations and the practitioners' licences.
 AFTER = ("facilities", "deaths", "drugs", "practitioners")
@@ -270,43 +279,50 @@ def _as_claims(w: World, row: dict, prov: str) -> dict:
     return out
 
 
+CHUNK = 20_000  # a province's visits are made, planted and written this many at a time
+
+
 def generate(w: World) -> Iterator[Output]:
+    """Each province's visits as its CSV export (or two), or as its claims package; a
+    province's rows in parts of `CHUNK`, so that memory does not grow with the night."""
     per_province = max(5, round(w.spec.rows_per_province * w.spec.scale))
-    counter = [0, 0]
     catalogue = defects(w)
-    for index, prov in enumerate(w.provinces):
+    for index, prov in w.units(DATASET):
         layout = province_layout(index)
-        rows = [_row(w, prov, seq) for seq in range(per_province)]
-        totals = [r["total_cost"] for r in rows]  # before planting: a package's lines add up to it
-        planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
+        counter = unit_counter(index, per_province, w.spec)
         header = HEADER_VI if layout.vietnamese_headers else HEADER
-        if layout.vietnamese_headers:
-            rows = [_as_claims(w, r, prov) for r in rows]
         older = [c for c in w.old_by_new[prov] if c != prov]
         source = f"p{older[0]}" if index % 10 == 4 and older else f"p{prov}"  # pre-2025 code
+        package = None
         if claims.sends_package(index):  # the whole claims package instead of an export
-            # The rows as XML1's, in place of the export's (not beside them: at 2M visit rows a
-            # province's 58,800 rows are ~200 MB of dicts).
-            if not layout.vietnamese_headers:
-                rows = [_as_claims(w, r, prov) for r in rows]
-            yield claims.package(w, index, prov, source, rows, planted, totals)
-            continue
-        parts = [("visits", 0, len(rows))]
+            package = claims.Package(w, index, prov, source, per_province)
+        files = [("visits", 0, per_province)]
         if index % 12 == 6:  # one province splits the export over two files
-            half = len(rows) // 2
-            parts = [("visits__hospital_a", 0, half), ("visits__hospital_b", half, len(rows))]
-        for name, lo, hi in parts:
-            yield (
-                Output(
-                    rel=w.night_path(source, f"{name}.csv"),
-                    expected_status="loaded",
-                    kind="visits_export",
-                    header=header,
-                    rows=rows[lo:hi],
-                    layout=layout,
-                    planted=[(i - lo, d) for i, d in planted if lo <= i < hi],
-                    dates=DATES,
-                    stamps=STAMPS,
-                    amounts=AMOUNTS,
-                )
-            )
+            half = per_province // 2
+            files = [("visits__hospital_a", 0, half), ("visits__hospital_b", half, per_province)]
+        for lo in range(0, per_province, CHUNK):
+            rows = [_row(w, prov, seq) for seq in range(lo, min(lo + CHUNK, per_province))]
+            totals = [r["total_cost"] for r in rows]  # before planting: a package's lines add up
+            planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
+            if layout.vietnamese_headers or package is not None:
+                rows = [_as_claims(w, r, prov) for r in rows]  # in place: not beside them
+            if package is not None:
+                yield package.part(rows, planted, totals)
+                continue
+            for name, first, end in files:
+                a, b = max(first, lo), min(end, lo + len(rows))
+                if a < b:
+                    yield Output(
+                        rel=w.night_path(source, f"{name}.csv"),
+                        expected_status="loaded",
+                        kind="visits_export",
+                        header=header,
+                        rows=rows[a - lo : b - lo],
+                        layout=layout,
+                        planted=[(i + lo - a, d) for i, d in planted if a <= i + lo < b],
+                        dates=DATES,
+                        stamps=STAMPS,
+                        amounts=AMOUNTS,
+                        continues=a > first,
+                        offset=a - first,
+                    )

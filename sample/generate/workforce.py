@@ -15,10 +15,12 @@ from sample.generate.base import (
     plant,
     setter,
     standard_defects,
+    unit_counter,
 )
 from sample.generate.writers import province_layout
 
 DATASET = "workforce"
+PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
 AFTER = ("facilities", "practitioners")  # the facility codes and practitioners they publish
 HEADER = [
     "staff_id",
@@ -208,15 +210,14 @@ def _vietnamese(row: dict) -> dict:
 
 def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
-    counter = [0, 0]
     catalogue = defects(w)
     by_province: dict[str, list[dict]] = {}
     for p in w.facts["practitioners"]:
         by_province.setdefault(p["province"], []).append(p)
-    for index, prov in enumerate(w.provinces):
+    for index, prov in w.units(DATASET):
         layout = province_layout(index)
         rows = [_row(w, prov, seq, by_province.get(prov, [])) for seq in range(per_province)]
-        planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
+        planted = plant(rows, catalogue, w.spec, w.rng, unit_counter(index, len(rows), w.spec), {})
         header = HEADER_VI if layout.vietnamese_headers else HEADER
         if layout.vietnamese_headers:
             rows = [_vietnamese(r) for r in rows]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,20 +65,36 @@ def to_cp1258_text(text: str) -> str:
     return text.translate(table)
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], layout: Layout) -> None:
+# The encoding of a file's later parts: no second byte-order mark.
+CONTINUED = {
+    "utf-16": "utf-16-le" if sys.byteorder == "little" else "utf-16-be",
+    "utf-8-sig": "utf-8",
+}
+
+
+def write_csv(
+    path: Path,
+    header: list[str],
+    rows: Sequence[Sequence[str]],
+    layout: Layout,
+    append: bool = False,
+) -> None:
+    """Write `rows` under `header` in the office's layout; `append`: add them to the file
+    (a later part of it: no header, no byte-order mark)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=layout.delimiter, lineterminator="\r\n")
-    writer.writerow(header)
+    if not append:
+        writer.writerow(header)
     writer.writerows(rows)
     text = buffer.getvalue()
     if layout.decomposed:
         text = unicodedata.normalize("NFD", text)
-    if layout.encoding == "cp1258":
-        data = to_cp1258_text(text).encode("cp1258")
-    else:
-        data = text.encode(layout.encoding)
+    encoding = CONTINUED.get(layout.encoding, layout.encoding) if append else layout.encoding
+    text = to_cp1258_text(text) if encoding == "cp1258" else text
+    data = text.encode(encoding)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    with path.open("ab" if append else "wb") as fh:
+        fh.write(data)
 
 
 def money(value: float | None, layout: Layout) -> str:

@@ -170,24 +170,22 @@ def record_night_stats(
     SQL.run(con, "plausibility_stats_clear", params)
     province = next((c.name for c in ds.columns if c.type == "province"), None)
     read = _columns_read(dataset, config, province)
-    if not read:
-        SQL.run(con, "plausibility_stats_rows", params, dataset=table)
-    else:
-        columns = sqlfiles.ident_list(read, cols)
-        # A view over the staged rows, unless a source's earlier files of the night add theirs.
-        earlier = _earlier_files(con, params) > 0
-        kind = "table" if earlier else "view"
-        SQL.run(con, "plausibility_night_rows", params, kind=kind, dataset=table, columns=columns)
-        if earlier:
-            SQL.run(con, "plausibility_night_rows_earlier", params, dataset=table, columns=columns)
-        try:
-            expressions, values = _stats_columns(dataset, config, province)
-            for statement in SQL.statements(
-                "plausibility_stats", expressions=expressions, dataset=table
-            ):
-                con.execute(statement, sqlfiles.bound(statement, {**params, **values}))
-        finally:
-            con.execute(f"DROP {kind} IF EXISTS night_rows")
+    # A view over the staged rows, unless a source's earlier files of the night add theirs.
+    earlier = _earlier_files(con, params) > 0
+    kind = "table" if earlier else "view"
+    staged = sqlfiles.ident_list(["_file_id", *read], ["_file_id", *cols])
+    SQL.run(con, "plausibility_night_rows", params, kind=kind, dataset=table, columns=staged)
+    if earlier:
+        loaded = sqlfiles.ident_list(["_source_file", *read], ["_source_file", *cols])
+        SQL.run(con, "plausibility_night_rows_earlier", params, dataset=table, columns=loaded)
+    try:
+        expressions, values = _stats_columns(dataset, config, province)
+        for statement in SQL.statements(
+            "plausibility_stats", expressions=expressions, dataset=table
+        ):
+            con.execute(statement, sqlfiles.bound(statement, {**params, **values}))
+    finally:
+        con.execute(f"DROP {kind} IF EXISTS night_rows")
     SQL.run(con, "plausibility_stats_layouts", params)
 
 

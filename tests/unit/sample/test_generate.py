@@ -10,9 +10,11 @@ import random
 import time
 from datetime import date
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
+from sample.generate import visits
 from sample.generate.base import World
 from sample.generate.claims import DRUG_ERRORS, SERVICE_ERRORS, standard_line_defects
 from sample.generate.history import generate_nights
@@ -34,10 +36,12 @@ def _fingerprint(root: Path) -> dict[str, tuple[str, int]]:
     }
 
 
-def test_same_seed_same_bytes(tmp_path):
+def test_same_seed_same_bytes_in_one_process_or_two(tmp_path):
+    """Each province's file is a unit with its own random stream: made in this process or
+    in a pool of two, in whatever order, the night is the same."""
     ref = load()
-    for name in ("a", "b"):
-        generate(tmp_path / name, NightSpec(run_date=RUN_DATE, scale=0.05, seed=7), ref)
+    for name, jobs in (("a", 1), ("b", 2)):
+        generate(tmp_path / name, NightSpec(run_date=RUN_DATE, scale=0.05, seed=7), ref, jobs=jobs)
     a, b = _fingerprint(tmp_path / "a"), _fingerprint(tmp_path / "b")
     assert len(a) > 300
     assert a == b
@@ -46,12 +50,14 @@ def test_same_seed_same_bytes(tmp_path):
 
 
 def test_a_history_has_the_same_bytes_at_another_time(tmp_path):
-    """Its workbooks too: openpyxl stamps a workbook with the clock unless told otherwise."""
+    """Its workbooks too: openpyxl stamps a workbook with the clock unless told otherwise;
+    and in one process or two (a night's stamps are the next night's `earlier`)."""
     ref = load()
-    for name in ("a", "b"):
+    for name, jobs in (("a", 1), ("b", 2)):
         if name == "b":
             time.sleep(2.1)  # a zip member's time has a resolution of 2 s
-        generate_nights(tmp_path / name, NightSpec(run_date=RUN_DATE, scale=0.05, seed=3), 1, ref)
+        spec = NightSpec(run_date=RUN_DATE, scale=0.05, seed=3)
+        generate_nights(tmp_path / name, spec, 2, ref, jobs=jobs)
     a, b = _fingerprint(tmp_path / "a"), _fingerprint(tmp_path / "b")
     assert any(k.endswith(".xlsx") for k in a)
     assert a == b
@@ -105,3 +111,39 @@ def test_every_province_keeps_a_facility_that_loads_at_a_small_scale(tmp_path):
         rows = list(csv.DictReader(fh))
     clean = {row["province_code"] for n, row in enumerate(rows, start=1) if n not in broken}
     assert clean >= set(load().provinces)
+
+
+def test_a_province_written_in_parts_is_one_whole_file(tmp_path, monkeypatch):
+    """A province's visits are made and written `CHUNK` rows at a time: the parts of a CSV
+    export make one file (one header, one byte-order mark, every row) and the parts of a
+    package one XML document with all its episodes; the truth numbers rows across parts."""
+    monkeypatch.setattr(visits, "CHUNK", 3)
+    spec = NightSpec(run_date=RUN_DATE, scale=0.05, seed=1)  # 8 visits a province: 3 parts
+    generate(tmp_path, spec, load())
+    night = tmp_path / RUN_DATE.isoformat()
+    exports = sorted(night.glob("p*/visits.csv"))
+    packages = sorted(night.glob("p*/claims.xml"))
+    assert len(exports) > 20 and len(packages) >= 8
+    for path in exports:
+        text = _decoded(path.read_bytes())
+        assert "\ufeff" not in text, path
+        lines = text.splitlines()
+        assert len(lines) == 1 + 8, path
+    for path in packages:
+        root = ElementTree.parse(path).getroot()
+        assert int(root.findtext("THONGTINHOSO/SOLUONGHOSO")) == 8
+        assert len(root.findall("THONGTINHOSO/DANHSACHHOSO/HOSO")) == 8
+    with (tmp_path / "_truth" / RUN_DATE.isoformat() / "defects.csv").open(encoding="utf-8") as fh:
+        planted = [d for d in csv.DictReader(fh) if d["dataset"] == "visits"]
+    assert planted and all(1 <= int(d["row_number"]) <= 8 for d in planted)
+    assert max(int(d["row_number"]) for d in planted) > 3  # numbered across the parts
+
+
+def _decoded(data: bytes) -> str:
+    """A file's text in whichever of the offices' encodings it is written."""
+    if data[:2] == b"\xff\xfe":
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1258")

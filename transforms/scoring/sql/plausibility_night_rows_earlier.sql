@@ -1,6 +1,6 @@
 -- Add to night_rows the rows that the earlier files of the night of a source loaded (run
 -- only when plausibility_earlier_files lists some: core is not read otherwise).
--- Identifiers: {dataset}, {columns}.
+-- Identifiers: {dataset}; {columns}, _source_file and the columns the aggregates read.
 INSERT INTO night_rows BY NAME
 WITH earlier_files AS (
     SELECT DISTINCT source_file, source_current AS source, province_code
@@ -12,7 +12,7 @@ WITH earlier_files AS (
 
 final AS (
     SELECT e.source, e.province_code AS _file_province, s.* EXCLUDE (_source_file)
-    FROM (SELECT _source_file, {columns} FROM wh.core.{dataset}) AS s
+    FROM (SELECT {columns} FROM wh.core.{dataset}) AS s
     JOIN earlier_files AS e ON s._source_file = e.source_file
 )
 

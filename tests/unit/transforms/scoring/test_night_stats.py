@@ -106,3 +106,39 @@ def test_a_dataset_without_aggregates_keeps_its_rows_only():
     assert con.execute(
         "SELECT source, metric, value FROM wh.dq.night_stats ORDER BY source"
     ).fetchall() == [("p01", "rows", 4.0), ("p02", "rows", 1.0)]
+
+
+def _earlier_file(con: duckdb.DuckDBPyConnection) -> None:
+    """p01 delivered a first file earlier this night (a partial re-run with a new file):
+    two rows loaded into core."""
+    con.execute(
+        "INSERT INTO wh.meta.files VALUES "
+        "($d, 'visits', 'loaded', 'p01/visits_a.csv', 'p01', '01', 2)",
+        {"d": RUN_DATE},
+    )
+    con.execute("CREATE SCHEMA wh.core")
+    con.execute(
+        "CREATE TABLE wh.core.visits AS SELECT * EXCLUDE (_file_id, _row), "
+        "'p01/visits_a.csv' AS _source_file FROM stg_visits WHERE _file_id = 1 AND _row <= 2"
+    )
+    con.execute("UPDATE wh.core.visits SET total_cost = total_cost * 10")
+
+
+@pytest.mark.parametrize("with_aggregates", [True, False])
+def test_a_partial_rerun_counts_the_sources_earlier_files_of_the_night(with_aggregates):
+    con = duckdb.connect()
+    _stage(con)
+    _earlier_file(con)
+    config = plausibility.load_config() if with_aggregates else plausibility.Config()
+    plausibility.record_night_stats(con, "visits", "run2", RUN_DATE, config)
+    got = dict(
+        con.execute(
+            "SELECT source || ' ' || metric, value FROM wh.dq.night_stats "
+            "WHERE metric IN ('rows', 'median:total_cost')"
+        ).fetchall()
+    )
+    expected = {"p01 rows": 6, "p02 rows": 1}
+    if with_aggregates:
+        # 100, 200, 400 staged and 1,000, 2,000 loaded earlier: the median of the five
+        expected |= {"p01 median:total_cost": 400, "p02 median:total_cost": 50}
+    assert got == expected
