@@ -7,7 +7,10 @@
 -- A median's standard error comes from its own order statistics: half the distance between
 -- the values ranked n/2 − √n/2 and n/2 + √n/2 (the median's rank wobbles by √n/2 from night
 -- to night); a column of few distinct values whose median sits between two of them has a
--- wide one. A duration is in days between two time columns; a negative one is left out. A
+-- wide one. The median and those two values are picked by their ranks: a window over the
+-- sorted values, which DuckDB spills to disk when a night is large (median() and a list of
+-- every value it cannot spill: at 8M visit rows they outgrow the connection's memory
+-- limit). A duration is in days between two time columns; a negative one is left out. A
 -- share's n is the source's rows with a value. An indicator counts the rows whose columns
 -- hold its values, per source and province (a provincial file's province, else the row's);
 -- a source none of whose rows carries the columns did not deliver them: no count (an
@@ -71,18 +74,33 @@ rows_metric AS (
     GROUP BY source
 ),
 
-sorted_numbers AS (
-    SELECT source, any_value(province_code) AS province_code, metric
-         , median(v) AS value, list(v ORDER BY v) AS v, count(*) AS k
+ranked_numbers AS (
+    SELECT source, province_code, metric, v
+         , row_number() OVER (PARTITION BY source, metric ORDER BY v) AS r
+         , count(*) OVER (PARTITION BY source, metric) AS k
     FROM numbers
-    GROUP BY source, metric
+),
+
+order_statistics AS (
+    SELECT *
+    FROM (
+        SELECT *
+             , (k + 1) // 2 AS r_middle_low, k // 2 + 1 AS r_middle_high
+             , greatest(1, floor(k / 2 - sqrt(k) / 2))::BIGINT AS r_se_low
+             , least(k, ceil(k / 2 + sqrt(k) / 2))::BIGINT AS r_se_high
+        FROM ranked_numbers
+    )
+    WHERE r IN (r_middle_low, r_middle_high, r_se_low, r_se_high)
 ),
 
 medians AS (
-    SELECT source, province_code, metric, value, k AS n
-         , (v[least(k, ceil(k / 2 + sqrt(k) / 2))::BIGINT]
-            - v[greatest(1, floor(k / 2 - sqrt(k) / 2))::BIGINT]) / 2 AS median_se
-    FROM sorted_numbers
+    SELECT source, any_value(province_code) AS province_code, metric
+         , quantile_cont(v, 0.5) FILTER (WHERE r IN (r_middle_low, r_middle_high)) AS value
+         , any_value(k) AS n
+         , (any_value(v) FILTER (WHERE r = r_se_high)
+            - any_value(v) FILTER (WHERE r = r_se_low)) / 2 AS median_se
+    FROM order_statistics
+    GROUP BY source, metric
 ),
 
 category_counts AS (

@@ -4,6 +4,7 @@ on a small stage in a real DuckDB, against values worked out by hand."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 import duckdb
@@ -142,3 +143,29 @@ def test_a_partial_rerun_counts_the_sources_earlier_files_of_the_night(with_aggr
         # 100, 200, 400 staged and 1,000, 2,000 loaded earlier: the median of the five
         expected |= {"p01 median:total_cost": 400, "p02 median:total_cost": 50}
     assert got == expected
+
+
+def test_the_medians_of_a_large_night_spill_rather_than_fail(tmp_path):
+    """The order statistics come from a window over the sorted values, which DuckDB spills
+    to disk: a night's values far beyond the connection's memory limit still give their
+    medians (a list of every value per metric, as before, ran out of memory here)."""
+    con = duckdb.connect(
+        config={"memory_limit": "64MB", "threads": 1, "temp_directory": str(tmp_path)}
+    )
+    _stage(con)
+    n = 1_000_000  # 1..n in a scrambled order, one source: median (n + 1) / 2
+    con.execute(
+        "INSERT INTO stg_visits (_file_id, _row, total_cost) "
+        "SELECT 2, i + 2, ((i * 7919) % $n) + 1 FROM range($n) AS t(i)",
+        {"n": n},
+    )
+    con.execute("DELETE FROM stg_visits WHERE _file_id = 2 AND _row = 1")
+    plausibility.record_night_stats(con, "visits", "run1", RUN_DATE, plausibility.load_config())
+    value, count, se = con.execute(
+        "SELECT value, n, median_se FROM wh.dq.night_stats "
+        "WHERE source = 'p02' AND metric = 'median:total_cost'"
+    ).fetchone()
+    assert (value, count) == ((n + 1) / 2, n)
+    # ranks n/2 ± √n/2 of 1..n: their values are their ranks
+    low, high = max(1, math.floor(n / 2 - math.sqrt(n) / 2)), math.ceil(n / 2 + math.sqrt(n) / 2)
+    assert se == (high - low) / 2
