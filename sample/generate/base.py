@@ -4,6 +4,7 @@ and the file outputs the orchestrator writes."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -292,15 +293,28 @@ def _breakable(rule: Rule, ctx: Context) -> Callable[[dict], bool]:
     return applies
 
 
-def unit_counter(index: int, rows: int, spec: NightSpec) -> list[int]:
-    """`plant`'s counter for the `index`-th province's file of `rows` rows: where the cycle
-    of kinds would be had the provinces before it been planted in turn (each about its
-    expected share), so that every kind comes round across a night's provinces although
-    each file is planted on its own."""
-    return [
-        index * max(1, round(rows * spec.error_rate)),
-        index * max(1, round(rows * spec.warning_rate)),
-    ]
+class UnitCounter(list):
+    """`plant`'s counter ([errors, warnings]: where each cycle of kinds stands) for a
+    province's file, with `position`: the dataset's rows before it in the night's order of
+    provinces. Each call plants exactly the errors and warnings that fall to its rows when
+    the night's rows are planted at the spec's rates in that order (the same count whatever
+    the unit's random stream draws), so the units' cycles join end to end and every kind
+    comes round across a night's provinces, although each file is planted on its own."""
+
+    def __init__(self, position: int, spec: NightSpec) -> None:
+        self.position = position
+        super().__init__([_due(position, spec.error_rate), _due(position, spec.warning_rate)])
+
+
+def _due(rows: int, rate: float) -> int:
+    """How many of the first `rows` rows are planted at `rate`."""
+    return math.floor(rows * rate + 1e-9)
+
+
+def unit_counter(index: int, rows: int, spec: NightSpec) -> UnitCounter:
+    """`plant`'s counter for the `index`-th province's file of `rows` rows (every province
+    sends as many rows of a provincial dataset)."""
+    return UnitCounter(index * rows, spec)
 
 
 def plant(
@@ -314,20 +328,36 @@ def plant(
     """Break a share of rows, one defect each, cycling through the kinds so every kind
     appears (a kind that does not apply to the row gives its turn to the next); a kind whose
     name starts with `duplicate` copies the nearest earlier clean row. `counter` ([errors,
-    warnings]) carries the cycle across files. A share of the clean rows gets a `note`
-    (`spec.note_rate`), listed with the planted defects: they stay clean."""
+    warnings]) carries the cycle across files; a `UnitCounter` also fixes how many rows are
+    broken (drawn at random among all but the first), else each row is broken at the spec's
+    rates. A share of the clean rows gets a `note` (`spec.note_rate`), listed with the
+    planted defects: they stay clean."""
     errors = [d for d in defects if d.severity == "error"]
     warnings = [d for d in defects if d.severity == "warning"]
     notes = [d for d in defects if d.severity == "note"]
+    chosen: dict[int, int] | None = None  # row -> slot, when the counts are fixed
+    if isinstance(counter, UnitCounter):
+        start, end = counter.position, counter.position + len(rows)
+        k_err = _due(end, spec.error_rate) - _due(start, spec.error_rate) if errors else 0
+        k_warn = _due(end, spec.warning_rate) - _due(start, spec.warning_rate) if warnings else 0
+        picked = rng.sample(range(1, len(rows)), min(max(0, len(rows) - 1), k_err + k_warn))
+        chosen = {i: 0 if n < k_err else 1 for n, i in enumerate(picked)}
+        counter.position = end
     planted: list[tuple[int, Defect]] = []
     clean_before: int | None = None
     for i, row in enumerate(rows):
-        r = rng.random()
-        if r < spec.error_rate and errors:
-            pool, slot = errors, 0
-        elif r < spec.error_rate + spec.warning_rate and warnings:
-            pool, slot = warnings, 1
+        if chosen is not None:
+            slot = chosen.get(i)
         else:
+            r = rng.random()
+            slot = (
+                0
+                if r < spec.error_rate and errors
+                else 1
+                if r < spec.error_rate + spec.warning_rate and warnings
+                else None
+            )
+        if slot is None:
             clean_before = i
             if notes and rng.random() < spec.note_rate:
                 note = notes[i % len(notes)]
@@ -335,6 +365,7 @@ def plant(
                     note.apply(row, rng, ctx)
                     planted.append((i, note))
             continue
+        pool = errors if slot == 0 else warnings
         if i == 0:
             clean_before = i
             continue
