@@ -16,7 +16,9 @@ deliveries AS (
 
 sufficiency AS (
     SELECT d.database_id
-         , 100 * avg(coalesce(x.filled / nullif(x.cells, 0), 0)) AS sufficient_pct
+         -- ordered: the same figure whatever order the rows come in
+         , 100 * avg(coalesce(x.filled / nullif(x.cells, 0), 0) ORDER BY e.source, dataset)
+           AS sufficient_pct
     FROM stg_expected AS e
     JOIN stg_datasets AS d USING (dataset)
     LEFT JOIN deliveries AS x USING (source, dataset)

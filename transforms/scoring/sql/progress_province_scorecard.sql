@@ -31,7 +31,10 @@ per_dataset AS (
 ),
 
 sufficiency AS (
-    SELECT province_code, province_name, database_id, 100 * avg(filled_share) AS sufficient_pct
+    -- ordered: a sum of doubles depends on its order, and the rows come in the order the
+    -- night's datasets finished (a figure must not change with the runner)
+    SELECT province_code, province_name, database_id
+         , 100 * avg(filled_share ORDER BY dataset) AS sufficient_pct
     FROM per_dataset
     GROUP BY ALL
 ),
