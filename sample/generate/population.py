@@ -14,18 +14,22 @@ from sample.generate.writers import province_layout
 
 
 def person(
-    w: World, prov: str, min_age: int, max_age: int, on: date | None = None, sex: str | None = None
+    w: World,
+    prov: str,
+    min_age: int,
+    max_age: int,
+    on: date | None = None,
+    sex: str | None = None,
+    dead: bool = False,
 ) -> tuple[str, date, str]:
     """A person id (CCCD, registered in the province or one of its pre-2025 codes), birth
-    date and sex that agree; the id is never one on a death notice."""
+    date and sex that agree; the id is one on a death notice only when `dead`
+    (`people.DEAD_SERIALS`)."""
     rng = w.rng
     sex = sex or rng.choice("MF")
     born = people.birth_date(rng, on or w.run_date, min_age, max_age)
     registration = rng.choice(w.old_by_new.get(prov, [prov]) or [prov])
-    pid = people.cccd(rng, registration, sex, born)
-    while pid in w.facts.get("dead_ids", ()):
-        pid = people.cccd(rng, registration, sex, born)
-    return pid, born, sex
+    return people.cccd(rng, registration, sex, born, dead), born, sex
 
 
 def facility_code(w: World, prov: str) -> str:

@@ -131,9 +131,12 @@ def defects(w: World) -> list[Defect]:
         row["admitted_at"] = datetime.combine(d - timedelta(days=420), time(8))
         row["discharged_at"] = datetime.combine(d - timedelta(days=2), time(10))
 
+    dead = w.facts.get("dead_people", {})  # per province (deaths.publish)
+
     def after_death(row, rng, ctx):
-        # A clean death notice's person, admitted the day after dying (a warning, not an error).
-        who = rng.choice(w.facts["dead_people"])
+        # A clean death notice's person of the province, admitted the day after dying (a
+        # warning, not an error).
+        who = rng.choice(dead[row["province_code"]])
         row["patient_id"], row["birth_date"] = who["person_id"], who["birth_date"]
         row["sex"] = "F" if int(who["person_id"][3]) % 2 else "M"
         row["admitted_at"] = datetime.combine(who["died_at"].date() + timedelta(days=1), time(9))
@@ -147,11 +150,16 @@ def defects(w: World) -> list[Defect]:
         return Defect(DATASET, kind, criterion, "error", apply)
 
     flip = {"M": "F", "F": "M"}
-    after_death_defects = (
-        [Defect(DATASET, "admitted_after_death", "up_to_date", "warning", after_death)]
-        if w.facts.get("dead_people")
-        else []
-    )
+    after_death_defects = [
+        Defect(
+            DATASET,
+            "admitted_after_death",
+            "up_to_date",
+            "warning",
+            after_death,
+            lambda row: bool(dead.get(row["province_code"])),
+        )
+    ]
     # The columns only a claims package fills (its totals and the sums of its lines) are not
     # broken here: the package's own defects break them (sample/generate/claims.py).
     package_only = {"drug_total", "supply_total", *claims.LINE_SUMS}
@@ -204,14 +212,6 @@ def defects(w: World) -> list[Defect]:
     )
 
 
-def _patient_id(w: World, registration: str, sex: str, born) -> str:
-    """A CCCD that is on no death notice (clean visits must not follow a recorded death)."""
-    pid = people.cccd(w.rng, registration, sex, born)
-    while pid in w.facts.get("dead_ids", ()):
-        pid = people.cccd(w.rng, registration, sex, born)
-    return pid
-
-
 def _row(w: World, prov: str, seq: int) -> dict:
     rng, d = w.rng, w.run_date
     sex = rng.choice("MF")
@@ -240,7 +240,7 @@ def _row(w: World, prov: str, seq: int) -> dict:
     return {
         "visit_id": f"{d:%y%m%d}{prov}{seq:07d}",
         "facility_code": rng.choice(w.facts["facility_codes"][prov]),
-        "patient_id": _patient_id(w, registration, sex, born),
+        "patient_id": people.cccd(rng, registration, sex, born),  # a living one
         "patient_name": people.full_name(rng, sex),
         "birth_date": born,
         "sex": sex,
