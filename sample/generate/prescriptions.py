@@ -170,6 +170,11 @@ def _code(w: World, facility: str, used: set[str]) -> str:
             return code
 
 
+SHORT_DAYS = (5, 7, 7, 7, 10)  # quantities 10, 14, 14, 14, 20
+CHRONIC_DAYS = (30, 60, 90)
+CHRONIC_SHARE = 0.05
+
+
 def _row(w: World, prov: str, used: set[str]) -> dict:
     rng, d = w.rng, w.run_date
     active = w.facts["active_licences"]
@@ -182,7 +187,12 @@ def _row(w: World, prov: str, used: set[str]) -> dict:
     issued = datetime.combine(
         d - timedelta(days=rng.randint(0, 20)), time(rng.randint(7, 19), rng.randrange(60))
     )
-    days = rng.choice([3, 5, 7, 7, 10, 14, 30, 30, 60, 90])
+    # Most prescriptions are a short course, twice a day; a few a chronic one, once a day. So
+    # the median quantity of a small province's night (~10 prescriptions) stays on the short
+    # courses' few close values: quantity is a plausibility value (`median:quantity`), and
+    # ten day counts from 3 to 90 made a 10-row median jump between nights (false findings).
+    chronic = rng.random() < CHRONIC_SHARE
+    days = rng.choice(CHRONIC_DAYS) if chronic else rng.choice(SHORT_DAYS)
     return {
         "prescription_code": _code(w, facility, used),
         "facility_code": facility,
@@ -190,7 +200,7 @@ def _row(w: World, prov: str, used: set[str]) -> dict:
         "prescriber_license_no": rng.choice(licences),
         "issued_at": issued,
         "drug_registration_no": number,
-        "quantity": days * rng.choice([1, 2, 3]),
+        "quantity": days if chronic else days * 2,
         "days_supply": days if rng.random() < 0.9 else None,
         "province_code": prov,
         "updated_at": w.fresh_stamp(),
