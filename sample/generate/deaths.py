@@ -135,12 +135,10 @@ def generate(w: World) -> Iterator[Output]:
 
     def publish(prov, rows, planted):
         broken = {i for i, defect in planted if defect.severity == "error"}
-        dead = [
-            {k: row[k] for k in ("person_id", "birth_date", "died_at")}
-            for i, row in enumerate(rows)
-            if i not in broken and row["died_at"] <= cutoff
-        ]
-        w.facts.setdefault("dead_people", {})[prov] = dead[:DEAD_PEOPLE]
+        dead = w.facts.setdefault("dead_people", {}).setdefault(prov, [])
+        for i, row in enumerate(rows):  # a part of the province's notices at a time
+            if len(dead) < DEAD_PEOPLE and i not in broken and row["died_at"] <= cutoff:
+                dead.append({k: row[k] for k in ("person_id", "birth_date", "died_at")})
         return rows
 
     return provincial_outputs(
@@ -149,7 +147,8 @@ def generate(w: World) -> Iterator[Output]:
         kind="deaths_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: [_row(w, prov, s) for s in range(n)],
+        make_rows=lambda prov: (_row(w, prov, s) for s in range(n)),
+        rows=n,
         catalogue=defects(w),
         dates=DATES,
         stamps=STAMPS,

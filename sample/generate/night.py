@@ -126,7 +126,7 @@ KEY_SEP = "\x1f"  # joins the parts of a key in stamps.csv
 def _stamps(outputs: list[Output]) -> list[tuple[str, str, str]]:
     """(dataset, key, updated_at) of every row that loads (planted errors are quarantined):
     what the next nights generated into the same root must not go back on."""
-    out = []
+    out: list[tuple[str, str, str]] = []
     for o in outputs:
         name = Path(o.rel).name.split(".")[0].split("__")[0]
         if o.expected_status != "loaded" or name not in DATASETS or not o.rows:
@@ -136,12 +136,15 @@ def _stamps(outputs: list[Output]) -> list[tuple[str, str, str]]:
         if "updated_at" not in headers or not all(k in headers for k in ds.key):
             continue
         errors = {i for i, d in o.planted if d.severity == "error"}
-        for i, row in enumerate(o.rows):
-            stamp = row.get(headers["updated_at"])
-            if i in errors or not isinstance(stamp, datetime):
-                continue
-            key = KEY_SEP.join(str(row.get(headers[k])) for k in ds.key)
-            out.append((ds.id, key, stamp.isoformat()))
+        # A column at a time (millions of rows a night), then the rows that load.
+        stamps = [row.get(headers["updated_at"]) for row in o.rows]
+        parts = [[str(row.get(headers[k])) for row in o.rows] for k in ds.key]
+        keys = parts[0] if len(parts) == 1 else [KEY_SEP.join(p) for p in zip(*parts, strict=True)]
+        out.extend(
+            (ds.id, key, stamp.isoformat())
+            for i, (key, stamp) in enumerate(zip(keys, stamps, strict=True))
+            if i not in errors and isinstance(stamp, datetime)
+        )
     return out
 
 

@@ -331,7 +331,7 @@ def _as_claims(w: World, row: dict, prov: str) -> dict:
     return out
 
 
-CHUNK = 20_000  # a province's visits are made, planted and written this many at a time
+CHUNK = 5_000  # a province's visits are made, planted and written this many at a time
 
 
 def generate(w: World) -> Iterator[Output]:
