@@ -17,6 +17,7 @@ from sample.generate.base import (
     standard_defects,
     unit_counter,
 )
+from sample.generate.population import CHUNK
 from sample.generate.writers import province_layout
 
 DATASET = "prescriptions"
@@ -213,20 +214,24 @@ def generate(w: World) -> Iterator[Output]:
     for index, prov in w.units(DATASET):
         used: set[str] = set()  # codes start with the facility's, so are the province's own
         layout = province_layout(index)
-        rows = [_row(w, prov, used) for _ in range(per_province)]
-        planted = plant(rows, catalogue, w.spec, w.rng, unit_counter(index, len(rows), w.spec), {})
+        counter = unit_counter(index, per_province, w.spec)
         header = HEADER_VI if layout.vietnamese_headers else HEADER
-        if layout.vietnamese_headers:
-            rows = [{TO_VI[k]: v for k, v in r.items()} for r in rows]
-        yield (
-            Output(
-                rel=w.night_path(f"p{prov}", "prescriptions.csv"),
-                expected_status="loaded",
-                kind="prescriptions_export",
-                header=header,
-                rows=rows,
-                layout=layout,
-                planted=planted,
-                stamps=STAMPS,
+        for lo in range(0, per_province, CHUNK):  # a part at a time: memory stays flat
+            rows = [_row(w, prov, used) for _ in range(min(CHUNK, per_province - lo))]
+            planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
+            if layout.vietnamese_headers:
+                rows = [{TO_VI[k]: v for k, v in r.items()} for r in rows]
+            yield (
+                Output(
+                    rel=w.night_path(f"p{prov}", "prescriptions.csv"),
+                    expected_status="loaded",
+                    kind="prescriptions_export",
+                    header=header,
+                    rows=rows,
+                    layout=layout,
+                    planted=planted,
+                    stamps=STAMPS,
+                    continues=lo > 0,
+                    offset=lo,
+                )
             )
-        )

@@ -122,7 +122,7 @@ def test_a_province_written_in_parts_is_one_whole_file(tmp_path, monkeypatch):
     spec = NightSpec(run_date=RUN_DATE, scale=0.05, seed=1)  # 8 visits a province: 3 parts
     generate(tmp_path, spec, load())
     night = tmp_path / RUN_DATE.isoformat()
-    for name in ("deaths", "social_protection"):  # 5 rows a province: 3 parts
+    for name in ("deaths", "social_protection", "prescriptions"):  # 5 rows a province: 3 parts
         files = sorted(night.glob(f"p*/{name}.csv"))
         assert len(files) > 20
         for path in files:
