@@ -296,7 +296,7 @@ class _Night:
 
 
 BAD_FILES = "_bad_files"  # the unit of the files that must be rejected
-_NONE = object()
+_NONE = object()  # a fact the shared generators did not publish (`_Night.make`)
 _NIGHT: _Night | None = None  # a pool worker's night (inherited from the parent by fork)
 
 
