@@ -4,12 +4,15 @@ and the file outputs the orchestrator writes."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
+
+import numpy as np
 
 from flows.settings import Settings
 from sample.generate.writers import Layout, money
@@ -115,6 +118,7 @@ class World:
 
     def __post_init__(self) -> None:
         self._windows: dict[int, tuple[datetime, int]] = {}  # fresh_stamp's, by width
+        self._standard: dict[str, list[Defect]] = {}  # standard_defects', by dataset
         self.provinces: list[str] = list(self.ref.provinces)
         self.communes_by_province: dict[str, list[str]] = {}
         for code, (_, prov) in self.ref.communes.items():
@@ -156,14 +160,28 @@ class World:
         i = self.provinces.index(prov) if prov in self.provinces else 0
         return self.communes_by_province[self.provinces[(i + 7) % len(self.provinces)]][0]
 
-    def fresh_stamp(self, days: int = 1) -> datetime:
-        """An `updated_at` inside the freshness window: between `days` before the night and
-        the night's evening."""
+    def fresh_window(self, days: int = 1) -> tuple[datetime, int]:
+        """The freshness window of `fresh_stamp`: its start and its length in minutes."""
         window = self._windows.get(days)
         if window is None:  # the same for every row of the night: made once per width
             start = datetime.combine(self.run_date - timedelta(days=days), time(6))
             window = self._windows[days] = (start, int((days * 24 - 8) * 60))
-        return window[0] + timedelta(minutes=int(self.rng.random() * window[1]))
+        return window
+
+    def fresh_stamp(self, days: int = 1) -> datetime:
+        """An `updated_at` inside the freshness window: between `days` before the night and
+        the night's evening."""
+        start, minutes = self.fresh_window(days)
+        return start + timedelta(minutes=int(self.rng.random() * minutes))
+
+    def numpy_rng(self, dataset: str, prov: str) -> np.random.Generator:
+        """The unit's numpy stream for columns drawn at once, seeded like `start`'s (from the
+        seed, the dataset and the province) and carried on across the unit's parts."""
+        key = f"numpy:{dataset}:{prov}"
+        if key not in self.local:
+            digest = hashlib.sha256(f"{self.spec.seed}:{dataset}:{prov}".encode()).digest()
+            self.local[key] = np.random.default_rng(int.from_bytes(digest[:8], "little"))
+        return self.local[key]
 
 
 def setter(col: str, value) -> Callable[[dict, random.Random, dict], None]:
@@ -186,7 +204,14 @@ def standard_defects(w: World, dataset: str) -> list[Defect]:
     rule: its breaker's overrides, its criterion and severity, the rule's short id as kind
     (`updated_at.fresh`); the unique key is broken by copying an earlier clean row. Adding a
     dataset needs no hand-written standard defects: a generator adds only the defects of its
-    dataset's own rules."""
+    dataset's own rules. Made once a night per dataset (a province's unit asks again)."""
+    made = w._standard.get(dataset)
+    if made is None:
+        made = w._standard[dataset] = _standard_defects(w, dataset)
+    return list(made)
+
+
+def _standard_defects(w: World, dataset: str) -> list[Defect]:
     ds = DATASETS[dataset]
     rules = w.spec.rules or Settings().rule_settings()
     ctx = make_context(w.run_date, ds.delivered_by, w.ref, rules)

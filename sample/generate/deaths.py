@@ -1,7 +1,8 @@
-"""`deaths` (every province): death notices. Publishes `dead_people` (clean notices of
-people who died at least three days before the night: visits and social protection plant
-their after-death warnings with them) and `dead_ids` (every id on a notice, which clean rows
-elsewhere must avoid)."""
+"""`deaths` (every province): death notices. Publishes `dead_people`, per province: up to
+`DEAD_PEOPLE` of its clean notices of people who died at least three days before the night
+(the province's visits and social protection plant their after-death warnings with them).
+The ids on notices come from a reserved part of the id space (`people.DEAD_SERIALS`), which
+clean rows elsewhere never draw from."""
 
 from __future__ import annotations
 
@@ -107,7 +108,7 @@ def _row(w: World, prov: str, seq: int) -> dict:
         d - timedelta(days=rng.randint(1, 60)),
         time(rng.randint(0, 23), rng.choice([0, 10, 20, 30, 40, 50])),
     )
-    pid, born, _ = person(w, prov, 1, 100, on=died.date())
+    pid, born, _ = person(w, prov, 1, 100, on=died.date(), dead=True)
     place = rng.choices(["facility", "home", "other"], [6, 3, 1])[0]
     return {
         "notice_no": f"BT{d:%y%m%d}{prov}{seq:05d}",
@@ -123,32 +124,33 @@ def _row(w: World, prov: str, seq: int) -> dict:
     }
 
 
+# The dead people a province publishes: enough for its after-death warnings at any scale,
+# and bounded, so that what the province's later units read does not grow with the night.
+DEAD_PEOPLE = 500
+
+
 def generate(w: World) -> Iterator[Output]:
     n = rows_per_province(w, 0.2)
-    dead: list[dict] = []
-    ids: set[str] = set()
+    cutoff = datetime.combine(w.run_date - timedelta(days=3), time(0))
 
     def publish(prov, rows, planted):
         broken = {i for i, defect in planted if defect.severity == "error"}
-        for i, row in enumerate(rows):
-            ids.add(str(row["person_id"]))
-            if i not in broken and row["died_at"] <= datetime.combine(
-                w.run_date - timedelta(days=3), time(0)
-            ):
+        dead = w.facts.setdefault("dead_people", {}).setdefault(prov, [])
+        for i, row in enumerate(rows):  # a part of the province's notices at a time
+            if len(dead) < DEAD_PEOPLE and i not in broken and row["died_at"] <= cutoff:
                 dead.append({k: row[k] for k in ("person_id", "birth_date", "died_at")})
         return rows
 
-    yield from provincial_outputs(
+    return provincial_outputs(
         w,
         dataset=DATASET,
         kind="deaths_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: [_row(w, prov, s) for s in range(n)],
+        make_rows=lambda prov: (_row(w, prov, s) for s in range(n)),
+        rows=n,
         catalogue=defects(w),
         dates=DATES,
         stamps=STAMPS,
         after_plant=publish,
     )
-    w.facts["dead_people"] = dead
-    w.facts["dead_ids"] = ids

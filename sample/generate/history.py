@@ -188,12 +188,15 @@ def align_indicators(w: World, outputs: list[Output]) -> None:
     """Per province: as many clean BCG and HEPB dose-1 rows as births rows, DPT doses 2 and
     3 as many clean rows as dose 1 (a dropout well under 10 %). The night hands its files
     over one at a time (births before immunizations): a province's births rows are
-    remembered in `w.facts["births_rows"]` for its immunizations."""
-    births_rows: dict[str, int] = w.facts.setdefault("births_rows", {})
+    remembered in `w.facts["births_rows"]` for its immunizations (a new dict, not changed in
+    place: the night passes the facts a province's births unit published to its later units)."""
     for prov in w.provinces:
-        for b in _province_outputs(outputs, prov, "births"):
-            births_rows[prov] = births_rows.get(prov, 0) + len(b.rows)
-        n_births = births_rows.get(prov, 0)
+        births = _province_outputs(outputs, prov, "births")
+        if births:
+            births_rows = dict(w.facts.get("births_rows", {}))
+            births_rows[prov] = births_rows.get(prov, 0) + sum(len(b.rows) for b in births)
+            w.facts["births_rows"] = births_rows
+        n_births = w.facts.get("births_rows", {}).get(prov, 0)
         for o in _province_outputs(outputs, prov, "immunizations"):
             vac, dose, rid = (
                 c if c in o.header else immunizations.VI[c]

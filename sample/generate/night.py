@@ -17,6 +17,7 @@ import importlib
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import pkgutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -125,7 +126,7 @@ KEY_SEP = "\x1f"  # joins the parts of a key in stamps.csv
 def _stamps(outputs: list[Output]) -> list[tuple[str, str, str]]:
     """(dataset, key, updated_at) of every row that loads (planted errors are quarantined):
     what the next nights generated into the same root must not go back on."""
-    out = []
+    out: list[tuple[str, str, str]] = []
     for o in outputs:
         name = Path(o.rel).name.split(".")[0].split("__")[0]
         if o.expected_status != "loaded" or name not in DATASETS or not o.rows:
@@ -135,12 +136,15 @@ def _stamps(outputs: list[Output]) -> list[tuple[str, str, str]]:
         if "updated_at" not in headers or not all(k in headers for k in ds.key):
             continue
         errors = {i for i, d in o.planted if d.severity == "error"}
-        for i, row in enumerate(o.rows):
-            stamp = row.get(headers["updated_at"])
-            if i in errors or not isinstance(stamp, datetime):
-                continue
-            key = KEY_SEP.join(str(row.get(headers[k])) for k in ds.key)
-            out.append((ds.id, key, stamp.isoformat()))
+        # A column at a time (millions of rows a night), then the rows that load.
+        stamps = [row.get(headers["updated_at"]) for row in o.rows]
+        parts = [[str(row.get(headers[k])) for row in o.rows] for k in ds.key]
+        keys = parts[0] if len(parts) == 1 else [KEY_SEP.join(p) for p in zip(*parts, strict=True)]
+        out.extend(
+            (ds.id, key, stamp.isoformat())
+            for i, (key, stamp) in enumerate(zip(keys, stamps, strict=True))
+            if i not in errors and isinstance(stamp, datetime)
+        )
     return out
 
 
@@ -212,16 +216,28 @@ class _Night:
     adjust: Callable[[World, list[Output]], None] | None
     modules: dict[str, Any]
     parts: Path  # a unit's part files of the truth, merged in order at the end
+    # The facts once the shared generators ran: each provincial unit starts from them, plus
+    # what its province's units of the datasets in its `AFTER` published (`feeds`).
+    shared_facts: dict[str, Any] = field(default_factory=dict)
+    feeds: frozenset[str] = frozenset()  # provincial datasets whose units publish facts
 
     def part(self, dataset: str, prov: str | None, kind: str) -> Path:
-        """The unit's part file of `kind` (stamps, defects, old_communes)."""
-        return self.parts / f"{dataset}.{prov or ''}.{kind}.csv"
+        """The unit's part file of `kind` (stamps, defects, old_communes: CSV; facts: a
+        pickle)."""
+        suffix = "pickle" if kind == "facts" else "csv"
+        return self.parts / f"{dataset}.{prov or ''}.{kind}.{suffix}"
 
     def make(self, dataset: str, prov: str | None = None) -> _Truth:
         """Make and write the dataset's files (the one province's when `prov` is given) and
         return their truth."""
         w = self.w
         w.only = None if prov is None else frozenset({(dataset, prov)})
+        if prov is not None:
+            w.facts = dict(self.shared_facts)
+            for before in getattr(self.modules.get(dataset), "AFTER", ()):
+                if before in self.feeds:
+                    with self.part(before, prov, "facts").open("rb") as fh:
+                        w.facts.update(pickle.load(fh))
         w.start(dataset)
         truth = _Truth()
         with self.part(dataset, prov, "stamps").open("w", newline="", encoding="utf-8") as fh:
@@ -241,6 +257,12 @@ class _Night:
                 csv.writer(fh).writerows(rows)
         truth.n_planted, truth.n_old_communes = len(truth.planted), len(truth.old_communes)
         truth.planted, truth.old_communes = [], []
+        if prov is not None and dataset in self.feeds:  # for the province's later units
+            published = {
+                k: v for k, v in w.facts.items() if self.shared_facts.get(k, _NONE) is not v
+            }
+            with self.part(dataset, prov, "facts").open("wb") as fh:
+                pickle.dump(published, fh)
         return truth
 
     def write(self, o: Output, truth: _Truth, stamps: Any) -> None:
@@ -274,6 +296,7 @@ class _Night:
 
 
 BAD_FILES = "_bad_files"  # the unit of the files that must be rejected
+_NONE = object()  # a fact the shared generators did not publish (`_Night.make`)
 _NIGHT: _Night | None = None  # a pool worker's night (inherited from the parent by fork)
 
 
@@ -303,13 +326,18 @@ def _merge(
         part.unlink()
 
 
-def _phases(modules: list) -> tuple[list, list]:
-    """The generators made whole in the parent first (the registries and whatever a later
-    generator takes facts from) and the provincial ones made province by province after
-    them, in any order and process."""
+def _phases(modules: list) -> tuple[list, list, list]:
+    """The generators made whole in the parent first (the registries, whose facts later
+    generators take), then the provincial ones province by province, in any order and
+    process: first those whose facts a later generator takes (deaths, births: a province's
+    facts go to a part file its later units read), then the others."""
     needed = {name for m in modules for name in getattr(m, "AFTER", ())}
-    pooled = [m for m in modules if getattr(m, "PROVINCIAL", False) and m.DATASET not in needed]
-    return [m for m in modules if m not in pooled], pooled
+    provincial = [m for m in modules if getattr(m, "PROVINCIAL", False)]
+    feeding = [m for m in provincial if m.DATASET in needed]
+    names = {m.DATASET for m in feeding}
+    assert not any(names & set(getattr(m, "AFTER", ())) for m in feeding), "one round only"
+    shared = [m for m in modules if m not in provincial]
+    return shared, feeding, [m for m in provincial if m not in feeding]
 
 
 def generate(
@@ -338,41 +366,54 @@ def generate(
     parts = truth_dir / "_parts"
     parts.mkdir(parents=True, exist_ok=True)
     modules = generators()
-    night = _Night(out, w, adjust, {m.DATASET: m for m in modules}, parts)
-    shared, pooled = _phases(modules)
+    shared, feeding, pooled = _phases(modules)
+    feeds = frozenset(m.DATASET for m in feeding)
+    night = _Night(out, w, adjust, {m.DATASET: m for m in modules}, parts, feeds=feeds)
     units: list[tuple[str, str | None]] = [(m.DATASET, None) for m in shared]
     units.append((BAD_FILES, None))
     began = process_time()
     made = [night.make(*unit) for unit in units]
     shared_cpu = process_time() - began
-    provincial = [(m.DATASET, prov) for m in pooled for prov in w.provinces]
+    night.shared_facts = dict(w.facts)
+    rounds: list[list[tuple[str, str | None]]] = [
+        [(m.DATASET, prov) for m in ms for prov in w.provinces] for ms in (feeding, pooled)
+    ]
     if jobs <= 1:
-        made += [night.make(*unit) for unit in provincial]
+        made += [night.make(*unit) for units_ in rounds for unit in units_]
     else:
         global _NIGHT
         _NIGHT = night
-        # The largest units first, so that no worker is left with one at the end.
-        order = sorted(provincial, key=lambda u: u[0] != visits.DATASET)
+        done: dict[tuple[str, str | None], _Truth] = {}
+        busiest: list[float] = []  # per round, its busiest process's CPU seconds
         try:
             with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
-                done = dict(zip(order, pool.map(_in_worker, order), strict=True))
+                for round_ in rounds:  # the second reads what the first published
+                    # The largest units first, so that no worker is left with one at the end.
+                    order = sorted(round_, key=lambda u: u[0] != visits.DATASET)
+                    made_now = dict(zip(order, pool.map(_in_worker, order), strict=True))
+                    per_process: dict[int, float] = {}
+                    for t in made_now.values():
+                        per_process[t.pid] = per_process.get(t.pid, 0.0) + t.cpu
+                    busiest.append(max(per_process.values(), default=0.0))
+                    done.update(made_now)
         finally:
             _NIGHT = None
-        made += [done[unit] for unit in provincial]
-        per_process: dict[int, float] = {}
-        for t in done.values():
-            per_process[t.pid] = per_process.get(t.pid, 0.0) + t.cpu
-        # On a machine of `jobs` free cores the night takes about the shared part and the
-        # busiest process: what a benchmark on a shared machine can compare.
+        made += [done[unit] for units_ in rounds for unit in units_]
+        # On a machine of `jobs` free cores the night takes about the shared part and each
+        # round's busiest process: what a benchmark on a shared machine can compare.
         logger.info(
             "generator: shared units %.1f CPU s in this process; provincial units in %d "
-            "processes: %s CPU s; critical path %.1f CPU s",
+            "rounds, busiest process %s CPU s; critical path %.1f CPU s",
             shared_cpu,
-            len(per_process),
-            ", ".join(f"{c:.1f}" for c in sorted(per_process.values(), reverse=True)),
-            shared_cpu + max(per_process.values(), default=0.0),
+            len(rounds),
+            " + ".join(f"{c:.1f}" for c in busiest),
+            shared_cpu + sum(busiest),
         )
-    units += provincial
+    for units_ in rounds:
+        units += units_
+    for dataset in feeds:
+        for prov in w.provinces:
+            night.part(dataset, prov, "facts").unlink()
     with (truth_dir / "stamps.csv").open("wb") as fh:
         fh.write(b"dataset,key,updated_at\r\n")
         for unit in units:

@@ -86,12 +86,28 @@ def birth_date(rng: random.Random, run_date: date, min_age: int = 0, max_age: in
     return run_date - timedelta(days=days)
 
 
-def cccd(rng: random.Random, registration_code: str, sex: str, born: date) -> str:
+# The last six digits of a CCCD: the living's are below DEAD_SERIALS, those of people on a
+# death notice from it on. A clean row elsewhere so never names a dead person, in any night,
+# and no process needs a set of the night's dead ids (it grew with the scale).
+DEAD_SERIALS = 900_000
+
+
+def cccd(
+    rng: random.Random, registration_code: str, sex: str, born: date, dead: bool = False
+) -> str:
     """12 digits: `0` + province of registration, century-and-sex digit, two-digit year,
-    six random digits."""
+    six random digits (from the dead's reserved part when `dead`)."""
     century = (born.year - 1900) // 100  # 0 for the 1900s, 1 for the 2000s
     digit = century * 2 + (1 if sex == "F" else 0)
-    return f"0{registration_code}{digit}{born.year % 100:02d}{rng.randrange(10**6):06d}"
+    serial = (
+        DEAD_SERIALS + rng.randrange(10**6 - DEAD_SERIALS) if dead else rng.randrange(DEAD_SERIALS)
+    )
+    return f"0{registration_code}{digit}{born.year % 100:02d}{serial:06d}"
+
+
+def is_dead_id(pid: str) -> bool:
+    """Whether a CCCD `cccd` made is one of a person on a death notice."""
+    return int(pid[-6:]) >= DEAD_SERIALS
 
 
 PLACE_WORDS = [

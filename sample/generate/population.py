@@ -5,8 +5,9 @@ Not a generator itself (no `DATASET`)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from itertools import islice
 
 from sample.generate import people
 from sample.generate.base import Defect, NightSpec, Output, World, plant, unit_counter
@@ -14,18 +15,22 @@ from sample.generate.writers import province_layout
 
 
 def person(
-    w: World, prov: str, min_age: int, max_age: int, on: date | None = None, sex: str | None = None
+    w: World,
+    prov: str,
+    min_age: int,
+    max_age: int,
+    on: date | None = None,
+    sex: str | None = None,
+    dead: bool = False,
 ) -> tuple[str, date, str]:
     """A person id (CCCD, registered in the province or one of its pre-2025 codes), birth
-    date and sex that agree; the id is never one on a death notice."""
+    date and sex that agree; the id is one on a death notice only when `dead`
+    (`people.DEAD_SERIALS`)."""
     rng = w.rng
     sex = sex or rng.choice("MF")
     born = people.birth_date(rng, on or w.run_date, min_age, max_age)
     registration = rng.choice(w.old_by_new.get(prov, [prov]) or [prov])
-    pid = people.cccd(rng, registration, sex, born)
-    while pid in w.facts.get("dead_ids", ()):
-        pid = people.cccd(rng, registration, sex, born)
-    return pid, born, sex
+    return people.cccd(rng, registration, sex, born, dead), born, sex
 
 
 def facility_code(w: World, prov: str) -> str:
@@ -44,6 +49,9 @@ def reborn(rng: random.Random, pid: str, born: date) -> str:
     return people.cccd(rng, pid[1:3], sex, born)
 
 
+CHUNK = 5_000  # a province's rows made, planted and written at a time (when streamed)
+
+
 def provincial_outputs(
     w: World,
     *,
@@ -51,44 +59,63 @@ def provincial_outputs(
     kind: str,
     header: list[str],
     vi: dict[str, str],
-    make_rows: Callable[[str], list[dict]],
+    make_rows: Callable[[str], Iterable[dict]],
     catalogue: list[Defect],
     dates=frozenset(),
     stamps=frozenset(),
     amounts=frozenset(),
     spec: NightSpec | None = None,
     after_plant: Callable[[str, list[dict], list], list[dict]] | None = None,
+    rows: int | None = None,
 ) -> Iterator[Output]:
     """One file per province (`p<NN>/<dataset>.csv`) in the office's layout, with planted
     defects cycled across provinces; each province's file is a unit of its own
-    (`World.units`). `after_plant(prov, rows, planted)` may append rows (with their own
-    truth, returned as extra (row index, defect) pairs via `planted`)."""
+    (`World.units`). `make_rows(prov)` gives a province's rows: a list, made and written
+    whole, or, when `rows` says how many it gives (every province as many), an iterator,
+    made, planted and written `CHUNK` rows at a time (the file's later parts appended), so
+    that memory does not grow with the scale. `after_plant(prov, rows, planted)` may append
+    rows (with their own truth, returned as extra (row index, defect) pairs via `planted`)."""
     spec = spec or w.spec
     for index, prov in w.units(dataset):
         layout = province_layout(index)
-        rows = make_rows(prov)
-        counter = unit_counter(index, len(rows), spec)
-        planted = plant(rows, catalogue, spec, w.rng, counter, {})
-        if after_plant:
-            rows = after_plant(prov, rows, planted)
-        cols = header
-        if layout.vietnamese_headers:
-            rows = [{vi.get(k, k): v for k, v in r.items()} for r in rows]
-            cols = [vi.get(c, c) for c in header]
-        yield (
-            Output(
-                rel=w.night_path(f"p{prov}", f"{dataset}.csv"),
-                expected_status="loaded",
-                kind=kind,
-                header=cols,
-                rows=rows,
-                layout=layout,
-                planted=planted,
-                dates=frozenset(dates) | {vi.get(c, c) for c in dates},
-                stamps=frozenset(stamps) | {vi.get(c, c) for c in stamps},
-                amounts=frozenset(amounts) | {vi.get(c, c) for c in amounts},
+        made = make_rows(prov)
+        if rows is None:
+            made = list(made)
+        total = len(made) if isinstance(made, list) else rows
+        counter = unit_counter(index, total or 0, spec)
+        parts = iter([made]) if isinstance(made, list) else _chunks(iter(made), total or 0)
+        written = 0
+        for part in parts:
+            planted = plant(part, catalogue, spec, w.rng, counter, {})
+            if after_plant:
+                part = after_plant(prov, part, planted)
+            cols = header
+            if layout.vietnamese_headers:
+                part = [{vi.get(k, k): v for k, v in r.items()} for r in part]
+                cols = [vi.get(c, c) for c in header]
+            yield (
+                Output(
+                    rel=w.night_path(f"p{prov}", f"{dataset}.csv"),
+                    expected_status="loaded",
+                    kind=kind,
+                    header=cols,
+                    rows=part,
+                    layout=layout,
+                    planted=planted,
+                    dates=frozenset(dates) | {vi.get(c, c) for c in dates},
+                    stamps=frozenset(stamps) | {vi.get(c, c) for c in stamps},
+                    amounts=frozenset(amounts) | {vi.get(c, c) for c in amounts},
+                    continues=written > 0,
+                    offset=written,
+                )
             )
-        )
+            written += len(part)
+
+
+def _chunks(rows: Iterator[dict], total: int) -> Iterator[list[dict]]:
+    """`total` rows in lists of `CHUNK` (one empty list when there are none)."""
+    for _ in range(0, total or 1, CHUNK):
+        yield list(islice(rows, CHUNK))
 
 
 def rows_per_province(w: World, share: float, least: int = 5) -> int:

@@ -95,7 +95,8 @@ def generate(w: World) -> Iterator[Output]:
         kind="procedure_status_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: [_row(w, prov, c) for c in codes],
+        make_rows=lambda prov: (_row(w, prov, c) for c in codes),
+        rows=len(codes),
         catalogue=defects(w),
         stamps=STAMPS,
     )

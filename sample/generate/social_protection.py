@@ -68,21 +68,28 @@ def defects(w: World) -> list[Defect]:
     def end_before_start(row, rng, ctx):
         row["benefit_end"] = row["benefit_start"] - timedelta(days=rng.randint(1, 90))
 
+    dead_people = w.facts.get("dead_people", {})  # per province (deaths.publish)
+
     def dead(row, rng, ctx):
-        who = rng.choice(w.facts["dead_people"])
+        who = rng.choice(dead_people[row["province_code"]])
         row["person_id"], row["birth_date"] = who["person_id"], who["birth_date"]
         row["category"], row["benefit_end"] = "disability", None
         row["benefit_start"] = max(row["benefit_start"], who["birth_date"] + timedelta(days=1))
 
-    out = standard_defects(w, DATASET) + [
+    return standard_defects(w, DATASET) + [
         Defect(DATASET, "cccd_birth_year_mismatch", "accurate", "error", birth_year_mismatch),
         Defect(DATASET, "elderly_under_threshold", "accurate", "error", too_young),
         Defect(DATASET, "benefit_end_before_start", "accurate", "error", end_before_start),
         Defect(DATASET, "zero_monthly_amount", "accurate", "error", setter("monthly_amount", 0.0)),
+        Defect(
+            DATASET,
+            "benefit_for_dead_person",
+            "up_to_date",
+            "warning",
+            dead,
+            lambda row: bool(dead_people.get(row["province_code"])),
+        ),
     ]
-    if w.facts.get("dead_people"):
-        out.append(Defect(DATASET, "benefit_for_dead_person", "up_to_date", "warning", dead))
-    return out
 
 
 def _row(w: World, prov: str, seq: int) -> dict:
@@ -116,7 +123,8 @@ def generate(w: World) -> Iterator[Output]:
         kind="social_protection_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: [_row(w, prov, s) for s in range(n)],
+        make_rows=lambda prov: (_row(w, prov, s) for s in range(n)),
+        rows=n,
         catalogue=defects(w),
         dates=DATES,
         stamps=STAMPS,

@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from sample.generate import visits
+from sample.generate import population, visits
 from sample.generate.base import World
 from sample.generate.claims import DRUG_ERRORS, SERVICE_ERRORS, standard_line_defects
 from sample.generate.history import generate_nights
@@ -118,9 +118,16 @@ def test_a_province_written_in_parts_is_one_whole_file(tmp_path, monkeypatch):
     export make one file (one header, one byte-order mark, every row) and the parts of a
     package one XML document with all its episodes; the truth numbers rows across parts."""
     monkeypatch.setattr(visits, "CHUNK", 3)
+    monkeypatch.setattr(population, "CHUNK", 2)  # the streamed provincial exports too
     spec = NightSpec(run_date=RUN_DATE, scale=0.05, seed=1)  # 8 visits a province: 3 parts
     generate(tmp_path, spec, load())
     night = tmp_path / RUN_DATE.isoformat()
+    for name in ("deaths", "social_protection", "prescriptions"):  # 5 rows a province: 3 parts
+        files = sorted(night.glob(f"p*/{name}.csv"))
+        assert len(files) > 20
+        for path in files:
+            text = _decoded(path.read_bytes())
+            assert "\ufeff" not in text and len(text.splitlines()) == 1 + 5, path
     exports = sorted(night.glob("p*/visits.csv"))
     packages = sorted(night.glob("p*/claims.xml"))
     assert len(exports) > 20 and len(packages) >= 8
