@@ -480,6 +480,15 @@ def _view(
     return f"{sql} {joins}"
 
 
+# The Parquet writer holds a row group's columns in memory until it is flushed, and that
+# buffer cannot spill: at DuckDB's 122,880 rows a row group of wide rows (raw rows and
+# quarantined rows, ~670 B of JSON each) asked for 78.5 MiB at once and a national night of
+# 8M visit rows failed there (the quarantine segment of visit_drugs, connection at 384MB).
+# A row group is closed at this size or at 122,880 rows, whichever comes first: narrow
+# tables keep their row groups, wide ones get smaller ones.
+ROW_GROUP_BYTES = "16MB"
+
+
 def night_view(t: StoredTable) -> str:
     """The night's own view of `t`: a temporary view of the connection that refreshed `t`,
     with the same rows as `t`'s view but read without its guard (see `refresh_view`), so
@@ -511,7 +520,10 @@ def append(
     protection = store_protection(con, t.db)
     make_dirs(path.parent, protection)
     rows: int = sqlfiles.scalar(
-        con, f"COPY ({query}) TO {sqlfiles.literal(path)} (FORMAT parquet)", params or None
+        con,
+        f"COPY ({query}) TO {sqlfiles.literal(path)} "
+        f"(FORMAT parquet, ROW_GROUP_SIZE_BYTES '{ROW_GROUP_BYTES}')",
+        params or None,
     )
     if rows == 0:
         path.unlink(missing_ok=True)

@@ -318,3 +318,25 @@ def test_the_level_of_a_segment_is_in_its_name():
     assert segments.level("core/visits/20261120-020000-abcdef-L2-0007.parquet") == 2
     assert segments.level("core/visits/compact-20261120-101010-abcdef.parquet") is None
     assert segments.level("core/visits/migrated-20261120101010.parquet") is None
+
+
+def test_a_segment_of_wide_rows_is_written_within_a_small_memory_limit(con, tmp_path):
+    """The Parquet writer's row group cannot spill: a segment of wide rows (raw and
+    quarantined rows carry their JSON) is cut into row groups of ROW_GROUP_BYTES, so that
+    it is written within the connection's limit (at DuckDB's 122,880 rows a row group of
+    these asks for ~78 MiB at once and fails here, as a night of 8M visit rows did)."""
+    loading.ensure_core_table(con, DATASETS["facilities"])
+    con.execute("SET memory_limit = '100MB'; SET threads = 2")
+    wide = (
+        "SELECT lpad(i::VARCHAR, 5, '0') AS facility_code, "
+        "repeat(md5(i::VARCHAR), 20) AS facility_name, "
+        "TIMESTAMP '2026-11-20 08:00:00' AS updated_at, 'moh/facilities.csv' AS _source_file, "
+        "i AS _source_row, 'r1' AS _run_id, [] AS _warnings FROM range(400000) r(i)"
+    )
+    n = segments.append(con, segments.core("facilities"), "facilities", "r1", wide, refresh=False)
+    assert n == 400_000
+    path = tmp_path / "warehouse.segments/core/facilities/r1.parquet"
+    groups = con.execute(
+        f"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{path}')"
+    ).fetchone()[0]
+    assert groups > 400_000 // 122_880 + 1  # smaller row groups than DuckDB's default
