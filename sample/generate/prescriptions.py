@@ -12,13 +12,10 @@ from sample.generate.base import (
     Defect,
     Output,
     World,
-    plant,
     setter,
     standard_defects,
-    unit_counter,
 )
-from sample.generate.population import CHUNK
-from sample.generate.writers import province_layout
+from sample.generate.population import provincial_outputs
 
 DATASET = "prescriptions"
 PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
@@ -210,28 +207,20 @@ def _row(w: World, prov: str, used: set[str]) -> dict:
 
 def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
-    catalogue = defects(w)
-    for index, prov in w.units(DATASET):
+
+    def rows(prov: str) -> Iterator[dict]:
         used: set[str] = set()  # codes start with the facility's, so are the province's own
-        layout = province_layout(index)
-        counter = unit_counter(index, per_province, w.spec)
-        header = HEADER_VI if layout.vietnamese_headers else HEADER
-        for lo in range(0, per_province, CHUNK):  # a part at a time: memory stays flat
-            rows = [_row(w, prov, used) for _ in range(min(CHUNK, per_province - lo))]
-            planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
-            if layout.vietnamese_headers:
-                rows = [{TO_VI[k]: v for k, v in r.items()} for r in rows]
-            yield (
-                Output(
-                    rel=w.night_path(f"p{prov}", "prescriptions.csv"),
-                    expected_status="loaded",
-                    kind="prescriptions_export",
-                    header=header,
-                    rows=rows,
-                    layout=layout,
-                    planted=planted,
-                    stamps=STAMPS,
-                    continues=lo > 0,
-                    offset=lo,
-                )
-            )
+        return (_row(w, prov, used) for _ in range(per_province))
+
+    # Streamed a part at a time by the shared path, so memory stays flat with the scale.
+    yield from provincial_outputs(
+        w,
+        dataset=DATASET,
+        kind="prescriptions_export",
+        header=HEADER,
+        vi=TO_VI,
+        make_rows=rows,
+        catalogue=defects(w),
+        stamps=STAMPS,
+        rows=per_province,
+    )
