@@ -108,4 +108,4 @@ def test_a_history_made_in_parts_writes_whole_workbooks(tmp_path, monkeypatch):
         # part, each part would have had its own).
         assert bcg == 5, rel
         checked += 1
-    assert checked > 50
+    assert checked >= len(provinces) - 2  # all but a missing births and immunizations
