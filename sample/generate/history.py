@@ -20,6 +20,7 @@ import csv
 import io
 import random
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -179,7 +180,7 @@ def _keep(o: Output, keep: list[int]) -> None:
 
 def _copies(
     o: Output,
-    rows: list[int] | list[dict],
+    rows: Sequence[int | dict],
     id_column: str,
     tag: str,
     values: dict[str, object] | None = None,

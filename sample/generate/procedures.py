@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from sample.generate.base import Defect, Output, World, setter, standard_defects
 from sample.generate import population
+from sample.generate.base import Defect, Output, World, setter, standard_defects
 
 DATASET = "procedures"
 TOTAL, PORTAL_ELIGIBLE, DECENTRALIZED = 282, 117, 165  # November 2025, at scale 1
