@@ -126,8 +126,9 @@ def _row(w: World, code: str, level: str, eligible: bool) -> dict:
 def generate(w: World) -> Iterator[Output]:
     """The catalogue, made, planted and written `population.CHUNK` rows at a time: where
     its planted rows go is drawn first (a place each, as numbers), so that the parent never
-    holds the catalogue (282 × scale rows); `procedure_codes` is published once it is all
-    written."""
+    holds the catalogue (282 × scale rows). `procedure_codes` (the clean procedures' codes,
+    which follow from their levels) is published at once, as when the catalogue was made
+    whole: a caller may take the facts without writing the files."""
     rng = w.rng
     scale = w.spec.scale
     total = max(20, round(TOTAL * scale))
@@ -149,7 +150,26 @@ def generate(w: World) -> Iterator[Output]:
     stale_at = set(rng.sample(range(total), max(1, round(total * w.spec.warning_rate))))
     places = rng.sample(range(1, total + len(errors)), len(errors))
     extra_at = {at: k for k, at in enumerate(places)}  # place -> error kind's position
-    published: dict[str, list[str]] = {"decentralized": [], "central": []}
+    w.facts["procedure_codes"] = {
+        "decentralized": [codes[i] for i in range(total) if levels[i] != "central"],
+        "central": [codes[i] for i in range(total) if levels[i] == "central"],
+    }
+    return _parts(w, codes, levels, eligible, total, errors, stale, stale_at, extra_at)
+
+
+def _parts(
+    w: World,
+    codes: list[str],
+    levels: list[str],
+    eligible: list[bool],
+    total: int,
+    errors: list[Defect],
+    stale: Defect,
+    stale_at: set[int],
+    extra_at: dict[int, int],
+) -> Iterator[Output]:
+    """The catalogue's parts, in order (see `generate`)."""
+    rng = w.rng
     previous: dict = {}  # the nearest earlier clean row (a duplicate copies it)
     clean = 0  # clean procedures made so far
     rows_total = total + len(errors)
@@ -169,9 +189,6 @@ def generate(w: World) -> Iterator[Output]:
                 if clean in stale_at:
                     stale.apply(row, rng, {})
                     planted.append((len(rows), stale))
-                published["decentralized" if row["decentralized"] else "central"].append(
-                    row["procedure_code"]
-                )
                 previous = row
                 clean += 1
             rows.append(row)
@@ -188,4 +205,3 @@ def generate(w: World) -> Iterator[Output]:
             continues=first > 0,
             offset=first,
         )
-    w.facts["procedure_codes"] = published
