@@ -20,6 +20,7 @@ import csv
 import io
 import random
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ from pathlib import Path
 from sample.generate import immunizations
 from sample.generate.base import NightSpec, Output, World, row_writer
 from sample.generate.night import generate
+from sample.generate.population import last_part
 from transforms.ingest.landing import CLAIMS_DATASETS
 from transforms.reference import Reference
 from transforms.scoring.plausibility import load_config
@@ -170,18 +172,33 @@ def _clean(o: Output) -> list[int]:
 def _keep(o: Output, keep: list[int]) -> None:
     """Keep only the rows at `keep` (in order), carrying the planted defects along."""
     new_index = {old: new for new, old in enumerate(keep)}
-    o.rows = [o.rows[i] for i in keep]
+    # In place: a streamed file's next part is numbered from the rows its generator handed
+    # over (`population.provincial_outputs` counts the list it yielded).
+    o.rows[:] = [o.rows[i] for i in keep]
     o.planted = [(new_index[i], d) for i, d in o.planted if i in new_index]
 
 
 def _copies(
-    o: Output, idxs: list[int], id_column: str, tag: str, values: dict[str, object] | None = None
+    o: Output,
+    rows: Sequence[int | dict],
+    id_column: str,
+    tag: str,
+    values: dict[str, object] | None = None,
 ) -> None:
-    """Append copies of the rows at `idxs` with new ids (`<id><tag><n>`), and `values` set."""
-    for n, i in enumerate(idxs):
-        row = dict(o.rows[i]) | (values or {})
+    """Append copies of `rows` (rows of `o` by index, or rows) with new ids
+    (`<id><tag><n>`), and `values` set."""
+    for n, i in enumerate(rows):
+        row = dict(o.rows[i] if isinstance(i, int) else i) | (values or {})
         row[id_column] = f"{row[id_column]}{tag}{n}"
         o.rows.append(row)
+
+
+ALIGNED = "history.align"  # `World.local`'s key for a province's vaccine counts so far
+# Clean rows of a group kept to copy from (the first ones of the file): a province's rows are
+# made and written in parts, so its whole file is not at hand when the last part is aligned.
+COPY_SOURCES = 1_000
+BIRTH_DOSES = (("BCG", 1), ("HEPB", 1))
+DPT_DOSES = (("DPT_VGB_HIB", 2), ("DPT_VGB_HIB", 3))
 
 
 def align_indicators(w: World, outputs: list[Output]) -> None:
@@ -189,7 +206,10 @@ def align_indicators(w: World, outputs: list[Output]) -> None:
     3 as many clean rows as dose 1 (a dropout well under 10 %). The night hands its files
     over one at a time (births before immunizations): a province's births rows are
     remembered in `w.facts["births_rows"]` for its immunizations (a new dict, not changed in
-    place: the night passes the facts a province's births unit published to its later units)."""
+    place: the night passes the facts a province's births unit published to its later units).
+    A file made in parts (`population.provincial_outputs`) is counted part by part (in
+    `w.local`, the unit's own state) and completed on its last part, from its first clean
+    rows of each group (`COPY_SOURCES`)."""
     for prov in w.provinces:
         births = _province_outputs(outputs, prov, "births")
         if births:
@@ -206,19 +226,26 @@ def align_indicators(w: World, outputs: list[Output]) -> None:
                 continue
             # Counted as the consistency rule counts (rows no error was planted in); copied
             # from rows with nothing planted.
+            state = w.local.setdefault(ALIGNED, {}).setdefault(o.rel, ({}, {}, {}))
+            counted, n_clean, sources = state
             errors = {i for i, d in o.planted if d.severity == "error"}
-            counted: dict[tuple[str, int], int] = {}
-            by_group: dict[tuple[str, int], list[int]] = {}
+            planted = {i for i, _ in o.planted}
             for i, r in enumerate(o.rows):
-                if i not in errors:
-                    key = (r[vac], r[dose])
-                    counted[key] = counted.get(key, 0) + 1
-            for i in _clean(o):
-                r = o.rows[i]
-                by_group.setdefault((r[vac], r[dose]), []).append(i)
+                if i in errors:
+                    continue
+                key = (r[vac], r[dose])
+                counted[key] = counted.get(key, 0) + 1
+                if i not in planted:
+                    n_clean[key] = n_clean.get(key, 0) + 1
+                    if key in BIRTH_DOSES + DPT_DOSES:
+                        kept = sources.setdefault(key, [])
+                        if len(kept) < COPY_SOURCES:
+                            kept.append(r)
+            if not last_part(w):
+                continue
             n_dpt1 = counted.get(("DPT_VGB_HIB", 1), 0)
-            for key in (("DPT_VGB_HIB", 2), ("DPT_VGB_HIB", 3)):
-                have = by_group.get(key, [])
+            for key in DPT_DOSES:
+                have = sources.get(key, [])
                 need = n_dpt1 - counted.get(key, 0)
                 if have and need > 0:
                     _copies(o, [have[k % len(have)] for k in range(need)], rid, "D")
@@ -227,12 +254,12 @@ def align_indicators(w: World, outputs: list[Output]) -> None:
                 # small night whose only such row has a planted error) copies the other's
                 # rows as that vaccine, or its "clean" history would hold a real shortfall.
                 for vaccine, other in (("BCG", "HEPB"), ("HEPB", "BCG")):
-                    own = by_group.get((vaccine, 1), [])
-                    have = own or by_group.get((other, 1), [])
-                    if have and len(own) < n_births:
-                        need = n_births - len(own)
-                        idxs = [have[k % len(have)] for k in range(need)]
-                        _copies(o, idxs, rid, vaccine[0], {vac: vaccine})
+                    own = n_clean.get((vaccine, 1), 0)
+                    have = sources.get((vaccine, 1)) if own else sources.get((other, 1))
+                    if have and own < n_births:
+                        need = n_births - own
+                        rows = [have[k % len(have)] for k in range(need)]
+                        _copies(o, rows, rid, vaccine[0], {vac: vaccine})
 
 
 def plant(w: World, outputs: list[Output], anomalies: list[Anomaly]) -> None:
@@ -278,7 +305,9 @@ def as_workbooks(w: World, outputs: list[Output], anomalies: list[Anomaly]) -> N
     """Write the `WORKBOOKS` deliveries as XLSX: the rows as the CSV would hold them, on
     sheet `DATA_SHEET` with the header on row 1; under tonight's header_moved plant a title
     block above the header, under sheet_changed the data sheet renamed and put behind an
-    instructions sheet. Row numbers (the truth's) count data rows, as the readers do."""
+    instructions sheet. Row numbers (the truth's) count data rows, as the readers do. A
+    file made in parts is held (its rows, in `w.local`) until its last part, which carries
+    the whole workbook: a history holds these few provinces' births whole."""
     tonight = {(a.province_index, a.dataset, a.kind) for a in anomalies if a.run_date == w.run_date}
     for index, dataset in WORKBOOKS.items():
         if index >= len(w.provinces):
@@ -286,14 +315,23 @@ def as_workbooks(w: World, outputs: list[Output], anomalies: list[Anomaly]) -> N
         for o in _province_outputs(outputs, w.provinces[index], dataset):
             if o.data is not None or not o.rel.endswith(".csv"):
                 continue
+            o.rel = o.rel.removesuffix(".csv") + ".xlsx"
+            if not o.continues and last_part(w):  # a file made whole
+                held = o.rows
+            else:  # made in parts: their rows are held until the last writes the workbook
+                held = w.local.setdefault(WORKBOOK_ROWS, [])
+                held.extend(o.rows)
+                if not last_part(w):
+                    o.data = b""  # an empty file, until the last part writes it whole
+                    continue
             o.data = workbook(
-                o,
+                replace(o, rows=held),
                 title=(index, dataset, "header_moved") in tonight,
                 moved=(index, dataset, "sheet_changed") in tonight,
             )
-            o.rel = o.rel.removesuffix(".csv") + ".xlsx"
 
 
+WORKBOOK_ROWS = "history.workbook_rows"  # `World.local`'s key: a workbook's parts so far
 FIXED_TIME = datetime(2025, 7, 1)  # a workbook's creation time: not the clock's
 
 

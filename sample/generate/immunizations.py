@@ -3,15 +3,20 @@
 Clean rows keep, per province and vaccine, fewer doses n+1 than doses n (drop-out), also
 after the rows planted with errors are taken away (they will be quarantined, and the
 consistency rule counts only the rest): where planting breaks that, clean dose-n rows are
-added. Some provinces then get one vaccine whose dose 2 outnumbers dose 1: the rule
-`immunizations.doses.consistent` flags every dose-2 row of that group, so exactly those
-rows are planted as the warning `dose_exceeds_previous_dose` (the per-row truth of a
-dataset-level check is the set of rows it flags)."""
+added at the end of the file. A province's rows are made a part at a time: how many of each
+(vaccine, dose) is drawn first, the rows then in a random order of those groups, and only
+the counts of the parts before the last are kept for the additions. Some provinces then get
+one vaccine whose dose 2 outnumbers dose 1: the rule `immunizations.doses.consistent` flags
+every dose-2 row of that group, so exactly those rows are planted as the warning
+`dose_exceeds_previous_dose` (the per-row truth of a dataset-level check is the set of rows
+it flags)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+
+import numpy as np
 
 from sample.generate import people
 from sample.generate.base import Defect, Output, World, setter, standard_defects
@@ -131,22 +136,18 @@ def _row(w: World, prov: str, seq: int, vaccine: str, dose: int) -> dict:
     }
 
 
-def _schedule_rows(w: World, prov: str, n: int, vaccines: list[str]) -> list[dict]:
-    """About `n` rows with drop-out: each dose of a vaccine given fewer times than the one
-    before it."""
-    rng = w.rng
-    rows: list[dict] = []
+def _schedule(w: World, n: int, vaccines: list[str]) -> list[tuple[str, int, int]]:
+    """About `n` rows with drop-out, as (vaccine, dose, rows): each dose of a vaccine given
+    fewer times than the one before it. Drawn before the rows, so that a province's rows can
+    be made a part at a time in a random order of these groups."""
+    groups = []
     per_vaccine = max(2, n // len(vaccines))
     for vaccine in vaccines:
         given = per_vaccine
         for dose in range(1, SCHEDULE[vaccine] + 1):
-            for _ in range(given):
-                rows.append(_row(w, prov, len(rows), vaccine, dose))
-            given = max(0, given - rng.randint(1, 3))
-    rng.shuffle(rows)
-    for seq, row in enumerate(rows):
-        row["record_id"] = f"TC{w.run_date:%y%m%d}{prov}{seq:06d}"
-    return rows
+            groups.append((vaccine, dose, given))
+            given = max(0, given - w.rng.randint(1, 3))
+    return groups
 
 
 def generate(w: World) -> Iterator[Output]:
@@ -155,31 +156,50 @@ def generate(w: World) -> Iterator[Output]:
     inconsistent = Defect(
         DATASET, "dose_exceeds_previous_dose", "accurate", "warning", lambda row, rng, ctx: None
     )
+    # The unit's state, what `keep_consistent` needs of the parts before the last: per
+    # (vaccine, dose) the rows no error was planted in, and the rows handed over so far.
+    counts: dict[tuple[str, int], int] = {}
+    seen = [0]
+    total = [0]
 
-    def make_rows(prov: str) -> list[dict]:
+    def make_rows(prov: str) -> Iterator[dict]:
         vaccines = list(SCHEDULE)
         if inconsistent_province(index_of[prov]):
             vaccines.remove(INCONSISTENT_VACCINE)
-        return _schedule_rows(w, prov, n, vaccines)
+        groups = _schedule(w, n, vaccines)
+        counts.clear()
+        seen[0] = 0
+        total[0] = sum(k for *_, k in groups)
+        # Each row's group, in a random order (one byte a row, not the rows).
+        order = w.numpy_rng(DATASET, prov).permutation(
+            np.repeat(np.arange(len(groups), dtype=np.uint8), [k for *_, k in groups])
+        )
+        return (_row(w, prov, seq, *groups[g][:2]) for seq, g in enumerate(order.tolist()))
 
     def keep_consistent(prov: str, rows: list[dict], planted: list) -> list[dict]:
+        """Count the part's rows as the consistency rule will; on the last part, add clean
+        dose-n rows where planted errors left fewer of them than of dose n+1, then the
+        inconsistent group."""
         broken = {i for i, defect in planted if defect.severity == "error"}
-        counts: dict[tuple[str, int], int] = {}
         for i, row in enumerate(rows):
             if i not in broken:
                 key = (row["vaccine_code"], row["dose_number"])
                 counts[key] = counts.get(key, 0) + 1
+        first = seen[0]
+        seen[0] += len(rows)
+        if seen[0] < total[0]:
+            return rows
         for vaccine, doses in SCHEDULE.items():
             for dose in range(doses, 1, -1):
                 while counts.get((vaccine, dose), 0) > counts.get((vaccine, dose - 1), 0):
-                    rows.append(_row(w, prov, len(rows), vaccine, dose - 1))
+                    rows.append(_row(w, prov, first + len(rows), vaccine, dose - 1))
                     counts[(vaccine, dose - 1)] = counts.get((vaccine, dose - 1), 0) + 1
         if inconsistent_province(index_of[prov]):
             for dose, times in ((1, 2), (2, 3)):
                 for _ in range(times):
                     if dose == 2:
                         planted.append((len(rows), inconsistent))
-                    rows.append(_row(w, prov, len(rows), INCONSISTENT_VACCINE, dose))
+                    rows.append(_row(w, prov, first + len(rows), INCONSISTENT_VACCINE, dose))
         return rows
 
     return provincial_outputs(
@@ -189,6 +209,7 @@ def generate(w: World) -> Iterator[Output]:
         header=HEADER,
         vi=VI,
         make_rows=make_rows,
+        rows=lambda prov: total[0],
         catalogue=defects(w),
         dates=DATES,
         stamps=STAMPS,

@@ -50,6 +50,15 @@ def reborn(rng: random.Random, pid: str, born: date) -> str:
 
 
 CHUNK = 5_000  # a province's rows made, planted and written at a time (when streamed)
+# `World.local`'s key for whether the part `provincial_outputs` hands over is its file's last
+# (a history's `adjust` completes a file there: its workbooks, its aligned vaccines).
+LAST_PART = "population.last_part"
+
+
+def last_part(w: World) -> bool:
+    """Whether the output being handed over is the last part of its file (a file made whole
+    is its own last part)."""
+    return bool(w.local.get(LAST_PART, True))
 
 
 def provincial_outputs(
@@ -66,32 +75,41 @@ def provincial_outputs(
     amounts=frozenset(),
     spec: NightSpec | None = None,
     after_plant: Callable[[str, list[dict], list], list[dict]] | None = None,
-    rows: int | None = None,
+    rows: int | Callable[[str], int] | None = None,
+    translate: Callable[[dict], dict] | None = None,
 ) -> Iterator[Output]:
-    """One file per province (`p<NN>/<dataset>.csv`) in the office's layout, with planted
-    defects cycled across provinces; each province's file is a unit of its own
-    (`World.units`). `make_rows(prov)` gives a province's rows: a list, made and written
-    whole, or, when `rows` says how many it gives (every province as many), an iterator,
-    made, planted and written `CHUNK` rows at a time (the file's later parts appended), so
-    that memory does not grow with the scale. `after_plant(prov, rows, planted)` may append
-    rows (with their own truth, returned as extra (row index, defect) pairs via `planted`)."""
+    """One file per province (`p<NN>/<dataset>.csv`) in the office's layout, with planted defects
+    cycled across provinces; each province's file is a unit of its own (`World.units`).
+    `make_rows(prov)` gives a province's rows: a list, made and written whole, or, when
+    `rows` says how many it gives (every province as many), an iterator, made, planted and
+    written `CHUNK` rows at a time (the file's later parts appended), so that memory does
+    not grow with the scale; `rows` may also be a function of the province, asked once
+    `make_rows(prov)` was called (which may draw how many rows it will give).
+    `after_plant(prov, rows, planted)` may append rows (with their own truth, returned as
+    extra (row index, defect) pairs via `planted`); streamed, it is called on each part
+    (`last_part(w)` says which is the last). `translate` turns a row into a Vietnamese-
+    header office's (its values too); default: the headers renamed by `vi`."""
     spec = spec or w.spec
     for index, prov in w.units(dataset):
         layout = province_layout(index)
         made = make_rows(prov)
         if rows is None:
             made = list(made)
-        total = len(made) if isinstance(made, list) else rows
+        total = len(made) if isinstance(made, list) else rows(prov) if callable(rows) else rows
         counter = unit_counter(index, total or 0, spec)
-        parts = iter([made]) if isinstance(made, list) else _chunks(iter(made), total or 0)
+        parts = iter([(made, True)]) if isinstance(made, list) else _chunks(iter(made), total or 0)
         written = 0
-        for part in parts:
+        for part, last in parts:
+            w.local[LAST_PART] = last
             planted = plant(part, catalogue, spec, w.rng, counter, {})
             if after_plant:
                 part = after_plant(prov, part, planted)
             cols = header
             if layout.vietnamese_headers:
-                part = [{vi.get(k, k): v for k, v in r.items()} for r in part]
+                if translate is not None:
+                    part = [translate(r) for r in part]
+                else:
+                    part = [{vi.get(k, k): v for k, v in r.items()} for r in part]
                 cols = [vi.get(c, c) for c in header]
             yield (
                 Output(
@@ -112,10 +130,12 @@ def provincial_outputs(
             written += len(part)
 
 
-def _chunks(rows: Iterator[dict], total: int) -> Iterator[list[dict]]:
-    """`total` rows in lists of `CHUNK` (one empty list when there are none)."""
-    for _ in range(0, total or 1, CHUNK):
-        yield list(islice(rows, CHUNK))
+def _chunks(rows: Iterator[dict], total: int) -> Iterator[tuple[list[dict], bool]]:
+    """`total` rows in lists of `CHUNK` (one empty list when there are none), each with
+    whether it is the last."""
+    starts = range(0, total or 1, CHUNK)
+    for start in starts:
+        yield list(islice(rows, CHUNK)), start == starts[-1]
 
 
 def rows_per_province(w: World, share: float, least: int = 5) -> int:

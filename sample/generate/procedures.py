@@ -9,8 +9,10 @@ decentralised and central codes that load."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
+from sample.generate import population
 from sample.generate.base import Defect, Output, World, setter, standard_defects
 
 DATASET = "procedures"
@@ -121,7 +123,12 @@ def _row(w: World, code: str, level: str, eligible: bool) -> dict:
     }
 
 
-def generate(w: World) -> list[Output]:
+def generate(w: World) -> Iterator[Output]:
+    """The catalogue, made, planted and written `population.CHUNK` rows at a time: where
+    its planted rows go is drawn first (a place each, as numbers), so that the parent never
+    holds the catalogue (282 × scale rows). `procedure_codes` (the clean procedures' codes,
+    which follow from their levels) is published at once, as when the catalogue was made
+    whole: a caller may take the facts without writing the files."""
     rng = w.rng
     scale = w.spec.scale
     total = max(20, round(TOTAL * scale))
@@ -137,37 +144,64 @@ def generate(w: World) -> list[Output]:
     eligible = [True] * n_eligible + [False] * (total - n_eligible)
     rng.shuffle(levels)
     rng.shuffle(eligible)
-    rows = [_row(w, codes[i], levels[i], eligible[i]) for i in range(total)]
-    planted: list[tuple[int, Defect]] = []
     stale = next(d for d in catalogue if d.severity == "warning")
-    for i in rng.sample(range(total), max(1, round(total * w.spec.warning_rate))):
-        stale.apply(rows[i], rng, {})
-        planted.append((i, stale))
-    # One extra procedure per error kind, at a random place after the first row.
-    broken: set[int] = set()  # id() of the extra rows
-    for k, defect in enumerate(errors):
-        extra = _row(w, codes[total + k], rng.choice(["central", "province"]), rng.random() < 0.5)
-        at = rng.randint(1, len(rows))
-        previous = next(r for r in reversed(rows[:at]) if id(r) not in broken)
-        defect.apply(extra, rng, {"previous": dict(previous)})
-        rows.insert(at, extra)
-        broken.add(id(extra))
-        planted = [(i + 1 if i >= at else i, d) for i, d in planted] + [(at, defect)]
-    clean = [r for r in rows if id(r) not in broken]
+    # Which clean procedures are stale, and the place in the file of one extra procedure
+    # per error kind (after the first row); drawn before any row is made.
+    stale_at = set(rng.sample(range(total), max(1, round(total * w.spec.warning_rate))))
+    places = rng.sample(range(1, total + len(errors)), len(errors))
+    extra_at = {at: k for k, at in enumerate(places)}  # place -> error kind's position
     w.facts["procedure_codes"] = {
-        "decentralized": [r["procedure_code"] for r in clean if r["decentralized"]],
-        "central": [r["procedure_code"] for r in clean if not r["decentralized"]],
+        "decentralized": [codes[i] for i in range(total) if levels[i] != "central"],
+        "central": [codes[i] for i in range(total) if levels[i] == "central"],
     }
-    return [
-        Output(
+    return _parts(w, codes, levels, eligible, total, errors, stale, stale_at, extra_at)
+
+
+def _parts(
+    w: World,
+    codes: list[str],
+    levels: list[str],
+    eligible: list[bool],
+    total: int,
+    errors: list[Defect],
+    stale: Defect,
+    stale_at: set[int],
+    extra_at: dict[int, int],
+) -> Iterator[Output]:
+    """The catalogue's parts, in order (see `generate`)."""
+    rng = w.rng
+    previous: dict = {}  # the nearest earlier clean row (a duplicate copies it)
+    clean = 0  # clean procedures made so far
+    rows_total = total + len(errors)
+    chunk = population.CHUNK
+    for first in range(0, rows_total, chunk):
+        rows: list[dict] = []
+        planted: list[tuple[int, Defect]] = []
+        for at in range(first, min(first + chunk, rows_total)):
+            k = extra_at.get(at)
+            if k is not None:  # an extra procedure, broken (quarantined)
+                level = rng.choice(["central", "province"])
+                row = _row(w, codes[total + k], level, rng.random() < 0.5)
+                errors[k].apply(row, rng, {"previous": dict(previous)})
+                planted.append((len(rows), errors[k]))
+            else:
+                row = _row(w, codes[clean], levels[clean], eligible[clean])
+                if clean in stale_at:
+                    stale.apply(row, rng, {})
+                    planted.append((len(rows), stale))
+                previous = row
+                clean += 1
+            rows.append(row)
+        yield Output(
             rel=w.night_path("moh", "procedures.csv"),
             expected_status="loaded",
             kind="procedures_catalogue",
             header=HEADER,
             rows=rows,
-            planted=sorted(planted, key=lambda p: p[0]),
+            planted=planted,
             dates=DATES,
             stamps=STAMPS,
             amounts=AMOUNTS,
+            continues=first > 0,
+            offset=first,
         )
-    ]

@@ -8,16 +8,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from sample.generate import people
-from sample.generate.base import (
-    Defect,
-    Output,
-    World,
-    plant,
-    setter,
-    standard_defects,
-    unit_counter,
-)
-from sample.generate.writers import province_layout
+from sample.generate.base import Defect, Output, World, setter, standard_defects
+from sample.generate.population import provincial_outputs
 
 DATASET = "workforce"
 PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
@@ -210,27 +202,21 @@ def _vietnamese(row: dict) -> dict:
 
 def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
-    catalogue = defects(w)
     by_province: dict[str, list[dict]] = {}
     for p in w.facts["practitioners"]:
         by_province.setdefault(p["province"], []).append(p)
-    for index, prov in w.units(DATASET):
-        layout = province_layout(index)
-        rows = [_row(w, prov, seq, by_province.get(prov, [])) for seq in range(per_province)]
-        planted = plant(rows, catalogue, w.spec, w.rng, unit_counter(index, len(rows), w.spec), {})
-        header = HEADER_VI if layout.vietnamese_headers else HEADER
-        if layout.vietnamese_headers:
-            rows = [_vietnamese(r) for r in rows]
-        yield (
-            Output(
-                rel=w.night_path(f"p{prov}", "workforce.csv"),
-                expected_status="loaded",
-                kind="workforce_export",
-                header=header,
-                rows=rows,
-                layout=layout,
-                planted=planted,
-                dates=DATES,
-                stamps=STAMPS,
-            )
-        )
+    return provincial_outputs(
+        w,
+        dataset=DATASET,
+        kind="workforce_export",
+        header=HEADER,
+        vi=TO_VI,
+        make_rows=lambda prov: (
+            _row(w, prov, seq, by_province.get(prov, [])) for seq in range(per_province)
+        ),
+        rows=per_province,
+        catalogue=defects(w),
+        dates=DATES,
+        stamps=STAMPS,
+        translate=_vietnamese,
+    )
