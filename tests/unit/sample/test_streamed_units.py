@@ -16,20 +16,12 @@ from sample.generate import night, population
 from sample.generate.history import generate_nights
 from sample.generate.night import NightSpec, generate
 from sample.generate.writers import province_layout
+from tests.unit.sample.test_generate import _decoded
 from transforms.reference import load
 
 RUN_DATE = date(2026, 11, 24)
 STREAMED = ("births", "workforce", "health_checks", "immunizations", "procedures")
 PART = 2  # rows a part, so that a province's few rows at scale 0.05 come in several
-
-
-def _decoded(data: bytes) -> str:
-    if data[:2] == b"\xff\xfe":
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1258")
 
 
 def test_a_streamed_unit_hands_over_parts_whose_truth_joins_into_the_files(tmp_path, monkeypatch):
