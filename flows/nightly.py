@@ -333,6 +333,7 @@ def _stage_and_finish(
                 [f for ds_id in order for bundle in bundles[ds_id] for f in bundle.files],
                 packages.root,
                 params.limits.max_claims_table_bytes,
+                s.split_workers,
             )
         for ds_id in order:
             futures[ds_id] = [
@@ -342,7 +343,7 @@ def _stage_and_finish(
         staging = _StagingProgress(logger, futures, s.progress_seconds)
         for ds_id in order:
             staging.wait(futures[ds_id])
-            packages.retire()  # its splits all made: the worker's memory back before finishing
+            packages.retire()  # its splits all made: the workers' memory back before finishing
             staged = [f.result() for f in futures[ds_id]]
             results = {fr.file_id: fr for br in staged for fr in br.files}
             stg_files = []

@@ -28,13 +28,14 @@ if TYPE_CHECKING:
 
 MiB = 1024**2
 # The night's memory (issue 18; docs/benchmark.md "Memory of the night"): the peak of its
-# whole process tree (the flow's process, the claims split worker and the DuckDB connections
+# whole process tree (the flow's process, the claims split workers and the DuckDB connections
 # inside them; not the Prefect server) is the sum of the parts `Settings.memory_plan` names.
 # What the settings bound is computed from them; the rest was measured at 2M visit rows and
 # does not grow with the night.
 MEMORY_BOUND = 1024 * MiB
 PYTHON_BYTES = 280 * MiB  # the flow's interpreter, libraries, Prefect client: 253-262 MiB
-WORKER_BYTES = 128 * MiB  # the split worker (110 MiB) and multiprocessing's tracker (13 MiB)
+SPLIT_WORKER_BYTES = 32 * MiB  # a claims split worker: 24 MiB measured, flat with the package
+TRACKER_BYTES = 16 * MiB  # multiprocessing's resource tracker beside them: 13 MiB
 DUCKDB_OVERHEAD = 40 * MiB  # the warehouse connection's RSS above its memory_limit
 # A row being staged (Python text, frames, its raw JSON): 2.6-2.8 KB measured.
 STAGED_ROW_BYTES = 3 * 1024
@@ -98,6 +99,8 @@ class Settings(BaseSettings):
     # a cluster on other machines, `stage_dir` must be storage they and the flow share.
     task_runner: Literal["thread", "dask"] = "thread"
     stage_workers: int = Field(1, gt=0)
+    # Claims packages are split ahead (`transforms.ingest.presplit`) by this many processes.
+    split_workers: int = Field(2, gt=0)
     dask_address: str | None = None
     dask_workers: int = Field(2, gt=0)
     stage_bundle_bytes: int = Field(64 * 1024**2, gt=0)
@@ -177,22 +180,22 @@ class Settings(BaseSettings):
 
     def memory_plan(self) -> dict[str, int]:
         """The night's peak memory in bytes, part by part (see `MEMORY_BOUND`): the flow's
-        Python, the split worker, the warehouse connection (its limit and what DuckDB holds
+        Python, the split workers, the warehouse connection (its limit and what DuckDB holds
         beside it), and the one bundle staged at a time (its DuckDB connection and
         `batch_rows` rows). Staging and finishing overlap, so the parts add up."""
         return {
             "python": PYTHON_BYTES,
-            "split_worker": WORKER_BYTES,
+            "split_workers": self.split_workers * SPLIT_WORKER_BYTES + TRACKER_BYTES,
             "warehouse": duckdb_bytes(self.duckdb_memory_limit) + DUCKDB_OVERHEAD,
             "staging": duckdb_bytes(self.stage_memory_limit) + self.batch_rows * STAGED_ROW_BYTES,
         }
 
     def after_staging_memory_limit(self) -> int:
         """The warehouse connection's memory limit in bytes once staging is over: its own
-        with the shares of staging and of the split worker, both gone by then (merging
+        with the shares of staging and of the split workers, all gone by then (merging
         tonight's segments, progress and publishing cannot always spill their buffers)."""
         plan = self.memory_plan()
-        return plan["warehouse"] - DUCKDB_OVERHEAD + plan["staging"] + plan["split_worker"]
+        return plan["warehouse"] - DUCKDB_OVERHEAD + plan["staging"] + plan["split_workers"]
 
     @property
     def restricted_path(self) -> Path:

@@ -14,6 +14,7 @@ from flows.nightly import _stage_params
 from flows.settings import (
     DUCKDB_OVERHEAD,
     MEMORY_BOUND,
+    SPLIT_WORKER_BYTES,
     STAGED_ROW_BYTES,
     Settings,
     duckdb_bytes,
@@ -99,14 +100,16 @@ def test_the_nights_memory_plan_adds_up_within_the_bound():
     """The parts of the night's peak memory (docs/benchmark.md "Memory of the night") add up
     to at most 1 GiB with the default settings, and follow the settings that bound them."""
     plan = Settings().memory_plan()
-    assert set(plan) == {"python", "split_worker", "warehouse", "staging"}
+    assert set(plan) == {"python", "split_workers", "warehouse", "staging"}
     assert sum(plan.values()) <= MEMORY_BOUND == 1024**3
+    three = Settings(split_workers=3).memory_plan()
+    assert three["split_workers"] - plan["split_workers"] == SPLIT_WORKER_BYTES
     bigger = Settings(duckdb_memory_limit="1GB", batch_rows=200_000).memory_plan()
     assert bigger["warehouse"] - plan["warehouse"] == 10**9 - duckdb_bytes("384MB")
     assert bigger["staging"] - plan["staging"] == 150_000 * STAGED_ROW_BYTES
     assert sum(bigger.values()) > MEMORY_BOUND  # what the former defaults came to
     # Once staging is over, the warehouse connection takes the shares of staging and the
-    # worker: the night's process stays within the same plan.
+    # split workers: the night's process stays within the same plan.
     after = Settings().after_staging_memory_limit()
     assert after > duckdb_bytes(Settings().duckdb_memory_limit)
     assert plan["python"] + after + DUCKDB_OVERHEAD == sum(plan.values())

@@ -12,15 +12,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from transforms.messages import Reason
+from transforms.ingest.readers.errors import FileRejected
 
-
-class FileRejected(Exception):
-    """The whole file is rejected, for one reason."""
-
-    def __init__(self, reason: Reason):
-        super().__init__(str(reason))
-        self.reason = reason
+__all__ = ["FileRejected"]  # defined apart (`errors`), for the claims split workers
 
 
 @dataclass(frozen=True)

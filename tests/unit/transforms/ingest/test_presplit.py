@@ -8,6 +8,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 from concurrent.futures import wait
 from pathlib import Path
 
@@ -25,12 +27,13 @@ from tests.unit.transforms.ingest.test_readers_claims_package import (
 )
 from tests.unit.transforms.ingest.test_readers_xml import claims_row
 from transforms.ingest import presplit
-from transforms.ingest.readers import claims
+from transforms.ingest.readers import claims, claims_split
 from transforms.ingest.reading import FileRejected
 from transforms.ingest.stage import StageFile
 from transforms.messages import Reason
 
 LIMIT = 10**6  # the `max_table_bytes` of `read`
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def _packages(folder: Path) -> list[Path]:
@@ -88,12 +91,12 @@ def _assert_same(got: dict, expected: dict) -> None:
             assert got[key][1] == want[1], key
 
 
-def _start(paths: list[Path], root: Path) -> presplit.Ahead:
+def _start(paths: list[Path], root: Path, workers: int = 2) -> presplit.Ahead:
     files = [
         StageFile(i, str(p.resolve()), "xml", p.name, p.stat().st_size) for i, p in enumerate(paths)
     ]
     csv = StageFile(99, str(root.parent / "visits.csv"), "csv", "visits.csv", 10)
-    return presplit.start([*files, csv, *files], root, LIMIT)
+    return presplit.start([*files, csv, *files], root, LIMIT, workers)
 
 
 def _restamp(path: Path, old: bytes, new: bytes, keep_time: bool) -> None:
@@ -151,6 +154,33 @@ def test_a_worker_that_dies_leaves_the_packages_to_the_reader(tmp_path, caplog):
         ahead.close()
 
 
+def test_one_worker_or_two_read_the_same(tmp_path):
+    paths = _packages(tmp_path / "landing")
+    expected = _outcomes(paths)
+    for workers in (1, 2):
+        ahead = _start(paths, tmp_path / f"packages{workers}", workers)
+        try:
+            assert len(multiprocessing.active_children()) >= workers
+            wait(ahead.futures, timeout=60)
+            _assert_same(_outcomes(paths), expected)
+        finally:
+            ahead.close()
+
+
+def test_a_split_worker_imports_neither_pandas_nor_the_registry():
+    """A worker holds the split's module and its parsers only (~24 MiB, not the night's
+    ~110 MiB of libraries): the memory plan counts it at `SPLIT_WORKER_BYTES`."""
+    probe = (
+        "import sys, transforms.ingest.readers.claims_split; "
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'pandera', 'duckdb', "
+        "'validations.registry') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "[]"
+
+
 def test_nothing_is_started_without_a_package(tmp_path):
     csv = StageFile(1, str(tmp_path / "visits.csv"), "csv", "visits.csv", 10)
     ahead = presplit.start([csv], tmp_path / "packages", LIMIT)
@@ -162,7 +192,7 @@ def test_the_worker_refuses_what_is_not_a_regular_file(tmp_path):
     fifo = tmp_path / "claims.xml"
     os.mkfifo(fifo)
     with pytest.raises(OSError, match="not a regular file"):  # not waiting for a writer
-        claims.split_package(str(fifo), str(tmp_path), LIMIT)
+        claims_split.split_package(str(fifo), str(tmp_path), LIMIT)
     assert list(tmp_path.iterdir()) == [fifo]
 
 
