@@ -3,6 +3,7 @@ each dataset in dependency order, build the progress tables, and publish atomica
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import logging
 import shutil
@@ -396,12 +397,29 @@ def _stage_and_finish(
                 sum(r.rows_quarantined for r in recs),
                 clock.monotonic() - began,
             )
+    except BaseException:
+        _drop_pending([f for fs in futures.values() for f in fs])
+        raise
     finally:
-        # On failure, let the bundles still running end before their folder goes away.
-        wait([f for fs in futures.values() for f in fs])
+        # Let the bundles still running end before their folder goes away.
+        wait([f for fs in futures.values() for f in fs if not _cancelled(f)])
         packages.close()
         if s.stage_dir:
             shutil.rmtree(stage_root, ignore_errors=True)
+
+
+def _drop_pending(futures: list[Any]) -> None:
+    """A failed night stops staging: the bundles not yet begun in this process's threads
+    are dropped, so that the failure (and a re-run) need not wait for the rest of the
+    night's staging; those running end, and a Dask cluster's run to their end."""
+    for future in futures:
+        if isinstance(future.wrapped_future, concurrent.futures.Future):
+            future.wrapped_future.cancel()  # False, and nothing done, once it has begun
+
+
+def _cancelled(future: Any) -> bool:
+    wrapped = future.wrapped_future
+    return isinstance(wrapped, concurrent.futures.Future) and wrapped.cancelled()
 
 
 class _StagingProgress:
