@@ -382,3 +382,40 @@ def test_compaction_rewrites_history_into_one_segment_and_keeps_every_row(tmp_pa
     assert not old_files & now
     assert _everything(warehouse, restricted) == before
     assert _manifest(warehouse) == set(_segments(wh_store))
+
+
+def _quarantine(restricted: Path) -> list[tuple]:
+    with duckdb.connect(str(restricted), read_only=True) as con:
+        return con.execute(
+            "SELECT source_file, row_number, record_key, rule_id, criterion, severity, message, "
+            "raw FROM quarantine.rows ORDER BY ALL"
+        ).fetchall()
+
+
+def test_the_quarantine_written_in_slices_is_the_quarantine_written_whole(tmp_path, monkeypatch):
+    """A night with more rows with an error than a slice holds (`loading.quarantine_slices`:
+    at the night's size, memory bounds a slice) writes its quarantine in several segments:
+    the same rows, rules, messages and raw rows as one slice gives."""
+    from transforms.warehouse import loading
+
+    landing = tmp_path / "landing"
+    visits = [_visit(n, f"{D3} 09:00:00", bad=n % 3 != 0) for n in range(1, 13)]  # 8 bad
+    _night(landing, D3, visits)
+    more = [_visit(n, f"{D3} 09:00:00", bad=n % 3 != 0) for n in range(13, 17)]  # 3 bad
+    _put(landing / D3.isoformat() / "p02" / "visits.csv", more, D3)
+    whole = tmp_path / "whole"
+    run_night(landing, D3, whole / "warehouse.duckdb", whole / "restricted.duckdb")
+    monkeypatch.setattr(loading, "QUARANTINE_SLICE_ROWS", (1, 3))
+    sliced = tmp_path / "sliced"
+    summary = run_night(landing, D3, sliced / "warehouse.duckdb", sliced / "restricted.duckdb")
+    assert summary["rows_in"] == 17 == summary["rows_loaded"] + summary["rows_quarantined"]
+    assert summary["rows_quarantined"] == 11
+    expected = _quarantine(whole / "restricted.duckdb")
+    assert len({(r[0], r[1]) for r in expected}) == 11
+    assert _quarantine(sliced / "restricted.duckdb") == expected
+    with duckdb.connect(str(sliced / "restricted.duckdb"), read_only=True) as con:
+        parts = con.execute(
+            "SELECT count(*) FROM meta.segments WHERE table_name = 'quarantine.rows' "
+            "AND dataset = 'visits'"
+        ).fetchone()[0]
+    assert parts == 4  # p01's 8 rows in three ranges; p02's 3 in one slice

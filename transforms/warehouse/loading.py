@@ -155,17 +155,19 @@ def finish_dataset(
     # The view of quarantine.rows (every dataset's segments) is refreshed once, after the
     # night's datasets (segments.refresh_stale); until then, tonight's quarantined rows are
     # read through seg_quarantine__rows__tonight (the claims episode rules).
-    _append(
-        con,
-        segments.QUARANTINE,
-        dataset,
-        run_id,
-        params,
-        "int_quarantine_rows",
-        refresh=False,
-        dataset=dataset,
-        key=key,
-    )
+    for part, (file_ids, row_from, row_to) in enumerate(quarantine_slices(con, raw_files)):
+        _append(
+            con,
+            segments.QUARANTINE,
+            dataset,
+            run_id,
+            {**params, "file_ids": file_ids, "row_from": row_from, "row_to": row_to},
+            "int_quarantine_rows",
+            refresh=False,
+            suffix=f"-q{part:04d}" if part else "",
+            dataset=dataset,
+            key=key,
+        )
     segments.defer_refresh(con, segments.QUARANTINE, run_id)
     # Nothing reads tonight's raw rows before the night ends (int_quarantine reads earlier
     # runs' only): the view of raw.rows is refreshed once, when the night is published.
@@ -183,6 +185,69 @@ def finish_dataset(
     # What was staged for the dataset is no longer needed: free it for the next one.
     SQL.run(con, "int_clear_stage", dataset=dataset)
     return [FileOutcome(fid, n, ok, n - ok) for fid, n, ok in rows]
+
+
+# A slice of the quarantine holds about this many bytes of raw rows (the joins and the sort
+# of int_quarantine_rows hold them): at the night's 384MB, a slice of 2.1M rows of ~610 B
+# failed (2 threads, DuckDB 1.4/2.0: "failed to pin block") and slices of 250,000 passed, as
+# did 8.5M rows in such slices.
+QUARANTINE_SLICE_BYTES = 128 * 1024**2
+QUARANTINE_SLICE_ROWS = (1_000, 250_000)  # whatever the rows' width, at least and at most
+
+
+def quarantine_slices(
+    con: duckdb.DuckDBPyConnection, raw_files: Sequence[tuple[str, int]]
+) -> list[tuple[list[int], int, int]]:
+    """The slices tonight's rows with an error (`int_outcome`) are quarantined in: (file ids,
+    first row, last row), in file order, each with at most `rows_per_slice(raw_files)` rows
+    with an error. Files are taken whole while they fit (most nights: one slice); a file
+    with more rows with an error is cut into ranges of its rows."""
+    most = rows_per_slice(con, raw_files)
+    per_file = con.execute(
+        "SELECT _file_id, count(*) FROM int_outcome WHERE has_error GROUP BY _file_id "
+        "ORDER BY _file_id"
+    ).fetchall()
+    slices: list[tuple[list[int], int, int]] = []
+    whole: list[int] = []
+    held = 0
+    for file_id, n in per_file:
+        if n > most:
+            ranges = con.execute(
+                "SELECT min(_row), max(_row) FROM (SELECT _row, (row_number() OVER "
+                "(ORDER BY _row) - 1) // ? AS part FROM int_outcome WHERE has_error AND "
+                "_file_id = ?) GROUP BY part ORDER BY 1",
+                [most, file_id],
+            ).fetchall()
+            slices += [([file_id], lo, hi) for lo, hi in ranges]
+            continue
+        if held + n > most:
+            slices.append((whole, 0, _LAST_ROW))
+            whole, held = [], 0
+        whole.append(file_id)
+        held += n
+    if whole:
+        slices.append((whole, 0, _LAST_ROW))
+    return sorted(slices, key=lambda sl: (sl[0][0], sl[1]))
+
+
+_LAST_ROW = 2**62
+
+
+def rows_per_slice(con: duckdb.DuckDBPyConnection, raw_files: Sequence[tuple[str, int]]) -> int:
+    """Rows of a quarantine slice: `QUARANTINE_SLICE_BYTES` over the raw rows' mean width
+    (from the raw files' Parquet metadata, nothing read), within `QUARANTINE_SLICE_ROWS`."""
+    least, most = QUARANTINE_SLICE_ROWS
+    paths = [p for p, n in raw_files if n]
+    if not paths:
+        return most
+    [(size, rows)] = con.execute(
+        "SELECT sum(total_uncompressed_size), sum(num_values) FROM parquet_metadata(?) "
+        "WHERE path_in_schema = 'raw'",
+        [paths],
+    ).fetchall()
+    if not rows:
+        return most
+    return max(least, min(most, QUARANTINE_SLICE_BYTES * int(rows) // max(int(size), 1)))
 
 
 def _earlier_deliveries(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> bool:
@@ -208,12 +273,15 @@ def _append(
     name: str,
     expressions: dict[str, str] | None = None,
     refresh: bool = True,
+    suffix: str = "",
     **identifiers: str,
 ) -> int:
-    """Write the rows of the one SELECT of `sql/<name>.sql` as tonight's segment of `table`."""
+    """Write the rows of the one SELECT of `sql/<name>.sql` as tonight's segment of `table`
+    (`suffix`: one of several of tonight's segments of the dataset)."""
     (query,) = SQL.statements(name, expressions=expressions, **identifiers)
+    params = sqlfiles.bound(query, params) or {}
     return segments.append(
-        con, table, segment_of, run_id, query, sqlfiles.bound(query, params) or {}, refresh=refresh
+        con, table, segment_of, run_id, query, params, refresh=refresh, suffix=suffix
     )
 
 
