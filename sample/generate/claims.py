@@ -19,11 +19,12 @@ import base64
 import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
 from sample.generate.base import Defect, Draws, Output, World
+from transforms.ingest.readers.claims_split import line_amount
 from validations.model import Rule
 from validations.registry import DATASETS
 from validations.standard import standard_rules
@@ -478,15 +479,8 @@ def _line_context(w: World, dataset: str):
 
 
 def _readable(value: object) -> Decimal | None:
-    """An amount as the reader sums it (transforms.ingest.readers.claims._amount)."""
-    text = value if isinstance(value, str) else _text(value)
-    if not text:
-        return None
-    try:
-        out = Decimal(text)
-    except InvalidOperation:
-        return None
-    return out if out.is_finite() else None
+    """An amount as the reader sums it (`claims_split.line_amount`)."""
+    return line_amount(value if isinstance(value, str) else _text(value))
 
 
 def _amount(line: dict) -> Decimal:

@@ -80,12 +80,11 @@ def start(files: Iterable[StageFile], root: Path, limit: int, workers: int = 1) 
     ahead = Ahead(root, cpu_before=_children_cpu())
     if not paths:
         return ahead
+    processes = min(workers, len(paths))
     try:
         root.mkdir(mode=0o700, exist_ok=True)
         # spawn: a fresh interpreter, not a fork of the night's threads and connections.
-        ahead.pool = ProcessPoolExecutor(
-            min(workers, len(paths)), mp_context=multiprocessing.get_context("spawn")
-        )
+        ahead.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
         for path in paths:
             future = ahead.pool.submit(claims_split.split_package, str(path), str(root), limit)
             claims.offer(path, limit, future, root)
@@ -94,11 +93,7 @@ def start(files: Iterable[StageFile], root: Path, limit: int, workers: int = 1) 
         log.warning("claims packages not split ahead, read in the staging thread: %r", exc)
         ahead.close()
         return Ahead(root)
-    log.info(
-        "splitting %d claims package(s) ahead in %d worker process(es)",
-        len(paths),
-        min(workers, len(paths)),
-    )
+    log.info("splitting %d claims package(s) ahead in %d worker process(es)", len(paths), processes)
     return ahead
 
 

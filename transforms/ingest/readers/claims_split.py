@@ -293,7 +293,7 @@ def _line_sums(
         if kind not in LINE_TABLES:
             continue
         for row in rows:
-            amount = _amount(row.get("THANH_TIEN_BV"))
+            amount = line_amount(row.get("THANH_TIEN_BV"))
             if amount is None:
                 continue
             lk = row.get("MA_LK")
@@ -312,7 +312,9 @@ def _line_sums(
     }
 
 
-def _amount(text: str | None) -> Decimal | None:
+def line_amount(text: str | None) -> Decimal | None:
+    """A line's amount as the line sums add it: None (nothing added) when it is empty, not
+    a number, or not finite."""
     if not text:
         return None
     try:
