@@ -22,7 +22,7 @@ from prefect.futures import wait
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote as _quote
 
-from flows import notify
+from flows import memory, notify
 from flows.artifacts import publish_artifacts
 from flows.settings import Settings
 from flows.usage import check_run, rerun_command
@@ -706,7 +706,16 @@ def _build_night(
     step = _Steps(logger)
     with step("stage_and_finish"):
         _stage_and_finish(night, b, files, records, by_dataset)
-    wh_io.set_memory_limit(b, s.after_staging_memory_limit())  # staging's memory is free
+    # Staging's memory is free: the warehouse connection takes what the process leaves.
+    stage.release_memory()
+    beside = memory.beside_duckdb(con)
+    limit = s.after_staging_memory_limit(beside)
+    wh_io.set_memory_limit(b, limit)
+    logger.info(
+        "memory after staging: %s MiB beside DuckDB; warehouse connection's limit %d MiB",
+        "?" if beside is None else beside >> 20,
+        limit >> 20,
+    )
     with step("merge_segments"):
         wh_io.merge_segments(
             b,

@@ -286,14 +286,14 @@ def stage_bundle(bundle: Bundle, params: StageParams, out_dir: str | Path) -> Bu
         sink.abort()
         raise
     finally:
-        _release_memory()
+        release_memory()
     paths = sink.close()
     return BundleResult(
         bundle.dataset, bundle.name, results, paths, {kind: n for kind, n in sink.rows.items() if n}
     )
 
 
-def _release_memory() -> None:
+def release_memory() -> None:
     """Give back to the system what the bundle's frames held. Arrow's pool (mimalloc) keeps
     freed pages for its next allocation, ~250 MiB after a 64 MB bundle of visits: in the
     night's process that memory would stay beside the warehouse connection's own."""

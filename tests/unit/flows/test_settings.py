@@ -12,10 +12,13 @@ import pytest
 from flows import serve
 from flows.nightly import _stage_params
 from flows.settings import (
+    AFTER_STAGING_OVERHEAD,
     DUCKDB_OVERHEAD,
     MEMORY_BOUND,
+    PYTHON_BYTES,
     SPLIT_WORKER_BYTES,
     STAGED_ROW_BYTES,
+    TRACKER_BYTES,
     Settings,
     duckdb_bytes,
 )
@@ -113,6 +116,28 @@ def test_the_nights_memory_plan_adds_up_within_the_bound():
     after = Settings().after_staging_memory_limit()
     assert after > duckdb_bytes(Settings().duckdb_memory_limit)
     assert plan["python"] + after + DUCKDB_OVERHEAD == sum(plan.values())
+
+
+MiB = 1024**2
+
+
+@pytest.mark.parametrize("beside_mib", [200, 280, 330, 447, 520, 600, 900])
+def test_after_staging_the_limit_takes_only_what_the_process_leaves(beside_mib):
+    """An 8M night left 447 MiB beside DuckDB after staging, not the plan's 280: the tree
+    peaked at 1,151 MiB in `live_facts` with the planned limit. The limit now follows what
+    is measured, within the plan and never below the connection's own limit."""
+    s = Settings()
+    planned, own = s.after_staging_memory_limit(), duckdb_bytes(s.duckdb_memory_limit)
+    limit = s.after_staging_memory_limit(beside_mib * MiB)
+    assert own <= limit <= planned
+    if beside_mib * MiB <= PYTHON_BYTES:
+        assert limit == planned  # what the plan counted: nothing to take back
+    if limit > own:  # the bound holds: the process, the connection beyond its limit, tracker
+        assert beside_mib * MiB + limit + AFTER_STAGING_OVERHEAD + TRACKER_BYTES <= MEMORY_BOUND
+    if beside_mib == 447:
+        assert planned - limit > 100 * MiB
+    if beside_mib >= 600:
+        assert limit == own  # the bound cannot be kept by DuckDB alone: finishing's limit stays
 
 
 @pytest.mark.parametrize("limit", ["384MB", "32MB", "1GiB", "512mb", "1.5GB", "300 MiB"])
