@@ -22,11 +22,11 @@ from prefect.futures import wait
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote as _quote
 
-from flows import memory, notify
+from flows import notify
 from flows.artifacts import publish_artifacts
 from flows.settings import Settings
 from flows.usage import check_run, rerun_command
-from transforms import reference
+from transforms import memory, reference
 from transforms.ingest import landing, presplit, stage
 from transforms.ingest.failures import file_failure, is_night_error
 from transforms.ingest.landing import LandingFile

@@ -199,7 +199,7 @@ class Settings(BaseSettings):
         tonight's segments, progress and publishing cannot always spill their buffers).
 
         `beside` is what the night's process holds besides DuckDB, measured then
-        (`flows.memory.beside_duckdb`). The plan counts `PYTHON_BYTES` for it, but a large
+        (`transforms.memory.beside_duckdb`). The plan counts `PYTHON_BYTES` for it, but a large
         night leaves more (447 MiB after an 8M night): the limit then takes only what the
         bound leaves, never less than the connection's own limit, which finishing ran in."""
         plan = self.memory_plan()

@@ -12,8 +12,6 @@ that went wrong on purpose.
 from __future__ import annotations
 
 import csv
-import ctypes
-import gc
 import heapq
 import importlib
 import logging
@@ -21,7 +19,6 @@ import multiprocessing as mp
 import os
 import pickle
 import pkgutil
-import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
@@ -37,6 +34,7 @@ from flows.settings import Settings
 from sample.generate import visits
 from sample.generate.base import Draws, NightSpec, Output, World, written_rows
 from sample.generate.writers import write_csv
+from transforms import memory
 from transforms.ingest.headers import map_headers
 from transforms.reference import Reference
 from validations.model import LOCAL_TZ
@@ -334,10 +332,7 @@ def _give_back_memory() -> None:
     ~440,000 rows at 8M visit rows, dropped once written; glibc keeps its blocks: 300 ->
     238 MiB in the parent at that scale), so the forked workers do not share a larger
     heap than the facts they need."""
-    gc.collect()
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None
-    if trim is not None:
-        trim(0)
+    memory.trim_malloc(collect=True)
 
 
 def _phases(modules: list) -> tuple[list, list, list]:

@@ -12,10 +12,8 @@ files afterwards. No Prefect here: every argument and result is a small picklabl
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from transforms import reference, sqlfiles
+from transforms import memory, reference, sqlfiles
 from transforms.ingest import stager as ingest
 from transforms.ingest.columns import stage_arrow_schema
 from transforms.ingest.context import make_context
@@ -298,7 +296,4 @@ def release_memory() -> None:
     freed pages for its next allocation, ~250 MiB after a 64 MB bundle of visits: in the
     night's process that memory would stay beside the warehouse connection's own."""
     pa.default_memory_pool().release_unused()
-    # glibc keeps freed blocks in each thread's arena (50-70 MiB in the night's process).
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None
-    if trim is not None:
-        trim(0)
+    memory.trim_malloc()  # glibc keeps freed blocks in each thread's arena

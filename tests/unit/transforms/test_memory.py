@@ -1,4 +1,4 @@
-"""The night measures what its process holds besides DuckDB (flows.memory): the warehouse
+"""The night measures what its process holds besides DuckDB (transforms.memory): the warehouse
 connection's limit after staging is set from it."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import sys
 import duckdb
 import pytest
 
-from flows import memory
+from transforms import memory
 
 MiB = 1024**2
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="/proc: Linux only")
