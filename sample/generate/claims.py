@@ -85,11 +85,19 @@ class Package:
         self.line_kinds = {
             ds: standard_line_defects(w, ds) for ds in ("visit_drugs", "visit_services")
         }
+        # Each line table's kinds in the order of their cycle, and its rules by kind.
+        self.pools = {
+            ds: (
+                [*hand, "duplicate_key", *(k for k, _ in self.line_kinds[ds])],
+                dict(self.line_kinds[ds]),
+            )
+            for ds, hand in LINE_POOLS
+        }
         # The kinds' cycle (drug errors, service errors, warnings): each package of the night
         # starts it at its own share of the way round (each package is a unit of its own), so
         # that the night's packages together plant every kind however few lines each breaks.
         nth, packages = index // EVERY, len(range(1, len(w.provinces), EVERY))
-        pools = [len(hand) + 1 + len(self.line_kinds[ds]) for ds, hand in LINE_POOLS]
+        pools = [len(self.pools[ds][0]) for ds, _ in LINE_POOLS]
         self.cycle: list[int] = w.local.setdefault(
             "claims_line_cycle", [nth * n // max(packages, 1) for n in pools] + [nth]
         )
@@ -145,7 +153,7 @@ class Package:
                     first_d,
                     first_s,
                     out_planted,
-                    self.line_kinds,
+                    self.pools,
                 )
                 if lines_d and rng.random() < w.spec.error_rate / 4:
                     orphan = dict(lines_d[0], MA_LK=lk + "X", STT=str(len(lines_d) + 1))
@@ -190,58 +198,62 @@ def _stay(visit: dict) -> tuple[datetime, datetime]:
     return datetime(2026, 1, 1), datetime(2026, 1, 1)
 
 
-def _at(rng: random.Random, stay: tuple[datetime, datetime]) -> datetime:
-    minutes = int((stay[1] - stay[0]).total_seconds() // 60)
-    return stay[0] + timedelta(minutes=rng.randint(0, max(minutes - 60, 0)))
+DRUG_NAMES = ("Paracetamol 500mg", "Amoxicilin 500mg", "Vitamin C 500mg", "Omeprazol 20mg")
+HALF_HOUR, HOUR_AND_HALF = timedelta(minutes=30), timedelta(minutes=90)
 
 
 def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], list[dict]]:
     """Clean lines whose amounts add up to `total`: drugs, maybe a supply and a bed, and the
-    examination takes the remainder."""
+    examination takes the remainder. (The draws are `Draws`' randint and choice written out:
+    ~50,000 episodes a night.)"""
     total = int(total)
+    r = rng.random
+    start = stay[0]
+    # An order falls in the stay's minutes but its last hour (`_at`).
+    span = max(int((stay[1] - start).total_seconds() // 60) - 60, 0) + 1
+    n_licences = len(licences)
     drugs: list[dict] = []
     services: list[dict] = []
-    for n in range(rng.randint(1, 3)):
-        qty, price = rng.randint(1, 20), rng.randrange(5, 50) * 100
-        if sum(d["THANH_TIEN_BV"] for d in drugs) + qty * price > total // 3:
+    used = 0
+    for n in range(1 + int(r() * 3)):
+        qty, price = 1 + int(r() * 20), (5 + int(r() * 45)) * 100
+        if used + qty * price > total // 3:
             break
-        ordered = _at(rng, stay)
+        used += qty * price
+        ordered = start + timedelta(minutes=int(r() * span))
         drugs.append(
             {
                 "MA_LK": lk,
                 "STT": str(n + 1),
-                "MA_THUOC": f"40.{rng.randint(1, 999)}",
+                "MA_THUOC": f"40.{1 + int(r() * 999)}",
                 "MA_NHOM": "4",
-                "TEN_THUOC": rng.choice(
-                    ["Paracetamol 500mg", "Amoxicilin 500mg", "Vitamin C 500mg", "Omeprazol 20mg"]
-                ),
+                "TEN_THUOC": DRUG_NAMES[int(r() * 4)],
                 "DON_VI_TINH": "viên",
                 "HAM_LUONG": "500mg",
                 "DUONG_DUNG": "1.01",
                 "LIEU_DUNG": "1 viên/lần x 2 lần/ngày",
-                "SO_DANG_KY": rng.choice(valid),
+                "SO_DANG_KY": valid[int(r() * len(valid))],
                 "TT_THAU": "G1;N1;2026",
                 "SO_LUONG": qty,
                 "DON_GIA": price,
                 "THANH_TIEN_BV": qty * price,
                 "THANH_TIEN_BH": qty * price,
                 "TYLE_TT_BH": 100,
-                "MA_BAC_SI": rng.choice(licences) if licences else "",
+                "MA_BAC_SI": licences[int(r() * n_licences)] if licences else "",
                 "NGAY_YL": ordered,
-                "NGAY_TH_YL": ordered + timedelta(minutes=30),
+                "NGAY_TH_YL": ordered + HALF_HOUR,
                 "NGAY_CAP_NHAT": stamp,
             }
         )
-    used = sum(d["THANH_TIEN_BV"] for d in drugs)
 
     def service(group: str, name: str, qty: int, price: int, **extra) -> dict:
-        ordered = _at(rng, stay)
+        ordered = start + timedelta(minutes=int(r() * span))
         supply = group in ("10", "11")
         return {
             "MA_LK": lk,
             "STT": str(len(services) + 1),
-            "MA_DICH_VU": "" if supply else f"{group}.{rng.randint(1, 999):04d}",
-            "MA_VAT_TU": f"N03.01.{rng.randint(1, 999):03d}" if supply else "",
+            "MA_DICH_VU": "" if supply else f"{group}.{1 + int(r() * 999):04d}",
+            "MA_VAT_TU": f"N03.01.{1 + int(r() * 999):03d}" if supply else "",
             "MA_NHOM": group,
             ("TEN_VAT_TU" if supply else "TEN_DICH_VU"): name,
             "DON_VI_TINH": "lần",
@@ -251,28 +263,21 @@ def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], li
             "THANH_TIEN_BV": qty * price,
             "THANH_TIEN_BH": qty * price,
             "MA_KHOA": "K01",
-            "MA_BAC_SI": rng.choice(licences) if licences else "",
+            "MA_BAC_SI": licences[int(r() * n_licences)] if licences else "",
             "NGAY_YL": ordered,
-            "NGAY_TH_YL": ordered + timedelta(minutes=30),
-            "NGAY_KQ": ordered + timedelta(minutes=90),
+            "NGAY_TH_YL": ordered + HALF_HOUR,
+            "NGAY_KQ": ordered + HOUR_AND_HALF,
             "NGAY_CAP_NHAT": stamp,
             **extra,
         }
 
-    if rng.random() < 0.5 and used + 50_000 < total // 2:
+    if r() < 0.5 and used + 50_000 < total // 2:
         services.append(service("10", "Bơm tiêm 5ml", 1, 50_000))
         used += 50_000
-    days = (stay[1].date() - stay[0].date()).days
+    days = (stay[1].date() - start.date()).days
     if days >= 1 and used + days * 150_000 < total * 3 // 4:
-        services.append(
-            service(
-                "15",
-                "Giường Nội khoa loại 1",
-                days,
-                150_000,
-                MA_GIUONG=f"{rng.choice('HTCK')}{rng.randint(0, 999):03d}",
-            )
-        )
+        bed = f"{'HTCK'[int(r() * 4)]}{int(r() * 1000):03d}"
+        services.append(service("15", "Giường Nội khoa loại 1", days, 150_000, MA_GIUONG=bed))
         used += days * 150_000
     services.append(service("13", "Khám bệnh", 1, total - used))
     return drugs, services
@@ -357,20 +362,18 @@ def _break_by_rule(line: dict, dataset: str, rule: Rule, ctx) -> bool:
     return True
 
 
-def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s, planted, kinds):
+def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s, planted, pools):
     """Break a share of a clean visit's lines, one defect each: the hand-written kinds
     (amounts and dates against each other, codes against the registers) and every other rule
     of the line tables by its breaker, cycling through them. The examination line is never
     broken: `_settle` makes it take up what broken amounts change, so the visit's totals
     still match its lines as delivered. Warnings: an expired registration, a stale stamp."""
     spec = w.spec
-    ctxs = {ds: _line_context(w, ds) for ds in kinds}
     exam = services[-1]
     copies: dict[str, list[dict]] = {"visit_drugs": [], "visit_services": []}
 
-    def table(dataset: str, lines: list[dict], first: int, hand: tuple, slot: int) -> None:
-        pool = [*hand, "duplicate_key", *(k for k, _ in kinds[dataset])]
-        rules = dict(kinds[dataset])
+    def table(dataset: str, lines: list[dict], first: int, slot: int) -> None:
+        pool, rules = pools[dataset]
         fresh = rules.get("updated_at.fresh")
         # A kind that cannot break the line its turn came on (a bed kind on a drug-free
         # examination, a copy that would overdraw the examination line) is owed: the next
@@ -388,7 +391,7 @@ def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s
                 planted.append((index, _err(dataset, kind, "clean")))
                 return True
             if rule is not None:
-                if not _break_by_rule(line, dataset, rule, ctxs[dataset]):
+                if not _break_by_rule(line, dataset, rule, _line_context(w, dataset)):
                     return False
                 planted.append((n + first, _err(dataset, kind, rule.criterion)))
                 return True
@@ -426,7 +429,9 @@ def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s
                 stale = dataset == "visit_services" or not expired or cycle[2] % 2 == 1
                 cycle[2] += dataset == "visit_drugs"
                 if stale:
-                    if fresh is None or not _break_by_rule(line, dataset, fresh, ctxs[dataset]):
+                    if fresh is None or not _break_by_rule(
+                        line, dataset, fresh, _line_context(w, dataset)
+                    ):
                         continue
                     planted.append(
                         (
@@ -458,8 +463,8 @@ def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s
                     )
                 )
 
-    table("visit_drugs", drugs, first_d, DRUG_ERRORS, 0)
-    table("visit_services", services, first_s, SERVICE_ERRORS, 1)
+    table("visit_drugs", drugs, first_d, 0)
+    table("visit_services", services, first_s, 1)
     drugs += copies["visit_drugs"]
     services += copies["visit_services"]
 
@@ -483,8 +488,13 @@ def _readable(value: object) -> Decimal | None:
     return line_amount(value if isinstance(value, str) else _text(value))
 
 
-def _amount(line: dict) -> Decimal:
-    return _readable(line.get("THANH_TIEN_BV")) or Decimal(0)
+def _amount(line: dict) -> int | Decimal:
+    """A line's amount as the reader sums it: its int itself when it is one (as a clean
+    line's is), else its text read (`_readable`), 0 when it cannot be read."""
+    value = line.get("THANH_TIEN_BV")
+    if value.__class__ is int:
+        return value
+    return _readable(value) or Decimal(0)
 
 
 def _settle(
@@ -492,24 +502,32 @@ def _settle(
 ) -> None:
     """Make the visit's totals match its lines as the reader sums them (lines of its MA_LK
     whose amount can be read): the examination line (the last service, never broken) takes
-    up the difference to the visit's total cost, T_THUOC and T_VTYT are the sums."""
-    mine = [x for x in (*drugs, *services) if x.get("MA_LK") == lk and x is not exam]
-    drug = sum((_amount(x) for x in drugs if x.get("MA_LK") == lk), Decimal(0))
-    supply = sum(
-        (
-            _amount(x)
-            for x in services
-            if x.get("MA_LK") == lk and str(x.get("MA_NHOM")) in ("10", "11")
-        ),
-        Decimal(0),
-    )
+    up the difference to the visit's total cost, T_THUOC and T_VTYT are the sums. In ints
+    while every amount is one (a planted text amount makes them Decimal)."""
+    drug: int | Decimal = 0
+    supply: int | Decimal = 0
+    rest: int | Decimal = int(total)
+    for x in drugs:
+        if x.get("MA_LK") == lk:
+            amount = _amount(x)
+            drug += amount
+            rest -= amount
+    for x in services:
+        if x.get("MA_LK") == lk and x is not exam:
+            amount = _amount(x)
+            rest -= amount
+            if str(x.get("MA_NHOM")) in ("10", "11"):
+                supply += amount
     if exam["MA_LK"] == lk:
-        rest = Decimal(int(total)) - sum((_amount(x) for x in mine), Decimal(0))
-        value = int(rest) if rest == int(rest) else rest
+        value = _whole(rest)
         for tag in ("DON_GIA_BV", "DON_GIA_BH", "THANH_TIEN_BV", "THANH_TIEN_BH"):
             exam[tag] = value
-    visit["T_THUOC"] = int(drug) if drug == int(drug) else drug
-    visit["T_VTYT"] = int(supply) if supply == int(supply) else supply
+    visit["T_THUOC"] = _whole(drug)
+    visit["T_VTYT"] = _whole(supply)
+
+
+def _whole(value: int | Decimal) -> int | Decimal:
+    return int(value) if value == int(value) else value
 
 
 def _break_drug(line: dict, kind: str, stay) -> None:
@@ -556,6 +574,21 @@ def _datetime_text(value: datetime) -> str:
     return f"{value.year:04d}{value.month:02d}{value.day:02d}{value.hour:02d}{value.minute:02d}"
 
 
+# The texts of the times already written: a night's lines fall on fewer distinct minutes
+# than they have times (five a line), so most are looked up, not formatted. Emptied when
+# large (the same text either way).
+_TIMES: dict[datetime, str] = {}
+
+
+def _time_text(value: datetime) -> str:
+    text = _TIMES.get(value)
+    if text is None:
+        if len(_TIMES) >= 200_000:
+            _TIMES.clear()
+        text = _TIMES[value] = _datetime_text(value)
+    return text
+
+
 def _date_text(value: date) -> str:
     return f"{value.year:04d}{value.month:02d}{value.day:02d}0000"
 
@@ -568,7 +601,7 @@ def _float_text(value: float) -> str:
 # other class as str().
 _TEXTS: dict[type, Callable[[Any], str]] = {
     type(None): lambda value: "",
-    datetime: _datetime_text,
+    datetime: _time_text,
     date: _date_text,
     float: _float_text,
 }
@@ -579,17 +612,32 @@ def _text(value: object) -> str:
     return _TEXTS.get(value.__class__, str)(value)
 
 
+# A row's XML with a `{}` for each cell's text, by its tag and its cells' tags in order
+# (a handful of shapes a night: a visit's, a drug line's, a service, supply or bed line's).
+_ROWS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def _row_template(row_tag: str, tags: tuple[str, ...]) -> str:
+    template = _ROWS.get((row_tag, tags))
+    if template is None:
+        cells = "".join(f"<{tag}>{{}}</{tag}>" for tag in tags)
+        template = _ROWS[(row_tag, tags)] = f"<{row_tag}>{cells}</{row_tag}>"
+    return template
+
+
 def _table(wrapper: str, row_tag: str, rows: list[dict]) -> str:
     """The rows as one table of a HOSO (`<wrapper><DSACH_<row_tag>>...`), base64-encoded."""
     parts = [f"{PROLOG}<{wrapper}><DSACH_{row_tag}>"]
+    texts_of, other = _TEXTS.get, str
     for row in rows:
-        parts.append(f"<{row_tag}>")
-        for tag, value in row.items():
-            text = value if value.__class__ is str else _TEXTS.get(value.__class__, str)(value)
-            if "&" in text or "<" in text or ">" in text:
-                text = escape(text)
-            parts.append(f"<{tag}>{text}</{tag}>")
-        parts.append(f"</{row_tag}>")
+        texts = [
+            value if value.__class__ is str else texts_of(value.__class__, other)(value)
+            for value in row.values()
+        ]
+        joined = "".join(texts)  # only a text can hold what must be escaped: look once
+        if "&" in joined or "<" in joined or ">" in joined:
+            texts = [escape(text) for text in texts]
+        parts.append(_row_template(row_tag, tuple(row)).format(*texts))
     parts.append(f"</DSACH_{row_tag}></{wrapper}>")
     return base64.b64encode("".join(parts).encode("utf-8")).decode("ascii")
 
