@@ -103,7 +103,7 @@ class Package:
         )
         # Every line carries its stamp (NGAY_CAP_NHAT, the night's start, as NGAYLAP would
         # give it), so that a stale or future stamp can be planted on one line.
-        self.stamp = datetime.combine(w.run_date, time(0))
+        self.stamp = _datetime_text(datetime.combine(w.run_date, time(0)))
         self.tag_set = "3176" if (index // EVERY) % 2 == 0 else "130"
         self.made = 0  # visits made so far
 
@@ -131,9 +131,9 @@ class Package:
                 rng, lk, totals[i], stay, self.valid, self.licences, self.stamp
             )
             exam = lines_s[-1]  # the examination takes the remainder (never broken)
-            visit["T_THUOC"] = sum(x["THANH_TIEN_BV"] for x in lines_d)
+            visit["T_THUOC"] = sum(int(x["THANH_TIEN_BV"]) for x in lines_d)
             visit["T_VTYT"] = sum(
-                x["THANH_TIEN_BV"] for x in lines_s if x["MA_NHOM"] in ("10", "11")
+                int(x["THANH_TIEN_BV"]) for x in lines_s if x["MA_NHOM"] in ("10", "11")
             )
             first_d, first_s = self.n_drugs, self.n_services
             mismatch = None
@@ -204,8 +204,9 @@ HALF_HOUR, HOUR_AND_HALF = timedelta(minutes=30), timedelta(minutes=90)
 
 def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], list[dict]]:
     """Clean lines whose amounts add up to `total`: drugs, maybe a supply and a bed, and the
-    examination takes the remainder. (The draws are `Draws`' randint and choice written out:
-    ~50,000 episodes a night.)"""
+    examination takes the remainder. A line holds its values as the package writes them
+    (texts: `_when` reads a time back), so that writing it is one `str.format` (~50,000
+    episodes a night); the draws are `Draws`' randint and choice written out."""
     total = int(total)
     r = rng.random
     start = stay[0]
@@ -221,6 +222,7 @@ def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], li
             break
         used += qty * price
         ordered = start + timedelta(minutes=int(r() * span))
+        amount = str(qty * price)
         drugs.append(
             {
                 "MA_LK": lk,
@@ -234,14 +236,14 @@ def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], li
                 "LIEU_DUNG": "1 viên/lần x 2 lần/ngày",
                 "SO_DANG_KY": valid[int(r() * len(valid))],
                 "TT_THAU": "G1;N1;2026",
-                "SO_LUONG": qty,
-                "DON_GIA": price,
-                "THANH_TIEN_BV": qty * price,
-                "THANH_TIEN_BH": qty * price,
-                "TYLE_TT_BH": 100,
+                "SO_LUONG": str(qty),
+                "DON_GIA": str(price),
+                "THANH_TIEN_BV": amount,
+                "THANH_TIEN_BH": amount,
+                "TYLE_TT_BH": "100",
                 "MA_BAC_SI": licences[int(r() * n_licences)] if licences else "",
-                "NGAY_YL": ordered,
-                "NGAY_TH_YL": ordered + HALF_HOUR,
+                "NGAY_YL": _time_text(ordered),
+                "NGAY_TH_YL": _time_text(ordered + HALF_HOUR),
                 "NGAY_CAP_NHAT": stamp,
             }
         )
@@ -249,6 +251,7 @@ def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], li
     def service(group: str, name: str, qty: int, price: int, **extra) -> dict:
         ordered = start + timedelta(minutes=int(r() * span))
         supply = group in ("10", "11")
+        amount = str(qty * price)
         return {
             "MA_LK": lk,
             "STT": str(len(services) + 1),
@@ -257,16 +260,16 @@ def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], li
             "MA_NHOM": group,
             ("TEN_VAT_TU" if supply else "TEN_DICH_VU"): name,
             "DON_VI_TINH": "lần",
-            "SO_LUONG": qty,
-            "DON_GIA_BV": price,
-            "DON_GIA_BH": price,
-            "THANH_TIEN_BV": qty * price,
-            "THANH_TIEN_BH": qty * price,
+            "SO_LUONG": str(qty),
+            "DON_GIA_BV": str(price),
+            "DON_GIA_BH": str(price),
+            "THANH_TIEN_BV": amount,
+            "THANH_TIEN_BH": amount,
             "MA_KHOA": "K01",
             "MA_BAC_SI": licences[int(r() * n_licences)] if licences else "",
-            "NGAY_YL": ordered,
-            "NGAY_TH_YL": ordered + HALF_HOUR,
-            "NGAY_KQ": ordered + HOUR_AND_HALF,
+            "NGAY_YL": _time_text(ordered),
+            "NGAY_TH_YL": _time_text(ordered + HALF_HOUR),
+            "NGAY_KQ": _time_text(ordered + HOUR_AND_HALF),
             "NGAY_CAP_NHAT": stamp,
             **extra,
         }
@@ -358,7 +361,7 @@ def _break_by_rule(line: dict, dataset: str, rule: Rule, ctx) -> bool:
     if not all(c in tags for c in overrides):
         return False
     for c, v in overrides.items():
-        line[tags[c]] = v
+        line[tags[c]] = v if isinstance(v, str) else _text(v)  # a line holds texts
     return True
 
 
@@ -447,7 +450,9 @@ def _plant_lines(rng, drugs, services, stay, expired, cycle, w, first_d, first_s
                     )
                     continue
                 number, valid_until = rng.choice(expired)
-                if line["NGAY_YL"].date() <= valid_until:  # a long stay ordered before it expired
+                if (
+                    _when(line, "NGAY_YL").date() <= valid_until
+                ):  # a long stay ordered before it expired
                     continue
                 line["SO_DANG_KY"] = number
                 planted.append(
@@ -489,11 +494,11 @@ def _readable(value: object) -> Decimal | None:
 
 
 def _amount(line: dict) -> int | Decimal:
-    """A line's amount as the reader sums it: its int itself when it is one (as a clean
-    line's is), else its text read (`_readable`), 0 when it cannot be read."""
+    """A line's amount as the reader sums it: an int when its text is digits (as a clean
+    line's is), else as `_readable` reads it, 0 when it cannot be read."""
     value = line.get("THANH_TIEN_BV")
-    if value.__class__ is int:
-        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
     return _readable(value) or Decimal(0)
 
 
@@ -519,7 +524,7 @@ def _settle(
             if str(x.get("MA_NHOM")) in ("10", "11"):
                 supply += amount
     if exam["MA_LK"] == lk:
-        value = _whole(rest)
+        value = _text(_whole(rest))
         for tag in ("DON_GIA_BV", "DON_GIA_BH", "THANH_TIEN_BV", "THANH_TIEN_BH"):
             exam[tag] = value
     visit["T_THUOC"] = _whole(drug)
@@ -530,16 +535,22 @@ def _whole(value: int | Decimal) -> int | Decimal:
     return int(value) if value == int(value) else value
 
 
+def _when(line: dict, tag: str) -> datetime:
+    """A line's time (its text, as `_lines` wrote it) to compute with."""
+    return datetime.strptime(line[tag], "%Y%m%d%H%M")
+
+
 def _break_drug(line: dict, kind: str, stay) -> None:
     if kind == "amount_not_quantity_times_price":
-        line["DON_GIA"] += 1000
+        line["DON_GIA"] = str(int(line["DON_GIA"]) + 1000)
     elif kind == "insured_over_amount":
-        line["THANH_TIEN_BH"] = line["THANH_TIEN_BV"] + 1000
+        line["THANH_TIEN_BH"] = str(int(line["THANH_TIEN_BV"]) + 1000)
     elif kind == "ordered_outside_stay":
-        line["NGAY_YL"] = stay[0] - timedelta(days=1)
-        line["NGAY_TH_YL"] = line["NGAY_YL"] + timedelta(minutes=30)
+        ordered = stay[0] - timedelta(days=1)
+        line["NGAY_YL"] = _time_text(ordered)
+        line["NGAY_TH_YL"] = _time_text(ordered + HALF_HOUR)
     elif kind == "executed_before_order":
-        line["NGAY_TH_YL"] = line["NGAY_YL"] - timedelta(hours=1)
+        line["NGAY_TH_YL"] = _time_text(_when(line, "NGAY_YL") - timedelta(hours=1))
     elif kind == "drug_group_not_a_drug":
         line["MA_NHOM"] = "9"
     elif kind == "unknown_registration":
@@ -547,14 +558,14 @@ def _break_drug(line: dict, kind: str, stay) -> None:
     elif kind == "unknown_prescriber":
         line["MA_BAC_SI"] = "999999/XX-CCHN"
     elif kind == "coverage_over_100":
-        line["TYLE_TT_BH"] = 120
+        line["TYLE_TT_BH"] = "120"
 
 
 def _break_service(line: dict, kind: str, stay) -> None:
     if kind in ("ordered_outside_stay", "executed_before_order", "unknown_prescriber"):
         _break_drug(line, kind, stay)
         if kind != "unknown_prescriber":
-            line["NGAY_KQ"] = line["NGAY_TH_YL"] + timedelta(hours=1)
+            line["NGAY_KQ"] = _time_text(_when(line, "NGAY_TH_YL") + timedelta(hours=1))
     elif kind == "bad_bed_code":
         line["MA_GIUONG"] = "G12"
     elif kind == "bed_code_missing":
@@ -563,11 +574,11 @@ def _break_service(line: dict, kind: str, stay) -> None:
         line["MA_DICH_VU"] = line["MA_DICH_VU"] or "10.0001"
         line["MA_VAT_TU"] = line["MA_VAT_TU"] or "N03.01.001"
     elif kind == "insured_price_over_price":
-        line["DON_GIA_BH"] = line["DON_GIA_BV"] + 1000
+        line["DON_GIA_BH"] = str(int(line["DON_GIA_BV"]) + 1000)
     elif kind == "result_before_execution":
-        line["NGAY_KQ"] = line["NGAY_TH_YL"] - timedelta(hours=1)
+        line["NGAY_KQ"] = _time_text(_when(line, "NGAY_TH_YL") - timedelta(hours=1))
     elif kind == "amount_not_quantity_times_price":
-        line["DON_GIA_BV"] += 1000
+        line["DON_GIA_BV"] = str(int(line["DON_GIA_BV"]) + 1000)
 
 
 def _datetime_text(value: datetime) -> str:
@@ -625,25 +636,31 @@ def _row_template(row_tag: str, tags: tuple[str, ...]) -> str:
     return template
 
 
-def _table(wrapper: str, row_tag: str, rows: list[dict]) -> str:
-    """The rows as one table of a HOSO (`<wrapper><DSACH_<row_tag>>...`), base64-encoded."""
-    parts = [f"{PROLOG}<{wrapper}><DSACH_{row_tag}>"]
+def _texts(row: dict) -> dict[str, str]:
+    """The row with each value as its text in a package."""
     texts_of, other = _TEXTS.get, str
+    return {
+        tag: value if value.__class__ is str else texts_of(value.__class__, other)(value)
+        for tag, value in row.items()
+    }
+
+
+def _table(wrapper: str, row_tag: str, rows: list[dict[str, str]]) -> str:
+    """The rows (of texts: `_texts`) as one table of a HOSO (`<wrapper><DSACH_<row_tag>>...`),
+    base64-encoded."""
+    parts = [f"{PROLOG}<{wrapper}><DSACH_{row_tag}>"]
     for row in rows:
-        texts = [
-            value if value.__class__ is str else texts_of(value.__class__, other)(value)
-            for value in row.values()
-        ]
-        joined = "".join(texts)  # only a text can hold what must be escaped: look once
+        texts = row.values()
+        joined = "".join(texts)  # look for what must be escaped once a row, not a cell
         if "&" in joined or "<" in joined or ">" in joined:
-            texts = [escape(text) for text in texts]
+            texts = [escape(text) for text in texts]  # type: ignore[assignment]
         parts.append(_row_template(row_tag, tuple(row)).format(*texts))
     parts.append(f"</DSACH_{row_tag}></{wrapper}>")
     return base64.b64encode("".join(parts).encode("utf-8")).decode("ascii")
 
 
 def _hoso(visit: dict, drugs: list[dict], services: list[dict], rng: random.Random) -> str:
-    tables = [("XML1", _table("TONG_HOP_XML1", "TONG_HOP", [visit]))]
+    tables = [("XML1", _table("TONG_HOP_XML1", "TONG_HOP", [_texts(visit)]))]
     if drugs:
         tables.append(("XML2", _table("CHITIEU_CHITIET_THUOC", "CHI_TIET_THUOC", drugs)))
     if services:
