@@ -124,7 +124,7 @@ class Package:
             visit_defect = errored.get(i)
             no_lines = visit_defect is not None and visit_defect.kind in NO_LINES
             if not isinstance(lk, str) or not lk or no_lines or not visit.get("MA_CSKCB"):
-                episodes.append(_hoso(visit, [], [], rng).encode("utf-8"))
+                episodes.append(_hoso(visit, [], [], rng))
                 continue
             stay = _stay(visit)
             lines_d, lines_s = _lines(
@@ -171,7 +171,7 @@ class Package:
                     out_planted.append((first_s + n, _err("visit_services", "parent_quarantined")))
             self.n_drugs += len(lines_d)
             self.n_services += len(lines_s)
-            episodes.append(_hoso(visit, lines_d, lines_s, rng).encode("utf-8"))
+            episodes.append(_hoso(visit, lines_d, lines_s, rng))
         self.made += len(visits)
         if first == 0:
             facility = visits[0].get("MA_CSKCB") or "00000"
@@ -582,7 +582,9 @@ def _break_service(line: dict, kind: str, stay) -> None:
 
 
 def _datetime_text(value: datetime) -> str:
-    return f"{value.year:04d}{value.month:02d}{value.day:02d}{value.hour:02d}{value.minute:02d}"
+    # printf-style: half the time of the f-string's five format specs
+    fields = (value.year, value.month, value.day, value.hour, value.minute)
+    return "%04d%02d%02d%02d%02d" % fields  # noqa: UP031
 
 
 # The texts of the times already written: a night's lines fall on fewer distinct minutes
@@ -601,7 +603,7 @@ def _time_text(value: datetime) -> str:
 
 
 def _date_text(value: date) -> str:
-    return f"{value.year:04d}{value.month:02d}{value.day:02d}0000"
+    return "%04d%02d%02d0000" % (value.year, value.month, value.day)  # noqa: UP031
 
 
 def _float_text(value: float) -> str:
@@ -623,15 +625,16 @@ def _text(value: object) -> str:
     return _TEXTS.get(value.__class__, str)(value)
 
 
-# A row's XML with a `{}` for each cell's text, by its tag and its cells' tags in order
+# A row's XML with a `%s` for each cell's text, by its tag and its cells' tags in order
 # (a handful of shapes a night: a visit's, a drug line's, a service, supply or bed line's).
+# printf-style: `%` fills a template of twenty cells in half the time `str.format` does.
 _ROWS: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
 def _row_template(row_tag: str, tags: tuple[str, ...]) -> str:
     template = _ROWS.get((row_tag, tags))
     if template is None:
-        cells = "".join(f"<{tag}>{{}}</{tag}>" for tag in tags)
+        cells = "".join(f"<{tag}>%s</{tag}>" for tag in tags)
         template = _ROWS[(row_tag, tags)] = f"<{row_tag}>{cells}</{row_tag}>"
     return template
 
@@ -645,31 +648,33 @@ def _texts(row: dict) -> dict[str, str]:
     }
 
 
-def _table(wrapper: str, row_tag: str, rows: list[dict[str, str]]) -> str:
+def _table(wrapper: str, row_tag: str, rows: list[dict[str, str]]) -> bytes:
     """The rows (of texts: `_texts`) as one table of a HOSO (`<wrapper><DSACH_<row_tag>>...`),
     base64-encoded."""
-    parts = [f"{PROLOG}<{wrapper}><DSACH_{row_tag}>"]
-    for row in rows:
-        texts = row.values()
-        joined = "".join(texts)  # look for what must be escaped once a row, not a cell
-        if "&" in joined or "<" in joined or ">" in joined:
-            texts = [escape(text) for text in texts]  # type: ignore[assignment]
-        parts.append(_row_template(row_tag, tuple(row)).format(*texts))
-    parts.append(f"</DSACH_{row_tag}></{wrapper}>")
-    return base64.b64encode("".join(parts).encode("utf-8")).decode("ascii")
+    body = "".join([_row_template(row_tag, tuple(row)) % tuple(row.values()) for row in rows])
+    # A text to escape (one in thousands) shows as a mark more than the tags have (each
+    # cell and row two `<` and two `>`): only then are the rows made again, escaped.
+    marks = 2 * sum(len(row) + 1 for row in rows)
+    if "&" in body or body.count("<") != marks or body.count(">") != marks:
+        body = "".join(
+            _row_template(row_tag, tuple(row)) % tuple(escape(text) for text in row.values())
+            for row in rows
+        )
+    xml = f"{PROLOG}<{wrapper}><DSACH_{row_tag}>{body}</DSACH_{row_tag}></{wrapper}>"
+    return base64.b64encode(xml.encode("utf-8"))
 
 
-def _hoso(visit: dict, drugs: list[dict], services: list[dict], rng: random.Random) -> str:
-    tables = [("XML1", _table("TONG_HOP_XML1", "TONG_HOP", [_texts(visit)]))]
+def _hoso(visit: dict, drugs: list[dict], services: list[dict], rng: random.Random) -> bytes:
+    tables = [(b"XML1", _table("TONG_HOP_XML1", "TONG_HOP", [_texts(visit)]))]
     if drugs:
-        tables.append(("XML2", _table("CHITIEU_CHITIET_THUOC", "CHI_TIET_THUOC", drugs)))
+        tables.append((b"XML2", _table("CHITIEU_CHITIET_THUOC", "CHI_TIET_THUOC", drugs)))
     if services:
-        tables.append(("XML3", _table("CHITIEU_CHITIET_DVKT", "CHI_TIET_DVKT", services)))
+        tables.append((b"XML3", _table("CHITIEU_CHITIET_DVKT", "CHI_TIET_DVKT", services)))
     lk = visit.get("MA_LK") or ""
     if rng.random() < 0.3:
         tables.append(
             (
-                "XML4",
+                b"XML4",
                 _table(
                     "CHITIEU_CHITIET_DICHVUCANLAMSANG",
                     "CHI_TIET_CLS",
@@ -680,7 +685,7 @@ def _hoso(visit: dict, drugs: list[dict], services: list[dict], rng: random.Rand
     if rng.random() < 0.2:
         tables.append(
             (
-                "XML5",
+                b"XML5",
                 _table(
                     "CHITIEU_CHITIET_DIENBIENLAMSANG",
                     "CHI_TIET_DIEN_BIEN_BENH",
@@ -688,11 +693,11 @@ def _hoso(visit: dict, drugs: list[dict], services: list[dict], rng: random.Rand
                 ),
             )
         )
-    files = "".join(
-        f"<FILEHOSO><LOAIHOSO>{k}</LOAIHOSO><NOIDUNGFILE>{v}</NOIDUNGFILE></FILEHOSO>"
-        for k, v in tables
+    files = b"".join(
+        b"<FILEHOSO><LOAIHOSO>%s</LOAIHOSO><NOIDUNGFILE>%s</NOIDUNGFILE></FILEHOSO>" % table
+        for table in tables
     )
-    return f"<HOSO>{files}</HOSO>"
+    return b"<HOSO>%s</HOSO>" % files
 
 
 def _head(
@@ -703,8 +708,8 @@ def _head(
     xml13 = _table("CHITIEU_GIAYCHUYENTUYEN", "GIAY_CHUYEN_TUYEN", [referral])
     first = episodes[0].replace(
         b"</HOSO>",
-        f"<FILEHOSO><LOAIHOSO>XML13</LOAIHOSO><NOIDUNGFILE>{xml13}</NOIDUNGFILE></FILEHOSO>"
-        "</HOSO>".encode(),
+        b"<FILEHOSO><LOAIHOSO>XML13</LOAIHOSO><NOIDUNGFILE>%s</NOIDUNGFILE></FILEHOSO></HOSO>"
+        % xml13,
         1,
     )
     head = (
