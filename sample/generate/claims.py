@@ -16,10 +16,12 @@ are in the truth as `parent_quarantined` errors.
 from __future__ import annotations
 
 import base64
+import binascii
 import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -142,6 +144,7 @@ class Package:
                 visit_defect = _err("visits", f"{mismatch}_does_not_match_lines")
                 out_planted.append((first + i, visit_defect))
             if visit_defect is None:
+                broken = len(out_planted)
                 _plant_lines(
                     rng,
                     lines_d,
@@ -161,7 +164,8 @@ class Package:
                     out_planted.append(
                         (first_d + len(lines_d) - 1, _err("visit_drugs", "orphan_line"))
                     )
-                _settle(visit, lk, totals[i], lines_d, lines_s, exam)
+                if len(out_planted) > broken:  # clean lines already add up (`_lines`)
+                    _settle(visit, lk, totals[i], lines_d, lines_s, exam)
             elif mismatch is not None:
                 visit["T_THUOC" if mismatch == "drug_total" else "T_VTYT"] += 1000
             if visit_defect is not None:
@@ -333,6 +337,7 @@ def standard_line_defects(w: World, dataset: str) -> list[tuple[str, Rule]]:
     return out
 
 
+@cache
 def _tags(dataset: str) -> dict[str, str]:
     """Column -> the tag a package writes it under (the first of the description's)."""
     return {c.name: c.vi[0] for c in DATASETS[dataset].columns if c.vi}
@@ -648,20 +653,20 @@ def _texts(row: dict) -> dict[str, str]:
     }
 
 
+def _row_xml(row_tag: str, row: dict[str, str]) -> str:
+    texts = tuple(row.values())
+    joined = "".join(texts)  # look for what must be escaped once a row, not a cell
+    if "&" in joined or "<" in joined or ">" in joined:
+        texts = tuple(escape(text) for text in texts)
+    return _row_template(row_tag, tuple(row)) % texts
+
+
 def _table(wrapper: str, row_tag: str, rows: list[dict[str, str]]) -> bytes:
     """The rows (of texts: `_texts`) as one table of a HOSO (`<wrapper><DSACH_<row_tag>>...`),
     base64-encoded."""
-    body = "".join([_row_template(row_tag, tuple(row)) % tuple(row.values()) for row in rows])
-    # A text to escape (one in thousands) shows as a mark more than the tags have (each
-    # cell and row two `<` and two `>`): only then are the rows made again, escaped.
-    marks = 2 * sum(len(row) + 1 for row in rows)
-    if "&" in body or body.count("<") != marks or body.count(">") != marks:
-        body = "".join(
-            _row_template(row_tag, tuple(row)) % tuple(escape(text) for text in row.values())
-            for row in rows
-        )
+    body = "".join([_row_xml(row_tag, row) for row in rows])
     xml = f"{PROLOG}<{wrapper}><DSACH_{row_tag}>{body}</DSACH_{row_tag}></{wrapper}>"
-    return base64.b64encode(xml.encode("utf-8"))
+    return binascii.b2a_base64(xml.encode("utf-8"), newline=False)  # as base64.b64encode
 
 
 def _hoso(visit: dict, drugs: list[dict], services: list[dict], rng: random.Random) -> bytes:
