@@ -203,19 +203,20 @@ def _stay(visit: dict) -> tuple[datetime, datetime]:
 
 
 DRUG_NAMES = ("Paracetamol 500mg", "Amoxicilin 500mg", "Vitamin C 500mg", "Omeprazol 20mg")
-HALF_HOUR, HOUR_AND_HALF = timedelta(minutes=30), timedelta(minutes=90)
+HALF_HOUR = timedelta(minutes=30)
 
 
 def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], list[dict]]:
     """Clean lines whose amounts add up to `total`: drugs, maybe a supply and a bed, and the
     examination takes the remainder. A line holds its values as the package writes them
-    (texts: `_when` reads a time back), so that writing it is one `str.format` (~50,000
+    (texts: `_when` reads a time back), so that writing it is filling its template (~50,000
     episodes a night); the draws are `Draws`' randint and choice written out."""
     total = int(total)
     r = rng.random
     start = stay[0]
-    # An order falls in the stay's minutes but its last hour (`_at`).
+    # An order falls in the stay's minutes but its last hour; times as minute numbers.
     span = max(int((stay[1] - start).total_seconds() // 60) - 60, 0) + 1
+    begin = _minute(start)
     n_licences = len(licences)
     drugs: list[dict] = []
     services: list[dict] = []
@@ -225,7 +226,7 @@ def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], li
         if used + qty * price > total // 3:
             break
         used += qty * price
-        ordered = start + timedelta(minutes=int(r() * span))
+        ordered = begin + int(r() * span)
         amount = str(qty * price)
         drugs.append(
             {
@@ -246,14 +247,14 @@ def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], li
                 "THANH_TIEN_BH": amount,
                 "TYLE_TT_BH": "100",
                 "MA_BAC_SI": licences[int(r() * n_licences)] if licences else "",
-                "NGAY_YL": _time_text(ordered),
-                "NGAY_TH_YL": _time_text(ordered + HALF_HOUR),
+                "NGAY_YL": _minute_text(ordered),
+                "NGAY_TH_YL": _minute_text(ordered + 30),
                 "NGAY_CAP_NHAT": stamp,
             }
         )
 
     def service(group: str, name: str, qty: int, price: int, **extra) -> dict:
-        ordered = start + timedelta(minutes=int(r() * span))
+        ordered = begin + int(r() * span)
         supply = group in ("10", "11")
         amount = str(qty * price)
         return {
@@ -271,9 +272,9 @@ def _lines(rng, lk, total, stay, valid, licences, stamp) -> tuple[list[dict], li
             "THANH_TIEN_BH": amount,
             "MA_KHOA": "K01",
             "MA_BAC_SI": licences[int(r() * n_licences)] if licences else "",
-            "NGAY_YL": _time_text(ordered),
-            "NGAY_TH_YL": _time_text(ordered + HALF_HOUR),
-            "NGAY_KQ": _time_text(ordered + HOUR_AND_HALF),
+            "NGAY_YL": _minute_text(ordered),
+            "NGAY_TH_YL": _minute_text(ordered + 30),
+            "NGAY_KQ": _minute_text(ordered + 90),
             "NGAY_CAP_NHAT": stamp,
             **extra,
         }
@@ -592,19 +593,34 @@ def _datetime_text(value: datetime) -> str:
     return "%04d%02d%02d%02d%02d" % fields  # noqa: UP031
 
 
-# The texts of the times already written: a night's lines fall on fewer distinct minutes
-# than they have times (five a line), so most are looked up, not formatted. Emptied when
-# large (the same text either way).
-_TIMES: dict[datetime, str] = {}
+def _minute(value: datetime) -> int:
+    """The time's minute number (from 0001-01-01 00:00): a line's times are computed as
+    these (`_minute_text`)."""
+    return (value.toordinal() * 24 + value.hour) * 60 + value.minute
+
+
+# The texts of the minutes already written: a night's lines fall on fewer distinct minutes
+# than they have times (three or four a line), so most are looked up (by an int), not
+# formatted. Emptied when large (~6 MB; the same text either way).
+_MINUTES: dict[int, str] = {}
+
+
+def _minute_text(minute: int) -> str:
+    """The text of a minute number (`_minute`), as `_datetime_text`."""
+    text = _MINUTES.get(minute)
+    if text is None:
+        if len(_MINUTES) >= 65_536:
+            _MINUTES.clear()
+        hours, minutes = divmod(minute, 60)
+        days, hours = divmod(hours, 24)
+        day = date.fromordinal(days)
+        fields = (day.year, day.month, day.day, hours, minutes)
+        text = _MINUTES[minute] = "%04d%02d%02d%02d%02d" % fields  # noqa: UP031
+    return text
 
 
 def _time_text(value: datetime) -> str:
-    text = _TIMES.get(value)
-    if text is None:
-        if len(_TIMES) >= 200_000:
-            _TIMES.clear()
-        text = _TIMES[value] = _datetime_text(value)
-    return text
+    return _minute_text(_minute(value))
 
 
 def _date_text(value: date) -> str:
