@@ -599,24 +599,22 @@ def _minute(value: datetime) -> int:
     return (value.toordinal() * 24 + value.hour) * 60 + value.minute
 
 
-# The texts of the minutes already written: a night's lines fall on fewer distinct minutes
-# than they have times (three or four a line), so most are looked up (by an int), not
-# formatted. Emptied when large (~6 MB; the same text either way).
-_MINUTES: dict[int, str] = {}
+# A minute number's text as its day's and its time of day's: the day's looked up (a night's
+# lines fall on a few hundred days), the time of day's one of 1,440 made once.
+_DAYS: dict[int, str] = {}
+_TIMES_OF_DAY = ["%02d%02d" % divmod(m, 60) for m in range(24 * 60)]  # noqa: UP031
 
 
 def _minute_text(minute: int) -> str:
     """The text of a minute number (`_minute`), as `_datetime_text`."""
-    text = _MINUTES.get(minute)
+    days, of_day = divmod(minute, 24 * 60)
+    text = _DAYS.get(days)
     if text is None:
-        if len(_MINUTES) >= 65_536:
-            _MINUTES.clear()
-        hours, minutes = divmod(minute, 60)
-        days, hours = divmod(hours, 24)
+        if len(_DAYS) >= 10_000:  # planted dates are spread: keep it small
+            _DAYS.clear()
         day = date.fromordinal(days)
-        fields = (day.year, day.month, day.day, hours, minutes)
-        text = _MINUTES[minute] = "%04d%02d%02d%02d%02d" % fields  # noqa: UP031
-    return text
+        text = _DAYS[days] = "%04d%02d%02d" % (day.year, day.month, day.day)  # noqa: UP031
+    return text + _TIMES_OF_DAY[of_day]
 
 
 def _time_text(value: datetime) -> str:
