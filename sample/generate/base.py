@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import repeat
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import numpy as np
 
 from flows.settings import Settings
-from sample.generate.writers import Layout, money
+from sample.generate.writers import Layout, money, moneys
 from transforms.ingest.context import make_context
 from transforms.reference import Reference
 from validations.model import Context, Rule, RuleSettings
@@ -445,6 +446,29 @@ def fmt_date(v: date | None, layout: Layout) -> str:
     return v.isoformat()
 
 
+# `fmt_datetime` and `fmt_date` as templates of `str.format`, for a C loop over many values.
+_CLAIMS_TIME = "{0.year:04d}{0.month:02d}{0.day:02d}{0.hour:02d}{0.minute:02d}".format
+_LOCAL_TIME = "{0.day:02d}/{0.month:02d}/{0.year:04d} {0.hour:02d}:{0.minute:02d}".format
+_LOCAL_DATE = "{0.day:02d}/{0.month:02d}/{0.year:04d}".format
+
+
+def fmt_datetimes(values: list[datetime], layout: Layout) -> list[str] | None:
+    """`fmt_datetime` of each of `values` (all of class datetime), by C loops (None: some
+    hold microseconds or a time zone in the ISO layout: take them one at a time)."""
+    if layout.claims_dates or layout.local_dates:
+        return list(map(_CLAIMS_TIME if layout.claims_dates else _LOCAL_TIME, values))
+    if any(map(attrgetter("microsecond"), values)) or any(map(attrgetter("tzinfo"), values)):
+        return None
+    return list(map(str, values))  # str() is the ISO layout's text
+
+
+def fmt_dates(values: list[date], layout: Layout) -> list[str] | None:
+    """`fmt_date` of each of `values` (all of class date), by C loops."""
+    if layout.local_dates:
+        return list(map(_LOCAL_DATE, values))
+    return list(map(date.isoformat, values))
+
+
 def cells(row: dict, out: Output) -> list[str]:
     """A row as the strings an office writes, by column kind and the file's layout."""
     return row_writer(out)(row)
@@ -502,12 +526,14 @@ def taken_columns(out: Output) -> dict[str, list[Any]]:
 
 def written_columns(out: Output, taken: dict[str, list[Any]] | None = None) -> list[list[str]]:
     """Each column of `out` (from `taken_columns`, if given) as the strings `cells` gives its
-    rows. A column's distinct values are formatted once each and its cells looked up by a C
-    loop: a night's times, dates, amounts and codes repeat (a day has 1,440 minutes), so the
-    Python step per cell goes (a column of numbers of more than one class, where 1 == 1.0 ==
-    True, is formatted a cell at a time)."""
+    rows. A column's distinct values are formatted once each, those of one class together by
+    C loops (`fmt_datetimes`, `fmt_dates`, `moneys`, str), and its cells looked up by a C
+    loop: a night's times, dates and codes repeat, so the Python step per cell goes (a column
+    of numbers of more than one class, where 1 == 1.0 == True, is formatted a cell at a
+    time)."""
     taken = taken_columns(out) if taken is None else taken
     formats, yes, no = _formats(out)
+    layout = out.layout
     columns = []
     for col, fmt in zip(out.header, formats, strict=True):
         values = taken[col]
@@ -528,10 +554,48 @@ def written_columns(out: Output, taken: dict[str, list[Any]] | None = None) -> l
         distinct = _distinct(values, classes)
         if distinct is None:
             columns.append(list(map(cell, values)))
-        else:
-            texts = {v: cell(v) for v in distinct}
-            columns.append(list(map(texts.__getitem__, values)))
+            continue
+        texts: dict[Any, str] = {}
+        kind = (
+            "stamp"
+            if col in out.stamps
+            else "date"
+            if col in out.dates
+            else "amount"
+            if col in out.amounts
+            else ""
+        )
+        for cls in classes:
+            many = _many(kind, cls, layout)
+            if many is not None:
+                some = (
+                    list(distinct)
+                    if len(classes) == 1
+                    else [v for v in distinct if v.__class__ is cls]
+                )
+                made = many(some)
+                if made is not None:
+                    texts.update(zip(some, made, strict=True))
+        if len(texts) < len(distinct):
+            texts.update({v: cell(v) for v in distinct if v not in texts})
+        columns.append(list(map(texts.__getitem__, values)))
     return columns
+
+
+def _many(kind: str, cls: type, layout: Layout) -> Callable[[list[Any]], list[str] | None] | None:
+    """How the values of one class in a column of `kind` are formatted all at once (None: one
+    at a time, by `cells`' way)."""
+    if cls is str:
+        return lambda vs: vs
+    if cls is bool or cls is type(None):
+        return None
+    if kind == "stamp":
+        return (lambda vs: fmt_datetimes(vs, layout)) if cls is datetime else None
+    if kind == "date":
+        return (lambda vs: fmt_dates(vs, layout)) if cls is date else None
+    if kind == "amount":
+        return (lambda vs: moneys(vs, layout)) if cls is float else None
+    return lambda vs: list(map(str, vs))
 
 
 def _distinct(values: list[Any], classes: set[type]) -> set[Any] | None:
@@ -543,7 +607,11 @@ def _distinct(values: list[Any], classes: set[type]) -> set[Any] | None:
         distinct = set(values)
     except TypeError:
         return None
-    if float in classes and 0.0 in distinct:
+    if (
+        float in classes
+        and 0.0 in distinct
+        and any(v.__class__ is float and v == 0 and math.copysign(1.0, v) < 0 for v in values)
+    ):
         return None
     return distinct
 

@@ -8,7 +8,10 @@ import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
 from pathlib import Path
+
+import numpy as np
 
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
@@ -64,6 +67,17 @@ def to_cp1258_text(text: str) -> str:
     return text.translate(table)
 
 
+def _cp1258_column(column: Sequence[str]) -> Sequence[str]:
+    """`to_cp1258_text` of each cell (character by character: the cells joined, converted at
+    once, then split), skipping a column of ASCII text."""
+    joined = "\x00".join(column)
+    if joined.isascii():
+        return column
+    if "\x00" in "".join(column):
+        return list(map(to_cp1258_text, column))
+    return to_cp1258_text(joined).split("\x00")
+
+
 # The encoding of a file's later parts: no second byte-order mark.
 CONTINUED = {
     "utf-16": "utf-16-le" if sys.byteorder == "little" else "utf-16-be",
@@ -111,11 +125,12 @@ def write_csv(
     """Write the rows whose cells are the `columns`' (one list of strings a column, in the
     header's order) under `header` in the office's layout; `append`: add them to the file
     (a later part of it: no header, no byte-order mark)."""
-    text = csv_text(None if append else header, columns, layout.delimiter)
-    if layout.decomposed:
-        text = unicodedata.normalize("NFD", text)
     encoding = CONTINUED.get(layout.encoding, layout.encoding) if append else layout.encoding
-    text = to_cp1258_text(text) if encoding == "cp1258" else text
+    if encoding == "cp1258":  # its text made a column at a time: not the columns of ASCII
+        header, columns = list(map(to_cp1258_text, header)), list(map(_cp1258_column, columns))
+    text = csv_text(None if append else header, columns, layout.delimiter)
+    if layout.decomposed and encoding != "cp1258":  # (cp1258's own form is composed)
+        text = unicodedata.normalize("NFD", text)
     data = text.encode(encoding)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("ab" if append else "wb") as fh:
@@ -130,3 +145,29 @@ def money(value: float | None, layout: Layout) -> str:
     whole = f"{int(value):,}".replace(",", ".")
     cents = round((value - int(value)) * 100)
     return whole + (f",{cents:02d}" if cents else "")
+
+
+def moneys(values: list[float], layout: Layout) -> list[str] | None:
+    """`money` of each of `values` (all floats), by numpy and C loops (None: some are not
+    finite or too large for exact whole parts: take them one at a time)."""
+    arr = np.array(values, dtype=float)
+    if not values or not np.isfinite(arr).all() or (np.abs(arr) >= 2.0**53).any():
+        return None
+    whole = np.trunc(arr)
+    rows = range(len(values))
+    if not layout.local_numbers:  # "{:.0f}" of whole amounts, "{:.2f}" of the others
+        exact = (arr == whole).tolist()
+        texts = list(map("{:.2f}".format, values))
+        wholes = map("{:.0f}".format, compress(values, exact))
+        for i, text in zip(compress(rows, exact), wholes, strict=True):
+            texts[i] = text
+        return texts
+    # The whole part with dots between thousands, then ",cc" where there are cents.
+    texts = list(map("{:,}".format, whole.astype(np.int64).tolist()))
+    texts = list(map(str.replace, texts, repeat(","), repeat(".")))
+    cents = np.rint((arr - whole) * 100).astype(np.int64)
+    some = (cents != 0).tolist()
+    with_cents = map("{},{:02d}".format, compress(texts, some), compress(cents.tolist(), some))
+    for i, text in zip(compress(rows, some), with_cents, strict=True):
+        texts[i] = text
+    return texts
