@@ -25,6 +25,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from graphlib import TopologicalSorter
+from itertools import compress, repeat
+from operator import is_not
 from pathlib import Path
 from time import process_time
 from typing import Any
@@ -32,8 +34,8 @@ from typing import Any
 import sample.generate as _generators_pkg
 from flows.settings import Settings
 from sample.generate import visits
-from sample.generate.base import Draws, NightSpec, Output, World, written_rows
-from sample.generate.writers import write_csv
+from sample.generate.base import Draws, NightSpec, Output, World, taken_columns, written_columns
+from sample.generate.writers import csv_text, write_csv
 from transforms import memory
 from transforms.ingest.headers import map_headers
 from transforms.reference import Reference
@@ -124,29 +126,30 @@ def _deliveries(w: World, outputs: list[Output]) -> tuple[list[Output], list[tup
 KEY_SEP = "\x1f"  # joins the parts of a key in stamps.csv
 
 
-def _stamps(outputs: list[Output]) -> list[tuple[str, str, str]]:
-    """(dataset, key, updated_at) of every row that loads (planted errors are quarantined):
-    what the next nights generated into the same root must not go back on."""
-    out: list[tuple[str, str, str]] = []
-    for o in outputs:
-        name = Path(o.rel).name.split(".")[0].split("__")[0]
-        if o.expected_status != "loaded" or name not in DATASETS or not o.rows:
-            continue
-        ds = DATASETS[name]
-        headers = {c: h for h, c in map_headers(o.header, ds).rename.items()}
-        if "updated_at" not in headers or not all(k in headers for k in ds.key):
-            continue
-        errors = {i for i, d in o.planted if d.severity == "error"}
-        # A column at a time (millions of rows a night), then the rows that load.
-        stamps = [row.get(headers["updated_at"]) for row in o.rows]
-        parts = [[str(row.get(headers[k])) for row in o.rows] for k in ds.key]
-        keys = parts[0] if len(parts) == 1 else [KEY_SEP.join(p) for p in zip(*parts, strict=True)]
-        out.extend(
-            (ds.id, key, stamp.isoformat())
-            for i, (key, stamp) in enumerate(zip(keys, stamps, strict=True))
-            if i not in errors and isinstance(stamp, datetime)
-        )
-    return out
+def _stamps(o: Output, taken: dict[str, list[Any]]) -> list[list[str]]:
+    """The columns dataset, key and updated_at of every row of `o` that loads (planted errors
+    are quarantined), from its values a column (`taken_columns`): what the next nights
+    generated into the same root must not go back on."""
+    name = Path(o.rel).name.split(".")[0].split("__")[0]
+    if o.expected_status != "loaded" or name not in DATASETS or not o.rows:
+        return [[], [], []]
+    ds = DATASETS[name]
+    headers = {c: h for h, c in map_headers(o.header, ds).rename.items()}
+    if "updated_at" not in headers or not all(k in headers for k in ds.key):
+        return [[], [], []]
+    # C loops over the columns; a night's times repeat, so each is written once.
+    stamps = taken[headers["updated_at"]]
+    texts = {s: s.isoformat() for s in set(stamps) if isinstance(s, datetime)}
+    times: list[str | None] = list(map(texts.get, stamps))
+    for i, d in o.planted:
+        if d.severity == "error":
+            times[i] = None
+    parts = [list(map(str, taken[headers[k]])) for k in ds.key]
+    keys = parts[0] if len(parts) == 1 else list(map(KEY_SEP.join, zip(*parts, strict=True)))
+    if None in times:
+        kept = list(compress(range(len(times)), map(is_not, times, repeat(None))))
+        keys, times = [keys[i] for i in kept], [times[i] for i in kept]
+    return [[ds.id] * len(keys), keys, times]  # type: ignore[list-item]
 
 
 def _earlier(out: Path, spec: NightSpec) -> dict[str, dict[tuple[str, ...], datetime]]:
@@ -242,7 +245,6 @@ class _Night:
         w.start(dataset)
         truth = _Truth()
         with self.part(dataset, prov, "stamps").open("w", newline="", encoding="utf-8") as fh:
-            stamps = csv.writer(fh)
             made = self.modules[dataset].generate(w) if dataset != BAD_FILES else bad_files(w)
             for o in made:
                 kept, delivered = _deliveries(w, [o])
@@ -250,7 +252,7 @@ class _Night:
                 if self.adjust is not None and kept:
                     self.adjust(w, kept)
                 for k in kept:
-                    self.write(k, truth, stamps)
+                    self.write(k, truth, fh)
         truth.planted.sort(key=lambda p: (p[0], p[1]))
         truth.old_communes.sort()
         for kind, rows in (("defects", truth.planted), ("old_communes", truth.old_communes)):
@@ -269,14 +271,15 @@ class _Night:
     def write(self, o: Output, truth: _Truth, stamps: Any) -> None:
         path = self.out / o.rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        taken = taken_columns(o)  # the rows' values a column, for the file and the stamps
         if isinstance(o.data, bytes):
             path.write_bytes(o.data)
         elif o.data is not None:
             with path.open("ab" if o.continues else "wb") as fh:
                 fh.writelines(o.data)
         else:
-            rows = written_rows(o)
-            write_csv(path, o.header, rows, o.layout, append=o.continues)
+            write_csv(path, o.header, written_columns(o, taken), o.layout, append=o.continues)
+        stamps.write(csv_text(None, _stamps(o, taken), ","))
         # Lateness is judged by when the file was written (local time).
         evening = datetime.combine(self.w.run_date, time(21, 30))
         stamp = (o.delivered_at or evening).replace(tzinfo=LOCAL_TZ).timestamp()
@@ -288,7 +291,6 @@ class _Night:
         )
         if not o.continues:
             truth.files.append((o.rel, o.expected_status, o.kind))
-        stamps.writerows(_stamps([o]))
         truth.old_communes.extend(
             (rel, o.offset + n, *rest) for rel, n, *rest in _old_communes([o], self.w.ref)
         )
