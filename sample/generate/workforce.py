@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+import numpy as np
+
 from sample.generate import people
 from sample.generate.base import Defect, Output, World, setter, standard_defects
+from sample.generate.columns import Columns, column_rows, numbered
 from sample.generate.population import provincial_outputs
 
 DATASET = "workforce"
@@ -147,50 +150,65 @@ def defects(w: World) -> list[Defect]:
     ]
 
 
-def _start(w: World, born: date, lowest_age: int) -> date:
-    """A start date at working age (at least `lowest_age`, at most 60) and in the past."""
-    earliest = people.years_after(born, lowest_age)
-    latest = min(people.years_after(born, 60), w.run_date - timedelta(days=30))
-    return earliest + timedelta(days=w.rng.randrange(max(1, (latest - earliest).days)))
+def _starts(w: World, born: list[date], lowest_age: list[int], u: list[float]) -> list[date]:
+    """A start date for each person, at working age (at least their `lowest_age`, at most 60)
+    and in the past, at the place `u` (0 to 1) between the earliest and the latest."""
+    last = w.run_date - timedelta(days=30)
+    out = []
+    for b, age, x in zip(born, lowest_age, u, strict=True):
+        earliest = people.years_after(b, age)
+        latest = min(people.years_after(b, 60), last)
+        out.append(earliest + timedelta(days=int(x * max(1, (latest - earliest).days))))
+    return out
 
 
-def _row(w: World, prov: str, seq: int, practitioners: list[dict]) -> dict:
-    rng, d = w.rng, w.run_date
-    if practitioners and rng.random() < 0.6:
-        p = rng.choice(practitioners)
-        positions, qualifications = PRACTISING[p["profession"]]
-        person = {k: p[k] for k in ("person_id", "full_name", "birth_date", "sex")}
-        position, qualification = rng.choice(positions), rng.choice(qualifications)
-        facility, licence = p["facility_code"], p["license_no"]
-        start = _start(w, p["birth_date"], 22)
-    else:
-        sex = rng.choice("MF")
-        born = people.birth_date(rng, d, 19, 62)
-        registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.8 else prov
-        person = {
-            "person_id": people.cccd(rng, registration, sex, born),
-            "full_name": people.full_name(rng, sex),
-            "birth_date": born,
-            "sex": sex,
-        }
-        position, qualification = rng.choice(SUPPORT)
-        facility, licence = rng.choice(w.facts["facility_codes"][prov]), None
-        start = _start(w, born, 18)
-    ended = rng.random() < 0.12
-    return {
-        "staff_id": f"{prov}-NV{seq:06d}",
-        **person,
-        "position": position,
-        "qualification": qualification,
-        "facility_code": facility,
-        "practitioner_license_no": licence,
-        "start_date": start,
-        "end_date": start + timedelta(days=rng.randrange(max(1, (d - start).days)))
-        if ended
-        else None,
-        "province_code": prov,
-        "updated_at": w.fresh_stamp(),
-    }
+def _columns(w: World, prov: str, practitioners: list[dict], lo: int, end: int) -> dict[str, list]:
+    """The province's staff `lo` to `end`, a column at a time (`columns.Columns`): a share
+    of them practitioners of the register (`practitioners`, the province's), the others
+    support staff drawn here."""
+    c, d, n = Columns(w, DATASET, prov), w.run_date, end - lo
+    practising = (c.chance(0.6, n) & bool(practitioners)).tolist()
+    chosen = c.pick(practitioners or [{}], n)
+    u_position, u_qualification = c.g.random(n).tolist(), c.g.random(n).tolist()
+    ids, born_days, female = c.people(n, (19, 62), old_codes=0.8)
+    born = born_days.tolist()
+    names = c.names(female)
+    sex = np.where(female, "F", "M").tolist()
+    support = c.pick(SUPPORT, n)
+    facilities = c.pick(w.facts["facility_codes"][prov], n)
+    cols: dict[str, list] = {k: [] for k in HEADER}
+    for i, registered in enumerate(practising):
+        if registered:
+            p = chosen[i]
+            positions, qualifications = PRACTISING[p["profession"]]
+            person = (p["person_id"], p["full_name"], p["birth_date"], p["sex"])
+            position = positions[int(u_position[i] * len(positions))]
+            qualification = qualifications[int(u_qualification[i] * len(qualifications))]
+            facility, licence = p["facility_code"], p["license_no"]
+        else:
+            person = (ids[i], names[i], born[i], sex[i])
+            position, qualification = support[i]
+            facility, licence = facilities[i], None
+        for k, v in zip(("person_id", "full_name", "birth_date", "sex"), person, strict=True):
+            cols[k].append(v)
+        cols["position"].append(position)
+        cols["qualification"].append(qualification)
+        cols["facility_code"].append(facility)
+        cols["practitioner_license_no"].append(licence)
+    starts = _starts(
+        w, cols["birth_date"], [22 if p else 18 for p in practising], c.g.random(n).tolist()
+    )
+    cols["staff_id"] = numbered(f"{prov}-NV", lo, end, 6)
+    cols["start_date"] = starts
+    cols["end_date"] = [
+        start + timedelta(days=int(x * max(1, (d - start).days))) if ended else None
+        for start, x, ended in zip(
+            starts, c.g.random(n).tolist(), c.chance(0.12, n).tolist(), strict=True
+        )
+    ]
+    cols["province_code"] = [prov] * n
+    cols["updated_at"] = c.fresh_stamps(n)
+    return cols
 
 
 def _vietnamese(row: dict) -> dict:
@@ -211,8 +229,8 @@ def generate(w: World) -> Iterator[Output]:
         kind="workforce_export",
         header=HEADER,
         vi=TO_VI,
-        make_rows=lambda prov: (
-            _row(w, prov, seq, by_province.get(prov, [])) for seq in range(per_province)
+        make_rows=lambda prov: column_rows(
+            lambda lo, end: _columns(w, prov, by_province.get(prov, []), lo, end), per_province
         ),
         rows=per_province,
         catalogue=defects(w),
