@@ -116,10 +116,10 @@ def _columns(w: World, prov: str, lo: int, end: int) -> dict[str, list]:
 
 
 def _vietnamese(row: dict) -> dict:
-    out = dict(row)
-    out["check_type"] = CHECK_TYPE_VI.get(row["check_type"], row["check_type"])
-    out["conclusion"] = CONCLUSION_VI.get(row["conclusion"], row["conclusion"])
-    return {TO_VI[k]: v for k, v in out.items()}
+    out = dict(zip(HEADER_VI, map(row.__getitem__, HEADER), strict=True))
+    out[TO_VI["check_type"]] = CHECK_TYPE_VI.get(row["check_type"], row["check_type"])
+    out[TO_VI["conclusion"]] = CONCLUSION_VI.get(row["conclusion"], row["conclusion"])
+    return out
 
 
 def generate(w: World) -> Iterator[Output]:

@@ -12,7 +12,7 @@ import pytest
 
 from sample.generate import people
 from sample.generate.base import NightSpec, World
-from sample.generate.columns import Columns, as_rows, column_rows
+from sample.generate.columns import Columns, as_days, as_rows, column_rows, years_after
 from transforms.reference import load
 
 RUN_DATE = date(2026, 11, 24)
@@ -95,3 +95,13 @@ def test_rows_made_part_by_part_are_the_columns_in_order():
     assert rows == as_rows(make(0, 12))
     assert rows[7] == {"seq": 7, "twice": 14}
     assert list(column_rows(make, 0)) == []
+
+
+@pytest.mark.parametrize("years", [15, 18, 22, 60])
+def test_years_after_a_column_of_days_is_peoples_years_after_each(years):
+    days = [date(1940, 1, 1) + timedelta(days=k) for k in range(0, 30_000, 5)]
+    days += [date(2000, 2, 29), date(1996, 2, 29), date(1999, 12, 31)]
+    as_array = as_days(days)
+    assert as_array.tolist() == days
+    expected = [people.years_after(d, years) for d in days]
+    assert years_after(as_array, years).tolist() == expected
