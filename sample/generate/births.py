@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
+import numpy as np
+
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.population import (
-    facility_code,
-    person,
-    provincial_outputs,
-    reborn,
-    rows_per_province,
-)
+from sample.generate.columns import Columns, column_rows, numbered
+from sample.generate.population import provincial_outputs, reborn, rows_per_province
 
 DATASET = "births"
 PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
@@ -99,28 +96,32 @@ def defects(w: World) -> list[Defect]:
     ]
 
 
-def _row(w: World, prov: str, seq: int) -> dict:
-    rng, d = w.rng, w.run_date
-    born = datetime.combine(
-        d - timedelta(days=rng.randint(0, 30)),
-        time(rng.randint(0, 20), rng.choice([0, 15, 30, 45])),
-    )
-    mother_id, mother_born, _ = person(w, prov, 18, 42, on=born.date(), sex="F")
-    place = rng.choices(["facility", "home", "other"], [17, 2, 1])[0]
+def _columns(w: World, prov: str, lo: int, end: int) -> dict[str, list]:
+    """The province's certificates `lo` to `end`, a column at a time (`columns.Columns`)."""
+    c, d, n = Columns(w, DATASET, prov), w.run_date, end - lo
+    day = c.days_before(0, 30, n)
+    mother_id, mother_born, _ = c.people(n, (18, 42), on=day, female=np.ones(n, dtype=bool))
+    place = c.pick(PLACES, n, [17, 2, 1])
+    facility = c.facilities(n)
     return {
-        "certificate_no": f"CS{d:%y%m%d}{prov}{seq:05d}",
+        "certificate_no": numbered(f"CS{d:%y%m%d}{prov}", lo, end, 5),
         "mother_id": mother_id,
-        "mother_birth_date": mother_born,
-        "born_at": born,
-        "sex": rng.choice("MF"),
-        "weight_grams": rng.randint(2300, 4200),
-        "gestational_weeks": rng.randint(36, 41),
+        "mother_birth_date": mother_born.tolist(),
+        "born_at": c.times_on(day, (0, 20), (0, 15, 30, 45)),
+        "sex": c.pick("MF", n),
+        "weight_grams": c.integers(2300, 4200, n),
+        "gestational_weeks": c.integers(36, 41, n),
         "place": place,
-        "facility_code": facility_code(w, prov) if place == "facility" else "",
-        "province_code": prov,
-        "commune_code": rng.choice(w.communes_by_province[prov]),
-        "updated_at": w.fresh_stamp(),
+        "facility_code": [
+            f if p == "facility" else "" for f, p in zip(facility, place, strict=True)
+        ],
+        "province_code": [prov] * n,
+        "commune_code": c.communes(n),
+        "updated_at": c.fresh_stamps(n),
     }
+
+
+PLACES = ["facility", "home", "other"]
 
 
 def generate(w: World) -> Iterator[Output]:
@@ -131,7 +132,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="births_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: (_row(w, prov, s) for s in range(n)),
+        make_rows=lambda prov: column_rows(lambda lo, end: _columns(w, prov, lo, end), n),
         rows=n,
         catalogue=defects(w),
         dates=DATES,

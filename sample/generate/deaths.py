@@ -10,12 +10,8 @@ from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.population import (
-    facility_code,
-    person,
-    provincial_outputs,
-    rows_per_province,
-)
+from sample.generate.columns import Columns, column_rows, numbered
+from sample.generate.population import provincial_outputs, rows_per_province
 
 DATASET = "deaths"
 PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
@@ -102,25 +98,33 @@ def defects(w: World) -> list[Defect]:
     ]
 
 
-def _row(w: World, prov: str, seq: int) -> dict:
-    rng, d = w.rng, w.run_date
-    died = datetime.combine(
-        d - timedelta(days=rng.randint(1, 60)),
-        time(rng.randint(0, 23), rng.choice([0, 10, 20, 30, 40, 50])),
-    )
-    pid, born, _ = person(w, prov, 1, 100, on=died.date(), dead=True)
-    place = rng.choices(["facility", "home", "other"], [6, 3, 1])[0]
+PLACES = ["facility", "home", "other"]
+
+
+def _columns(w: World, prov: str, lo: int, end: int) -> dict[str, list]:
+    """The province's notices `lo` to `end`, a column at a time (`columns.Columns`)."""
+    c, d, n = Columns(w, DATASET, prov), w.run_date, end - lo
+    day = c.days_before(1, 60, n)
+    pid, born, _ = c.people(n, (1, 100), on=day, dead=True)
+    causes = c.pick(CAUSES, n)
+    place = c.pick(PLACES, n, [6, 3, 1])
+    facility = c.facilities(n)
     return {
-        "notice_no": f"BT{d:%y%m%d}{prov}{seq:05d}",
+        "notice_no": numbered(f"BT{d:%y%m%d}{prov}", lo, end, 5),
         "person_id": pid,
-        "birth_date": born,
-        "died_at": died,
-        "cause_icd10": rng.choice(CAUSES) if rng.random() < 0.9 else "",
+        "birth_date": born.tolist(),
+        "died_at": c.times_on(day, (0, 23), (0, 10, 20, 30, 40, 50)),
+        "cause_icd10": [
+            cause if known else ""
+            for cause, known in zip(causes, c.chance(0.9, n).tolist(), strict=True)
+        ],
         "place": place,
-        "facility_code": facility_code(w, prov) if place == "facility" else "",
-        "province_code": prov,
-        "commune_code": rng.choice(w.communes_by_province[prov]),
-        "updated_at": w.fresh_stamp(),
+        "facility_code": [
+            f if p == "facility" else "" for f, p in zip(facility, place, strict=True)
+        ],
+        "province_code": [prov] * n,
+        "commune_code": c.communes(n),
+        "updated_at": c.fresh_stamps(n),
     }
 
 
@@ -147,7 +151,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="deaths_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: (_row(w, prov, s) for s in range(n)),
+        make_rows=lambda prov: column_rows(lambda lo, end: _columns(w, prov, lo, end), n),
         rows=n,
         catalogue=defects(w),
         dates=DATES,

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+import numpy as np
+
 from sample.generate import people
 from sample.generate.base import Defect, Output, World, setter, standard_defects
+from sample.generate.columns import Columns, column_rows, numbered
 from sample.generate.population import (
     provincial_outputs,
     rows_per_province,
@@ -72,26 +75,38 @@ def defects(w: World) -> list[Defect]:
     ]
 
 
-def _row(w: World, prov: str, seq: int) -> dict:
-    rng, d = w.rng, w.run_date
-    kind = rng.choices(list(NAME_WORDS), [2, 3, 3, 1, 3])[0]
-    certified = kind != "street_food"
-    inspected = d - timedelta(days=rng.randint(10, 700)) if rng.random() < 0.8 else None
+def _columns(w: World, prov: str, lo: int, end: int) -> dict[str, list]:
+    """The province's establishments `lo` to `end`, a column at a time from the unit's numpy
+    stream (`columns.Columns`)."""
+    c, d, n = Columns(w, DATASET, prov), w.run_date, end - lo
+    kinds = c.pick(list(NAME_WORDS), n, [2, 3, 3, 1, 3])
+    certified = [k != "street_food" for k in kinds]
+    inspected = np.where(c.chance(0.8, n), c.days_before(10, 700, n), np.datetime64("NaT")).tolist()
+    numbers = c.g.integers(1, 1000, n).tolist()
+    years = (d.year - c.g.integers(0, 3, n)).tolist()
+    valid = (c.day + c.g.integers(30, 1001, n)).tolist()
+    results = c.pick(["pass", "fail"], n, [19, 1])
     return {
-        "establishment_id": f"ATTP{prov}{seq:06d}",
-        "name": f"{NAME_WORDS[kind]} {people.rng_word(rng)}",
-        "business_type": kind,
-        "province_code": prov,
-        "commune_code": rng.choice(w.communes_by_province[prov]),
-        "certificate_no": f"{rng.randint(1, 999):03d}/{d.year - rng.randint(0, 2)}/ATTP-CNĐK"
-        if certified
-        else "",
-        "certificate_valid_until": d + timedelta(days=rng.randint(30, 1000)) if certified else None,
+        "establishment_id": numbered(f"ATTP{prov}", lo, end, 6),
+        "name": [
+            f"{NAME_WORDS[k]} {word}"
+            for k, word in zip(kinds, c.pick(people.PLACE_WORDS, n), strict=True)
+        ],
+        "business_type": kinds,
+        "province_code": [prov] * n,
+        "commune_code": c.communes(n),
+        "certificate_no": [
+            f"{number:03d}/{year}/ATTP-CNĐK" if ok else ""
+            for number, year, ok in zip(numbers, years, certified, strict=True)
+        ],
+        "certificate_valid_until": [
+            v if ok else None for v, ok in zip(valid, certified, strict=True)
+        ],
         "last_inspected_on": inspected,
-        "inspection_result": (
-            rng.choices(["pass", "fail"], [19, 1])[0] if inspected else "not_inspected"
-        ),
-        "updated_at": w.fresh_stamp(),
+        "inspection_result": [
+            r if i is not None else "not_inspected" for r, i in zip(results, inspected, strict=True)
+        ],
+        "updated_at": c.fresh_stamps(n),
     }
 
 
@@ -103,7 +118,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="food_establishments_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: (_row(w, prov, s) for s in range(n)),
+        make_rows=lambda prov: column_rows(lambda lo, end: _columns(w, prov, lo, end), n),
         rows=n,
         catalogue=defects(w),
         dates=DATES,

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from sample.generate import people
+import numpy as np
+
 from sample.generate.base import Defect, Output, World, setter, standard_defects
+from sample.generate.columns import Columns, column_rows, numbered
 from sample.generate.population import provincial_outputs
 
 DATASET = "health_checks"
@@ -73,42 +75,51 @@ def defects(w: World) -> list[Defect]:
     ]
 
 
-def _row(w: World, prov: str, seq: int) -> dict:
-    rng, d = w.rng, w.run_date
-    sex = rng.choice("MF")
-    born = people.birth_date(rng, d, 6, 80)
-    age = (d - born).days // 365
-    kind = (
-        "school"
-        if age < 18
-        else rng.choice(["driver", "employment", "periodic", "general", "driver"])
-    )
-    registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.7 else prov
-    person = people.cccd(rng, registration, sex, born)
-    if kind != "school" and rng.random() < 0.02:  # a foreign worker's passport
-        person = f"{rng.choice('BCKN')}{rng.randrange(10**7):07d}"
-    checked = d - timedelta(days=rng.randint(0, 60))
-    conclusion = rng.choices(["fit", "conditional", "unfit"], weights=[85, 10, 5])[0]
+ADULT_CHECKS = ["driver", "employment", "periodic", "general", "driver"]
+CONCLUSIONS = ["fit", "conditional", "unfit"]
+
+
+def _columns(w: World, prov: str, lo: int, end: int) -> dict[str, list]:
+    """The province's checks `lo` to `end`, a column at a time (`columns.Columns`)."""
+    c, n = Columns(w, DATASET, prov), end - lo
+    ids, born, _ = c.people(n, (6, 80), old_codes=0.7)
+    ages = ((c.day - born).astype(np.int64) // 365).tolist()
+    kinds = [
+        "school" if age < 18 else kind
+        for age, kind in zip(ages, c.pick(ADULT_CHECKS, n), strict=True)
+    ]
+    # A foreign worker's passport instead of a CCCD.
+    passports = [
+        f"{letter}{number:07d}"
+        for letter, number in zip(c.pick("BCKN", n), c.integers(0, 10**7 - 1, n), strict=True)
+    ]
+    foreign = c.chance(0.02, n).tolist()
+    checked = c.days_before(0, 60, n).tolist()
+    conclusions = c.pick(CONCLUSIONS, n, [85, 10, 5])
     return {
-        "check_id": f"{prov}-KSK-{seq:06d}",
-        "person_id": person,
-        "check_type": kind,
+        "check_id": numbered(f"{prov}-KSK-", lo, end, 6),
+        "person_id": [
+            passport if f and kind != "school" else pid
+            for pid, passport, f, kind in zip(ids, passports, foreign, kinds, strict=True)
+        ],
+        "check_type": kinds,
         "checked_on": checked,
-        "facility_code": rng.choice(w.facts["facility_codes"][prov]),
-        "conclusion": conclusion,
-        "valid_until": None
-        if conclusion == "unfit"
-        else checked + timedelta(days=VALID_DAYS[kind]),
-        "province_code": prov,
-        "updated_at": w.fresh_stamp(),
+        "facility_code": c.pick(w.facts["facility_codes"][prov], n),
+        "conclusion": conclusions,
+        "valid_until": [
+            None if conclusion == "unfit" else on + timedelta(days=VALID_DAYS[kind])
+            for on, conclusion, kind in zip(checked, conclusions, kinds, strict=True)
+        ],
+        "province_code": [prov] * n,
+        "updated_at": c.fresh_stamps(n),
     }
 
 
 def _vietnamese(row: dict) -> dict:
-    out = dict(row)
-    out["check_type"] = CHECK_TYPE_VI.get(row["check_type"], row["check_type"])
-    out["conclusion"] = CONCLUSION_VI.get(row["conclusion"], row["conclusion"])
-    return {TO_VI[k]: v for k, v in out.items()}
+    out = dict(zip(HEADER_VI, map(row.__getitem__, HEADER), strict=True))
+    out[TO_VI["check_type"]] = CHECK_TYPE_VI.get(row["check_type"], row["check_type"])
+    out[TO_VI["conclusion"]] = CONCLUSION_VI.get(row["conclusion"], row["conclusion"])
+    return out
 
 
 def generate(w: World) -> Iterator[Output]:
@@ -119,7 +130,9 @@ def generate(w: World) -> Iterator[Output]:
         kind="health_checks_export",
         header=HEADER,
         vi=TO_VI,
-        make_rows=lambda prov: (_row(w, prov, seq) for seq in range(per_province)),
+        make_rows=lambda prov: column_rows(
+            lambda lo, end: _columns(w, prov, lo, end), per_province
+        ),
         rows=per_province,
         catalogue=defects(w),
         dates=DATES,

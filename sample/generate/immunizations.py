@@ -20,12 +20,8 @@ import numpy as np
 
 from sample.generate import people
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.population import (
-    facility_code,
-    person,
-    provincial_outputs,
-    rows_per_province,
-)
+from sample.generate.columns import Columns, as_rows, column_rows, numbered
+from sample.generate.population import provincial_outputs, rows_per_province
 
 DATASET = "immunizations"
 PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
@@ -117,22 +113,27 @@ def defects(w: World) -> list[Defect]:
     ]
 
 
-def _row(w: World, prov: str, seq: int, vaccine: str, dose: int) -> dict:
-    rng, d = w.rng, w.run_date
-    pid, born, _ = person(w, prov, 0, 5)
-    age_days = (d - born).days
-    given = born + timedelta(days=rng.randint(0, max(0, age_days - 1)))
+def _columns(w: World, prov: str, first: int, doses: list[tuple[str, int]]) -> dict[str, list]:
+    """The province's rows from `first` on, one per (vaccine, dose) of `doses`, a column at
+    a time (`columns.Columns`)."""
+    c, d, n = Columns(w, DATASET, prov), w.run_date, len(doses)
+    pid, born_days, _ = c.people(n, (0, 5))
+    age_days = (c.day - born_days).astype(np.int64)
+    given = np.minimum(
+        born_days + (c.g.random(n) * np.maximum(1, age_days)).astype(np.int64), c.day
+    )
+    has_id = c.chance(0.85, n).tolist()  # a newborn may have no id yet
     return {
-        "record_id": f"TC{d:%y%m%d}{prov}{seq:06d}",
-        "person_id": pid if rng.random() < 0.85 else "",  # a newborn may have no id yet
-        "birth_date": born,
-        "vaccine_code": vaccine,
-        "dose_number": dose,
-        "vaccinated_on": min(given, d),
-        "facility_code": facility_code(w, prov),
-        "province_code": prov,
-        "commune_code": rng.choice(w.communes_by_province[prov]),
-        "updated_at": w.fresh_stamp(),
+        "record_id": numbered(f"TC{d:%y%m%d}{prov}", first, first + n, 6),
+        "person_id": [p if ok else "" for p, ok in zip(pid, has_id, strict=True)],
+        "birth_date": born_days.tolist(),
+        "vaccine_code": [vaccine for vaccine, _ in doses],
+        "dose_number": [dose for _, dose in doses],
+        "vaccinated_on": given.tolist(),
+        "facility_code": c.facilities(n),
+        "province_code": [prov] * n,
+        "commune_code": c.communes(n),
+        "updated_at": c.fresh_stamps(n),
     }
 
 
@@ -174,7 +175,8 @@ def generate(w: World) -> Iterator[Output]:
         order = w.numpy_rng(DATASET, prov).permutation(
             np.repeat(np.arange(len(groups), dtype=np.uint8), [k for *_, k in groups])
         )
-        return (_row(w, prov, seq, *groups[g][:2]) for seq, g in enumerate(order.tolist()))
+        doses = [groups[g][:2] for g in order.tolist()]
+        return column_rows(lambda lo, end: _columns(w, prov, lo, doses[lo:end]), len(doses))
 
     def keep_consistent(prov: str, rows: list[dict], planted: list) -> list[dict]:
         """Count the part's rows as the consistency rule will; on the last part, add clean
@@ -189,17 +191,20 @@ def generate(w: World) -> Iterator[Output]:
         seen[0] += len(rows)
         if seen[0] < total[0]:
             return rows
+        added: list[tuple[str, int]] = []
         for vaccine, doses in SCHEDULE.items():
             for dose in range(doses, 1, -1):
                 while counts.get((vaccine, dose), 0) > counts.get((vaccine, dose - 1), 0):
-                    rows.append(_row(w, prov, first + len(rows), vaccine, dose - 1))
+                    added.append((vaccine, dose - 1))
                     counts[(vaccine, dose - 1)] = counts.get((vaccine, dose - 1), 0) + 1
         if inconsistent_province(index_of[prov]):
             for dose, times in ((1, 2), (2, 3)):
                 for _ in range(times):
                     if dose == 2:
-                        planted.append((len(rows), inconsistent))
-                    rows.append(_row(w, prov, first + len(rows), INCONSISTENT_VACCINE, dose))
+                        planted.append((len(rows) + len(added), inconsistent))
+                    added.append((INCONSISTENT_VACCINE, dose))
+        if added:
+            rows.extend(as_rows(_columns(w, prov, first + len(rows), added)))
         return rows
 
     return provincial_outputs(

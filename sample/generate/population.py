@@ -14,34 +14,6 @@ from sample.generate.base import Defect, NightSpec, Output, World, plant, unit_c
 from sample.generate.writers import province_layout
 
 
-def person(
-    w: World,
-    prov: str,
-    min_age: int,
-    max_age: int,
-    on: date | None = None,
-    sex: str | None = None,
-    dead: bool = False,
-) -> tuple[str, date, str]:
-    """A person id (CCCD, registered in the province or one of its pre-2025 codes), birth
-    date and sex that agree; the id is one on a death notice only when `dead`
-    (`people.DEAD_SERIALS`)."""
-    rng = w.rng
-    sex = sex or rng.choice("MF")
-    born = people.birth_date(rng, on or w.run_date, min_age, max_age)
-    registration = rng.choice(w.old_by_new.get(prov, [prov]) or [prov])
-    return people.cccd(rng, registration, sex, born, dead), born, sex
-
-
-def facility_code(w: World, prov: str) -> str:
-    """A facility code that loads: one of the province's, or (when planting broke them all,
-    as can happen at a small scale) one of another province's."""
-    codes = w.facts["facility_codes"]
-    if codes.get(prov):
-        return w.rng.choice(codes[prov])
-    return w.rng.choice(sorted(c for cs in codes.values() for c in cs))
-
-
 def reborn(rng: random.Random, pid: str, born: date) -> str:
     """An id of the same registration province and sex for another birth date (digits 4–6
     follow the date)."""
@@ -106,10 +78,7 @@ def provincial_outputs(
                 part = after_plant(prov, part, planted)
             cols = header
             if layout.vietnamese_headers:
-                if translate is not None:
-                    part = [translate(r) for r in part]
-                else:
-                    part = [{vi.get(k, k): v for k, v in r.items()} for r in part]
+                part = [translate(r) for r in part] if translate else _renamed(part, vi)
                 cols = [vi.get(c, c) for c in header]
             yield (
                 Output(
@@ -128,6 +97,21 @@ def provincial_outputs(
                 )
             )
             written += len(part)
+
+
+def _renamed(rows: list[dict], vi: dict[str, str]) -> list[dict]:
+    """The rows with their columns renamed by `vi`: a row with the first row's columns (all
+    of them, in any order) by one zip of their values, the others column by column."""
+    if not rows:
+        return rows
+    keys = list(rows[0])
+    names = [vi.get(k, k) for k in keys]
+    return [
+        dict(zip(names, map(r.__getitem__, keys), strict=True))
+        if len(r) == len(keys)
+        else {vi.get(k, k): v for k, v in r.items()}
+        for r in rows
+    ]
 
 
 def _chunks(rows: Iterator[dict], total: int) -> Iterator[tuple[list[dict], bool]]:

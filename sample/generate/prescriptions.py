@@ -7,14 +7,10 @@ import string
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
-from sample.generate import people
-from sample.generate.base import (
-    Defect,
-    Output,
-    World,
-    setter,
-    standard_defects,
-)
+import numpy as np
+
+from sample.generate.base import Defect, Output, World, setter, standard_defects
+from sample.generate.columns import Columns, column_rows
 from sample.generate.population import provincial_outputs
 
 DATASET = "prescriptions"
@@ -158,6 +154,7 @@ def defects(w: World) -> list[Defect]:
 
 
 def _code(w: World, facility: str, used: set[str]) -> str:
+    """A code not yet used in the province (after a drawn one was: 36**7 draws, rare)."""
     rng = w.rng
     while True:
         code = (
@@ -171,37 +168,51 @@ def _code(w: World, facility: str, used: set[str]) -> str:
 SHORT_DAYS = (5, 7, 7, 7, 10)  # quantities 10, 14, 14, 14, 20
 CHRONIC_DAYS = (30, 60, 90)
 CHRONIC_SHARE = 0.05
+_CHARS = np.array(list(CODE_CHARS))
 
 
-def _row(w: World, prov: str, used: set[str]) -> dict:
-    rng, d = w.rng, w.run_date
+def _columns(w: World, prov: str, used: set[str], lo: int, end: int) -> dict[str, list]:
+    """The province's prescriptions `lo` to `end`, a column at a time from the unit's numpy
+    stream (`columns.Columns`; codes unique in the province: `used`)."""
+    c, d, n = Columns(w, DATASET, prov), w.run_date, end - lo
+    g = c.g
     active = w.facts["active_licences"]
     licences = active.get(prov) or [x for codes in active.values() for x in codes]
-    number, _, _ = rng.choice(w.facts["drug_registrations"]["valid"])
-    sex = rng.choice("MF")
-    born = people.birth_date(rng, d, 0, 90)
-    registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.7 else prov
-    facility = rng.choice(w.facts["facility_codes"][prov])
-    issued = datetime.combine(
-        d - timedelta(days=rng.randint(0, 20)), time(rng.randint(7, 19), rng.randrange(60))
+    numbers = c.pick([r[0] for r in w.facts["drug_registrations"]["valid"]], n)
+    patients, _, _ = c.people(n, (0, 90), old_codes=0.7)
+    facilities = c.pick(w.facts["facility_codes"][prov], n)
+    chars = ["".join(x) for x in _CHARS[g.integers(0, len(CODE_CHARS), (n, 7))].tolist()]
+    codes = []
+    for facility, middle, kind in zip(facilities, chars, c.pick(KINDS, n), strict=True):
+        code = f"{facility}{middle}-{kind}"
+        if code in used:
+            code = _code(w, facility, used)
+        used.add(code)
+        codes.append(code)
+    issued = (
+        np.datetime64(d, "m")
+        - g.integers(0, 21, n) * 1440
+        + g.integers(7, 20, n) * 60
+        + g.integers(0, 60, n)
     )
     # Most prescriptions are a short course, twice a day; a few a chronic one, once a day. So
     # the median quantity of a small province's night (~10 prescriptions) stays on the short
     # courses' few close values: quantity is a plausibility value (`median:quantity`), and
     # ten day counts from 3 to 90 made a 10-row median jump between nights (false findings).
-    chronic = rng.random() < CHRONIC_SHARE
-    days = rng.choice(CHRONIC_DAYS) if chronic else rng.choice(SHORT_DAYS)
+    chronic = g.random(n) < CHRONIC_SHARE
+    days = np.where(chronic, c.pick(CHRONIC_DAYS, n), c.pick(SHORT_DAYS, n))
+    supply = np.where(g.random(n) < 0.9, days, 0).tolist()
     return {
-        "prescription_code": _code(w, facility, used),
-        "facility_code": facility,
-        "patient_id": people.cccd(rng, registration, sex, born),
-        "prescriber_license_no": rng.choice(licences),
-        "issued_at": issued,
-        "drug_registration_no": number,
-        "quantity": days if chronic else days * 2,
-        "days_supply": days if rng.random() < 0.9 else None,
-        "province_code": prov,
-        "updated_at": w.fresh_stamp(),
+        "prescription_code": codes,
+        "facility_code": facilities,
+        "patient_id": patients,
+        "prescriber_license_no": c.pick(licences, n),
+        "issued_at": issued.tolist(),
+        "drug_registration_no": numbers,
+        "quantity": np.where(chronic, days, days * 2).tolist(),
+        "days_supply": [x or None for x in supply],
+        "province_code": [prov] * n,
+        "updated_at": c.fresh_stamps(n),
     }
 
 
@@ -210,7 +221,7 @@ def generate(w: World) -> Iterator[Output]:
 
     def rows(prov: str) -> Iterator[dict]:
         used: set[str] = set()  # codes start with the facility's, so are the province's own
-        return (_row(w, prov, used) for _ in range(per_province))
+        return column_rows(lambda lo, end: _columns(w, prov, used, lo, end), per_province)
 
     # Streamed a part at a time by the shared path, so memory stays flat with the scale.
     yield from provincial_outputs(

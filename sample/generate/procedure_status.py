@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+
 from sample.generate.base import Defect, Output, World, setter, standard_defects
+from sample.generate.columns import Columns, column_rows
 from sample.generate.population import provincial_outputs
 
 DATASET = "procedure_status"
@@ -69,21 +72,25 @@ def defects(w: World) -> list[Defect]:
     return out
 
 
-def _row(w: World, prov: str, code: str) -> dict:
-    rng = w.rng
-    implemented = rng.random() < 0.9
-    received = rng.randint(0, 3000) if implemented else 0
+LEVELS = ["full", "partial", "none"]
+
+
+def _columns(w: World, prov: str, codes: list[str], lo: int, end: int) -> dict[str, list]:
+    """The province's rows `lo` to `end` (one per procedure), a column at a time from the
+    unit's numpy stream (`columns.Columns`)."""
+    c, n = Columns(w, DATASET, prov), end - lo
+    implemented = c.g.random(n) < 0.9
+    received = np.where(implemented, c.g.integers(0, 3001, n), 0)
+    level = np.where(implemented, np.array(c.pick(LEVELS, n, [4, 4, 2])), "none")
     return {
-        "province_code": prov,
-        "procedure_code": code,
-        "implemented": implemented,
-        "online_level": rng.choices(["full", "partial", "none"], [4, 4, 2])[0]
-        if implemented
-        else "none",
-        "portal_connected": implemented and rng.random() < 0.75,
-        "files_received": received,
-        "files_online": rng.randint(0, received),
-        "updated_at": w.fresh_stamp(),
+        "province_code": [prov] * n,
+        "procedure_code": codes[lo:end],
+        "implemented": implemented.tolist(),
+        "online_level": level.tolist(),
+        "portal_connected": (implemented & (c.g.random(n) < 0.75)).tolist(),
+        "files_received": received.tolist(),
+        "files_online": (c.g.random(n) * (received + 1)).astype(np.int64).tolist(),
+        "updated_at": c.fresh_stamps(n),
     }
 
 
@@ -95,7 +102,9 @@ def generate(w: World) -> Iterator[Output]:
         kind="procedure_status_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: (_row(w, prov, c) for c in codes),
+        make_rows=lambda prov: column_rows(
+            lambda lo, end: _columns(w, prov, codes, lo, end), len(codes)
+        ),
         rows=len(codes),
         catalogue=defects(w),
         stamps=STAMPS,

@@ -6,13 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+import numpy as np
+
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.population import (
-    person,
-    provincial_outputs,
-    reborn,
-    rows_per_province,
-)
+from sample.generate.columns import Columns, column_rows, numbered
+from sample.generate.population import provincial_outputs, reborn, rows_per_province
 
 DATASET = "social_protection"
 PROVINCIAL = True  # one file per province, each a unit of its own (World.units)
@@ -92,26 +90,31 @@ def defects(w: World) -> list[Defect]:
     ]
 
 
-def _row(w: World, prov: str, seq: int) -> dict:
-    rng, d = w.rng, w.run_date
-    category = rng.choices(list(AGES), [8, 5, 2, 4, 1])[0]
-    low, high = AGES[category]
-    pid, born, _ = person(w, prov, low, high)
-    start = max(d - timedelta(days=rng.randint(30, 5 * 365)), born + timedelta(days=30))
-    end = None
-    if rng.random() < 0.15:
-        end = start + timedelta(days=rng.randint(180, 3 * 365))
+CATEGORIES = list(AGES)
+AMOUNT_COEFFICIENTS = (1.0, 1.5, 2.0, 2.5, 3.0)
+
+
+def _columns(w: World, prov: str, lo: int, end: int) -> dict[str, list]:
+    """The province's beneficiaries `lo` to `end`, a column at a time (`columns.Columns`)."""
+    c, n = Columns(w, DATASET, prov), end - lo
+    category = c.g.choice(len(CATEGORIES), n, p=np.array([8, 5, 2, 4, 1]) / 20)
+    low, high = np.array([AGES[k] for k in CATEGORIES]).T
+    pid, born, _ = c.people(n, (low[category], high[category]))
+    start = np.maximum(c.days_before(30, 5 * 365, n), born + 30)
+    end_ = np.where(
+        c.chance(0.15, n), start + c.g.integers(180, 3 * 365 + 1, n), np.datetime64("NaT")
+    )
     return {
-        "beneficiary_id": f"BTXH{prov}{seq:06d}",
+        "beneficiary_id": numbered(f"BTXH{prov}", lo, end, 6),
         "person_id": pid,
-        "birth_date": born,
-        "category": category,
-        "benefit_start": start,
-        "benefit_end": end,
-        "monthly_amount": BASE_ALLOWANCE * rng.choice([1.0, 1.5, 2.0, 2.5, 3.0]),
-        "province_code": prov,
-        "commune_code": rng.choice(w.communes_by_province[prov]),
-        "updated_at": w.fresh_stamp(),
+        "birth_date": born.tolist(),
+        "category": [CATEGORIES[k] for k in category.tolist()],
+        "benefit_start": start.tolist(),
+        "benefit_end": end_.tolist(),
+        "monthly_amount": [BASE_ALLOWANCE * k for k in c.pick(AMOUNT_COEFFICIENTS, n)],
+        "province_code": [prov] * n,
+        "commune_code": c.communes(n),
+        "updated_at": c.fresh_stamps(n),
     }
 
 
@@ -123,7 +126,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="social_protection_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: (_row(w, prov, s) for s in range(n)),
+        make_rows=lambda prov: column_rows(lambda lo, end: _columns(w, prov, lo, end), n),
         rows=n,
         catalogue=defects(w),
         dates=DATES,

@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+import numpy as np
+
 from sample.generate import people
 from sample.generate.base import Defect, Output, World, setter, standard_defects
+from sample.generate.columns import Columns, as_days, column_rows, numbered, years_after
 from sample.generate.population import provincial_outputs
 
 DATASET = "workforce"
@@ -147,73 +150,89 @@ def defects(w: World) -> list[Defect]:
     ]
 
 
-def _start(w: World, born: date, lowest_age: int) -> date:
-    """A start date at working age (at least `lowest_age`, at most 60) and in the past."""
-    earliest = people.years_after(born, lowest_age)
-    latest = min(people.years_after(born, 60), w.run_date - timedelta(days=30))
-    return earliest + timedelta(days=w.rng.randrange(max(1, (latest - earliest).days)))
+def _starts(c: Columns, born: np.ndarray, lowest_age: np.ndarray) -> np.ndarray:
+    """A start date for each person (born on the days `born`), at working age (at least
+    their `lowest_age`, at most 60) and at least 30 days before the night."""
+    earliest = years_after(born, lowest_age)
+    latest = np.minimum(years_after(born, 60), c.day - 30)
+    span = np.maximum(1, (latest - earliest).astype(np.int64))
+    return earliest + (c.g.random(len(born)) * span).astype(np.int64)
 
 
-def _row(w: World, prov: str, seq: int, practitioners: list[dict]) -> dict:
-    rng, d = w.rng, w.run_date
-    if practitioners and rng.random() < 0.6:
-        p = rng.choice(practitioners)
-        positions, qualifications = PRACTISING[p["profession"]]
-        person = {k: p[k] for k in ("person_id", "full_name", "birth_date", "sex")}
-        position, qualification = rng.choice(positions), rng.choice(qualifications)
-        facility, licence = p["facility_code"], p["license_no"]
-        start = _start(w, p["birth_date"], 22)
-    else:
-        sex = rng.choice("MF")
-        born = people.birth_date(rng, d, 19, 62)
-        registration = rng.choice(w.old_by_new[prov]) if rng.random() < 0.8 else prov
-        person = {
-            "person_id": people.cccd(rng, registration, sex, born),
-            "full_name": people.full_name(rng, sex),
-            "birth_date": born,
-            "sex": sex,
-        }
-        position, qualification = rng.choice(SUPPORT)
-        facility, licence = rng.choice(w.facts["facility_codes"][prov]), None
-        start = _start(w, born, 18)
-    ended = rng.random() < 0.12
+def _columns(w: World, prov: str, practitioners: list[dict], lo: int, end: int) -> dict[str, list]:
+    """The province's staff `lo` to `end`, a column at a time (`columns.Columns`): a share
+    of them practitioners of the register (`practitioners`, the province's: the same person,
+    licence and facility), the others support staff drawn here."""
+    c, n = Columns(w, DATASET, prov), end - lo
+    registered = c.chance(0.6, n) & bool(practitioners)
+    on_register = registered.tolist()
+    # Every row draws both; a row takes the practitioner's values or the support staff's.
+    chosen = c.pick(practitioners or [{}], n)
+    roles = [
+        PRACTISING[p["profession"]] if r else None for p, r in zip(chosen, on_register, strict=True)
+    ]
+    u_position, u_qualification = c.g.random(n).tolist(), c.g.random(n).tolist()
+    ids, born_days, female = c.people(n, (19, 62), old_codes=0.8)
+    support = c.pick(SUPPORT, n)
+
+    def either(column: str, own: list) -> list:
+        return [p[column] if r else x for p, r, x in zip(chosen, on_register, own, strict=True)]
+
+    born = np.where(registered, as_days([p.get("birth_date", DAY0) for p in chosen]), born_days)
+    starts = _starts(c, born, np.where(registered, 22, 18))
+    ended = c.chance(0.12, n)
+    until = starts + (c.g.random(n) * np.maximum(1, (c.day - starts).astype(np.int64))).astype(
+        np.int64
+    )
     return {
-        "staff_id": f"{prov}-NV{seq:06d}",
-        **person,
-        "position": position,
-        "qualification": qualification,
-        "facility_code": facility,
-        "practitioner_license_no": licence,
-        "start_date": start,
-        "end_date": start + timedelta(days=rng.randrange(max(1, (d - start).days)))
-        if ended
-        else None,
-        "province_code": prov,
-        "updated_at": w.fresh_stamp(),
+        "staff_id": numbered(f"{prov}-NV", lo, end, 6),
+        "person_id": either("person_id", ids),
+        "full_name": either("full_name", c.names(female)),
+        "birth_date": born.tolist(),
+        "sex": either("sex", np.where(female, "F", "M").tolist()),
+        "position": [
+            role[0][int(u * len(role[0]))] if role else job[0]
+            for role, u, job in zip(roles, u_position, support, strict=True)
+        ],
+        "qualification": [
+            role[1][int(u * len(role[1]))] if role else job[1]
+            for role, u, job in zip(roles, u_qualification, support, strict=True)
+        ],
+        "facility_code": either("facility_code", c.pick(w.facts["facility_codes"][prov], n)),
+        "practitioner_license_no": either("license_no", [None] * n),
+        "start_date": starts.tolist(),
+        "end_date": np.where(ended, until, np.datetime64("NaT")).tolist(),
+        "province_code": [prov] * n,
+        "updated_at": c.fresh_stamps(n),
     }
 
 
+DAY0 = date(1970, 1, 1)  # a birth date for the rows that take the support staff's
+SEX_VI = {"M": "Nam", "F": "Nữ"}
+
+
 def _vietnamese(row: dict) -> dict:
-    out = dict(row)
-    out["qualification"] = QUALIFICATION_VI.get(row["qualification"], row["qualification"])
-    out["sex"] = {"M": "Nam", "F": "Nữ"}.get(row["sex"], row["sex"])
-    return {TO_VI[k]: v for k, v in out.items()}
+    out = dict(zip(HEADER_VI, map(row.__getitem__, HEADER), strict=True))
+    out[TO_VI["qualification"]] = QUALIFICATION_VI.get(row["qualification"], row["qualification"])
+    out[TO_VI["sex"]] = SEX_VI.get(row["sex"], row["sex"])
+    return out
 
 
 def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
-    by_province: dict[str, list[dict]] = {}
-    for p in w.facts["practitioners"]:
-        by_province.setdefault(p["province"], []).append(p)
+    practitioners = w.facts["practitioners"]
+
+    def make_rows(prov: str) -> Iterator[dict]:
+        mine = [p for p in practitioners if p["province"] == prov]
+        return column_rows(lambda lo, end: _columns(w, prov, mine, lo, end), per_province)
+
     return provincial_outputs(
         w,
         dataset=DATASET,
         kind="workforce_export",
         header=HEADER,
         vi=TO_VI,
-        make_rows=lambda prov: (
-            _row(w, prov, seq, by_province.get(prov, [])) for seq in range(per_province)
-        ),
+        make_rows=make_rows,
         rows=per_province,
         catalogue=defects(w),
         dates=DATES,
