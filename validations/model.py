@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
@@ -109,6 +110,15 @@ class Context:
     commune_successor: dict[str, str]  # pre-2025 commune code (not a current one) -> successor
     communes_divided: frozenset[str]  # those pre-2025 codes whose commune was divided
     elderly_age: int  # social protection: the `elderly` category needs this age
+
+    @cached_property
+    def divided_by_province(self) -> dict[str | None, str]:
+        """Per current province, the first (in code order) pre-2025 code of a divided commune
+        whose default successor lies in it (what a `commune_divided` breaker plants)."""
+        out: dict[str | None, str] = {}
+        for old in sorted(self.communes_divided):
+            out.setdefault(self.commune_province.get(self.commune_successor[old]), old)
+        return out
 
 
 # A row check takes the rows (only the columns it declares) and the context and returns

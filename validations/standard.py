@@ -238,7 +238,6 @@ def divided_commune(province: str | None, ctx: Context) -> str:
     """A pre-2025 code of a divided commune whose default successor lies in `province`
     (breaks `commune_divided` alone). LookupError when the province has none (10 of the 34
     provinces): the generator plants it elsewhere."""
-    for old in sorted(ctx.communes_divided):
-        if ctx.commune_province.get(ctx.commune_successor[old]) == province:
-            return old
+    if province in ctx.divided_by_province:
+        return ctx.divided_by_province[province]
     raise LookupError(f"no divided pre-2025 commune has its default successor in {province}")

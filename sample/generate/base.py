@@ -288,6 +288,8 @@ def _newest(w: World, dataset: str, rule: Rule, ctx: Context) -> Callable[[dict]
     def applies(row: dict) -> bool:
         if not breakable(row):
             return False
+        if not w.earlier.get(dataset):  # no earlier night: every row is its key's newest
+            return True
         assert rule.breaks is not None
         return is_newest(w, dataset, row, rule.breaks(row, ctx).get("updated_at"))
 
@@ -297,7 +299,10 @@ def _newest(w: World, dataset: str, rule: Rule, ctx: Context) -> Callable[[dict]
 def is_newest(w: World, dataset: str, row: dict, stamp: object = None) -> bool:
     """Whether the row (with `stamp` as its `updated_at`, if given) is at least as new as
     what earlier nights loaded for its key, so that the night loads it."""
-    before = w.earlier.get(dataset, {}).get(tuple(str(row.get(k)) for k in DATASETS[dataset].key))
+    earlier = w.earlier.get(dataset)
+    if not earlier:
+        return True
+    before = earlier.get(tuple(str(row.get(k)) for k in DATASETS[dataset].key))
     at = row.get("updated_at") if stamp is None else stamp
     if isinstance(at, str):
         at = datetime.fromisoformat(at)
