@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 import numpy as np
 
-from sample.generate import claims, people
+from sample.generate import claims
 from sample.generate.base import (
     Defect,
     Output,
@@ -17,6 +17,7 @@ from sample.generate.base import (
     standard_defects,
     unit_counter,
 )
+from sample.generate.columns import Columns
 from sample.generate.writers import province_layout
 
 DATASET = "visits"
@@ -224,34 +225,16 @@ def _rows(w: World, prov: str, lo: int, end: int) -> list[dict]:
     """The province's visits `lo` to `end` (clean), each column drawn at once from the
     unit's numpy stream (`World.numpy_rng`): a visit is ~25 draws, and drawing them one at a
     time in Python was the largest part of the generator's time."""
-    g, d, n = w.numpy_rng(DATASET, prov), w.run_date, end - lo
+    c, d, n = Columns(w, DATASET, prov), w.run_date, end - lo
+    g = c.g
 
     def pick(values: list) -> list:
-        return [values[i] for i in g.integers(0, len(values), n).tolist()]
+        return c.pick(values, n)
 
-    female = g.random(n) < 0.5
+    patient, born_days, female = c.people(n, (0, 90), old_codes=0.7)
     sex = np.where(female, "F", "M").tolist()
-    day = np.datetime64(d, "D")
-    born_days = day - g.integers(1, 90 * 365 + 1, n)
     born = born_days.tolist()
-    years = born_days.astype("datetime64[Y]").astype(int) + 1970
-    old_codes = w.old_by_new[prov]
-    registration = np.where(g.random(n) < 0.7, np.array(pick(old_codes)), prov).tolist()
-    digit = ((years - 1900) // 100 * 2 + female).tolist()
-    serial = g.integers(0, people.DEAD_SERIALS, n).tolist()  # a living person's
-    patient = [
-        f"0{r}{c}{y % 100:02d}{s:06d}"
-        for r, c, y, s in zip(registration, digit, years.tolist(), serial, strict=True)
-    ]
-    names = [
-        f"{a} {m} {b}"
-        for a, m, b in zip(
-            pick(people.SURNAMES),
-            np.where(female, pick(people.MIDDLE_F), pick(people.MIDDLE_M)).tolist(),
-            np.where(female, pick(people.GIVEN_F), pick(people.GIVEN_M)).tolist(),
-            strict=True,
-        )
-    ]
+    names = c.names(female)
     minute = np.datetime64(d, "m")
     admitted_m = (
         minute - g.integers(0, 31, n) * 1440 + g.integers(6, 21, n) * 60 + g.integers(0, 4, n) * 15
