@@ -19,13 +19,14 @@ import multiprocessing as mp
 import os
 import pickle
 import pkgutil
+import shutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from graphlib import TopologicalSorter
-from itertools import compress, repeat
+from itertools import compress, pairwise, repeat
 from operator import is_not
 from pathlib import Path
 from time import process_time
@@ -315,18 +316,56 @@ def _merge(
     path: Path, header: list[str], parts: list[Path], key: Callable[[Any], Any] | None = None
 ) -> None:
     """Write the sorted part files as one sorted CSV file under `header` (row numbers, the
-    second column, compared as numbers), reading them a row at a time; the parts are removed."""
-    with ExitStack() as stack:
-        readers = []
-        for part in parts:
-            fh = stack.enter_context(part.open(newline="", encoding="utf-8"))
-            readers.append([r[0], int(r[1]), *r[2:]] for r in csv.reader(fh))
-        with path.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
+    second column, compared as numbers); the parts are removed. A unit's files are its own,
+    so its part is one stretch of the sorted whole: when no two parts overlap, they are
+    copied as they are, in the order of their first rows (at 2M visit rows the defects are
+    a million rows, which a merge a row at a time took 8 CPU s over, in the parent, after
+    the workers were done); else merged a row at a time."""
+    order = _in_order(parts, key)
+    if order is not None:
+        with path.open("wb") as out:
+            out.write(csv_text(header, [], ",").encode("utf-8"))
+            for part in order:
+                with part.open("rb") as fh:
+                    shutil.copyfileobj(fh, out)
+    else:
+        with ExitStack() as stack, path.open("w", newline="", encoding="utf-8") as text:
+            readers = []
+            for part in parts:
+                rows = stack.enter_context(part.open(newline="", encoding="utf-8"))
+                readers.append(map(_typed, csv.reader(rows)))
+            writer = csv.writer(text)
             writer.writerow(header)
             writer.writerows(heapq.merge(*readers, key=key))
     for part in parts:
         part.unlink()
+
+
+def _typed(row: list[str]) -> list[Any]:
+    """A part's row with its row number (the second column) as a number, to compare by."""
+    return [row[0], int(row[1]), *row[2:]]
+
+
+def _in_order(parts: list[Path], key: Callable[[Any], Any] | None) -> list[Path] | None:
+    """The parts that hold rows, in the order of their first rows, if each one's first row
+    comes after the last row of the one before it (None: some overlap)."""
+    ranges = []
+    for part in parts:
+        with part.open("rb") as fh:
+            first = fh.readline()
+            if not first:
+                continue
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 4096))
+            last = fh.read().splitlines()[-1]  # a part's rows are short, one line each
+        bounds = [_typed(next(csv.reader([line.decode("utf-8")]))) for line in (first, last)]
+        low, high = (b if key is None else key(b) for b in bounds)
+        ranges.append((low, high, part))
+    ranges.sort(key=lambda r: r[0])
+    for (_, high, _), (low, _, _) in pairwise(ranges):
+        if not high < low:
+            return None
+    return [part for *_, part in ranges]
 
 
 def _give_back_memory() -> None:
