@@ -556,11 +556,6 @@ def written_columns(out: Output, taken: dict[str, list[Any]] | None = None) -> l
         if classes == {str}:
             columns.append(values)
             continue
-        distinct = _distinct(values, classes)
-        if distinct is None:
-            columns.append(list(map(cell, values)))
-            continue
-        texts: dict[Any, str] = {}
         kind = (
             "stamp"
             if col in out.stamps
@@ -570,6 +565,14 @@ def written_columns(out: Output, taken: dict[str, list[Any]] | None = None) -> l
             if col in out.amounts
             else ""
         )
+        if kind in ("stamp", "date") and classes <= _TIMES:
+            columns.append(list(map(_kept(kind, layout, cell).__getitem__, values)))
+            continue
+        distinct = _distinct(values, classes)
+        if distinct is None:
+            columns.append(list(map(cell, values)))
+            continue
+        texts: dict[Any, str] = {}
         for cls in classes:
             many = _many(kind, cls, layout)
             if many is not None:
@@ -585,6 +588,40 @@ def written_columns(out: Output, taken: dict[str, list[Any]] | None = None) -> l
             texts.update({v: cell(v) for v in distinct if v not in texts})
         columns.append(list(map(texts.__getitem__, values)))
     return columns
+
+
+class KeptTexts(dict[Any, T]):
+    """The texts of a column kind's values in one layout, kept by the process across the
+    parts and files it writes: a night's times and dates repeat (an `updated_at` is one of the
+    freshness window's ~1,000 minutes, a birth date one of ~33,000 days), so a part looks
+    most of its cells up, by a C loop, instead of formatting its distinct values again."""
+
+    LIMIT = 100_000  # values kept at most (planted values are spread): then begun again
+
+    def __init__(self, text: Callable[[Any], T]) -> None:
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, value: Any) -> T:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        text = self[value] = self.text(value)
+        return text
+
+
+_TIMES = {datetime, date, str, type(None)}  # classes equal only to their own (no numbers)
+_KEPT: dict[tuple[str, bool, bool], KeptTexts[str]] = {}
+
+
+def _kept(kind: str, layout: Layout, cell: Callable[[Any], str]) -> KeptTexts[str]:
+    """The process's texts of the times (`kind` stamp) or dates (date) as `layout` writes
+    them; `cell` makes a text the first time (its formatting depends on no more than the
+    kind and the layout's dates, for the classes of `_TIMES`)."""
+    key = (kind, layout.claims_dates, layout.local_dates)
+    kept = _KEPT.get(key)
+    if kept is None:
+        kept = _KEPT[key] = KeptTexts(cell)
+    return kept
 
 
 def _many(kind: str, cls: type, layout: Layout) -> Callable[[list[Any]], list[str] | None] | None:

@@ -35,7 +35,15 @@ from typing import Any
 import sample.generate as _generators_pkg
 from flows.settings import Settings
 from sample.generate import visits
-from sample.generate.base import Draws, NightSpec, Output, World, taken_columns, written_columns
+from sample.generate.base import (
+    Draws,
+    KeptTexts,
+    NightSpec,
+    Output,
+    World,
+    taken_columns,
+    written_columns,
+)
 from sample.generate.writers import csv_text, write_csv
 from transforms import memory
 from transforms.ingest.headers import map_headers
@@ -125,6 +133,10 @@ def _deliveries(w: World, outputs: list[Output]) -> tuple[list[Output], list[tup
 
 
 KEY_SEP = "\x1f"  # joins the parts of a key in stamps.csv
+# The stamps' texts (None: not a time, the row is not loaded), kept across the process's files.
+_ISO: KeptTexts[str | None] = KeptTexts(
+    lambda v: v.isoformat() if isinstance(v, datetime) else None
+)
 
 
 def _stamps(o: Output, taken: dict[str, list[Any]]) -> list[list[str]]:
@@ -139,9 +151,7 @@ def _stamps(o: Output, taken: dict[str, list[Any]]) -> list[list[str]]:
     if "updated_at" not in headers or not all(k in headers for k in ds.key):
         return [[], [], []]
     # C loops over the columns; a night's times repeat, so each is written once.
-    stamps = taken[headers["updated_at"]]
-    texts = {s: s.isoformat() for s in set(stamps) if isinstance(s, datetime)}
-    times: list[str | None] = list(map(texts.get, stamps))
+    times: list[str | None] = list(map(_ISO.__getitem__, taken[headers["updated_at"]]))
     for i, d in o.planted:
         if d.severity == "error":
             times[i] = None
