@@ -279,6 +279,15 @@ class _Night:
                 pickle.dump(published, fh)
         return truth
 
+    def facts(self, dataset: str) -> None:
+        """Publish the facts of a registry that publishes them before it makes its rows
+        (`FACTS_FIRST`: its `generate` publishes them when called and returns its outputs
+        lazily), without making its rows: its unit, made elsewhere from the same stream,
+        publishes the same."""
+        self.w.only = None
+        self.w.start(dataset)
+        self.modules[dataset].generate(self.w)
+
     def write(self, o: Output, truth: _Truth, stamps: Any) -> None:
         path = self.out / o.rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -429,15 +438,29 @@ def generate(
     shared, feeding, pooled = _phases(modules)
     feeds = frozenset(m.DATASET for m in feeding)
     night = _Night(out, w, adjust, {m.DATASET: m for m in modules}, parts, feeds=feeds)
-    units: list[tuple[str, str | None]] = [(m.DATASET, None) for m in shared]
-    units.append((BAD_FILES, None))
-    began = process_time()
-    made = [night.make(*unit) for unit in units]
-    shared_cpu = process_time() - began
-    night.shared_facts = dict(w.facts)
     rounds: list[list[tuple[str, str | None]]] = [
         [(m.DATASET, prov) for m in ms for prov in w.provinces] for ms in (feeding, pooled)
     ]
+    # The truth's parts in this order, wherever their units are made.
+    units: list[tuple[str, str | None]] = [(m.DATASET, None) for m in shared]
+    units += [(BAD_FILES, None), *rounds[0], *rounds[1]]
+    # With a pool, a registry whose facts no generator takes, or that publishes them before
+    # it makes its rows (`FACTS_FIRST`: this process takes only the facts), is made in the
+    # pool's first round, beside the other cores, not in this process while they wait.
+    needed = {name for m in modules for name in getattr(m, "AFTER", ())}
+    in_pool = [
+        (m.DATASET, None)
+        for m in shared
+        if jobs > 1 and (m.DATASET not in needed or getattr(m, "FACTS_FIRST", False))
+    ]
+    began = process_time()
+    made = [night.make(*unit) for unit in units[: len(shared) + 1] if unit not in in_pool]
+    for dataset, _ in in_pool:
+        if dataset in needed:
+            night.facts(dataset)
+    shared_cpu = process_time() - began
+    night.shared_facts = dict(w.facts)
+    rounds[0] = in_pool + rounds[0]
     if jobs <= 1:
         made += [night.make(*unit) for units_ in rounds for unit in units_]
     else:
@@ -449,8 +472,9 @@ def generate(
         try:
             with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
                 for round_ in rounds:  # the second reads what the first published
-                    # The largest units first, so that no worker is left with one at the end.
-                    order = sorted(round_, key=lambda u: u[0] != visits.DATASET)
+                    # The largest units first (visits, then the registries), so that no
+                    # worker is left with one at the end.
+                    order = sorted(round_, key=lambda u: (u[0] != visits.DATASET, u[1] is not None))
                     made_now = dict(zip(order, pool.map(_in_worker, order), strict=True))
                     per_process: dict[int, float] = {}
                     for t in made_now.values():
@@ -463,15 +487,13 @@ def generate(
         # On a machine of `jobs` free cores the night takes about the shared part and each
         # round's busiest process: what a benchmark on a shared machine can compare.
         logger.info(
-            "generator: shared units %.1f CPU s in this process; provincial units in %d "
-            "rounds, busiest process %s CPU s; critical path %.1f CPU s",
+            "generator: shared units %.1f CPU s in this process; the others in %d rounds, "
+            "busiest process %s CPU s; critical path %.1f CPU s",
             shared_cpu,
             len(rounds),
             " + ".join(f"{c:.1f}" for c in busiest),
             shared_cpu + sum(busiest),
         )
-    for units_ in rounds:
-        units += units_
     for dataset in feeds:
         for prov in w.provinces:
             night.part(dataset, prov, "facts").unlink()

@@ -16,6 +16,9 @@ from sample.generate import population
 from sample.generate.base import Defect, Output, World, setter, standard_defects
 
 DATASET = "procedures"
+# `generate` publishes `procedure_codes` when called, before it makes a row (`night.generate`
+# takes them in its process and leaves the catalogue to a worker).
+FACTS_FIRST = True
 TOTAL, PORTAL_ELIGIBLE, DECENTRALIZED = 282, 117, 165  # November 2025, at scale 1
 HEADER = [
     "procedure_code",
