@@ -116,20 +116,40 @@ class Columns:
         )
         years = born.astype("datetime64[Y]").astype(np.int64) + 1970
         olds = self.w.old_by_new.get(self.prov) or [self.prov]
-        registration = self.pick(olds, n)
-        if old_codes < 1.0:
-            own = (g.random(n) >= old_codes).tolist()
-            registration = [self.prov if o else r for r, o in zip(registration, own, strict=True)]
-        digit = ((years - 1900) // 100 * 2 + female).tolist()
+        registration = g.integers(0, len(olds), n)  # as `pick` draws
+        own = g.random(n) >= old_codes if old_codes < 1.0 else None
+        digit = (years - 1900) // 100 * 2 + female
         if dead:
-            serial = g.integers(people.DEAD_SERIALS, 10**6, n).tolist()
+            serial = g.integers(people.DEAD_SERIALS, 10**6, n)
         else:
-            serial = g.integers(0, people.DEAD_SERIALS, n).tolist()
-        ids = [
-            f"0{r}{x}{y % 100:02d}{s:06d}"
-            for r, x, y, s in zip(registration, digit, years.tolist(), serial, strict=True)
-        ]
-        return ids, born, female
+            serial = g.integers(0, people.DEAD_SERIALS, n)
+        codes = [*olds, self.prov]  # registration codes, the province's own last
+        if own is not None:
+            registration = np.where(own, len(olds), registration)
+        return _cccds(codes, registration, digit, years, serial), born, female
+
+
+def _cccds(
+    codes: list[str],
+    registration: np.ndarray,
+    digit: np.ndarray,
+    years: np.ndarray,
+    serial: np.ndarray,
+) -> list[str]:
+    """`people.cccd`'s ids ("0", the registration code (`codes[registration]`), the
+    century-and-sex digit, the year's two digits, the serial) of each row: one number a row,
+    written in 12 digits by a C loop, when every code is two digits and every digit one
+    (else a row at a time)."""
+    if all(len(c) == 2 and c.isdigit() for c in codes) and ((digit >= 0) & (digit <= 9)).all():
+        code = np.array([int(c) for c in codes], dtype=np.int64)[registration]
+        number = code * 10**9 + digit * 10**8 + years % 100 * 10**6 + serial
+        return list(map("%012d".__mod__, number.tolist()))
+    return [
+        f"0{codes[r]}{x}{y % 100:02d}{s:06d}"
+        for r, x, y, s in zip(
+            registration.tolist(), digit.tolist(), years.tolist(), serial.tolist(), strict=True
+        )
+    ]
 
 
 _EPOCH = date(1970, 1, 1).toordinal()
