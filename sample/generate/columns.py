@@ -34,7 +34,7 @@ class Columns:
         else:
             weights = np.asarray(p, dtype=float)
             drawn = self.g.choice(len(values), n, p=weights / weights.sum())
-        return [values[i] for i in drawn.tolist()]
+        return list(map(values.__getitem__, drawn.tolist()))
 
     def chance(self, share: float, n: int) -> np.ndarray:
         """`n` booleans, each true with probability `share`."""
@@ -77,20 +77,15 @@ class Columns:
 
     def names(self, female: np.ndarray) -> list[str]:
         """A full name for each person, as `people.full_name` makes them (by sex)."""
-        n = len(female)
-        return [
-            f"{a} {m} {b}"
-            for a, m, b in zip(
-                self.pick(people.SURNAMES, n),
-                np.where(
-                    female, self.pick(people.MIDDLE_F, n), self.pick(people.MIDDLE_M, n)
-                ).tolist(),
-                np.where(
-                    female, self.pick(people.GIVEN_F, n), self.pick(people.GIVEN_M, n)
-                ).tolist(),
-                strict=True,
-            )
-        ]
+        n, g = len(female), self.g
+        surnames = self.pick(people.SURNAMES, n)
+        parts = [surnames]
+        for women, men in ((people.MIDDLE_F, people.MIDDLE_M), (people.GIVEN_F, people.GIVEN_M)):
+            # Both drawn for every row (as `pick` draws), each row taking its sex's.
+            drawn_f, drawn_m = g.integers(0, len(women), n), g.integers(0, len(men), n)
+            which = np.where(female, drawn_f, drawn_m + len(women))
+            parts.append(list(map([*women, *men].__getitem__, which.tolist())))
+        return list(map(" ".join, zip(*parts, strict=True)))
 
     def people(
         self,
