@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, itemgetter, setitem
 from typing import Any, TypeVar
 
 import numpy as np
@@ -77,7 +77,8 @@ class Defect:
 
 @dataclass
 class Output:
-    """One landing file: rows (dicts keyed by `header`) or raw bytes, and its truth."""
+    """One landing file: rows (dicts keyed by `header`, or `columns`) or raw bytes, and its
+    truth."""
 
     rel: str  # relative to the landing root
     expected_status: str  # loaded or rejected
@@ -96,6 +97,44 @@ class Output:
     # rows are numbered in the truth from `offset` + 1 (the rows of the file before it).
     continues: bool = False
     offset: int = 0
+    # The rows held as columns (lists of equal length keyed by the header's names): a large
+    # file's rows stay so from drawing to writing, without a dict a row. Reading `rows` makes
+    # the dicts (for the code that wants them: a history's `adjust`) and drops the columns.
+    columns: dict[str, list] | None = None
+
+    def n_rows(self) -> int:
+        """How many rows the output holds (as columns or as dicts; those `release` dropped)."""
+        if self.columns is not None:
+            return len(next(iter(self.columns.values()), ()))
+        return len(self.rows) or self._released
+
+    def release(self) -> None:
+        """Drop the rows and bytes, once written: only the truth is kept (`n_rows` still
+        says how many rows there were)."""
+        self._released = self.n_rows()
+        self.rows, self.data = [], None
+
+    _released: int = field(default=0, init=False, repr=False, compare=False)
+
+
+def _get_rows(self: Output) -> list[dict]:
+    if self.columns is not None:
+        self.__dict__["_rows"], self.columns = as_rows(self.columns), None
+    return self.__dict__["_rows"]
+
+
+def _set_rows(self: Output, rows: list[dict]) -> None:
+    self.__dict__["_rows"], self.columns = rows, None
+
+
+# `rows` as a property over the dataclass's field (set by its __init__ before `columns`).
+Output.rows = property(_get_rows, _set_rows)  # type: ignore[assignment]
+
+
+def as_rows(columns: dict[str, list]) -> list[dict]:
+    """Columns of equal length as a list of rows (dicts keyed by the columns' names)."""
+    # map, not a comprehension: the loop over the rows runs in C (a quarter less time)
+    return list(map(dict, map(zip, repeat(list(columns)), zip(*columns.values(), strict=True))))
 
 
 @dataclass
@@ -414,6 +453,83 @@ def plant(
     return planted
 
 
+def plant_columns(
+    columns: dict[str, list],
+    defects: list[Defect],
+    spec: NightSpec,
+    rng: random.Random,
+    counter: UnitCounter,
+    ctx: dict,
+) -> list[tuple[int, Defect]]:
+    """`plant` with a `UnitCounter` for rows held as columns (lists of equal length keyed by
+    the columns' names), which stay columns: only the rows that get a defect or a note are
+    made dicts, broken as `plant` breaks them, and written back into the columns. The rows
+    to break are picked as `plant` picks them; the clean rows that get a note are drawn as
+    the gaps between them (geometric: a draw a note, not one a row). The rows are then
+    visited in order: a kind that does not apply gives its turn to the next (the row stays
+    clean if none does), a `duplicate` copies the nearest earlier clean row (noted rows are
+    clean), the cycle of kinds goes on as in `plant`."""
+    n = len(next(iter(columns.values()), ()))
+    errors = [d for d in defects if d.severity == "error"]
+    warnings = [d for d in defects if d.severity == "warning"]
+    notes = [d for d in defects if d.severity == "note"]
+    start, end = counter.position, counter.position + n
+    k_err = _due(end, spec.error_rate) - _due(start, spec.error_rate) if errors else 0
+    k_warn = _due(end, spec.warning_rate) - _due(start, spec.warning_rate) if warnings else 0
+    picked = rng.sample(range(1, n), min(max(0, n - 1), k_err + k_warn))
+    chosen = {i: 0 if k < k_err else 1 for k, i in enumerate(picked)}
+    counter.position = end
+    noted = [i for i in _gaps(n, spec.note_rate, rng) if i not in chosen] if notes else []
+    planted: list[tuple[int, Defect]] = []
+    broken: set[int] = set()
+    names, lists = list(columns), list(columns.values())
+    for i in sorted([*chosen, *noted]):
+        row = dict(zip(names, map(itemgetter(i), lists), strict=True))
+        slot = chosen.get(i)
+        if slot is None:  # a clean row's note
+            defect: Defect | None = notes[i % len(notes)]
+            assert defect is not None
+            if defect.applies is not None and not defect.applies(row):
+                continue
+        else:
+            defect = _next_applying(errors if slot == 0 else warnings, counter, slot, row)
+            if defect is None:
+                continue
+            if defect.kind.startswith("duplicate"):
+                j = i - 1  # row 0 is never broken
+                while j in broken:
+                    j -= 1
+                ctx["previous"] = dict(zip(names, map(itemgetter(j), lists), strict=True))
+            broken.add(i)
+        defect.apply(row, rng, ctx)
+        if list(row) == names:  # the row's values back into the columns, by a C loop
+            list(map(setitem, lists, repeat(i), row.values()))
+        else:
+            for k in [k for k in row if k not in columns]:  # a defect's own: None elsewhere
+                names.append(k)
+                lists.append(columns.setdefault(k, [None] * n))
+            for k, column in zip(names, lists, strict=True):
+                column[i] = row.get(k)
+        planted.append((i, defect))
+    return planted
+
+
+def _gaps(n: int, rate: float, rng: random.Random) -> list[int]:
+    """The rows of `n` that a draw at `rate` a row picks (each with probability `rate`),
+    drawn as the gaps between them: one draw a picked row."""
+    if rate <= 0:
+        return []
+    if rate >= 1:
+        return list(range(n))
+    log_q, i = math.log1p(-rate), -1
+    picked: list[int] = []
+    while True:
+        i += 1 + int(math.log1p(-rng.random()) / log_q)
+        if i >= n:
+            return picked
+        picked.append(i)
+
+
 def _next_applying(pool: list[Defect], counter: list[int], slot: int, row: dict) -> Defect | None:
     """The pool's next defect in the cycle that applies to the row (None if none does)."""
     for _ in range(len(pool)):
@@ -524,8 +640,12 @@ def row_writer(out: Output) -> Callable[[dict], list[str]]:
 
 
 def taken_columns(out: Output) -> dict[str, list[Any]]:
-    """Each column of `out`'s rows as the values they hold (None where a row has none), taken
-    by a C loop a column: what is written and what the truth stamps."""
+    """Each column of `out`'s rows as the values they hold (None where a row has none): its
+    `columns` as they are, or taken from its dicts by a C loop a column. What is written and
+    what the truth stamps."""
+    if out.columns is not None:
+        n = out.n_rows()
+        return {col: out.columns.get(col) or [None] * n for col in out.header}
     return {col: list(map(dict.get, out.rows, repeat(col))) for col in out.header}
 
 

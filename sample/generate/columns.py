@@ -1,13 +1,12 @@
 """A unit's rows drawn a column at a time from its numpy stream (`World.numpy_rng`), as
 visits' are: one numpy call a column instead of a Python draw a cell (a provincial row was
-10-25 draws from `World.rng`, the larger part of its time). The rows are then made once, as
-dicts, so that planting and the facts a dataset publishes work on them as before."""
+10-25 draws from `World.rng`, the larger part of its time). The rows stay columns until they
+are written (`base.plant_columns` makes dicts of only the rows it breaks or notes)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
-from itertools import repeat
 from typing import TypeVar
 
 import numpy as np
@@ -172,18 +171,3 @@ def numbered(prefix: str, lo: int, end: int, width: int) -> list[str]:
     """Row ids `lo` to `end`: `prefix` then the number in `width` digits."""
     escaped = prefix.replace("{", "{{").replace("}", "}}")
     return list(map(f"{escaped}{{:0{width}d}}".format, range(lo, end)))
-
-
-def as_rows(columns: dict[str, list]) -> list[dict]:
-    """Columns of equal length as a list of rows (dicts keyed by the columns' names)."""
-    # map, not a comprehension: the loop over the rows runs in C (a quarter less time)
-    return list(map(dict, map(zip, repeat(list(columns)), zip(*columns.values(), strict=True))))
-
-
-def column_rows(
-    make: Callable[[int, int], dict[str, list]], total: int, part: int = 5_000
-) -> Iterator[dict]:
-    """`total` rows as dicts, made `part` at a time as columns (`make(lo, end)`: the rows
-    `lo` to `end`, column by column), so that a streamed unit holds one part's columns."""
-    for lo in range(0, total, part):
-        yield from as_rows(make(lo, min(lo + part, total)))

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.columns import Columns, column_rows, numbered
+from sample.generate.columns import Columns, numbered
 from sample.generate.population import provincial_outputs, rows_per_province
 
 DATASET = "deaths"
@@ -137,13 +137,18 @@ def generate(w: World) -> Iterator[Output]:
     n = rows_per_province(w, 0.2)
     cutoff = datetime.combine(w.run_date - timedelta(days=3), time(0))
 
-    def publish(prov, rows, planted):
+    def publish(prov: str, columns: dict[str, list], planted: list) -> dict[str, list]:
+        """The part's clean notices of people dead for three days or more, until the province
+        has `DEAD_PEOPLE` (a part of the province's notices at a time)."""
         broken = {i for i, defect in planted if defect.severity == "error"}
         dead = w.facts.setdefault("dead_people", {}).setdefault(prov, [])
-        for i, row in enumerate(rows):  # a part of the province's notices at a time
-            if len(dead) < DEAD_PEOPLE and i not in broken and row["died_at"] <= cutoff:
-                dead.append({k: row[k] for k in ("person_id", "birth_date", "died_at")})
-        return rows
+        people = zip(columns["person_id"], columns["birth_date"], columns["died_at"], strict=True)
+        for i, (pid, born, died) in enumerate(people):
+            if len(dead) >= DEAD_PEOPLE:
+                break
+            if i not in broken and died <= cutoff:
+                dead.append({"person_id": pid, "birth_date": born, "died_at": died})
+        return columns
 
     return provincial_outputs(
         w,
@@ -151,7 +156,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="deaths_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: column_rows(lambda lo, end: _columns(w, prov, lo, end), n),
+        make_part=lambda prov: lambda lo, end: _columns(w, prov, lo, end),
         rows=n,
         catalogue=defects(w),
         dates=DATES,

@@ -9,7 +9,7 @@ import numpy as np
 
 from sample.generate import people
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.columns import Columns, column_rows, numbered
+from sample.generate.columns import Columns, numbered
 from sample.generate.population import (
     provincial_outputs,
     rows_per_province,
@@ -118,7 +118,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="food_establishments_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: column_rows(lambda lo, end: _columns(w, prov, lo, end), n),
+        make_part=lambda prov: lambda lo, end: _columns(w, prov, lo, end),
         rows=n,
         catalogue=defects(w),
         dates=DATES,

@@ -9,7 +9,7 @@ from datetime import timedelta
 import numpy as np
 
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.columns import Columns, column_rows, numbered
+from sample.generate.columns import Columns, numbered
 from sample.generate.population import provincial_outputs
 
 DATASET = "health_checks"
@@ -115,10 +115,13 @@ def _columns(w: World, prov: str, lo: int, end: int) -> dict[str, list]:
     }
 
 
-def _vietnamese(row: dict) -> dict:
-    out = dict(zip(HEADER_VI, map(row.__getitem__, HEADER), strict=True))
-    out[TO_VI["check_type"]] = CHECK_TYPE_VI.get(row["check_type"], row["check_type"])
-    out[TO_VI["conclusion"]] = CONCLUSION_VI.get(row["conclusion"], row["conclusion"])
+def _vietnamese(columns: dict[str, list]) -> dict[str, list]:
+    """The columns under the Vietnamese headers, check types and conclusions spelled as
+    these offices spell them (a value they do not know, as planted, kept as it is)."""
+    out = {TO_VI[col]: columns[col] for col in HEADER}
+    for col, spelling in (("check_type", CHECK_TYPE_VI), ("conclusion", CONCLUSION_VI)):
+        values = columns[col]
+        out[TO_VI[col]] = list(map(spelling.get, values, values))
     return out
 
 
@@ -130,9 +133,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="health_checks_export",
         header=HEADER,
         vi=TO_VI,
-        make_rows=lambda prov: column_rows(
-            lambda lo, end: _columns(w, prov, lo, end), per_province
-        ),
+        make_part=lambda prov: lambda lo, end: _columns(w, prov, lo, end),
         rows=per_province,
         catalogue=defects(w),
         dates=DATES,

@@ -172,8 +172,8 @@ def _clean(o: Output) -> list[int]:
 def _keep(o: Output, keep: list[int]) -> None:
     """Keep only the rows at `keep` (in order), carrying the planted defects along."""
     new_index = {old: new for new, old in enumerate(keep)}
-    # In place: a streamed file's next part is numbered from the rows its generator handed
-    # over (`population.provincial_outputs` counts the list it yielded).
+    # A streamed file's next part is numbered from the rows its generator handed over
+    # (`population.provincial_outputs` counts the output's rows once it is written).
     o.rows[:] = [o.rows[i] for i in keep]
     o.planted = [(new_index[i], d) for i, d in o.planted if i in new_index]
 

@@ -13,14 +13,16 @@ it flags)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from itertools import compress
 
 import numpy as np
 
 from sample.generate import people
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.columns import Columns, as_rows, column_rows, numbered
+from sample.generate.columns import Columns, numbered
 from sample.generate.population import provincial_outputs, rows_per_province
 
 DATASET = "immunizations"
@@ -159,11 +161,11 @@ def generate(w: World) -> Iterator[Output]:
     )
     # The unit's state, what `keep_consistent` needs of the parts before the last: per
     # (vaccine, dose) the rows no error was planted in, and the rows handed over so far.
-    counts: dict[tuple[str, int], int] = {}
+    counts: Counter[tuple[str, int]] = Counter()
     seen = [0]
     total = [0]
 
-    def make_rows(prov: str) -> Iterator[dict]:
+    def make_part(prov: str) -> Callable[[int, int], dict[str, list]]:
         vaccines = list(SCHEDULE)
         if inconsistent_province(index_of[prov]):
             vaccines.remove(INCONSISTENT_VACCINE)
@@ -176,21 +178,24 @@ def generate(w: World) -> Iterator[Output]:
             np.repeat(np.arange(len(groups), dtype=np.uint8), [k for *_, k in groups])
         )
         doses = [groups[g][:2] for g in order.tolist()]
-        return column_rows(lambda lo, end: _columns(w, prov, lo, doses[lo:end]), len(doses))
+        return lambda lo, end: _columns(w, prov, lo, doses[lo:end])
 
-    def keep_consistent(prov: str, rows: list[dict], planted: list) -> list[dict]:
+    def keep_consistent(prov: str, columns: dict[str, list], planted: list) -> dict[str, list]:
         """Count the part's rows as the consistency rule will; on the last part, add clean
         dose-n rows where planted errors left fewer of them than of dose n+1, then the
         inconsistent group."""
-        broken = {i for i, defect in planted if defect.severity == "error"}
-        for i, row in enumerate(rows):
-            if i not in broken:
-                key = (row["vaccine_code"], row["dose_number"])
-                counts[key] = counts.get(key, 0) + 1
+        n = len(columns["record_id"])
+        counted = [True] * n  # the rows no error was planted in
+        for i, defect in planted:
+            if defect.severity == "error":
+                counted[i] = False
+        counts.update(
+            compress(zip(columns["vaccine_code"], columns["dose_number"], strict=True), counted)
+        )
         first = seen[0]
-        seen[0] += len(rows)
+        seen[0] += n
         if seen[0] < total[0]:
-            return rows
+            return columns
         added: list[tuple[str, int]] = []
         for vaccine, doses in SCHEDULE.items():
             for dose in range(doses, 1, -1):
@@ -201,11 +206,13 @@ def generate(w: World) -> Iterator[Output]:
             for dose, times in ((1, 2), (2, 3)):
                 for _ in range(times):
                     if dose == 2:
-                        planted.append((len(rows) + len(added), inconsistent))
+                        planted.append((n + len(added), inconsistent))
                     added.append((INCONSISTENT_VACCINE, dose))
         if added:
-            rows.extend(as_rows(_columns(w, prov, first + len(rows), added)))
-        return rows
+            made = _columns(w, prov, first + n, added)
+            for col, values in columns.items():  # a defect's own column: none in the added
+                values.extend(made.get(col) or [None] * len(added))
+        return columns
 
     return provincial_outputs(
         w,
@@ -213,7 +220,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="immunizations_export",
         header=HEADER,
         vi=VI,
-        make_rows=make_rows,
+        make_part=make_part,
         rows=lambda prov: total[0],
         catalogue=defects(w),
         dates=DATES,

@@ -144,7 +144,7 @@ def _stamps(o: Output, taken: dict[str, list[Any]]) -> list[list[str]]:
     are quarantined), from its values a column (`taken_columns`): what the next nights
     generated into the same root must not go back on."""
     name = Path(o.rel).name.split(".")[0].split("__")[0]
-    if o.expected_status != "loaded" or name not in DATASETS or not o.rows:
+    if o.expected_status != "loaded" or name not in DATASETS or not o.n_rows():
         return [[], [], []]
     ds = DATASETS[name]
     headers = {c: h for h, c in map_headers(o.header, ds).rename.items()}
@@ -181,26 +181,23 @@ def _earlier(out: Path, spec: NightSpec) -> dict[str, dict[tuple[str, ...], date
     return newest
 
 
-def _old_communes(outputs: list[Output], ref: Reference) -> list[tuple]:
-    """The clean rows that deliver a pre-2025 commune code (the `note`s planted): file, row,
-    dataset, column, the code as delivered and the successor the pipeline must load instead
-    (the delivered code kept in `<column>_original`). They are not in `defects.csv`: they are
-    clean rows, loaded without a flag."""
+def _old_communes(o: Output, taken: dict[str, list[Any]], ref: Reference) -> list[tuple]:
+    """The clean rows of `o` (its values a column: `taken_columns`) that deliver a pre-2025
+    commune code (the `note`s planted): file, row, dataset, column, the code as delivered and
+    the successor the pipeline must load instead (the delivered code kept in
+    `<column>_original`). They are not in `defects.csv`: they are clean rows, loaded without
+    a flag."""
     out = []
-    for o in outputs:
-        headers: dict[str, dict[str, str]] = {}  # per dataset: column -> header
-        for i, d in o.planted:
-            if d.severity != "note":
-                continue
-            column = d.kind.split(".")[0]
-            if d.dataset not in headers:
-                rename = map_headers(o.header, DATASETS[d.dataset]).rename
-                headers[d.dataset] = {c: h for h, c in reversed(rename.items())}
-            header = headers[d.dataset][column]
-            delivered = o.rows[i][header]
-            out.append(
-                (o.rel, i + 1, d.dataset, column, delivered, ref.commune_successor[delivered])
-            )
+    headers: dict[str, dict[str, str]] = {}  # per dataset: column -> header
+    for i, d in o.planted:
+        if d.severity != "note":
+            continue
+        column = d.kind.split(".")[0]
+        if d.dataset not in headers:
+            rename = map_headers(o.header, DATASETS[d.dataset]).rename
+            headers[d.dataset] = {c: h for h, c in reversed(rename.items())}
+        delivered = taken[headers[d.dataset][column]][i]
+        out.append((o.rel, i + 1, d.dataset, column, delivered, ref.commune_successor[delivered]))
     return sorted(out)
 
 
@@ -312,10 +309,10 @@ class _Night:
         if not o.continues:
             truth.files.append((o.rel, o.expected_status, o.kind))
         truth.old_communes.extend(
-            (rel, o.offset + n, *rest) for rel, n, *rest in _old_communes([o], self.w.ref)
+            (rel, o.offset + n, *rest) for rel, n, *rest in _old_communes(o, taken, self.w.ref)
         )
-        truth.rows += len(o.rows)
-        o.rows, o.data = [], None  # written: only the truth is kept
+        truth.rows += o.n_rows()
+        o.release()  # written: only the truth is kept
 
 
 BAD_FILES = "_bad_files"  # the unit of the files that must be rejected

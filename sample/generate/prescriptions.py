@@ -4,13 +4,13 @@ by active practitioners of the province's facilities for registered drugs."""
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
 
 import numpy as np
 
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.columns import Columns, column_rows
+from sample.generate.columns import Columns
 from sample.generate.population import provincial_outputs
 
 DATASET = "prescriptions"
@@ -219,9 +219,9 @@ def _columns(w: World, prov: str, used: set[str], lo: int, end: int) -> dict[str
 def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
 
-    def rows(prov: str) -> Iterator[dict]:
+    def make_part(prov: str) -> Callable[[int, int], dict[str, list]]:
         used: set[str] = set()  # codes start with the facility's, so are the province's own
-        return column_rows(lambda lo, end: _columns(w, prov, used, lo, end), per_province)
+        return lambda lo, end: _columns(w, prov, used, lo, end)
 
     # Streamed a part at a time by the shared path, so memory stays flat with the scale.
     yield from provincial_outputs(
@@ -230,7 +230,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="prescriptions_export",
         header=HEADER,
         vi=TO_VI,
-        make_rows=rows,
+        make_part=make_part,
         catalogue=defects(w),
         stamps=STAMPS,
         rows=per_province,

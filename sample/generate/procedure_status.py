@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.columns import Columns, column_rows
+from sample.generate.columns import Columns
 from sample.generate.population import provincial_outputs
 
 DATASET = "procedure_status"
@@ -102,9 +102,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="procedure_status_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: column_rows(
-            lambda lo, end: _columns(w, prov, codes, lo, end), len(codes)
-        ),
+        make_part=lambda prov: lambda lo, end: _columns(w, prov, codes, lo, end),
         rows=len(codes),
         catalogue=defects(w),
         stamps=STAMPS,

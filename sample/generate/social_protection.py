@@ -9,7 +9,7 @@ from datetime import timedelta
 import numpy as np
 
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.columns import Columns, column_rows, numbered
+from sample.generate.columns import Columns, numbered
 from sample.generate.population import provincial_outputs, reborn, rows_per_province
 
 DATASET = "social_protection"
@@ -126,7 +126,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="social_protection_export",
         header=HEADER,
         vi=VI,
-        make_rows=lambda prov: column_rows(lambda lo, end: _columns(w, prov, lo, end), n),
+        make_part=lambda prov: lambda lo, end: _columns(w, prov, lo, end),
         rows=n,
         catalogue=defects(w),
         dates=DATES,

@@ -12,7 +12,8 @@ from sample.generate.base import (
     Defect,
     Output,
     World,
-    plant,
+    as_rows,
+    plant_columns,
     setter,
     standard_defects,
     unit_counter,
@@ -221,8 +222,8 @@ VISIT_TYPES = ["01", "01", "01", "02", "03", "07", "09"]
 SECONDARY = [0, 0, 1, 2, 3]  # how many secondary diagnoses
 
 
-def _rows(w: World, prov: str, lo: int, end: int) -> list[dict]:
-    """The province's visits `lo` to `end` (clean), each column drawn at once from the
+def _columns(w: World, prov: str, lo: int, end: int) -> dict[str, list]:
+    """The province's visits `lo` to `end` (clean) as columns, each drawn at once from the
     unit's numpy stream (`World.numpy_rng`): a visit is ~25 draws, and drawing them one at a
     time in Python was the largest part of the generator's time."""
     c, d, n = Columns(w, DATASET, prov), w.run_date, end - lo
@@ -268,7 +269,7 @@ def _rows(w: World, prov: str, lo: int, end: int) -> list[dict]:
     stamp, minutes = w.fresh_window()
     updated = np.datetime64(stamp, "m") + g.integers(0, minutes, n)
     first = f"{d:%y%m%d}{prov}"
-    columns = {
+    return {
         "visit_id": [f"{first}{seq:07d}" for seq in range(lo, end)],
         "facility_code": pick(w.facts["facility_codes"][prov]),
         "patient_id": patient,
@@ -289,28 +290,41 @@ def _rows(w: World, prov: str, lo: int, end: int) -> list[dict]:
         "commune_code": pick(w.communes_by_province[prov]),
         "updated_at": updated.tolist(),
     }
-    names_ = list(columns)
-    return [
-        dict(zip(names_, values, strict=True)) for values in zip(*columns.values(), strict=True)
-    ]
 
 
-def _as_claims(w: World, row: dict, prov: str) -> dict:
-    """The claims spelling: sex 1/2, the patient's share in two parts, and sometimes the
-    pre-2025 province code (mapped by the pipeline, not a defect)."""
-    row = dict(row)
-    paid = row.pop("patient_paid")
-    if isinstance(paid, float):
-        first = float(round(paid * 0.6))
-        row["T_BNCCT"], row["T_BNTT"] = first, paid - first
-    else:  # a planted missing or unreadable share stays so in the first part
-        row["T_BNCCT"], row["T_BNTT"] = paid, None
-    row["sex"] = {"M": "1", "F": "2"}.get(row["sex"], row["sex"])
+SEX_CLAIMS = {"M": "1", "F": "2"}
+
+
+def _as_claims(w: World, columns: dict[str, list], prov: str) -> dict[str, list]:
+    """The columns in the claims spelling, under the claims tags: sex 1/2, the patient's
+    share in two parts, and in about 30 % of the rows the pre-2025 province code (mapped by
+    the pipeline, not a defect). A column at a time: value maps by C loops, the shares by
+    numpy when all are amounts."""
+    n = len(columns["visit_id"])
+    out = {TO_VI[k]: v for k, v in columns.items() if k in TO_VI}
+    sex = columns["sex"]
+    out[TO_VI["sex"]] = list(map(SEX_CLAIMS.get, sex, sex))
     older = [c for c in w.old_by_new[prov] if c != prov]
-    if older and w.rng.random() < 0.3 and row["province_code"] == prov:
-        row["province_code"] = older[0]
-    out = {TO_VI[k]: v for k, v in row.items() if k in TO_VI}
-    out["T_BNCCT"], out["T_BNTT"] = row["T_BNCCT"], row["T_BNTT"]
+    if older:
+        old = (w.numpy_rng(DATASET, prov).random(n) < 0.3).tolist()
+        out[TO_VI["province_code"]] = [
+            older[0] if o and p == prov else p
+            for p, o in zip(columns["province_code"], old, strict=True)
+        ]
+    paid = columns["patient_paid"]
+    if set(map(type, paid)) <= {float}:
+        amounts = np.array(paid, dtype=float)
+        first = np.round(amounts * 0.6)  # round half to even, as Python's round
+        out["T_BNCCT"], out["T_BNTT"] = first.tolist(), (amounts - first).tolist()
+    else:  # a planted missing or unreadable share stays so in the first part
+        shares = [
+            (float(round(p * 0.6)), p - float(round(p * 0.6)))
+            if isinstance(p, float)
+            else (p, None)
+            for p in paid
+        ]
+        out["T_BNCCT"] = [first for first, _ in shares]
+        out["T_BNTT"] = [rest for _, rest in shares]
     return out
 
 
@@ -336,23 +350,26 @@ def generate(w: World) -> Iterator[Output]:
             half = per_province // 2
             files = [("visits__hospital_a", 0, half), ("visits__hospital_b", half, per_province)]
         for lo in range(0, per_province, CHUNK):
-            rows = _rows(w, prov, lo, min(lo + CHUNK, per_province))
-            totals = [r["total_cost"] for r in rows]  # before planting: a package's lines add up
-            planted = plant(rows, catalogue, w.spec, w.rng, counter, {})
+            columns = _columns(w, prov, lo, min(lo + CHUNK, per_province))
+            totals = list(columns["total_cost"])  # before planting: a package's lines add up
+            planted = plant_columns(columns, catalogue, w.spec, w.rng, counter, {})
             if layout.vietnamese_headers or package is not None:
-                rows = [_as_claims(w, r, prov) for r in rows]  # in place: not beside them
-            if package is not None:
-                yield package.part(rows, planted, totals)
+                columns = _as_claims(w, columns, prov)
+            if package is not None:  # its XML1 rows as dicts keyed by the claims tags
+                yield package.part(as_rows(columns), planted, totals)
                 continue
+            n = len(totals)
             for name, first, end in files:
-                a, b = max(first, lo), min(end, lo + len(rows))
+                a, b = max(first, lo), min(end, lo + n)
                 if a < b:
                     yield Output(
                         rel=w.night_path(source, f"{name}.csv"),
                         expected_status="loaded",
                         kind="visits_export",
                         header=header,
-                        rows=rows[a - lo : b - lo],
+                        columns={k: v[a - lo : b - lo] for k, v in columns.items()}
+                        if (a, b) != (lo, lo + n)
+                        else columns,
                         layout=layout,
                         planted=[(i + lo - a, d) for i, d in planted if a <= i + lo < b],
                         dates=DATES,

@@ -4,14 +4,14 @@ aides, accountants, drivers) have no licence."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import numpy as np
 
 from sample.generate import people
 from sample.generate.base import Defect, Output, World, setter, standard_defects
-from sample.generate.columns import Columns, as_days, column_rows, numbered, years_after
+from sample.generate.columns import Columns, as_days, numbered, years_after
 from sample.generate.population import provincial_outputs
 
 DATASET = "workforce"
@@ -211,10 +211,13 @@ DAY0 = date(1970, 1, 1)  # a birth date for the rows that take the support staff
 SEX_VI = {"M": "Nam", "F": "Nữ"}
 
 
-def _vietnamese(row: dict) -> dict:
-    out = dict(zip(HEADER_VI, map(row.__getitem__, HEADER), strict=True))
-    out[TO_VI["qualification"]] = QUALIFICATION_VI.get(row["qualification"], row["qualification"])
-    out[TO_VI["sex"]] = SEX_VI.get(row["sex"], row["sex"])
+def _vietnamese(columns: dict[str, list]) -> dict[str, list]:
+    """The columns under the Vietnamese headers, qualifications and sexes spelled as these
+    offices spell them (a value they do not know, as planted, kept as it is)."""
+    out = {TO_VI[col]: columns[col] for col in HEADER}
+    for col, spelling in (("qualification", QUALIFICATION_VI), ("sex", SEX_VI)):
+        values = columns[col]
+        out[TO_VI[col]] = list(map(spelling.get, values, values))
     return out
 
 
@@ -222,9 +225,9 @@ def generate(w: World) -> Iterator[Output]:
     per_province = max(5, round(SHARE_OF_VISITS * w.spec.rows_per_province * w.spec.scale))
     practitioners = w.facts["practitioners"]
 
-    def make_rows(prov: str) -> Iterator[dict]:
+    def make_part(prov: str) -> Callable[[int, int], dict[str, list]]:
         mine = [p for p in practitioners if p["province"] == prov]
-        return column_rows(lambda lo, end: _columns(w, prov, mine, lo, end), per_province)
+        return lambda lo, end: _columns(w, prov, mine, lo, end)
 
     return provincial_outputs(
         w,
@@ -232,7 +235,7 @@ def generate(w: World) -> Iterator[Output]:
         kind="workforce_export",
         header=HEADER,
         vi=TO_VI,
-        make_rows=make_rows,
+        make_part=make_part,
         rows=per_province,
         catalogue=defects(w),
         dates=DATES,

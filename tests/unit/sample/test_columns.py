@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from sample.generate import people
-from sample.generate.base import NightSpec, World
-from sample.generate.columns import Columns, as_days, as_rows, column_rows, years_after
+from sample.generate.base import NightSpec, Output, World, taken_columns
+from sample.generate.columns import Columns, as_days, years_after
 from transforms.reference import load
 
 RUN_DATE = date(2026, 11, 24)
@@ -87,14 +87,24 @@ def test_weighted_picks_keep_their_shares(world):
     assert abs(picked.count("other") / 20_000 - 0.05) < 0.01
 
 
-def test_rows_made_part_by_part_are_the_columns_in_order():
-    def make(lo: int, end: int) -> dict[str, list]:
-        return {"seq": list(range(lo, end)), "twice": [2 * k for k in range(lo, end)]}
-
-    rows = list(column_rows(make, 12, part=5))
-    assert rows == as_rows(make(0, 12))
-    assert rows[7] == {"seq": 7, "twice": 14}
-    assert list(column_rows(make, 0)) == []
+def test_an_output_held_as_columns_gives_its_rows_as_dicts_on_demand():
+    """A part's rows stay columns to be written; code that wants dicts (a history's
+    `adjust`) reads `rows`, which replace the columns, and the count survives `release`."""
+    o = Output(
+        "p01/x.csv",
+        "loaded",
+        "x",
+        header=["seq", "twice"],
+        columns={"seq": [0, 1, 2], "twice": [0, 2, 4]},
+    )
+    assert o.n_rows() == 3 and o.columns is not None
+    assert taken_columns(o) == {"seq": [0, 1, 2], "twice": [0, 2, 4]}
+    assert o.rows[1] == {"seq": 1, "twice": 2}
+    assert o.columns is None
+    o.rows.append({"seq": 3})
+    assert taken_columns(o) == {"seq": [0, 1, 2, 3], "twice": [0, 2, 4, None]}
+    o.release()
+    assert o.rows == [] and o.n_rows() == 4
 
 
 @pytest.mark.parametrize("years", [15, 18, 22, 60])
