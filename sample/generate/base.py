@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import repeat
-from operator import attrgetter, itemgetter, setitem
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import numpy as np
@@ -482,34 +482,32 @@ def plant_columns(
     noted = [i for i in _gaps(n, spec.note_rate, rng) if i not in chosen] if notes else []
     planted: list[tuple[int, Defect]] = []
     broken: set[int] = set()
-    names, lists = list(columns), list(columns.values())
     for i in sorted([*chosen, *noted]):
-        row = dict(zip(names, map(itemgetter(i), lists), strict=True))
+        row = {k: column[i] for k, column in columns.items()}
         slot = chosen.get(i)
         if slot is None:  # a clean row's note
-            defect: Defect | None = notes[i % len(notes)]
-            assert defect is not None
+            defect = notes[i % len(notes)]
             if defect.applies is not None and not defect.applies(row):
                 continue
         else:
-            defect = _next_applying(errors if slot == 0 else warnings, counter, slot, row)
-            if defect is None:
+            found = _next_applying(errors if slot == 0 else warnings, counter, slot, row)
+            if found is None:  # no kind applies: the row stays clean
                 continue
+            defect = found
             if defect.kind.startswith("duplicate"):
                 j = i - 1  # row 0 is never broken
                 while j in broken:
                     j -= 1
-                ctx["previous"] = dict(zip(names, map(itemgetter(j), lists), strict=True))
+                ctx["previous"] = {k: column[j] for k, column in columns.items()}
             broken.add(i)
         defect.apply(row, rng, ctx)
-        if list(row) == names:  # the row's values back into the columns, by a C loop
-            list(map(setitem, lists, repeat(i), row.values()))
-        else:
-            for k in [k for k in row if k not in columns]:  # a defect's own: None elsewhere
-                names.append(k)
-                lists.append(columns.setdefault(k, [None] * n))
-            for k, column in zip(names, lists, strict=True):
-                column[i] = row.get(k)
+        if len(row) != len(columns):  # (a key swapped for another fails below: KeyError)
+            for k in row:
+                if k not in columns:  # a defect's own column: None in the other rows
+                    columns[k] = [None] * n
+            row = {k: row.get(k) for k in columns}  # a column the defect dropped: None
+        for k, v in row.items():  # back into the columns
+            columns[k][i] = v
         planted.append((i, defect))
     return planted
 

@@ -18,7 +18,7 @@ from sample.generate.base import (
     standard_defects,
     unit_counter,
 )
-from sample.generate.columns import Columns
+from sample.generate.columns import Columns, numbered
 from sample.generate.writers import province_layout
 
 DATASET = "visits"
@@ -251,26 +251,17 @@ def _columns(w: World, prov: str, lo: int, end: int) -> dict[str, list]:
     share = np.array([0.8, 0.95, 1.0])[g.integers(0, 3, n)]
     insurance = np.where(insured, np.round(total * share), 0.0)
     other = np.where(g.random(n) < 0.9, 0.0, np.minimum(50000.0, total - insurance))
-    cards = [
-        f"{k}{c}{prov}{s:010d}" if i else ""
-        for i, k, c, s in zip(
-            insured.tolist(),
-            pick(CARD_KINDS),
-            g.integers(1, 6, n).tolist(),
-            g.integers(0, 10**10, n).tolist(),
-            strict=True,
-        )
-    ]
-    # Secondary diagnoses: the first k of a random order of the codes (no code twice).
-    order = np.argsort(g.random((n, len(ICD10))), axis=1)[:, :3].tolist()
-    secondary = [
-        ";".join(ICD10[i] for i in o[:k]) for o, k in zip(order, pick(SECONDARY), strict=True)
-    ]
+    kinds, centres = pick(CARD_KINDS), g.integers(1, 6, n).tolist()
+    card = f"%s%d{prov.replace('%', '%%')}%010d"
+    cards = list(
+        map(card.__mod__, zip(kinds, centres, g.integers(0, 10**10, n).tolist(), strict=True))
+    )
+    for i in np.flatnonzero(~insured).tolist():  # the uninsured have no card
+        cards[i] = ""
     stamp, minutes = w.fresh_window()
     updated = np.datetime64(stamp, "m") + g.integers(0, minutes, n)
-    first = f"{d:%y%m%d}{prov}"
     return {
-        "visit_id": [f"{first}{seq:07d}" for seq in range(lo, end)],
+        "visit_id": numbered(f"{d:%y%m%d}{prov}", lo, end, 7),
         "facility_code": pick(w.facts["facility_codes"][prov]),
         "patient_id": patient,
         "patient_name": names,
@@ -281,7 +272,7 @@ def _columns(w: World, prov: str, lo: int, end: int) -> dict[str, list]:
         "admitted_at": admitted_m.tolist(),
         "discharged_at": discharged_m.tolist(),
         "icd10_main": pick(ICD10),
-        "icd10_secondary": secondary,
+        "icd10_secondary": _secondary(g, c.pick(SECONDARY, n)),
         "total_cost": total.tolist(),
         "insurance_paid": insurance.tolist(),
         "patient_paid": (total - insurance - other).tolist(),
@@ -290,6 +281,32 @@ def _columns(w: World, prov: str, lo: int, end: int) -> dict[str, list]:
         "commune_code": pick(w.communes_by_province[prov]),
         "updated_at": updated.tolist(),
     }
+
+
+_ICD10 = np.array(ICD10)
+
+
+def _secondary(g: np.random.Generator, counts: list[int]) -> list[str]:
+    """Secondary diagnoses: `counts[i]` (0 to 3) different codes a visit, joined by `;`. Three
+    codes drawn without replacement (each from those the ones before left), their joins made
+    by C loops, and each visit's chosen by numpy."""
+    n = len(counts)
+    first = g.integers(0, len(ICD10), n)
+    second = g.integers(0, len(ICD10) - 1, n)
+    second += second >= first
+    third = g.integers(0, len(ICD10) - 2, n)
+    third += third >= np.minimum(first, second)
+    third += third >= np.maximum(first, second)
+    a, b, c = (_ICD10[x].tolist() for x in (first, second, third))
+    made = np.array(
+        [
+            [""] * n,
+            a,
+            list(map("%s;%s".__mod__, zip(a, b, strict=True))),
+            list(map("%s;%s;%s".__mod__, zip(a, b, c, strict=True))),
+        ]
+    )
+    return made[np.asarray(counts), np.arange(n)].tolist()
 
 
 SEX_CLAIMS = {"M": "1", "F": "2"}
