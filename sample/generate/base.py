@@ -670,7 +670,7 @@ def written_columns(out: Output, taken: dict[str, list[Any]] | None = None) -> l
                 return yes if v else no
             return fmt(v)
 
-        if _all_text(values):
+        if all_text(values):
             columns.append(values)
             continue
         classes = set(map(type, values))
@@ -708,7 +708,7 @@ def written_columns(out: Output, taken: dict[str, list[Any]] | None = None) -> l
     return columns
 
 
-def _all_text(values: list[Any]) -> bool:
+def all_text(values: list[Any]) -> bool:
     """Whether every value is text (`str.join` fails at the first that is not: a C loop
     several times faster than taking the values' classes, and most columns are text)."""
     try:

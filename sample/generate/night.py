@@ -41,6 +41,7 @@ from sample.generate.base import (
     NightSpec,
     Output,
     World,
+    all_text,
     taken_columns,
     written_columns,
 )
@@ -155,12 +156,17 @@ def _stamps(o: Output, taken: dict[str, list[Any]]) -> list[list[str]]:
     for i, d in o.planted:
         if d.severity == "error":
             times[i] = None
-    parts = [list(map(str, taken[headers[k]])) for k in ds.key]
+    parts = [_texts(taken[headers[k]]) for k in ds.key]
     keys = parts[0] if len(parts) == 1 else list(map(KEY_SEP.join, zip(*parts, strict=True)))
     if None in times:
         kept = list(compress(range(len(times)), map(is_not, times, repeat(None))))
         keys, times = [keys[i] for i in kept], [times[i] for i in kept]
     return [[ds.id] * len(keys), keys, times]  # type: ignore[list-item]
+
+
+def _texts(values: list[Any]) -> list[str]:
+    """The values as text (most key columns already are: then as they are)."""
+    return values if all_text(values) else list(map(str, values))
 
 
 def _earlier(out: Path, spec: NightSpec) -> dict[str, dict[tuple[str, ...], datetime]]:
