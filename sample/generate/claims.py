@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
+from operator import itemgetter
 from typing import Any
 from xml.sax.saxutils import escape, unescape
 
@@ -138,21 +139,23 @@ class Package:
         drug_side = (g.random(n) < 0.5).tolist()
         xml4 = (g.random(len(visits)) < 0.3).tolist()
         xml5 = (g.random(len(visits)) < 0.2).tolist()
-        ordinal = dict(zip(with_lines, range(n), strict=True))
+        line_tables: list[list[tuple[bytes, bytes]]] = [[] for _ in visits]
+        for k, i in enumerate(with_lines):
+            visit, visit_defect, side = visits[i], errored.get(i), None
+            if visit_defect is None and i not in warned and mismatch[k]:
+                side = "drug_total" if drug_side[k] else "supply_total"
+                visit_defect = _err("visits", f"{side}_does_not_match_lines")
+                out_planted.append((first + i, visit_defect))
+            line_tables[i] = self._lines(
+                visit, lines, k, visit_defect, lines.orphan[k], out_planted
+            )
+            if side is not None:
+                visit["T_THUOC" if side == "drug_total" else "T_VTYT"] += 1000
         episodes: list[bytes] = []
-        for i, visit in enumerate(visits):
-            k = ordinal.get(i)
-            tables = []
-            if k is not None:
-                visit_defect, side = errored.get(i), None
-                if visit_defect is None and i not in warned and mismatch[k]:
-                    side = "drug_total" if drug_side[k] else "supply_total"
-                    visit_defect = _err("visits", f"{side}_does_not_match_lines")
-                    out_planted.append((first + i, visit_defect))
-                tables = self._lines(visit, lines, k, visit_defect, lines.orphan[k], out_planted)
-                if side is not None:
-                    visit["T_THUOC" if side == "drug_total" else "T_VTYT"] += 1000
-            tables.insert(0, (b"XML1", _table("TONG_HOP_XML1", "TONG_HOP", [_texts(visit)])))
+        for i, (visit, xml1, tables) in enumerate(
+            zip(visits, _visit_tables(visits), line_tables, strict=True)
+        ):
+            tables.insert(0, (b"XML1", xml1))
             if xml4[i] or xml5[i]:
                 lk = escape(visit.get("MA_LK") or "").encode()
                 if xml4[i]:
@@ -373,17 +376,18 @@ class _Lines:
     def __init__(self, pkg: Package, visits: list[dict], totals: list) -> None:
         g, n, spec = pkg.numpy_rng, len(visits), pkg.w.spec
         self.shapes = pkg.shapes
-        self.lk = [v["MA_LK"] for v in visits]
-        self.stays = [_stay(v) for v in visits]
-        begin = np.array([_minute(a) for a, _ in self.stays], dtype=np.int64)
-        span = [max(int((b - a).total_seconds() // 60) - 60, 0) + 1 for a, b in self.stays]
-        days = np.array([(b.date() - a.date()).days for a, b in self.stays], dtype=np.int64)
+        self.visits, self.lk = visits, [v["MA_LK"] for v in visits]
+        # The stays' first and last minutes, and how many nights they span.
+        stays = np.array([[*map(_minute, _stay(v))] for v in visits], dtype=np.int64)
+        begin, end = stays.reshape(n, 2).T
+        span = np.maximum(end - begin - 60, 0) + 1
+        days = end // (24 * 60) - begin // (24 * 60)
         total = np.array([int(t) for t in totals], dtype=np.int64)
         self.total = total.tolist()
         self.days = days
 
         def ordered(size: tuple[int, int]) -> np.ndarray:
-            return begin[:, None] + g.integers(0, np.array(span, dtype=np.int64)[:, None], size)
+            return begin[:, None] + g.integers(0, span[:, None], size)
 
         # Drugs, three slots a visit, kept while they come to a third of its total.
         tried = g.integers(1, 4, n)
@@ -652,7 +656,7 @@ def _plant_lines(
     up what broken amounts change, so the visit's totals still match its lines as delivered.
     Warnings: an expired registration, a stale stamp."""
     w, rng, expired, cycle, pools = pkg.w, pkg.rng, pkg.expired, pkg.cycle, pkg.pools
-    spec, stay = w.spec, drawn.stays[k]
+    spec, stay = w.spec, _stay(drawn.visits[k])
     first_d, first_s = pkg.n_drugs, pkg.n_services
     draws = dict(zip(("visit_drugs", "visit_services"), drawn.draws(k), strict=True))
     exam = services[-1]
@@ -826,8 +830,9 @@ def _whole(value: int | Decimal) -> int | Decimal:
 
 
 def _when(line: dict, tag: str) -> datetime:
-    """A line's time (its text, as `_lines` wrote it) to compute with."""
-    return datetime.strptime(line[tag], "%Y%m%d%H%M")
+    """A line's time (its text, YYYYMMDDHHMM as `_Lines` wrote it) to compute with."""
+    t = line[tag]
+    return datetime(int(t[:4]), int(t[4:6]), int(t[6:8]), int(t[8:10]), int(t[10:12]))
 
 
 def _break_drug(line: dict, kind: str, stay) -> None:
@@ -952,6 +957,38 @@ def _texts(row: dict) -> dict[str, str]:
     }
 
 
+def _visit_tables(visits: list[dict]) -> list[bytes]:
+    """Each visit's XML1 table, base64-encoded, its texts made a column at a time (a
+    column of one class at once: most are all texts already); the visits of a part share
+    their tags but for a few, each shape on its own. As `_table` of its `_texts`."""
+    shapes: dict[tuple[str, ...], list[int]] = {}
+    for i, visit in enumerate(visits):
+        shapes.setdefault(tuple(visit), []).append(i)
+    head, tail = _wrapping("TONG_HOP_XML1", "TONG_HOP")
+    out = [b""] * len(visits)
+    for tags, at in shapes.items():
+        columns = []
+        picked = list(map(itemgetter(*tags), [visits[i] for i in at]))  # a tuple each
+        for values in zip(*picked, strict=True) if len(tags) > 1 else [picked]:
+            classes = set(map(type, values))
+            if classes == {str}:
+                texts = list(values)
+            elif len(classes) == 1:
+                texts = list(map(_TEXTS.get(classes.pop(), str), values))
+            else:
+                of = {c: _TEXTS.get(c, str) for c in classes}
+                texts = [v if v.__class__ is str else of[v.__class__](v) for v in values]
+            joined = "".join(texts)  # look for what must be escaped once a column
+            if "&" in joined or "<" in joined or ">" in joined:
+                texts = [escape(text) for text in texts]
+            columns.append(texts)
+        template = _row_template("TONG_HOP", tags)
+        rows = map(template.__mod__, zip(*columns, strict=True))
+        for i, row in zip(at, rows, strict=True):
+            out[i] = binascii.b2a_base64(head + row.encode() + tail, newline=False)
+    return out
+
+
 def _row_xml(row_tag: str, row: dict[str, str]) -> str:
     texts = tuple(row.values())
     joined = "".join(texts)  # look for what must be escaped once a row, not a cell
@@ -983,11 +1020,10 @@ def _encoded(wrapper: str, row_tag: str, body: bytes) -> bytes:
 
 def _hoso(tables: list[tuple[bytes, bytes]]) -> bytes:
     """An episode: its tables, (LOAIHOSO, base64-encoded table), in order."""
-    files = b"".join(
-        b"<FILEHOSO><LOAIHOSO>%s</LOAIHOSO><NOIDUNGFILE>%s</NOIDUNGFILE></FILEHOSO>" % table
-        for table in tables
-    )
-    return b"<HOSO>%s</HOSO>" % files
+    return b"<HOSO>%s</HOSO>" % b"".join([FILEHOSO % table for table in tables])
+
+
+FILEHOSO = b"<FILEHOSO><LOAIHOSO>%s</LOAIHOSO><NOIDUNGFILE>%s</NOIDUNGFILE></FILEHOSO>"
 
 
 def _head(

@@ -159,3 +159,17 @@ def test_a_part_s_lines_broken_or_not_add_up_to_their_visit_s_totals():
         )
         assert Decimal(visit.findtext("T_THUOC")) == drugs
         assert Decimal(visit.findtext("T_VTYT")) == supplies
+
+
+def test_visits_written_a_column_at_a_time_are_the_tables_of_their_rows():
+    """`_visit_tables` (a part's XML1 tables, texts made a column at a time) writes each
+    visit as `_table` writes its row of texts: mixed classes in a column, texts to escape,
+    a visit of another shape."""
+    visits = [
+        {"MA_LK": "A1", "HO_TEN": "Nguyễn Văn A", "T_TONGCHI_BV": 407000.0, "T_THUOC": 25000},
+        {"MA_LK": "A&2", "HO_TEN": None, "T_TONGCHI_BV": "12,5", "T_THUOC": 0},
+        {"MA_LK": "A3", "HO_TEN": "<b>", "T_TONGCHI_BV": 12560.5, "T_THUOC": 1},
+        {"MA_LK": "A4", "NGAY_VAO": datetime(2026, 11, 7, 16, 15), "NGAY_SINH": date(2006, 1, 2)},
+    ]
+    expected = [claims._table("TONG_HOP_XML1", "TONG_HOP", [claims._texts(v)]) for v in visits]
+    assert claims._visit_tables(visits) == expected
