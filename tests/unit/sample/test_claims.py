@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from xml.etree import ElementTree
 
+import numpy as np
 import pytest
 
 from sample.generate import claims
@@ -173,3 +174,17 @@ def test_visits_written_a_column_at_a_time_are_the_tables_of_their_rows():
     ]
     expected = [claims._table("TONG_HOP_XML1", "TONG_HOP", [claims._texts(v)]) for v in visits]
     assert claims._visit_tables(visits) == expected
+
+
+def test_minute_numbers_looked_up_as_columns_have_their_texts():
+    """`_times` (a column's days' and times of day's texts) and `_numbers` give the texts
+    that `_minute_text` and `%d` give, planted far-off years and large numbers too."""
+    values = [datetime(2026, 11, 24), datetime(2024, 2, 29, 7, 5), datetime(99, 3, 4, 5, 6)]
+    minutes = [claims._minute(v) + shift for v in values for shift in (0, 30, 1439, 90_000)]
+    days, times = claims._times(np.array(minutes, dtype=np.int64))
+    assert [(d + t).decode() for d, t in zip(days, times, strict=True)] == [
+        claims._minute_text(m) for m in minutes
+    ]
+    numbers = np.array([0, 7, 999, 99_999, 150_000, 12_345_678])
+    assert claims._numbers(numbers) == [b"%d" % n for n in numbers.tolist()]
+    assert claims._numbers(numbers[:3], 4) == [b"0000", b"0007", b"0999"]
