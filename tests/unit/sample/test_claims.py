@@ -81,8 +81,10 @@ def _package(visits: int) -> claims.Package:
 
 
 def _visits(n: int) -> tuple[list[dict], list[float]]:
+    """`n` visits with lines (stays of 0 to 90 hours, one key in 50 to escape), and their
+    totals."""
     start = datetime(2026, 11, 1, 7, 30)
-    visits = [
+    visits: list[dict] = [
         {
             "MA_LK": f"LK{i:05d}" if i % 50 else f"LK&{i}",
             "MA_CSKCB": "01001",
@@ -92,7 +94,7 @@ def _visits(n: int) -> tuple[list[dict], list[float]]:
         }
         for i in range(n)
     ]
-    return visits, [v["T_TONGCHI_BV"] for v in visits]
+    return visits, [float(v["T_TONGCHI_BV"]) for v in visits]
 
 
 def test_a_line_drawn_as_columns_reads_back_as_the_row_that_writes_the_same_xml():
