@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
@@ -123,6 +125,10 @@ class Package:
         """The next part of the package: `visits` are its next XML1 rows (claims tags, values
         as the visits generator made them, defects planted), `planted` their (row, defect)
         in this part, `totals` the clean total cost of each (the lines add up to it)."""
+        with _no_cycle_collection():
+            return self._part(visits, planted, totals)
+
+    def _part(self, visits: list[dict], planted: list, totals: list) -> Output:
         w, first, g = self.w, self.made, self.numpy_rng
         errored = {i: d for i, d in planted if d.severity == "error"}
         warned = {i for i, d in planted if d.severity == "warning"}
@@ -139,7 +145,7 @@ class Package:
         drug_side = (g.random(n) < 0.5).tolist()
         xml4 = (g.random(len(visits)) < 0.3).tolist()
         xml5 = (g.random(len(visits)) < 0.2).tolist()
-        line_tables: list[list[tuple[bytes, bytes]]] = [[] for _ in visits]
+        line_tables: list[list[tuple[bytes, bytes]] | None] = [None] * len(visits)
         for k, i in enumerate(with_lines):
             visit, visit_defect, side = visits[i], errored.get(i), None
             if visit_defect is None and i not in warned and mismatch[k]:
@@ -155,7 +161,7 @@ class Package:
         for i, (visit, xml1, tables) in enumerate(
             zip(visits, _visit_tables(visits), line_tables, strict=True)
         ):
-            tables.insert(0, (b"XML1", xml1))
+            tables = [(b"XML1", xml1), *(tables or ())]
             if xml4[i] or xml5[i]:
                 lk = escape(visit.get("MA_LK") or "").encode()
                 if xml4[i]:
@@ -223,6 +229,22 @@ class Package:
         if n_drugs:
             tables.insert(0, (b"XML2", _encoded(*XML2, lines.drug_xml[k])))
         return tables
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """No cyclic garbage collection while a part is made: it makes no reference cycles (its
+    garbage goes by reference counts), but its columns' hundreds of thousands of
+    containers would set off collections of the generator's whole heap (~20 us an episode
+    at scale 10, more than the lines' own writing)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _stay(visit: dict) -> tuple[datetime, datetime]:
@@ -378,7 +400,7 @@ class _Lines:
         self.shapes = pkg.shapes
         self.visits, self.lk = visits, [v["MA_LK"] for v in visits]
         # The stays' first and last minutes, and how many nights they span.
-        stays = np.array([[*map(_minute, _stay(v))] for v in visits], dtype=np.int64)
+        stays = np.array([m for v in visits for m in map(_minute, _stay(v))], dtype=np.int64)
         begin, end = stays.reshape(n, 2).T
         span = np.maximum(end - begin - 60, 0) + 1
         days = end // (24 * 60) - begin // (24 * 60)
@@ -431,7 +453,9 @@ class _Lines:
         broken |= syringe & (service_draws[:, 0] < defect)
         broken |= bed & (service_draws[:, 1] < defect)
         self.breaks = broken.tolist()
-        self.drug_draws, self.service_draws = drug_draws.tolist(), service_draws.tolist()
+        # Kept as rows of arrays, not lists of lists: a list a visit would have the cyclic
+        # garbage collector sweep the whole heap every few hundred visits.
+        self.drug_draws, self.service_draws = drug_draws, service_draws
         self.syringe, self.bed = syringe.tolist(), bed.tolist()
         # Whether its drugs gain an orphan (a copy of its first under another key).
         self.orphan = ((g.random(n) < spec.error_rate / 4) & kept[:, 0]).tolist()
@@ -454,7 +478,7 @@ class _Lines:
         self.service_xml = list(map(b"".join, zip(*service_slots, strict=True)))
         self.slots = (drug_slots, service_slots)
         self.bed_amount = (days * int(BED_DAY)).tolist()
-        self.drug_amounts = (amount * kept).tolist()
+        self.drug_amounts = amount * kept
 
     @staticmethod
     def _xml(n: int, at: np.ndarray, template: bytes, columns: list[list]) -> list[bytes]:
@@ -517,9 +541,9 @@ class _Lines:
     def draws(self, k: int) -> tuple[list[float], list[float]]:
         """Each of the visit's lines' draw of a defect: its drugs', its services' (the
         examination's is never used)."""
-        services = self.service_draws[k]
+        services = self.service_draws[k].tolist()
         slots = (0,) * self.syringe[k] + (1,) * self.bed[k] + (2,)
-        return self.drug_draws[k][: self.n_drugs[k]], [services[s] for s in slots]
+        return self.drug_draws[k, : self.n_drugs[k]].tolist(), [services[s] for s in slots]
 
     def rows(self, k: int, orphan: bool) -> tuple[list, list, tuple[int, int, int]]:
         """The visit's lines to break: those that drew a defect (and the first drug, which an
@@ -529,18 +553,18 @@ class _Lines:
         (drug_xml, service_xml), defect = self.slots, self.defect
         drugs: list = []
         clean_drugs = 0
-        for slot, draw in enumerate(self.drug_draws[k][: self.n_drugs[k]]):
+        for slot, draw in enumerate(self.drug_draws[k, : self.n_drugs[k]].tolist()):
             if draw < defect or (slot == 0 and orphan):
                 drugs.append(_row_of(drug_xml[slot][k]))
             else:
                 drugs.append(drug_xml[slot][k])
-                clean_drugs += self.drug_amounts[k][slot]
+                clean_drugs += int(self.drug_amounts[k, slot])
         services: list = []
         clean = [0, 0]  # the syringe's, the bed's
         for slot, amount in ((0, int(SYRINGE) * self.syringe[k]), (1, self.bed_amount[k])):
             if not (self.syringe, self.bed)[slot][k]:
                 continue
-            if self.service_draws[k][slot] < defect:
+            if self.service_draws[k, slot] < defect:
                 services.append(_row_of(service_xml[slot][k]))
             else:
                 services.append(service_xml[slot][k])
@@ -983,8 +1007,8 @@ def _visit_tables(visits: list[dict]) -> list[bytes]:
                 texts = [escape(text) for text in texts]
             columns.append(texts)
         template = _row_template("TONG_HOP", tags)
-        rows = map(template.__mod__, zip(*columns, strict=True))
-        for i, row in zip(at, rows, strict=True):
+        made = map(template.__mod__, zip(*columns, strict=True))
+        for i, row in zip(at, made, strict=True):
             out[i] = binascii.b2a_base64(head + row.encode() + tail, newline=False)
     return out
 
