@@ -745,7 +745,8 @@ def _kept(kind: str, layout: Layout, cell: Callable[[Any], str]) -> KeptTexts[st
     """The process's texts of the times (`kind` stamp) or dates (date) as `layout` writes
     them; `cell` makes a text the first time (its formatting depends on no more than the
     kind and the layout's dates, for the classes of `_TIMES`)."""
-    key = (kind, layout.claims_dates, layout.local_dates)
+    # A date's text does not depend on the claims layout: one kept for both.
+    key = (kind, kind == "stamp" and layout.claims_dates, layout.local_dates)
     kept = _KEPT.get(key)
     if kept is None:
         kept = _KEPT[key] = KeptTexts(cell)
