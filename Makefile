@@ -48,7 +48,7 @@ demo: setup $(KEY)
 	@echo "Warehouse (analysts, read-only):  $(DATA)/warehouse.duckdb"
 	@echo "Restricted (engineers):           $(DATA)/restricted/restricted.duckdb"
 	@echo "Report:                           $(DATA)/reports/"
-	@echo "Prefect runs (UI, stops itself when idle; stop now: $(BIN)/vnhealth server stop):"
+	@echo "Prefect runs (UI, stops itself when idle; stop now: PREFECT_HOME=$(PREFECT_HOME) $(BIN)/vnhealth server stop):"
 	@$(BIN)/vnhealth server status || true
 	@echo "Try: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(DATA)/warehouse.duckdb', read_only=True).sql('from progress.database_scorecard'))\""
 
