@@ -408,12 +408,7 @@ def plant(
     notes = [d for d in defects if d.severity == "note"]
     chosen: dict[int, int] | None = None  # row -> slot, when the counts are fixed
     if isinstance(counter, UnitCounter):
-        start, end = counter.position, counter.position + len(rows)
-        k_err = _due(end, spec.error_rate) - _due(start, spec.error_rate) if errors else 0
-        k_warn = _due(end, spec.warning_rate) - _due(start, spec.warning_rate) if warnings else 0
-        picked = rng.sample(range(1, len(rows)), min(max(0, len(rows) - 1), k_err + k_warn))
-        chosen = {i: 0 if n < k_err else 1 for n, i in enumerate(picked)}
-        counter.position = end
+        chosen = _chosen(len(rows), bool(errors), bool(warnings), spec, rng, counter)
     planted: list[tuple[int, Defect]] = []
     clean_before: int | None = None
     for i, row in enumerate(rows):
@@ -473,12 +468,7 @@ def plant_columns(
     errors = [d for d in defects if d.severity == "error"]
     warnings = [d for d in defects if d.severity == "warning"]
     notes = [d for d in defects if d.severity == "note"]
-    start, end = counter.position, counter.position + n
-    k_err = _due(end, spec.error_rate) - _due(start, spec.error_rate) if errors else 0
-    k_warn = _due(end, spec.warning_rate) - _due(start, spec.warning_rate) if warnings else 0
-    picked = rng.sample(range(1, n), min(max(0, n - 1), k_err + k_warn))
-    chosen = {i: 0 if k < k_err else 1 for k, i in enumerate(picked)}
-    counter.position = end
+    chosen = _chosen(n, bool(errors), bool(warnings), spec, rng, counter)
     noted = [i for i in _gaps(n, spec.note_rate, rng) if i not in chosen] if notes else []
     planted: list[tuple[int, Defect]] = []
     broken: set[int] = set()
@@ -510,6 +500,20 @@ def plant_columns(
             columns[k][i] = v
         planted.append((i, defect))
     return planted
+
+
+def _chosen(
+    n: int, errors: bool, warnings: bool, spec: NightSpec, rng: random.Random, counter: UnitCounter
+) -> dict[int, int]:
+    """The rows of a part of `n` rows to break, each with its slot (0 error, 1 warning): as
+    many as fall to its rows at the spec's rates from `counter.position` (`UnitCounter`),
+    drawn at random among all but the first; the counter moves past the part."""
+    start, end = counter.position, counter.position + n
+    k_err = _due(end, spec.error_rate) - _due(start, spec.error_rate) if errors else 0
+    k_warn = _due(end, spec.warning_rate) - _due(start, spec.warning_rate) if warnings else 0
+    picked = rng.sample(range(1, n), min(max(0, n - 1), k_err + k_warn))
+    counter.position = end
+    return {i: 0 if k < k_err else 1 for k, i in enumerate(picked)}
 
 
 def _gaps(n: int, rate: float, rng: random.Random) -> list[int]:
