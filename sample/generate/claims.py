@@ -30,7 +30,7 @@ from xml.sax.saxutils import escape, unescape
 
 import numpy as np
 
-from sample.generate.base import Defect, Draws, Output, World
+from sample.generate.base import Defect, Draws, KeptTexts, Output, World
 from transforms.ingest.readers.claims_split import line_amount
 from validations.model import Rule
 from validations.registry import DATASETS
@@ -914,7 +914,9 @@ def _minute(value: datetime) -> int:
 
 # A minute number's text as its day's and its time of day's: the day's looked up (a night's
 # lines fall on a few hundred days), the time of day's one of 1,440 made once.
-_DAYS: dict[int, str] = {}
+_DAYS: KeptTexts[str] = KeptTexts(
+    lambda days: "%04d%02d%02d" % date.fromordinal(days).timetuple()[:3]  # noqa: UP031
+)
 _TIMES_OF_DAY = ["%02d%02d" % divmod(m, 60) for m in range(24 * 60)]  # noqa: UP031
 _TIMES_OF_DAY_BYTES = np.array([x.encode() for x in _TIMES_OF_DAY], dtype=object)
 
@@ -922,13 +924,7 @@ _TIMES_OF_DAY_BYTES = np.array([x.encode() for x in _TIMES_OF_DAY], dtype=object
 def _minute_text(minute: int) -> str:
     """The text of a minute number (`_minute`), as `_datetime_text`."""
     days, of_day = divmod(minute, 24 * 60)
-    text = _DAYS.get(days)
-    if text is None:
-        if len(_DAYS) >= 10_000:  # planted dates are spread: keep it small
-            _DAYS.clear()
-        day = date.fromordinal(days)
-        text = _DAYS[days] = "%04d%02d%02d" % (day.year, day.month, day.day)  # noqa: UP031
-    return text + _TIMES_OF_DAY[of_day]
+    return _DAYS[days] + _TIMES_OF_DAY[of_day]
 
 
 def _time_text(value: datetime) -> str:
